@@ -121,3 +121,51 @@ mod tests {
         assert!(parse_tags(" ; ").is_empty());
     }
 }
+
+/// A stored customer as the API and UI see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub kind: CustomerKind,
+    pub name: String,
+    pub canonical_name: String,
+    pub credit_code: Option<String>,
+    pub industry: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub source_channel: Option<String>,
+    pub owner_id: Option<i64>,
+    /// Login of the owner.
+    pub owner: Option<String>,
+    pub team_id: Option<i64>,
+    pub team: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub tags: Vec<String>,
+    pub custom: BTreeMap<String, serde_json::Value>,
+    pub since: Option<NaiveDate>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub team_id: Option<i64>,
+    pub team: Option<String>,
+    pub role: Role,
+    pub active: bool,
+}
+
+/// A stored team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+}

@@ -1,1 +1,132 @@
-//! placeholder
+//! Strata's store: the only crate with SQL. One API over two backends, embedded SQLite (the
+//! default) and PostgreSQL, using runtime queries. Each method's SQL is written once and compiled
+//! for both backends by the [`on_pool!`] / [`on_tx!`] dispatch macros.
+
+mod customers;
+mod directory;
+mod error;
+mod export;
+mod import;
+mod migrate;
+mod table;
+mod undo;
+mod value;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    PgPool, SqlitePool,
+};
+
+pub use customers::{CustomerFilter, CustomerPage, CustomerSort};
+pub use error::StoreError;
+pub use export::{export_columns, ExportRow};
+pub use import::{ChunkOutcome, ImportSession, RejectedRow};
+pub use migrate::latest_version as schema_version;
+pub use undo::{Batch, UndoOutcome};
+pub use value::SqlValue;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$p` bound to the backend's pool; the body is compiled once per backend.
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($p) => $body,
+            $crate::Backend::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// A handle to the database. Cheap to clone; all clones share one connection pool.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database named by `url`: `postgres://…` or `postgresql://…`
+    /// for PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a plain file path for SQLite. Pending
+    /// migrations run before this returns.
+    pub async fn open(url: &str) -> Result<Store> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::config(format!("invalid PostgreSQL URL: {e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await
+                .map_err(|e| StoreError::config(format!("cannot connect to PostgreSQL: {e}")))?;
+            Store { backend: Backend::Postgres(pool) }
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            Store::open_sqlite(Path::new(path)).await?
+        };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    async fn open_sqlite(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::config(format!("cannot create data directory {}: {e}", dir.display())))?;
+        }
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::config(format!("cannot open SQLite database {}: {e}", path.display())))?;
+        Ok(Store { backend: Backend::Sqlite(pool) })
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("SELECT 1").execute(p).await.map_err(StoreError::db("ping"))?;
+        });
+        Ok(())
+    }
+
+    /// Closes every connection (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+}
+
+/// `$1, $2, …` placeholders for `n` values starting at `start`.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,313 @@
+//! Customers: create, read, replace, delete, and filtered, sorted, paged lists.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
+use strata_core::{
+    custom_field::check_custom_values,
+    customer::{Customer, CustomerInput, CustomerKind, LifecycleStage},
+    import::{Entity, Record},
+    label::Labelled,
+};
+
+use crate::{
+    import::insert_one,
+    on_pool, placeholders,
+    table::{self, Resolved},
+    value::{self, SqlValue},
+    BackendKind, Result, Store, StoreError,
+};
+
+/// Filters for customer lists and exports. Every set field must match.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerFilter {
+    /// Name (or canonical name) contains, or external id / phone / email equals.
+    pub q: Option<String>,
+    /// Owner login.
+    pub owner: Option<String>,
+    pub team: Option<String>,
+    pub industry: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub kind: Option<CustomerKind>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub source_channel: Option<String>,
+    pub tag: Option<String>,
+    pub created_from: Option<NaiveDate>,
+    pub created_to: Option<NaiveDate>,
+}
+
+/// How a customer list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerSort {
+    #[default]
+    Id,
+    IdDesc,
+    Name,
+    NameDesc,
+    CreatedAt,
+    CreatedAtDesc,
+    UpdatedAtDesc,
+}
+
+impl CustomerSort {
+    fn sql(self) -> &'static str {
+        match self {
+            CustomerSort::Id => "c.id",
+            CustomerSort::IdDesc => "c.id DESC",
+            CustomerSort::Name => "c.name, c.id",
+            CustomerSort::NameDesc => "c.name DESC, c.id DESC",
+            CustomerSort::CreatedAt => "c.created_at, c.id",
+            CustomerSort::CreatedAtDesc => "c.created_at DESC, c.id DESC",
+            CustomerSort::UpdatedAtDesc => "c.updated_at DESC, c.id DESC",
+        }
+    }
+}
+
+/// One page of customers and the number matching the filter.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerPage {
+    pub total: i64,
+    pub items: Vec<Customer>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: i64,
+    external_id: Option<String>,
+    kind: String,
+    name: String,
+    canonical_name: String,
+    credit_code: Option<String>,
+    industry: Option<String>,
+    province: Option<String>,
+    city: Option<String>,
+    source_channel: Option<String>,
+    owner_id: Option<i64>,
+    owner: Option<String>,
+    team_id: Option<i64>,
+    team: Option<String>,
+    lifecycle_stage: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    tags: Json<Vec<String>>,
+    custom: Json<BTreeMap<String, serde_json::Value>>,
+    since: Option<NaiveDate>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<CustomerRow> for Customer {
+    fn from(r: CustomerRow) -> Customer {
+        Customer {
+            id: r.id,
+            external_id: r.external_id,
+            kind: CustomerKind::parse_label(&r.kind).unwrap_or(CustomerKind::Company),
+            name: r.name,
+            canonical_name: r.canonical_name,
+            credit_code: r.credit_code,
+            industry: r.industry,
+            province: r.province,
+            city: r.city,
+            source_channel: r.source_channel,
+            owner_id: r.owner_id,
+            owner: r.owner,
+            team_id: r.team_id,
+            team: r.team,
+            lifecycle_stage: r.lifecycle_stage.and_then(|s| LifecycleStage::parse_label(&s).ok()),
+            phone: r.phone,
+            email: r.email,
+            tags: r.tags.0,
+            custom: r.custom.0,
+            since: r.since,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const SELECT: &str = "SELECT c.id, c.external_id, c.kind, c.name, c.canonical_name, c.credit_code, c.industry, c.province, c.city, \
+    c.source_channel, c.owner_id, u.login AS owner, c.team_id, tm.name AS team, c.lifecycle_stage, c.phone, c.email, c.tags, c.custom, \
+    c.since, c.created_at, c.updated_at FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id";
+
+/// The WHERE clause for a filter and its parameters, numbered from `$1`.
+pub(crate) fn filter_sql(f: &CustomerFilter, backend: BackendKind) -> (String, Vec<SqlValue>) {
+    let mut conds: Vec<String> = Vec::new();
+    let mut params: Vec<SqlValue> = Vec::new();
+    fn push(conds: &mut Vec<String>, params: &mut Vec<SqlValue>, cond: &str, v: SqlValue) {
+        params.push(v);
+        conds.push(cond.replace("$?", &format!("${}", params.len())));
+    }
+    if let Some(q) = f.q.as_deref().map(strata_core::text::clean_text).filter(|q| !q.is_empty()) {
+        let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        params.push(SqlValue::text(like));
+        params.push(SqlValue::text(q.clone()));
+        let (a, b) = (params.len() - 1, params.len());
+        conds.push(format!(
+            "(c.name LIKE ${a} ESCAPE '\\' OR c.canonical_name LIKE ${a} ESCAPE '\\' OR c.external_id = ${b} OR c.phone = ${b} OR c.email = ${b})"
+        ));
+    }
+    let eq = [
+        ("u.login = $?", &f.owner),
+        ("tm.name = $?", &f.team),
+        ("c.industry = $?", &f.industry),
+        ("c.province = $?", &f.province),
+        ("c.city = $?", &f.city),
+        ("c.source_channel = $?", &f.source_channel),
+    ];
+    for (cond, v) in eq {
+        if let Some(v) = v {
+            push(&mut conds, &mut params, cond, SqlValue::text(v.clone()));
+        }
+    }
+    if let Some(k) = f.kind {
+        push(&mut conds, &mut params, "c.kind = $?", SqlValue::text(k.code()));
+    }
+    if let Some(l) = f.lifecycle_stage {
+        push(&mut conds, &mut params, "c.lifecycle_stage = $?", SqlValue::text(l.code()));
+    }
+    if let Some(t) = &f.tag {
+        let cond = match backend {
+            BackendKind::Sqlite => "EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = $?)",
+            BackendKind::Postgres => "c.tags @> jsonb_build_array($?::text)",
+        };
+        push(&mut conds, &mut params, cond, SqlValue::text(t.clone()));
+    }
+    if let Some(d) = f.created_from {
+        push(&mut conds, &mut params, "c.created_at >= $?", SqlValue::Time(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc())));
+    }
+    if let Some(d) = f.created_to {
+        let next = d.succ_opt().and_then(|n| n.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
+        push(&mut conds, &mut params, "c.created_at < $?", SqlValue::Time(next));
+    }
+    let sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    (sql, params)
+}
+
+impl Store {
+    /// Resolves owner and team, validates custom values against their definitions.
+    async fn prepare_customer(&self, input: &CustomerInput) -> Result<Resolved> {
+        let defs = self.list_custom_fields().await?;
+        let map: serde_json::Map<String, serde_json::Value> = input.custom.clone().into_iter().collect();
+        check_custom_values(&defs, &map)?;
+        if input.name.trim().is_empty() {
+            return Err(StoreError::invalid("required", "a customer needs a name"));
+        }
+        let mut r = Resolved::default();
+        if let Some(login) = &input.owner {
+            let users = self.list_users().await?;
+            r.user_id = Some(users.iter().find(|u| &u.login == login).map(|u| u.id)
+                .ok_or_else(|| StoreError::invalid("unknown_user", format!("owner `{login}` is not a user")))?);
+        }
+        if let Some(team) = &input.team {
+            let teams = self.list_teams().await?;
+            r.team_id = Some(teams.iter().find(|t| &t.name == team).map(|t| t.id)
+                .ok_or_else(|| StoreError::invalid("unknown_team", format!("`{team}` is not a team")))?);
+        }
+        Ok(r)
+    }
+
+    /// Creates a customer from validated input.
+    pub async fn create_customer(&self, input: &CustomerInput) -> Result<Customer> {
+        let resolved = self.prepare_customer(input).await?;
+        let (key, values) = table::row_of(&Record::Customer(input.clone()), resolved);
+        let id = insert_one(self, Entity::Customers, key, &values).await?;
+        self.get_customer(id).await
+    }
+
+    /// Replaces a customer's master data. The row leaves its import batch: undoing that import
+    /// no longer touches it.
+    pub async fn replace_customer(&self, id: i64, input: &CustomerInput) -> Result<Customer> {
+        self.get_customer(id).await?;
+        let resolved = self.prepare_customer(input).await?;
+        let (key, values) = table::row_of(&Record::Customer(input.clone()), resolved);
+        let spec = &table::CUSTOMERS;
+        let n = spec.cols.len();
+        let sets: Vec<String> = spec.cols.iter().enumerate().map(|(i, (c, _))| format!("{c} = ${}", i + 1)).collect();
+        let sql = format!("UPDATE customers SET {}, external_id = ${}, batch_id = NULL, updated_at = ${} WHERE id = ${}", sets.join(", "), n + 1, n + 2, n + 3);
+        on_pool!(self, p => {
+            let mut q = sqlx::query(&sql);
+            for v in &values {
+                q = value::bind_value!(q, v);
+            }
+            q.bind(key.clone()).bind(Utc::now()).bind(id).execute(p).await.map(|r| r.rows_affected())
+        })
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict("duplicate_external_id", format!("another customer has external id `{}`", key.clone().unwrap_or_default())),
+            _ => StoreError::db("updating a customer")(e),
+        })?;
+        self.get_customer(id).await
+    }
+
+    pub async fn get_customer(&self, id: i64) -> Result<Customer> {
+        let sql = format!("{SELECT} WHERE c.id = $1");
+        let row: Option<CustomerRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+            .map_err(StoreError::db("reading a customer"))?;
+        row.map(Customer::from).ok_or(StoreError::NotFound { what: "customer", id: id.to_string() })
+    }
+
+    /// Deletes a customer that has no records; one with records is refused (nothing is lost).
+    pub async fn delete_customer(&self, id: i64) -> Result<()> {
+        self.get_customer(id).await?;
+        let counts = self.customer_record_counts(id).await?;
+        if let Some((t, n)) = counts.iter().find(|(_, n)| *n > 0) {
+            return Err(StoreError::conflict("customer_has_records", format!("customer {id} has {n} {t}; delete or move them first")));
+        }
+        on_pool!(self, p => sqlx::query("DELETE FROM customers WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))
+            .map_err(StoreError::db("deleting a customer"))?;
+        Ok(())
+    }
+
+    /// How many rows of each event table belong to a customer.
+    pub async fn customer_record_counts(&self, id: i64) -> Result<Vec<(&'static str, i64)>> {
+        let mut out = Vec::new();
+        for e in Entity::ALL.into_iter().filter(|e| e.has_customer_ref()) {
+            let sql = format!("SELECT COUNT(*) FROM {} WHERE customer_id = $1", e.name());
+            let n: i64 = on_pool!(self, p => sqlx::query_scalar(&sql).bind(id).fetch_one(p).await).map_err(StoreError::db("counting records"))?;
+            out.push((e.name(), n));
+        }
+        Ok(out)
+    }
+
+    /// A page of customers matching `filter`, in `sort` order.
+    pub async fn list_customers(&self, filter: &CustomerFilter, sort: CustomerSort, offset: i64, limit: i64) -> Result<CustomerPage> {
+        let (where_, params) = filter_sql(filter, self.kind());
+        let count_sql = format!("SELECT COUNT(*) FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id{where_}");
+        let list_sql = format!("{SELECT}{where_} ORDER BY {} LIMIT ${} OFFSET ${}", sort.sql(), params.len() + 1, params.len() + 2);
+        let (total, rows): (i64, Vec<CustomerRow>) = on_pool!(self, p => {
+            let mut q = sqlx::query_scalar(&count_sql);
+            for v in &params {
+                q = value::bind_value!(q, v);
+            }
+            let total = q.fetch_one(p).await.map_err(StoreError::db("counting customers"))?;
+            let mut q = sqlx::query_as(&list_sql);
+            for v in &params {
+                q = value::bind_value!(q, v);
+            }
+            let rows = q.bind(limit).bind(offset).fetch_all(p).await.map_err(StoreError::db("listing customers"))?;
+            (total, rows)
+        });
+        Ok(CustomerPage { total, items: rows.into_iter().map(Customer::from).collect() })
+    }
+
+    /// Customers whose ids are given, in id order (missing ids are skipped).
+    pub async fn customers_by_ids(&self, ids: &[i64]) -> Result<Vec<Customer>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{SELECT} WHERE c.id IN ({}) ORDER BY c.id", placeholders(1, ids.len()));
+        let rows: Vec<CustomerRow> = on_pool!(self, p => {
+            let mut q = sqlx::query_as(&sql);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await
+        })
+        .map_err(StoreError::db("reading customers"))?;
+        Ok(rows.into_iter().map(Customer::from).collect())
+    }
+}

@@ -1,0 +1,115 @@
+//! A typed SQL value that binds and decodes the same way on both backends, and converts to and
+//! from JSON (for before-images and exports).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{types::Json, ColumnIndex, Decode, Row, Type};
+
+/// The type of a column, for decoding and JSON conversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColKind {
+    Int,
+    Text,
+    Bool,
+    Date,
+    Time,
+    Json,
+}
+
+/// One nullable value of a known SQL type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum SqlValue {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+    Date(Option<NaiveDate>),
+    Time(Option<DateTime<Utc>>),
+    Json(Value),
+}
+
+impl SqlValue {
+    pub fn text(s: impl Into<String>) -> SqlValue {
+        SqlValue::Text(Some(s.into()))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(
+            self,
+            SqlValue::Int(None) | SqlValue::Text(None) | SqlValue::Bool(None) | SqlValue::Date(None) | SqlValue::Time(None) | SqlValue::Json(Value::Null)
+        )
+    }
+
+    /// The JSON form: numbers, strings, booleans, ISO dates, RFC 3339 times, null.
+    pub fn to_json(&self) -> Value {
+        match self {
+            SqlValue::Int(v) => v.map_or(Value::Null, Value::from),
+            SqlValue::Text(v) => v.clone().map_or(Value::Null, Value::from),
+            SqlValue::Bool(v) => v.map_or(Value::Null, Value::from),
+            SqlValue::Date(v) => v.map_or(Value::Null, |d| Value::from(d.to_string())),
+            SqlValue::Time(v) => v.map_or(Value::Null, |t| Value::from(t.to_rfc3339())),
+            SqlValue::Json(v) => v.clone(),
+        }
+    }
+
+    /// The plain-text form used in CSV and spreadsheet cells ("" for null).
+    pub fn to_cell(&self) -> String {
+        match self.to_json() {
+            Value::Null => String::new(),
+            Value::String(s) => s,
+            v @ Value::Array(_) if matches!(self, SqlValue::Json(_)) => {
+                // tag lists read back as "a, b"
+                v.as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub(crate) fn from_json(kind: ColKind, v: &Value) -> SqlValue {
+        match kind {
+            ColKind::Int => SqlValue::Int(v.as_i64()),
+            ColKind::Text => SqlValue::Text(v.as_str().map(str::to_string)),
+            ColKind::Bool => SqlValue::Bool(v.as_bool()),
+            ColKind::Date => SqlValue::Date(v.as_str().and_then(|s| s.parse().ok())),
+            ColKind::Time => SqlValue::Time(v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc))),
+            ColKind::Json => SqlValue::Json(v.clone()),
+        }
+    }
+}
+
+/// Binds one [`SqlValue`] to the next placeholder of a `query` or `query_as`.
+macro_rules! bind_value {
+    ($q:expr, $v:expr) => {
+        match $v {
+            $crate::value::SqlValue::Int(x) => $q.bind(*x),
+            $crate::value::SqlValue::Text(x) => $q.bind(x.clone()),
+            $crate::value::SqlValue::Bool(x) => $q.bind(*x),
+            $crate::value::SqlValue::Date(x) => $q.bind(*x),
+            $crate::value::SqlValue::Time(x) => $q.bind(*x),
+            $crate::value::SqlValue::Json(x) => $q.bind(sqlx::types::Json(x.clone())),
+        }
+    };
+}
+pub(crate) use bind_value;
+
+/// Decodes column `idx` of `row` as `kind`.
+pub(crate) fn read<'r, R: Row>(row: &'r R, idx: usize, kind: ColKind) -> Result<SqlValue, sqlx::Error>
+where
+    usize: ColumnIndex<R>,
+    Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    Option<bool>: Decode<'r, R::Database> + Type<R::Database>,
+    Option<NaiveDate>: Decode<'r, R::Database> + Type<R::Database>,
+    Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
+    Option<Json<Value>>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(match kind {
+        ColKind::Int => SqlValue::Int(row.try_get(idx)?),
+        ColKind::Text => SqlValue::Text(row.try_get(idx)?),
+        ColKind::Bool => SqlValue::Bool(row.try_get(idx)?),
+        ColKind::Date => SqlValue::Date(row.try_get(idx)?),
+        ColKind::Time => SqlValue::Time(row.try_get(idx)?),
+        ColKind::Json => SqlValue::Json(row.try_get::<Option<Json<Value>>, _>(idx)?.map_or(Value::Null, |j| j.0)),
+    })
+}
