@@ -5,31 +5,143 @@ use crate::text::to_half_width;
 
 /// Provinces, autonomous regions and municipalities (31 on the mainland), as written in full.
 pub const PROVINCES: [&str; 31] = [
-    "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市", "江苏省",
-    "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "广西壮族自治区",
-    "海南省", "重庆市", "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省", "青海省",
-    "宁夏回族自治区", "新疆维吾尔自治区",
+    "北京市",
+    "天津市",
+    "河北省",
+    "山西省",
+    "内蒙古自治区",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "上海市",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "广西壮族自治区",
+    "海南省",
+    "重庆市",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "西藏自治区",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
 ];
 
 /// Large cities whose names appear as prefixes of company names.
 pub const CITIES: [&str; 60] = [
-    "深圳", "广州", "东莞", "佛山", "珠海", "中山", "惠州", "杭州", "宁波", "温州", "绍兴", "嘉兴", "金华",
-    "台州", "南京", "苏州", "无锡", "常州", "南通", "徐州", "扬州", "成都", "绵阳", "武汉", "长沙", "郑州",
-    "洛阳", "西安", "济南", "青岛", "烟台", "潍坊", "合肥", "芜湖", "福州", "厦门", "泉州", "南昌", "南宁",
-    "昆明", "贵阳", "海口", "三亚", "沈阳", "大连", "长春", "哈尔滨", "石家庄", "唐山", "太原", "呼和浩特",
-    "兰州", "西宁", "银川", "乌鲁木齐", "拉萨", "保定", "廊坊", "珠江", "滨海",
+    "深圳",
+    "广州",
+    "东莞",
+    "佛山",
+    "珠海",
+    "中山",
+    "惠州",
+    "杭州",
+    "宁波",
+    "温州",
+    "绍兴",
+    "嘉兴",
+    "金华",
+    "台州",
+    "南京",
+    "苏州",
+    "无锡",
+    "常州",
+    "南通",
+    "徐州",
+    "扬州",
+    "成都",
+    "绵阳",
+    "武汉",
+    "长沙",
+    "郑州",
+    "洛阳",
+    "西安",
+    "济南",
+    "青岛",
+    "烟台",
+    "潍坊",
+    "合肥",
+    "芜湖",
+    "福州",
+    "厦门",
+    "泉州",
+    "南昌",
+    "南宁",
+    "昆明",
+    "贵阳",
+    "海口",
+    "三亚",
+    "沈阳",
+    "大连",
+    "长春",
+    "哈尔滨",
+    "石家庄",
+    "唐山",
+    "太原",
+    "呼和浩特",
+    "兰州",
+    "西宁",
+    "银川",
+    "乌鲁木齐",
+    "拉萨",
+    "保定",
+    "廊坊",
+    "珠江",
+    "滨海",
 ];
 
 /// Legal-form and organisational suffixes, longest first so the longest one is removed.
 const LEGAL_FORMS: [&str; 24] = [
-    "集团股份有限公司", "集团有限责任公司", "集团有限公司", "股份有限公司", "有限责任公司", "有限公司",
-    "股份公司", "分公司", "总公司", "控股集团", "集团公司", "集团", "公司", "工作室", "商行", "经营部",
-    "corporation", "limited", "co.,ltd.", "co.,ltd", "co.ltd", "ltd.", "ltd", "inc.",
+    "集团股份有限公司",
+    "集团有限责任公司",
+    "集团有限公司",
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "股份公司",
+    "分公司",
+    "总公司",
+    "控股集团",
+    "集团公司",
+    "集团",
+    "公司",
+    "工作室",
+    "商行",
+    "经营部",
+    "corporation",
+    "limited",
+    "co.,ltd.",
+    "co.,ltd",
+    "co.ltd",
+    "ltd.",
+    "ltd",
+    "inc.",
 ];
-const LATIN_FORMS: [&str; 9] = ["inc", "llc", "gmbh", "corp.", "corp", "co.", "co", "group", "plc"];
+const LATIN_FORMS: [&str; 9] = [
+    "inc", "llc", "gmbh", "corp.", "corp", "co.", "co", "group", "plc",
+];
 
 fn short_province(full: &str) -> &str {
-    for suffix in ["维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市"] {
+    for suffix in [
+        "维吾尔自治区",
+        "壮族自治区",
+        "回族自治区",
+        "自治区",
+        "省",
+        "市",
+    ] {
         if let Some(s) = full.strip_suffix(suffix) {
             return s;
         }
@@ -68,7 +180,9 @@ fn is_region(s: &str) -> bool {
 /// The matching key of a company name. Idempotent: canonical(canonical(x)) == canonical(x).
 pub fn canonical_company_name(name: &str) -> String {
     let mut s = to_half_width(name).to_lowercase();
-    s = s.replace(['（', '［', '【', '〔'], "(").replace(['）', '］', '】', '〕'], ")");
+    s = s
+        .replace(['（', '［', '【', '〔'], "(")
+        .replace(['）', '］', '】', '〕'], ")");
     // Drop parenthesised regions, keep other parenthesised text without the brackets.
     let mut out = String::with_capacity(s.len());
     let mut rest = s.as_str();
@@ -88,7 +202,10 @@ pub fn canonical_company_name(name: &str) -> String {
         }
     }
     out.push_str(rest);
-    let mut s: String = out.chars().filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '"' | '\'' | '“' | '”')).collect();
+    let mut s: String = out
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '"' | '\'' | '“' | '”'))
+        .collect();
     // Legal forms at the end, repeatedly ("…集团有限公司" then "…集团").
     loop {
         let before = s.len();
@@ -106,13 +223,22 @@ pub fn canonical_company_name(name: &str) -> String {
     }
     let stripped = strip_region_prefix(&s).to_string();
     // Keep at least three characters: "北京银行" is a name, "银行" is not.
-    let key = if stripped.chars().count() >= 3 { stripped } else { s };
-    key.trim_matches(|c: char| c.is_ascii_punctuation()).to_string()
+    let key = if stripped.chars().count() >= 3 {
+        stripped
+    } else {
+        s
+    };
+    key.trim_matches(|c: char| c.is_ascii_punctuation())
+        .to_string()
 }
 
 /// The matching key of a person's name: no spaces or dots, lower-case.
 pub fn canonical_person_name(name: &str) -> String {
-    to_half_width(name).chars().filter(|c| !c.is_whitespace() && !matches!(c, '·' | '.' | '•')).collect::<String>().to_lowercase()
+    to_half_width(name)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '.' | '•'))
+        .collect::<String>()
+        .to_lowercase()
 }
 
 #[cfg(test)]
@@ -143,7 +269,12 @@ mod tests {
 
     #[test]
     fn canonical_is_idempotent() {
-        for raw in ["深圳市腾飞科技有限公司", "Blue River Co., Ltd.", "北京银行股份有限公司", "上海"] {
+        for raw in [
+            "深圳市腾飞科技有限公司",
+            "Blue River Co., Ltd.",
+            "北京银行股份有限公司",
+            "上海",
+        ] {
             let once = canonical_company_name(raw);
             assert_eq!(canonical_company_name(&once), once, "input {raw:?}");
         }

@@ -25,7 +25,10 @@ pub fn normalise_email(raw: &str) -> Result<String, ValueError> {
     } else {
         Err(ValueError::new(
             "invalid_email",
-            format!("`{}` is not an e-mail address; write it as name@example.com", clean_text(raw)),
+            format!(
+                "`{}` is not an e-mail address; write it as name@example.com",
+                clean_text(raw)
+            ),
         ))
     }
 }
@@ -43,8 +46,20 @@ mod tests {
         ] {
             assert_eq!(normalise_email(raw).as_deref(), Ok(want), "input {raw:?}");
         }
-        for raw in ["", "wang", "wang@", "@x.com", "a@b", "a b@c.com", "a@@b.com", "a@b..com"] {
-            assert!(normalise_email(raw).is_err(), "input {raw:?} should be rejected");
+        for raw in [
+            "",
+            "wang",
+            "wang@",
+            "@x.com",
+            "a@b",
+            "a b@c.com",
+            "a@@b.com",
+            "a@b..com",
+        ] {
+            assert!(
+                normalise_email(raw).is_err(),
+                "input {raw:?} should be rejected"
+            );
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct ChunkOutcome {
 pub struct ImportSession {
     tx: Tx,
     entity: Entity,
+    file_name: String,
+    actor: String,
     spec: &'static TableSpec,
     present: Vec<bool>,
     batch_id: i64,
@@ -101,7 +103,13 @@ fn present_columns(entity: Entity, spec: &TableSpec, fields: &[String]) -> Vec<b
                 cols.insert("budget_cents");
             }
             (_, other) => {
-                cols.insert(spec.cols.iter().map(|(c, _)| *c).find(|c| *c == other).unwrap_or(""));
+                cols.insert(
+                    spec.cols
+                        .iter()
+                        .map(|(c, _)| *c)
+                        .find(|c| *c == other)
+                        .unwrap_or(""),
+                );
             }
         }
     }
@@ -111,21 +119,45 @@ fn present_columns(entity: Entity, spec: &TableSpec, fields: &[String]) -> Vec<b
 impl Store {
     /// Starts an import of `entity` rows. `fields` are the field keys the file's columns map to
     /// (plus `custom` when it has custom-field columns): on update, only those columns change.
-    pub async fn begin_import(&self, entity: Entity, file_name: &str, file_sha256: &str, actor: &str, fields: &[String]) -> Result<ImportSession> {
+    pub async fn begin_import(
+        &self,
+        entity: Entity,
+        file_name: &str,
+        actor: &str,
+        fields: &[String],
+    ) -> Result<ImportSession> {
         let now = Utc::now();
         let sql = "INSERT INTO import_batches (entity, file_name, file_sha256, actor, started_at, finished_at, rows_total, inserted, updated, unchanged, rejected, status) \
-                   VALUES ($1, $2, $3, $4, $5, $5, 0, 0, 0, 0, 0, 'committed') RETURNING id";
+                   VALUES ($1, $2, '', $3, $4, $4, 0, 0, 0, 0, 0, 'committed') RETURNING id";
         let (tx, batch_id) = match &self.backend {
             Backend::Sqlite(p) => {
-                let mut tx = p.begin().await.map_err(StoreError::db("starting an import"))?;
-                let id: i64 = sqlx::query_scalar(sql).bind(entity.name()).bind(file_name).bind(file_sha256).bind(actor).bind(now)
-                    .fetch_one(&mut *tx).await.map_err(StoreError::db("recording an import batch"))?;
+                let mut tx = p
+                    .begin()
+                    .await
+                    .map_err(StoreError::db("starting an import"))?;
+                let id: i64 = sqlx::query_scalar(sql)
+                    .bind(entity.name())
+                    .bind(file_name)
+                    .bind(actor)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::db("recording an import batch"))?;
                 (Tx::Sqlite(tx), id)
             }
             Backend::Postgres(p) => {
-                let mut tx = p.begin().await.map_err(StoreError::db("starting an import"))?;
-                let id: i64 = sqlx::query_scalar(sql).bind(entity.name()).bind(file_name).bind(file_sha256).bind(actor).bind(now)
-                    .fetch_one(&mut *tx).await.map_err(StoreError::db("recording an import batch"))?;
+                let mut tx = p
+                    .begin()
+                    .await
+                    .map_err(StoreError::db("starting an import"))?;
+                let id: i64 = sqlx::query_scalar(sql)
+                    .bind(entity.name())
+                    .bind(file_name)
+                    .bind(actor)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::db("recording an import batch"))?;
                 (Tx::Postgres(tx), id)
             }
         };
@@ -134,6 +166,8 @@ impl Store {
         Ok(ImportSession {
             tx,
             entity,
+            file_name: file_name.to_string(),
+            actor: actor.to_string(),
             spec,
             present,
             batch_id,
@@ -165,7 +199,9 @@ impl ImportSession {
             Record::Interaction(_, i) => i.user.is_some(),
             _ => false,
         });
-        let needs_team = records.iter().any(|(_, r)| matches!(r, Record::Customer(c) if c.team.is_some()));
+        let needs_team = records
+            .iter()
+            .any(|(_, r)| matches!(r, Record::Customer(c) if c.team.is_some()));
         let refs = records.iter().filter_map(|(_, r)| record_ref(r));
         let (mut need_ext, mut need_name) = (false, false);
         for r in refs {
@@ -183,8 +219,10 @@ impl ImportSession {
             self.users = Some(m);
         }
         if needs_team && self.teams.is_none() {
-            let rows: Vec<(i64, String)> = on_tx!(&mut self.tx, t => sqlx::query_as("SELECT id, name FROM teams")
-                .fetch_all(&mut **t).await).map_err(StoreError::db("loading teams"))?;
+            let rows: Vec<(i64, String)> =
+                on_tx!(&mut self.tx, t => sqlx::query_as("SELECT id, name FROM teams")
+                .fetch_all(&mut **t).await)
+                .map_err(StoreError::db("loading teams"))?;
             self.teams = Some(rows.into_iter().map(|(id, n)| (n, id)).collect());
         }
         if need_ext && self.by_external.is_none() {
@@ -217,7 +255,8 @@ impl ImportSession {
         let name = r.name.clone().unwrap_or_default();
         let by = self.by_canonical.as_ref();
         let lookup = |k: String| by.and_then(|m| m.get(&k).copied());
-        let found = lookup(canonical_name(CustomerKind::Company, &name)).or_else(|| lookup(canonical_name(CustomerKind::Person, &name)));
+        let found = lookup(canonical_name(CustomerKind::Company, &name))
+            .or_else(|| lookup(canonical_name(CustomerKind::Person, &name)));
         match found {
             Some(Some(id)) => Ok(id),
             Some(None) => Err(RejectedRow {
@@ -225,19 +264,27 @@ impl ImportSession {
                 field: "customer_name".into(),
                 raw: name.clone(),
                 code: "ambiguous_customer",
-                message: format!("several customers are called `{name}`; add a 客户编号 column to say which"),
+                message: format!(
+                    "several customers are called `{name}`; add a 客户编号 column to say which"
+                ),
             }),
             None => Err(RejectedRow {
                 row: 0,
                 field: "customer_name".into(),
                 raw: name.clone(),
                 code: "unknown_customer",
-                message: format!("no customer is called `{name}`; import the customer first or fix the name"),
+                message: format!(
+                    "no customer is called `{name}`; import the customer first or fix the name"
+                ),
             }),
         }
     }
 
-    fn resolve_user(&self, field: &str, login: &Option<String>) -> std::result::Result<Option<i64>, RejectedRow> {
+    fn resolve_user(
+        &self,
+        field: &str,
+        login: &Option<String>,
+    ) -> std::result::Result<Option<i64>, RejectedRow> {
         let Some(l) = login else { return Ok(None) };
         match self.users.as_ref().and_then(|m| m.get(&l.to_lowercase())) {
             Some(id) => Ok(Some(*id)),
@@ -246,7 +293,9 @@ impl ImportSession {
                 field: field.into(),
                 raw: l.clone(),
                 code: "unknown_user",
-                message: format!("`{l}` is not a user; add them with `strata user add` or use an existing login"),
+                message: format!(
+                    "`{l}` is not a user; add them with `strata user add` or use an existing login"
+                ),
             }),
         }
     }
@@ -303,19 +352,27 @@ impl ImportSession {
                     continue;
                 }
             }
-            pending.push(Pending { row: *row, key, values });
+            pending.push(Pending {
+                row: *row,
+                key,
+                values,
+            });
         }
         // Customers without an id match an existing one by canonical name + phone.
         let mut matched: Vec<(i64, Pending)> = Vec::new();
         if self.entity == Entity::Customers && pending.iter().any(|p| p.key.is_none()) {
-            let (keyless, keyed): (Vec<Pending>, Vec<Pending>) = pending.into_iter().partition(|p| p.key.is_none());
+            let (keyless, keyed): (Vec<Pending>, Vec<Pending>) =
+                pending.into_iter().partition(|p| p.key.is_none());
             pending = keyed;
             let names: Vec<String> = keyless.iter().map(|p| cell_text(&p.values[2])).collect();
             let existing = self.customers_named(&names).await?;
             let mut taken: HashSet<i64> = HashSet::new();
             for p in keyless {
                 let (name, phone) = (cell_text(&p.values[2]), p.values[11].clone());
-                let hit = existing.iter().find(|(_, n, ph)| *n == name && SqlValue::Text(ph.clone()) == phone).map(|(id, _, _)| *id);
+                let hit = existing
+                    .iter()
+                    .find(|(_, n, ph)| *n == name && SqlValue::Text(ph.clone()) == phone)
+                    .map(|(id, _, _)| *id);
                 match hit {
                     Some(id) if !taken.insert(id) => out.rejected.push(dup_row(p.row, &name, None)),
                     Some(id) => matched.push((id, p)),
@@ -330,7 +387,9 @@ impl ImportSession {
         for p in conflicts {
             match p.key.as_ref().and_then(|k| existing.remove(k)) {
                 Some(e) => to_compare.push((p, e)),
-                None => out.rejected.push(dup_row(p.row, p.key.as_deref().unwrap_or(""), None)),
+                None => out
+                    .rejected
+                    .push(dup_row(p.row, p.key.as_deref().unwrap_or(""), None)),
             }
         }
         if !matched.is_empty() {
@@ -344,7 +403,11 @@ impl ImportSession {
         }
         for (p, e) in to_compare {
             if e.batch_id == Some(self.batch_id) {
-                out.rejected.push(dup_row(p.row, p.key.as_deref().unwrap_or(&cell_text(&p.values[1])), None));
+                out.rejected.push(dup_row(
+                    p.row,
+                    p.key.as_deref().unwrap_or(&cell_text(&p.values[1])),
+                    None,
+                ));
                 continue;
             }
             let merged = self.merge(&e.values, p.values);
@@ -370,7 +433,11 @@ impl ImportSession {
                     return existing[i].clone();
                 }
                 match (self.spec.cols[i].0, &existing[i], v) {
-                    ("custom", SqlValue::Json(serde_json::Value::Object(old)), SqlValue::Json(serde_json::Value::Object(add))) => {
+                    (
+                        "custom",
+                        SqlValue::Json(serde_json::Value::Object(old)),
+                        SqlValue::Json(serde_json::Value::Object(add)),
+                    ) => {
                         let mut m = old.clone();
                         m.extend(add);
                         SqlValue::Json(serde_json::Value::Object(m))
@@ -381,7 +448,10 @@ impl ImportSession {
             .collect()
     }
 
-    async fn customers_named(&mut self, names: &[String]) -> Result<Vec<(i64, String, Option<String>)>> {
+    async fn customers_named(
+        &mut self,
+        names: &[String],
+    ) -> Result<Vec<(i64, String, Option<String>)>> {
         let mut uniq: Vec<&String> = names.iter().collect::<HashSet<_>>().into_iter().collect();
         uniq.sort();
         let sql = format!("SELECT id, canonical_name, phone FROM customers WHERE canonical_name IN ({}) ORDER BY id", placeholders(1, uniq.len()));
@@ -396,7 +466,11 @@ impl ImportSession {
     }
 
     /// Inserts rows with `ON CONFLICT DO NOTHING`; returns the rows that conflicted.
-    async fn insert_new(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
+    async fn insert_new(
+        &mut self,
+        pending: Vec<Pending>,
+        out: &mut ChunkOutcome,
+    ) -> Result<Vec<Pending>> {
         let spec = self.spec;
         let per_row = spec.cols.len() + 4;
         let max_rows = (30_000 / per_row).clamp(1, 500);
@@ -426,21 +500,37 @@ impl ImportSession {
                         m.insert(e.clone(), *id);
                     }
                     if let (Some(m), Some(c)) = (self.by_canonical.as_mut(), canon) {
-                        m.entry(c.clone()).and_modify(|v| *v = None).or_insert(Some(*id));
+                        m.entry(c.clone())
+                            .and_modify(|v| *v = None)
+                            .or_insert(Some(*id));
                     }
                 }
             }
-            conflicts.extend(batch.into_iter().filter(|p| p.key.as_ref().is_some_and(|k| !inserted.contains(k))));
+            conflicts.extend(
+                batch
+                    .into_iter()
+                    .filter(|p| p.key.as_ref().is_some_and(|k| !inserted.contains(k))),
+            );
         }
         Ok(conflicts)
     }
 
-    async fn fetch_existing_by_key(&mut self, rows: &[Pending]) -> Result<HashMap<String, ExistingRow>> {
+    async fn fetch_existing_by_key(
+        &mut self,
+        rows: &[Pending],
+    ) -> Result<HashMap<String, ExistingRow>> {
         let keys: Vec<&str> = rows.iter().filter_map(|p| p.key.as_deref()).collect();
         let mut out = HashMap::new();
         for part in keys.chunks(500) {
-            let sql = format!("{} WHERE external_id IN ({})", select_sql(self.spec), placeholders(1, part.len()));
-            for e in self.fetch_existing(&sql, part.iter().map(|k| SqlValue::text(*k)).collect()).await? {
+            let sql = format!(
+                "{} WHERE external_id IN ({})",
+                select_sql(self.spec),
+                placeholders(1, part.len())
+            );
+            for e in self
+                .fetch_existing(&sql, part.iter().map(|k| SqlValue::text(*k)).collect())
+                .await?
+            {
                 out.insert(e.external_id.clone().unwrap_or_default(), e);
             }
         }
@@ -450,15 +540,26 @@ impl ImportSession {
     async fn fetch_existing_by_id(&mut self, ids: &[i64]) -> Result<HashMap<i64, ExistingRow>> {
         let mut out = HashMap::new();
         for part in ids.chunks(500) {
-            let sql = format!("{} WHERE id IN ({})", select_sql(self.spec), placeholders(1, part.len()));
-            for e in self.fetch_existing(&sql, part.iter().map(|i| SqlValue::Int(Some(*i))).collect()).await? {
+            let sql = format!(
+                "{} WHERE id IN ({})",
+                select_sql(self.spec),
+                placeholders(1, part.len())
+            );
+            for e in self
+                .fetch_existing(&sql, part.iter().map(|i| SqlValue::Int(Some(*i))).collect())
+                .await?
+            {
                 out.insert(e.id, e);
             }
         }
         Ok(out)
     }
 
-    async fn fetch_existing(&mut self, sql: &str, params: Vec<SqlValue>) -> Result<Vec<ExistingRow>> {
+    async fn fetch_existing(
+        &mut self,
+        sql: &str,
+        params: Vec<SqlValue>,
+    ) -> Result<Vec<ExistingRow>> {
         let spec = self.spec;
         on_tx!(&mut self.tx, t => {
             let mut q = sqlx::query(sql);
@@ -480,8 +581,20 @@ impl ImportSession {
     async fn update_row(&mut self, e: &ExistingRow, values: Vec<SqlValue>) -> Result<()> {
         let spec = self.spec;
         let n = spec.cols.len();
-        let sets: Vec<String> = spec.cols.iter().enumerate().map(|(i, (c, _))| format!("{c} = ${}", i + 1)).collect();
-        let sql = format!("UPDATE {} SET {}, batch_id = ${}, updated_at = ${} WHERE id = ${}", spec.table, sets.join(", "), n + 1, n + 2, n + 3);
+        let sets: Vec<String> = spec
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
+            .collect();
+        let sql = format!(
+            "UPDATE {} SET {}, batch_id = ${}, updated_at = ${} WHERE id = ${}",
+            spec.table,
+            sets.join(", "),
+            n + 1,
+            n + 2,
+            n + 3
+        );
         let change = "INSERT INTO import_changes (batch_id, table_name, row_id, prior_batch_id, before) VALUES ($1, $2, $3, $4, $5)";
         let before = table::image(spec, &e.values);
         on_tx!(&mut self.tx, t => {
@@ -496,22 +609,27 @@ impl ImportSession {
         Ok(())
     }
 
-    /// Records the batch's counts and makes everything visible at once.
-    pub async fn commit(mut self, rows_total: u64, rejected: u64) -> Result<Batch> {
-        let sql = "UPDATE import_batches SET finished_at = $1, rows_total = $2, inserted = $3, updated = $4, unchanged = $5, rejected = $6 WHERE id = $7";
+    /// Records the batch's counts and file hash, and makes everything visible at once.
+    pub async fn commit(
+        mut self,
+        rows_total: u64,
+        rejected: u64,
+        file_sha256: &str,
+    ) -> Result<Batch> {
+        let sql = "UPDATE import_batches SET finished_at = $1, rows_total = $2, inserted = $3, updated = $4, unchanged = $5, rejected = $6, file_sha256 = $8 WHERE id = $7";
         let finished = Utc::now();
         on_tx!(&mut self.tx, t => sqlx::query(sql)
             .bind(finished).bind(rows_total as i64).bind(self.totals.inserted as i64).bind(self.totals.updated as i64)
-            .bind(self.totals.unchanged as i64).bind(rejected as i64).bind(self.batch_id)
+            .bind(self.totals.unchanged as i64).bind(rejected as i64).bind(self.batch_id).bind(file_sha256)
             .execute(&mut **t).await.map(|r| r.rows_affected()))
             .map_err(StoreError::db("finishing an import batch"))?;
         on_tx!(self.tx, t => t.commit().await).map_err(StoreError::db("committing an import"))?;
         Ok(Batch {
             id: self.batch_id,
             entity: self.entity.name().to_string(),
-            file_name: String::new(),
-            file_sha256: String::new(),
-            actor: String::new(),
+            file_name: self.file_name.clone(),
+            file_sha256: file_sha256.to_string(),
+            actor: self.actor.clone(),
             started_at: self.now,
             finished_at: finished,
             rows_total: rows_total as i64,
@@ -561,7 +679,9 @@ fn cell_text(v: &SqlValue) -> String {
 }
 
 fn dup_row(row: u64, key: &str, first: Option<u64>) -> RejectedRow {
-    let where_ = first.map_or("earlier in this file".to_string(), |f| format!("at row {f}"));
+    let where_ = first.map_or("earlier in this file".to_string(), |f| {
+        format!("at row {f}")
+    });
     RejectedRow {
         row,
         field: "external_id".into(),
@@ -573,14 +693,24 @@ fn dup_row(row: u64, key: &str, first: Option<u64>) -> RejectedRow {
 
 pub(crate) fn select_sql(spec: &TableSpec) -> String {
     let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
-    format!("SELECT id, external_id, batch_id, {} FROM {}", cols.join(", "), spec.table)
+    format!(
+        "SELECT id, external_id, batch_id, {} FROM {}",
+        cols.join(", "),
+        spec.table
+    )
 }
 
 fn insert_sql(spec: &TableSpec, rows: usize) -> String {
     let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
     let per_row = cols.len() + 4;
-    let values: Vec<String> = (0..rows).map(|r| format!("({})", placeholders(r * per_row + 1, per_row))).collect();
-    let returning = if spec.table == "customers" { "id, external_id, canonical_name" } else { "id, external_id, NULL" };
+    let values: Vec<String> = (0..rows)
+        .map(|r| format!("({})", placeholders(r * per_row + 1, per_row)))
+        .collect();
+    let returning = if spec.table == "customers" {
+        "id, external_id, canonical_name"
+    } else {
+        "id, external_id, NULL"
+    };
     format!(
         "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) VALUES {} ON CONFLICT (external_id) DO NOTHING RETURNING {returning}",
         spec.table,
@@ -590,7 +720,12 @@ fn insert_sql(spec: &TableSpec, rows: usize) -> String {
 }
 
 /// Used by single-record writes outside imports.
-pub(crate) async fn insert_one(store: &Store, entity: Entity, key: Option<String>, values: &[SqlValue]) -> Result<i64> {
+pub(crate) async fn insert_one(
+    store: &Store,
+    entity: Entity,
+    key: Option<String>,
+    values: &[SqlValue],
+) -> Result<i64> {
     let spec = table::spec(entity);
     let sql = insert_sql(spec, 1);
     let now = Utc::now();
@@ -602,5 +737,14 @@ pub(crate) async fn insert_one(store: &Store, entity: Entity, key: Option<String
         q.bind(None::<i64>).bind(now).bind(now).fetch_optional(p).await
     })
     .map_err(StoreError::db("inserting a row"))?;
-    row.map(|r| r.0).ok_or_else(|| StoreError::conflict("duplicate_external_id", format!("a {} with id `{}` already exists", entity.name(), key.unwrap_or_default())))
+    row.map(|r| r.0).ok_or_else(|| {
+        StoreError::conflict(
+            "duplicate_external_id",
+            format!(
+                "a {} with id `{}` already exists",
+                entity.name(),
+                key.unwrap_or_default()
+            ),
+        )
+    })
 }

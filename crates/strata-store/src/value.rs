@@ -37,7 +37,12 @@ impl SqlValue {
     pub fn is_null(&self) -> bool {
         matches!(
             self,
-            SqlValue::Int(None) | SqlValue::Text(None) | SqlValue::Bool(None) | SqlValue::Date(None) | SqlValue::Time(None) | SqlValue::Json(Value::Null)
+            SqlValue::Int(None)
+                | SqlValue::Text(None)
+                | SqlValue::Bool(None)
+                | SqlValue::Date(None)
+                | SqlValue::Time(None)
+                | SqlValue::Json(Value::Null)
         )
     }
 
@@ -60,7 +65,14 @@ impl SqlValue {
             Value::String(s) => s,
             v @ Value::Array(_) if matches!(self, SqlValue::Json(_)) => {
                 // tag lists read back as "a, b"
-                v.as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+                v.as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default()
             }
             other => other.to_string(),
         }
@@ -72,7 +84,11 @@ impl SqlValue {
             ColKind::Text => SqlValue::Text(v.as_str().map(str::to_string)),
             ColKind::Bool => SqlValue::Bool(v.as_bool()),
             ColKind::Date => SqlValue::Date(v.as_str().and_then(|s| s.parse().ok())),
-            ColKind::Time => SqlValue::Time(v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc))),
+            ColKind::Time => SqlValue::Time(
+                v.as_str()
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                    .map(|t| t.with_timezone(&Utc)),
+            ),
             ColKind::Json => SqlValue::Json(v.clone()),
         }
     }
@@ -94,7 +110,11 @@ macro_rules! bind_value {
 pub(crate) use bind_value;
 
 /// Decodes column `idx` of `row` as `kind`.
-pub(crate) fn read<'r, R: Row>(row: &'r R, idx: usize, kind: ColKind) -> Result<SqlValue, sqlx::Error>
+pub(crate) fn read<'r, R: Row>(
+    row: &'r R,
+    idx: usize,
+    kind: ColKind,
+) -> Result<SqlValue, sqlx::Error>
 where
     usize: ColumnIndex<R>,
     Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
@@ -110,6 +130,9 @@ where
         ColKind::Bool => SqlValue::Bool(row.try_get(idx)?),
         ColKind::Date => SqlValue::Date(row.try_get(idx)?),
         ColKind::Time => SqlValue::Time(row.try_get(idx)?),
-        ColKind::Json => SqlValue::Json(row.try_get::<Option<Json<Value>>, _>(idx)?.map_or(Value::Null, |j| j.0)),
+        ColKind::Json => SqlValue::Json(
+            row.try_get::<Option<Json<Value>>, _>(idx)?
+                .map_or(Value::Null, |j| j.0),
+        ),
     })
 }

@@ -1,0 +1,385 @@
+//! Runs one CLI command against the configured store.
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    process::ExitCode,
+    sync::{atomic::AtomicU64, Arc},
+    time::Duration,
+};
+
+use anyhow::{bail, Context};
+use strata_core::{
+    custom_field::{CustomFieldDef, FieldKind},
+    customer::{Role, UserInput},
+    date::china_offset,
+    import::{ImportOptions, Target},
+    label::Labelled,
+    money::Currency,
+};
+use strata_store::{CustomerFilter, Store};
+
+use crate::{
+    cli::{
+        BatchCommand, Cli, Command, FieldCommand, FilterArgs, ImportArgs, TeamCommand, UserCommand,
+    },
+    config::Config,
+    export::{self, ExportFormat},
+    import::{run_import, ImportRequest, ImportSummary},
+};
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::new(cli.data_dir, cli.database_url, cli.actor);
+    match cli.command {
+        Command::Serve(a) => {
+            let store = open(&config).await?;
+            crate::server::serve(store, config, &a.bind).await?;
+        }
+        Command::Demo(a) => crate::demo::run(config, a).await?,
+        Command::Import(a) => return import(&config, a).await,
+        Command::Batch(b) => batch(&config, b).await?,
+        Command::Export(a) => {
+            let store = open(&config).await?;
+            let filter = filter_of(&a.filter);
+            let n = match (a.format, &a.output) {
+                (ExportFormat::Xlsx, Some(path)) => {
+                    export::write_xlsx(&store, a.entity, &filter, a.lang, path).await?
+                }
+                (ExportFormat::Xlsx, None) => bail!("an .xlsx export needs --output FILE.xlsx"),
+                (fmt, Some(path)) => {
+                    let mut f = std::io::BufWriter::new(
+                        std::fs::File::create(path)
+                            .with_context(|| format!("cannot create {}", path.display()))?,
+                    );
+                    export::write_stream(&store, a.entity, &filter, fmt, a.lang, &mut f).await?
+                }
+                (fmt, None) => {
+                    export::write_stream(
+                        &store,
+                        a.entity,
+                        &filter,
+                        fmt,
+                        a.lang,
+                        &mut std::io::BufWriter::new(std::io::stdout()),
+                    )
+                    .await?
+                }
+            };
+            eprintln!("exported {n} {}", a.entity);
+        }
+        Command::User(u) => user(&config, u).await?,
+        Command::Team(t) => {
+            let store = open(&config).await?;
+            match t {
+                TeamCommand::Add { name } => {
+                    let t = store.create_team(&name).await?;
+                    println!("added team {} (id {})", t.name, t.id)
+                }
+                TeamCommand::List => {
+                    for t in store.list_teams().await? {
+                        println!("{}\t{}", t.id, t.name);
+                    }
+                }
+            }
+        }
+        Command::Field(f) => field(&config, f).await?,
+        Command::Bench(b) => crate::bench::run(&config, b).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn open(config: &Config) -> anyhow::Result<Store> {
+    Store::open(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_display()))
+}
+
+pub fn filter_of(f: &FilterArgs) -> CustomerFilter {
+    CustomerFilter {
+        q: f.q.clone(),
+        owner: f.owner.clone(),
+        team: f.team.clone(),
+        industry: f.industry.clone(),
+        province: f.province.clone(),
+        city: f.city.clone(),
+        tag: f.tag.clone(),
+        source_channel: f.source_channel.clone(),
+        ..CustomerFilter::default()
+    }
+}
+
+/// Parses "+08:00" / "-05:30" / "8".
+pub fn parse_offset(s: &str) -> anyhow::Result<chrono::FixedOffset> {
+    let t = s.trim();
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'-') => (-1, &t[1..]),
+        Some(b'+') => (1, &t[1..]),
+        _ => (1, t),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (h, m): (i32, i32) = (h.parse().context("hours")?, m.parse().context("minutes")?);
+    chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+        .with_context(|| format!("`{s}` is not a UTC offset; write it like +08:00"))
+}
+
+pub fn report_path(config: &Config, file: &Path) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("import");
+    config.reports_dir().join(format!(
+        "{}-{stem}.rejected.csv",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    ))
+}
+
+pub fn read_mapping(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read mapping file {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{}: a mapping file is a JSON object of header → field, e.g. {{\"公司\": \"name\"}}",
+            path.display()
+        )
+    })
+}
+
+async fn import(config: &Config, a: ImportArgs) -> anyhow::Result<ExitCode> {
+    let store = open(config).await?;
+    let overrides = match &a.mapping {
+        Some(p) => read_mapping(p)?,
+        None => BTreeMap::new(),
+    };
+    let currency = Currency::parse(&a.currency).map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
+    let options = ImportOptions {
+        currency,
+        offset: parse_offset(&a.timezone)?,
+        ..ImportOptions::default()
+    };
+    let req = ImportRequest {
+        entity: a.entity,
+        path: a.file.clone(),
+        file_name: a
+            .file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("file")
+            .to_string(),
+        sheet: a.sheet,
+        overrides,
+        skip_invalid: a.skip_invalid,
+        report_path: a
+            .report
+            .clone()
+            .unwrap_or_else(|| report_path(config, &a.file)),
+        actor: config.actor.clone(),
+        options,
+    };
+    let total = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
+    let bytes = Arc::new(AtomicU64::new(0));
+    let rows = Arc::new(AtomicU64::new(0));
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let ticker = {
+        let (bar, bytes, rows) = (bar.clone(), bytes.clone(), rows.clone());
+        tokio::spawn(async move {
+            let start = std::time::Instant::now();
+            loop {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let r = rows.load(std::sync::atomic::Ordering::Relaxed);
+                bar.set_position(bytes.load(std::sync::atomic::Ordering::Relaxed));
+                bar.set_message(format!(
+                    "{r} rows, {:.0} rows/s",
+                    r as f64 / start.elapsed().as_secs_f64().max(0.001)
+                ));
+            }
+        })
+    };
+    let result = run_import(&store, req, bytes, rows).await;
+    ticker.abort();
+    bar.finish_and_clear();
+    let summary = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    print_summary(&summary);
+    Ok(if summary.committed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn print_summary(s: &ImportSummary) {
+    let mapped: Vec<String> = s
+        .mapping
+        .iter()
+        .filter_map(|(h, t)| match t {
+            Target::Field(k) => Some(format!("{h}→{k}")),
+            Target::Custom(k) => Some(format!("{h}→custom:{k}")),
+            Target::Ignore => None,
+        })
+        .collect();
+    println!("file: {} ({}, {})", s.file, s.format, s.encoding);
+    println!("columns: {}", mapped.join(", "));
+    if !s.unmapped.is_empty() {
+        println!("ignored columns: {}", s.unmapped.join(", "));
+    }
+    for r in &s.sample {
+        println!(
+            "  row {} [{}] `{}`: {} ({})",
+            r.row, r.column, r.value, r.reason, r.code
+        );
+    }
+    if s.rejections as usize > s.sample.len() {
+        println!("  … {} more", s.rejections as usize - s.sample.len());
+    }
+    if let Some(p) = &s.report {
+        println!("rejected rows report: {}", p.display());
+    }
+    match &s.batch {
+        Some(b) => println!(
+            "imported {} rows in {:.1}s as batch {}: {} new, {} updated, {} unchanged, {} rejected (undo with `strata batch undo {}`)",
+            s.rows, s.seconds, b.id, s.inserted, s.updated, s.unchanged, s.rejected_rows, b.id
+        ),
+        None => println!(
+            "nothing imported: {} of {} rows were rejected; fix them (or use --skip-invalid to import the rest) and import again",
+            s.rejected_rows, s.rows
+        ),
+    }
+}
+
+async fn batch(config: &Config, b: BatchCommand) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    match b {
+        BatchCommand::List { limit } => {
+            println!("id\tentity\tstatus\trows\tnew\tupdated\tunchanged\trejected\twhen\tby\tfile");
+            for b in store.list_batches(limit).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    b.id,
+                    b.entity,
+                    b.status,
+                    b.rows_total,
+                    b.inserted,
+                    b.updated,
+                    b.unchanged,
+                    b.rejected,
+                    b.finished_at.format("%Y-%m-%d %H:%M"),
+                    b.actor,
+                    b.file_name
+                );
+            }
+        }
+        BatchCommand::Show { id } => println!(
+            "{}",
+            serde_json::to_string_pretty(&store.get_batch(id).await?)?
+        ),
+        BatchCommand::Undo { id } => {
+            let out = store.undo_batch(id, &config.actor).await?;
+            println!(
+                "undid batch {}: {} rows deleted, {} rows restored",
+                out.batch_id, out.deleted, out.restored
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn user(config: &Config, u: UserCommand) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    match u {
+        UserCommand::Add {
+            login,
+            name,
+            role,
+            team,
+            email,
+        } => {
+            let role = Role::parse_label(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let email = email
+                .map(|e| strata_core::email::normalise_email(&e))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let u = store
+                .create_user(&UserInput {
+                    display_name: name.unwrap_or_else(|| login.clone()),
+                    login,
+                    email,
+                    team,
+                    role,
+                })
+                .await?;
+            println!(
+                "added user {} ({}, {})",
+                u.login,
+                u.display_name,
+                u.role.code()
+            );
+        }
+        UserCommand::List => {
+            for u in store.list_users().await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.login,
+                    u.display_name,
+                    u.role.code(),
+                    u.team.unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn field(config: &Config, f: FieldCommand) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    match f {
+        FieldCommand::Add {
+            key,
+            label,
+            kind,
+            options,
+            required,
+        } => {
+            let kind = FieldKind::parse_label(&kind).map_err(|e| anyhow::anyhow!("--type: {e}"))?;
+            let options = options
+                .map(|o| strata_core::customer::parse_tags(&o))
+                .unwrap_or_default();
+            store
+                .define_custom_field(&CustomFieldDef {
+                    key: key.clone(),
+                    label,
+                    kind,
+                    options,
+                    required,
+                })
+                .await?;
+            println!("defined custom field {key}");
+        }
+        FieldCommand::List => {
+            for d in store.list_custom_fields().await? {
+                println!(
+                    "{}\t{}\t{}\t{}{}",
+                    d.key,
+                    d.label,
+                    d.kind.code(),
+                    d.options.join(","),
+                    if d.required { "\trequired" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Import options with the defaults (CNY, China time).
+pub fn default_options() -> ImportOptions {
+    ImportOptions {
+        currency: Currency::CNY,
+        offset: china_offset(),
+        ..ImportOptions::default()
+    }
+}

@@ -1,0 +1,320 @@
+//! The import pipeline: a reader thread parses and validates rows into chunks; the async side
+//! writes them through one store transaction. All-or-nothing unless `skip_invalid`.
+
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    sync::{atomic::AtomicU64, Arc},
+    time::Instant,
+};
+
+use serde::Serialize;
+use strata_core::import::{Entity, ImportOptions, Mapping, MappingError, Record, Target};
+use strata_store::{Batch, Store, StoreError};
+use tokio::sync::mpsc;
+
+use super::{
+    report::{Rejection, Report},
+    source::{self, RowSink, SourceError},
+};
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub entity: Entity,
+    pub path: PathBuf,
+    /// The name recorded with the batch (the uploaded name for HTTP imports).
+    pub file_name: String,
+    pub sheet: Option<String>,
+    /// Header → field key / `custom:key` / `ignore`.
+    pub overrides: BTreeMap<String, String>,
+    pub skip_invalid: bool,
+    pub report_path: PathBuf,
+    pub actor: String,
+    pub options: ImportOptions,
+}
+
+/// How an import went.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportSummary {
+    pub entity: Entity,
+    pub file: String,
+    pub format: String,
+    pub encoding: String,
+    pub committed: bool,
+    pub batch: Option<Batch>,
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected_rows: u64,
+    pub rejections: u64,
+    pub sample: Vec<Rejection>,
+    pub report: Option<PathBuf>,
+    pub mapping: Vec<(String, Target)>,
+    pub unmapped: Vec<String>,
+    pub seconds: f64,
+}
+
+/// Why nothing was imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("{file}: {source}")]
+    Mapping { file: String, source: MappingError },
+    #[error("{file}: the file has a header row but no data rows; nothing was imported")]
+    NoRows { file: String },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("cannot write the rejection report: {0}")]
+    Report(#[from] std::io::Error),
+}
+
+impl ImportError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ImportError::Source(SourceError::UnknownEncoding { .. }) => "unknown_encoding",
+            ImportError::Source(SourceError::Xlsx { .. }) => "invalid_xlsx",
+            ImportError::Source(SourceError::Format { .. }) => "unsupported_format",
+            ImportError::Source(SourceError::NoSheet { .. }) => "unknown_sheet",
+            ImportError::Source(SourceError::Empty { .. }) | ImportError::NoRows { .. } => {
+                "empty_file"
+            }
+            ImportError::Source(_) => "unreadable_file",
+            ImportError::Mapping {
+                source: MappingError::MissingField { .. } | MappingError::MissingCustomerRef { .. },
+                ..
+            } => "missing_column",
+            ImportError::Mapping { .. } => "invalid_mapping",
+            ImportError::Store(e) => e.code(),
+            ImportError::Report(_) => "report_error",
+        }
+    }
+}
+
+const CHUNK: usize = 2000;
+
+enum Msg {
+    Mapped(Mapping),
+    MappingFailed(MappingError),
+    Chunk {
+        records: Vec<(u64, Record)>,
+        rejections: Vec<Rejection>,
+        rows: u64,
+    },
+}
+
+struct Validator {
+    entity: Entity,
+    overrides: BTreeMap<String, String>,
+    options: ImportOptions,
+    mapping: Option<Mapping>,
+    tx: mpsc::Sender<Msg>,
+    records: Vec<(u64, Record)>,
+    rejections: Vec<Rejection>,
+    rows: u64,
+}
+
+impl Validator {
+    fn flush(&mut self) -> bool {
+        let msg = Msg::Chunk {
+            records: std::mem::take(&mut self.records),
+            rejections: std::mem::take(&mut self.rejections),
+            rows: self.rows,
+        };
+        self.rows = 0;
+        self.tx.blocking_send(msg).is_ok()
+    }
+}
+
+impl RowSink for Validator {
+    fn header(&mut self, cells: Vec<String>) -> bool {
+        match Mapping::resolve(
+            self.entity,
+            &cells,
+            &self.overrides,
+            &self.options.custom_fields,
+        ) {
+            Ok(m) => {
+                self.mapping = Some(m.clone());
+                self.tx.blocking_send(Msg::Mapped(m)).is_ok()
+            }
+            Err(e) => {
+                let _ = self.tx.blocking_send(Msg::MappingFailed(e));
+                false
+            }
+        }
+    }
+
+    fn row(&mut self, line: u64, cells: Vec<String>) -> bool {
+        let Some(m) = &self.mapping else { return false };
+        self.rows += 1;
+        match m.record(&cells, &self.options) {
+            Ok(r) => self.records.push((line, r)),
+            Err(errs) => self.rejections.extend(errs.into_iter().map(|e| Rejection {
+                row: line,
+                column: e.column,
+                value: e.raw,
+                code: e.code.into(),
+                reason: e.message,
+            })),
+        }
+        if self.records.len() + self.rejections.len() >= CHUNK {
+            return self.flush();
+        }
+        true
+    }
+}
+
+/// Field keys a mapping supplies (what an update may change).
+fn mapped_fields(m: &Mapping) -> Vec<String> {
+    m.columns
+        .iter()
+        .filter_map(|c| match &c.target {
+            Target::Field(k) => Some(k.to_string()),
+            Target::Custom(_) => Some("custom".into()),
+            Target::Ignore => None,
+        })
+        .collect()
+}
+
+/// The column header a store-level rejection refers to.
+fn header_of(m: &Mapping, field: &str) -> String {
+    m.index_of(field)
+        .map_or_else(|| field.to_string(), |i| m.columns[i].header.clone())
+}
+
+/// Runs one import. `progress` counts bytes read (for a progress bar); `rows_done` counts rows.
+pub async fn run_import(
+    store: &Store,
+    req: ImportRequest,
+    progress: source::Progress,
+    rows_done: Arc<AtomicU64>,
+) -> Result<ImportSummary, ImportError> {
+    let started = Instant::now();
+    let mut options = req.options.clone();
+    options.custom_fields = store.list_custom_fields().await?;
+    let (tx, mut rx) = mpsc::channel::<Msg>(4);
+    let mut validator = Validator {
+        entity: req.entity,
+        overrides: req.overrides.clone(),
+        options,
+        mapping: None,
+        tx,
+        records: Vec::new(),
+        rejections: Vec::new(),
+        rows: 0,
+    };
+    let path = req.path.clone();
+    let sheet = req.sheet.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        let info = source::read(&path, sheet.as_deref(), progress, &mut validator);
+        if info.is_ok() && validator.mapping.is_some() {
+            validator.flush();
+        }
+        info
+    });
+
+    let file = req.file_name.clone();
+    let mut report = Report::new(req.report_path.clone());
+    let mut session = None;
+    let mut mapping: Option<Mapping> = None;
+    let mut mapping_error = None;
+    let mut rows = 0u64;
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Msg::MappingFailed(e) => mapping_error = Some(e),
+            Msg::Mapped(m) => {
+                session = Some(
+                    store
+                        .begin_import(req.entity, &req.file_name, &req.actor, &mapped_fields(&m))
+                        .await?,
+                );
+                mapping = Some(m);
+            }
+            Msg::Chunk {
+                records,
+                rejections,
+                rows: n,
+            } => {
+                rows += n;
+                for r in rejections {
+                    report.add(r)?;
+                }
+                let (Some(s), Some(m)) = (session.as_mut(), mapping.as_ref()) else {
+                    continue;
+                };
+                let out = s.write(records).await?;
+                for r in out.rejected {
+                    report.add(Rejection {
+                        row: r.row,
+                        column: header_of(m, &r.field),
+                        value: r.raw,
+                        code: r.code.into(),
+                        reason: r.message,
+                    })?;
+                }
+                rows_done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
+    let info = reader
+        .await
+        .map_err(|e| StoreError::Config(format!("import reader failed: {e}")))?;
+    let discard = |session: Option<strata_store::ImportSession>| async move {
+        if let Some(s) = session {
+            s.rollback().await?;
+        }
+        Ok::<(), StoreError>(())
+    };
+    let info = match info {
+        Ok(i) => i,
+        Err(e) => {
+            discard(session).await?;
+            return Err(e.into());
+        }
+    };
+    if let Some(e) = mapping_error {
+        return Err(ImportError::Mapping { file, source: e });
+    }
+    let (Some(session), Some(mapping)) = (session, mapping) else {
+        return Err(ImportError::NoRows { file });
+    };
+    if rows == 0 {
+        session.rollback().await?;
+        return Err(ImportError::NoRows { file });
+    }
+    let totals = session.totals().clone();
+    let (report_path, sample, rejections, rejected_rows) = report.finish()?;
+    let commit = rejected_rows == 0 || req.skip_invalid;
+    let batch = if commit {
+        Some(session.commit(rows, rejected_rows, &info.sha256).await?)
+    } else {
+        session.rollback().await?;
+        None
+    };
+    Ok(ImportSummary {
+        entity: req.entity,
+        file,
+        format: info.format.into(),
+        encoding: info.encoding.into(),
+        committed: commit,
+        batch,
+        rows,
+        inserted: if commit { totals.inserted } else { 0 },
+        updated: if commit { totals.updated } else { 0 },
+        unchanged: if commit { totals.unchanged } else { 0 },
+        rejected_rows,
+        rejections,
+        sample,
+        report: report_path,
+        unmapped: mapping.unmapped().into_iter().map(str::to_string).collect(),
+        mapping: mapping
+            .columns
+            .iter()
+            .map(|c| (c.header.clone(), c.target.clone()))
+            .collect(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

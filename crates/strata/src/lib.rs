@@ -1,0 +1,11 @@
+//! Strata as a library: the CLI, the HTTP server (built as a value, testable in-process), the
+//! import and export pipelines, the demo generator and benchmarks. `main.rs` only calls in here.
+
+pub mod bench;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod export;
+pub mod import;
+pub mod server;

@@ -1,0 +1,113 @@
+//! API errors: an HTTP status plus `{code, message, details}` where `code` is stable snake_case.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::{json, Value};
+use strata_store::StoreError;
+
+use crate::import::ImportError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Value,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: Value::Null,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> ApiError {
+        self.details = details;
+        self
+    }
+
+    pub fn not_found(what: &str, id: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} {id} not found"),
+        )
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(code = self.code, message = %self.message, "request failed");
+        }
+        (
+            self.status,
+            Json(json!({"code": self.code, "message": self.message, "details": self.details})),
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        let status = match &e {
+            StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
+            StoreError::Conflict { .. } => StatusCode::CONFLICT,
+            StoreError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            StoreError::Database { .. } | StoreError::Config(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let message = if status.is_server_error() {
+            "the database failed; see the server log".to_string()
+        } else {
+            e.to_string()
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %e, "store error");
+        }
+        ApiError::new(status, e.code(), message)
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(e: ImportError) -> ApiError {
+        match e {
+            ImportError::Store(s) => s.into(),
+            ImportError::Report(_) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "report_error",
+                e.to_string(),
+            ),
+            other => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                other.code(),
+                other.to_string(),
+            ),
+        }
+    }
+}
+
+/// Turns axum's own rejections (bad JSON, bad query) into our error shape.
+pub fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        e.body_text(),
+    )
+}
+
+pub fn query_rejection(e: axum::extract::rejection::QueryRejection) -> ApiError {
+    ApiError::bad_request("invalid_query", e.body_text())
+}
