@@ -1,0 +1,178 @@
+//! The demo: a deterministic, realistic dataset (Chinese companies and people across 31
+//! provinces and 17 industries, three years of seasonal, heavy-tailed orders, payments,
+//! contacts, interactions, deals, tickets and NPS) written through the normal import sessions,
+//! then served.
+
+mod profile;
+mod records;
+mod vocab;
+
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use strata_core::{
+    custom_field::{CustomFieldDef, FieldKind},
+    customer::{Role, UserInput},
+    import::{Entity, Record},
+    label::Labelled,
+};
+use strata_store::{CustomerFilter, CustomerSort, Store};
+
+use crate::{cli::DemoArgs, config::Config};
+use profile::Profile;
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSpec {
+    pub customers: u64,
+    pub seed: u64,
+    pub until: NaiveDate,
+}
+
+/// Rows written per entity.
+pub type DemoCounts = Vec<(Entity, u64)>;
+
+pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
+    let store = crate::commands::open(&config).await?;
+    let existing = store
+        .list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 1)
+        .await?
+        .total;
+    if existing > 0 {
+        eprintln!("{} already holds {existing} customers; serving them (use another --data-dir for fresh demo data)", config.database_display());
+    } else {
+        let spec = DemoSpec {
+            customers: args.size,
+            seed: args.seed,
+            until: args
+                .until
+                .unwrap_or_else(|| chrono::Local::now().date_naive()),
+        };
+        eprintln!(
+            "generating demo data: {} customers, seed {}, history until {} …",
+            spec.customers, spec.seed, spec.until
+        );
+        let started = Instant::now();
+        let counts = generate(&store, spec, |e, n| eprintln!("  {e}: {n}")).await?;
+        let total: u64 = counts.iter().map(|(_, n)| n).sum();
+        eprintln!(
+            "demo data ready: {total} rows in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if args.no_serve {
+        return Ok(());
+    }
+    crate::server::serve(store, config, &args.bind).await
+}
+
+async fn directory(store: &Store) -> anyhow::Result<()> {
+    let teams = store.list_teams().await?;
+    for t in vocab::TEAMS {
+        if !teams.iter().any(|x| x.name == *t) {
+            store.create_team(t).await?;
+        }
+    }
+    let users = store.list_users().await?;
+    for (login, name, role, team) in vocab::USERS {
+        if users.iter().any(|u| u.login == *login) {
+            continue;
+        }
+        let role = Role::parse_label(role).map_err(|e| anyhow::anyhow!("{e}"))?;
+        store
+            .create_user(&UserInput {
+                login: login.to_string(),
+                display_name: name.to_string(),
+                email: Some(format!("{login}@strata.example")),
+                team: team.map(str::to_string),
+                role,
+            })
+            .await?;
+    }
+    let fields = store.list_custom_fields().await?;
+    let defs = [
+        CustomFieldDef {
+            key: "company_size".into(),
+            label: "企业规模".into(),
+            kind: FieldKind::Enum,
+            options: vec![
+                "1-50人".into(),
+                "51-200人".into(),
+                "201-1000人".into(),
+                "1000人以上".into(),
+            ],
+            required: false,
+        },
+        CustomFieldDef {
+            key: "annual_budget".into(),
+            label: "年度预算".into(),
+            kind: FieldKind::Money,
+            options: vec![],
+            required: false,
+        },
+    ];
+    for d in defs {
+        if !fields.iter().any(|f| f.key == d.key) {
+            store.define_custom_field(&d).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Generates the dataset into `store`, one import batch per entity.
+pub async fn generate(
+    store: &Store,
+    spec: DemoSpec,
+    mut progress: impl FnMut(Entity, u64),
+) -> anyhow::Result<DemoCounts> {
+    directory(store).await?;
+    let mut counts = Vec::new();
+    for entity in Entity::ALL {
+        let fields: Vec<String> = entity
+            .fields()
+            .iter()
+            .map(|f| f.key.to_string())
+            .chain(std::iter::once("custom".to_string()))
+            .collect();
+        let name = format!(
+            "demo seed={} size={} until={}",
+            spec.seed, spec.customers, spec.until
+        );
+        let mut session = store.begin_import(entity, &name, "demo", &fields).await?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(u64, Record)>>(4);
+        let producer = tokio::task::spawn_blocking(move || {
+            let mut buf: Vec<Record> = Vec::new();
+            let mut chunk: Vec<(u64, Record)> = Vec::with_capacity(2000);
+            for idx in 0..spec.customers {
+                let p = Profile::new(spec.seed, idx, spec.until);
+                records::records(entity, &p, spec.seed, spec.until, &mut buf);
+                for r in buf.drain(..) {
+                    chunk.push((idx + 2, r));
+                }
+                if chunk.len() >= 2000 && tx.blocking_send(std::mem::take(&mut chunk)).is_err() {
+                    return;
+                }
+            }
+            let _ = tx.blocking_send(chunk);
+        });
+        let mut rows = 0u64;
+        while let Some(chunk) = rx.recv().await {
+            rows += chunk.len() as u64;
+            let out = session.write(chunk).await?;
+            if let Some(r) = out.rejected.first() {
+                anyhow::bail!(
+                    "demo data was rejected ({entity}, customer row {}): {} [{}]",
+                    r.row,
+                    r.message,
+                    r.code
+                );
+            }
+        }
+        producer.await.context("demo generator failed")?;
+        session.commit(rows, 0, "").await?;
+        progress(entity, rows);
+        counts.push((entity, rows));
+    }
+    Ok(counts)
+}
