@@ -192,6 +192,13 @@ impl ImportSession {
         self.batch_id
     }
 
+    fn kind(&self) -> crate::BackendKind {
+        match self.tx {
+            Tx::Sqlite(_) => crate::BackendKind::Sqlite,
+            Tx::Postgres(_) => crate::BackendKind::Postgres,
+        }
+    }
+
     async fn load_caches(&mut self, records: &[(u64, Record)]) -> Result<()> {
         let needs_user = records.iter().any(|(_, r)| match r {
             Record::Customer(c) => c.owner.is_some(),
@@ -455,6 +462,7 @@ impl ImportSession {
         let mut uniq: Vec<&String> = names.iter().collect::<HashSet<_>>().into_iter().collect();
         uniq.sort();
         let sql = format!("SELECT id, canonical_name, phone FROM customers WHERE canonical_name IN ({}) ORDER BY id", placeholders(1, uniq.len()));
+        let sql = crate::dialect(self.kind(), &sql).into_owned();
         on_tx!(&mut self.tx, t => {
             let mut q = sqlx::query_as(&sql);
             for n in &uniq {
@@ -465,7 +473,8 @@ impl ImportSession {
         .map_err(StoreError::db("matching customers by name"))
     }
 
-    /// Inserts rows with `ON CONFLICT DO NOTHING`; returns the rows that conflicted.
+    /// Inserts rows whose key is new; returns the rows whose key already exists. Existing keys
+    /// are found with one indexed lookup per statement, so the insert needs no `RETURNING`.
     async fn insert_new(
         &mut self,
         pending: Vec<Pending>,
@@ -473,46 +482,73 @@ impl ImportSession {
     ) -> Result<Vec<Pending>> {
         let spec = self.spec;
         let per_row = spec.cols.len() + 4;
-        let max_rows = (30_000 / per_row).clamp(1, 500);
+        let max_rows = (30_000 / per_row).max(1);
         let mut conflicts = Vec::new();
         let mut rest = pending;
         while !rest.is_empty() {
             let tail = rest.split_off(rest.len().min(max_rows));
             let batch = std::mem::replace(&mut rest, tail);
-            let sql = insert_sql(spec, batch.len());
-            let rows: Vec<(i64, Option<String>, Option<String>)> = on_tx!(&mut self.tx, t => {
-                let mut q = sqlx::query_as(&sql);
-                for p in &batch {
-                    q = q.bind(p.key.clone());
+            let existing = self.existing_keys(&batch).await?;
+            let (old, new): (Vec<Pending>, Vec<Pending>) = batch
+                .into_iter()
+                .partition(|p| p.key.as_ref().is_some_and(|k| existing.contains(k)));
+            conflicts.extend(old);
+            if new.is_empty() {
+                continue;
+            }
+            let sql = insert_sql(spec, new.len());
+            let sql = crate::dialect(self.kind(), &sql).into_owned();
+            let (batch_id, now) = (self.batch_id, self.now);
+            let inserted = on_tx!(&mut self.tx, t => {
+                let mut q = sqlx::query(&sql);
+                for p in &new {
+                    q = q.bind(p.key.as_deref());
                     for v in &p.values {
                         q = value::bind_value!(q, v);
                     }
-                    q = q.bind(self.batch_id).bind(self.now).bind(self.now);
+                    q = q.bind(batch_id).bind(now).bind(now);
                 }
-                q.fetch_all(&mut **t).await
+                q.execute(&mut **t).await.map(|r| r.rows_affected())
             })
             .map_err(StoreError::db("inserting imported rows"))?;
-            out.inserted += rows.len() as u64;
-            let inserted: HashSet<String> = rows.iter().filter_map(|(_, k, _)| k.clone()).collect();
-            if self.entity == Entity::Customers {
-                for (id, ext, canon) in &rows {
-                    if let (Some(m), Some(e)) = (self.by_external.as_mut(), ext) {
-                        m.insert(e.clone(), *id);
-                    }
-                    if let (Some(m), Some(c)) = (self.by_canonical.as_mut(), canon) {
-                        m.entry(c.clone())
-                            .and_modify(|v| *v = None)
-                            .or_insert(Some(*id));
-                    }
-                }
+            if inserted != new.len() as u64 {
+                return Err(StoreError::conflict(
+                    "concurrent_import",
+                    format!("another import wrote some of the same {} at the same time; import this file again", self.entity.name()),
+                ));
             }
-            conflicts.extend(
-                batch
-                    .into_iter()
-                    .filter(|p| p.key.as_ref().is_some_and(|k| !inserted.contains(k))),
-            );
+            out.inserted += inserted;
+            if self.entity == Entity::Customers
+                && (self.by_external.is_some() || self.by_canonical.is_some())
+            {
+                self.by_external = None;
+                self.by_canonical = None;
+            }
         }
         Ok(conflicts)
+    }
+
+    /// Which of the rows' keys are already stored.
+    async fn existing_keys(&mut self, rows: &[Pending]) -> Result<HashSet<String>> {
+        let keys: Vec<&str> = rows.iter().filter_map(|p| p.key.as_deref()).collect();
+        if keys.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let sql = format!(
+            "SELECT external_id FROM {} WHERE external_id IN ({})",
+            self.spec.table,
+            placeholders(1, keys.len())
+        );
+        let sql = crate::dialect(self.kind(), &sql).into_owned();
+        let found: Vec<String> = on_tx!(&mut self.tx, t => {
+            let mut q = sqlx::query_scalar(&sql);
+            for k in &keys {
+                q = q.bind(*k);
+            }
+            q.fetch_all(&mut **t).await
+        })
+        .map_err(StoreError::db("looking up existing rows"))?;
+        Ok(found.into_iter().collect())
     }
 
     async fn fetch_existing_by_key(
@@ -597,6 +633,7 @@ impl ImportSession {
         );
         let change = "INSERT INTO import_changes (batch_id, table_name, row_id, prior_batch_id, before) VALUES ($1, $2, $3, $4, $5)";
         let before = table::image(spec, &e.values);
+        let sql = crate::dialect(self.kind(), &sql).into_owned();
         on_tx!(&mut self.tx, t => {
             let mut q = sqlx::query(&sql);
             for v in &values {
@@ -727,9 +764,9 @@ pub(crate) async fn insert_one(
     values: &[SqlValue],
 ) -> Result<i64> {
     let spec = table::spec(entity);
-    let sql = insert_sql(spec, 1);
+    let sql = format!("{} RETURNING id", insert_sql(spec, 1));
     let now = Utc::now();
-    let row: Option<(i64, Option<String>, Option<String>)> = on_pool!(store, p => {
+    let row: Option<(i64,)> = on_pool!(store, p => {
         let mut q = sqlx::query_as(&sql).bind(key.clone());
         for v in values {
             q = value::bind_value!(q, v);

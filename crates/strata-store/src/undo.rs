@@ -115,9 +115,10 @@ impl Store {
             let sql = format!("UPDATE {tbl} SET {}, batch_id = ${}, updated_at = ${} WHERE id = ${} AND batch_id = ${}", sets.join(", "), n + 1, n + 2, n + 3, n + 4);
             let mut restored = 0;
             for (row_id, prior, before) in &changes {
+                let values = table::from_image(spec, &before.0);
                 let mut q = sqlx::query(&sql);
-                for v in table::from_image(spec, &before.0) {
-                    q = value::bind_value!(q, &v);
+                for v in &values {
+                    q = value::bind_value!(q, v);
                 }
                 restored += q.bind(*prior).bind(Utc::now()).bind(*row_id).bind(id).execute(&mut *tx).await
                     .map_err(StoreError::db("restoring a before-image"))?.rows_affected();

@@ -99,7 +99,7 @@ macro_rules! bind_value {
     ($q:expr, $v:expr) => {
         match $v {
             $crate::value::SqlValue::Int(x) => $q.bind(*x),
-            $crate::value::SqlValue::Text(x) => $q.bind(x.clone()),
+            $crate::value::SqlValue::Text(x) => $q.bind(x.as_deref()),
             $crate::value::SqlValue::Bool(x) => $q.bind(*x),
             $crate::value::SqlValue::Date(x) => $q.bind(*x),
             $crate::value::SqlValue::Time(x) => $q.bind(*x),

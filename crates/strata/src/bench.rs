@@ -1,7 +1,127 @@
-//! Benchmarks that print one JSON line per measurement.
+//! Benchmarks that print one JSON line per measurement: `strata bench import --data DIR`
+//! imports DIR/customers.csv and DIR/orders.csv into a fresh store (SQLite in a temporary
+//! directory, or a fresh database on the PostgreSQL server named by --database-url).
 
-use crate::{cli::BenchCommand, config::Config};
+use std::{
+    sync::{atomic::AtomicU64, Arc},
+    time::Instant,
+};
 
-pub async fn run(_config: &Config, _cmd: BenchCommand) -> anyhow::Result<()> {
-    anyhow::bail!("benchmarks are being written")
+use anyhow::Context;
+use serde_json::json;
+use strata_core::import::Entity;
+use strata_store::Store;
+
+use crate::{
+    cli::BenchCommand,
+    config::Config,
+    import::{run_import, ImportRequest},
+};
+
+/// Peak resident memory of this process in MiB since the last [`reset_peak_rss`].
+pub fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Resets the kernel's peak-RSS counter (Linux), so the next reading covers only what follows.
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Import { data } => {
+            let tmp = tempfile::tempdir()?;
+            let (store, backend, cleanup) = fresh_store(config, tmp.path()).await?;
+            for (file, entity) in [
+                ("customers.csv", Entity::Customers),
+                ("orders.csv", Entity::Orders),
+            ] {
+                let path = data.join(file);
+                anyhow::ensure!(
+                    path.exists(),
+                    "{} is missing; generate it with ../shared/bench/gen.py",
+                    path.display()
+                );
+                reset_peak_rss();
+                let started = Instant::now();
+                let req = ImportRequest {
+                    entity,
+                    path: path.clone(),
+                    file_name: file.into(),
+                    sheet: None,
+                    overrides: Default::default(),
+                    skip_invalid: false,
+                    report_path: tmp.path().join(format!("{file}.rejected.csv")),
+                    actor: "bench".into(),
+                    options: crate::commands::default_options(),
+                };
+                let summary = run_import(
+                    &store,
+                    req,
+                    Arc::new(AtomicU64::new(0)),
+                    Arc::new(AtomicU64::new(0)),
+                )
+                .await?;
+                let secs = started.elapsed().as_secs_f64();
+                anyhow::ensure!(
+                    summary.committed,
+                    "{file}: {} rows rejected, e.g. {:?}",
+                    summary.rejected_rows,
+                    summary.sample.first()
+                );
+                println!(
+                    "{}",
+                    json!({
+                        "bench": "import", "backend": backend, "file": file, "rows": summary.rows, "inserted": summary.inserted,
+                        "seconds": (secs * 1000.0).round() / 1000.0, "rows_per_s": (summary.rows as f64 / secs).round(),
+                        "peak_rss_mb": (peak_rss_mb() * 10.0).round() / 10.0,
+                    })
+                );
+            }
+            store.close().await;
+            if let Some(f) = cleanup {
+                f.await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+type Cleanup = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>;
+
+async fn fresh_store(
+    config: &Config,
+    dir: &std::path::Path,
+) -> anyhow::Result<(Store, &'static str, Option<Cleanup>)> {
+    if config.database_url.starts_with("postgres") {
+        use sqlx::Connection;
+        let url = config.database_url.clone();
+        let db = format!("strata_bench_{}", chrono::Utc::now().timestamp_micros());
+        let mut admin = sqlx::PgConnection::connect(&url)
+            .await
+            .context("connecting to PostgreSQL")?;
+        sqlx::query(&format!("CREATE DATABASE {db}"))
+            .execute(&mut admin)
+            .await?;
+        let (base, _) = url
+            .rsplit_once('/')
+            .context("the PostgreSQL URL needs a database part")?;
+        let store = Store::open(&format!("{base}/{db}")).await?;
+        let cleanup: Cleanup = Box::pin(async move {
+            sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await?;
+            Ok(())
+        });
+        Ok((store, "postgres", Some(cleanup)))
+    } else {
+        let store = Store::open(dir.join("bench.db").to_str().context("temp path")?).await?;
+        Ok((store, "sqlite", None))
+    }
 }
