@@ -743,13 +743,8 @@ fn insert_sql(spec: &TableSpec, rows: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|r| format!("({})", placeholders(r * per_row + 1, per_row)))
         .collect();
-    let returning = if spec.table == "customers" {
-        "id, external_id, canonical_name"
-    } else {
-        "id, external_id, NULL"
-    };
     format!(
-        "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) VALUES {} ON CONFLICT (external_id) DO NOTHING RETURNING {returning}",
+        "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) VALUES {} ON CONFLICT (external_id) DO NOTHING",
         spec.table,
         cols.join(", "),
         values.join(", ")
