@@ -150,7 +150,7 @@ async fn story(store: Store) {
     let mut input = customer("深圳市腾飞科技有限公司");
     input
         .custom
-        .insert("annual_budget".into(), serde_json::json!(500_000_00));
+        .insert("annual_budget".into(), serde_json::json!(50_000_000));
     let c = store.create_customer(&input).await.expect("create");
     assert_eq!(c.canonical_name, "腾飞科技");
     assert_eq!(c.owner.as_deref(), Some("wangwei"));

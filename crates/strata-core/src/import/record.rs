@@ -132,9 +132,7 @@ impl<'a> Row<'a> {
         key: &str,
         parse: impl FnOnce(&str) -> Result<T, ValueError>,
     ) -> Option<T> {
-        let Some((i, raw)) = self.raw(key) else {
-            return None;
-        };
+        let (i, raw) = self.raw(key)?;
         if non_empty(raw).is_none() {
             let spec = self.mapping.entity.fields().iter().find(|f| f.key == key);
             let label = spec.map_or(key, |s| s.label_zh);

@@ -1,0 +1,5 @@
+//! Integration tests of the `strata` crate: the HTTP API in-process, and the real binary.
+
+mod cli;
+mod http;
+mod support;

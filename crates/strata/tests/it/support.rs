@@ -1,0 +1,93 @@
+//! Shared helpers: temporary stores, sample files, and running the real binary.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
+
+pub const CUSTOMERS_CSV: &str = "客户编号,客户名称*,手机,邮箱,省份,负责人,标签,统一社会信用代码\n\
+C001,深圳市腾飞科技有限公司,138 0013 8000,Sales@TengFei.CN,广东省,王伟,战略客户、华南,91110108551385082Q\n\
+C002,杭州云帆贸易有限公司,0571-88886666,,浙江省,wangwei,,\n\
+C003,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",13900000000,,,,,\n";
+
+pub const ORDERS_CSV: &str = "订单号,客户编号,下单日期,金额,状态\n\
+SO-1,C001,2024/1/5,\"¥1,234.50\",已完成\n\
+SO-2,C001,2024年2月1日,1.2万,\n\
+SO-3,C002,2024.3.1,88,已退款\n";
+
+pub struct Bin {
+    pub dir: tempfile::TempDir,
+}
+
+impl Bin {
+    pub fn new() -> Bin {
+        let bin = Bin {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        bin.ok(&["team", "add", "华南大区"]);
+        bin.ok(&[
+            "user",
+            "add",
+            "wangwei",
+            "--name",
+            "王伟",
+            "--team",
+            "华南大区",
+        ]);
+        bin
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).expect("write fixture");
+        p
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
+        c.arg("--data-dir")
+            .arg(self.path("data"))
+            .env("STRATA_LOG", "warn")
+            .env_remove("STRATA_DATABASE_URL");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run strata")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "strata {args:?} failed:\nstdout: {}\nstderr: {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    /// Runs and asserts failure; returns stdout + stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "strata {args:?} should fail:\nstdout: {}",
+            text(&out.stdout)
+        );
+        format!("{}{}", text(&out.stdout), text(&out.stderr))
+    }
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
