@@ -129,19 +129,10 @@ const LEGAL_FORMS: [&str; 24] = [
     "ltd",
     "inc.",
 ];
-const LATIN_FORMS: [&str; 9] = [
-    "inc", "llc", "gmbh", "corp.", "corp", "co.", "co", "group", "plc",
-];
+const LATIN_FORMS: [&str; 9] = ["inc", "llc", "gmbh", "corp.", "corp", "co.", "co", "group", "plc"];
 
 fn short_province(full: &str) -> &str {
-    for suffix in [
-        "维吾尔自治区",
-        "壮族自治区",
-        "回族自治区",
-        "自治区",
-        "省",
-        "市",
-    ] {
+    for suffix in ["维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市"] {
         if let Some(s) = full.strip_suffix(suffix) {
             return s;
         }
@@ -180,9 +171,7 @@ fn is_region(s: &str) -> bool {
 /// The matching key of a company name. Idempotent: canonical(canonical(x)) == canonical(x).
 pub fn canonical_company_name(name: &str) -> String {
     let mut s = to_half_width(name).to_lowercase();
-    s = s
-        .replace(['（', '［', '【', '〔'], "(")
-        .replace(['）', '］', '】', '〕'], ")");
+    s = s.replace(['（', '［', '【', '〔'], "(").replace(['）', '］', '】', '〕'], ")");
     // Drop parenthesised regions, keep other parenthesised text without the brackets.
     let mut out = String::with_capacity(s.len());
     let mut rest = s.as_str();
@@ -202,10 +191,7 @@ pub fn canonical_company_name(name: &str) -> String {
         }
     }
     out.push_str(rest);
-    let mut s: String = out
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '"' | '\'' | '“' | '”'))
-        .collect();
+    let mut s: String = out.chars().filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '"' | '\'' | '“' | '”')).collect();
     // Legal forms at the end, repeatedly ("…集团有限公司" then "…集团").
     loop {
         let before = s.len();
@@ -223,22 +209,13 @@ pub fn canonical_company_name(name: &str) -> String {
     }
     let stripped = strip_region_prefix(&s).to_string();
     // Keep at least three characters: "北京银行" is a name, "银行" is not.
-    let key = if stripped.chars().count() >= 3 {
-        stripped
-    } else {
-        s
-    };
-    key.trim_matches(|c: char| c.is_ascii_punctuation())
-        .to_string()
+    let key = if stripped.chars().count() >= 3 { stripped } else { s };
+    key.trim_matches(|c: char| c.is_ascii_punctuation()).to_string()
 }
 
 /// The matching key of a person's name: no spaces or dots, lower-case.
 pub fn canonical_person_name(name: &str) -> String {
-    to_half_width(name)
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '.' | '•'))
-        .collect::<String>()
-        .to_lowercase()
+    to_half_width(name).chars().filter(|c| !c.is_whitespace() && !matches!(c, '·' | '.' | '•')).collect::<String>().to_lowercase()
 }
 
 #[cfg(test)]
@@ -269,12 +246,7 @@ mod tests {
 
     #[test]
     fn canonical_is_idempotent() {
-        for raw in [
-            "深圳市腾飞科技有限公司",
-            "Blue River Co., Ltd.",
-            "北京银行股份有限公司",
-            "上海",
-        ] {
+        for raw in ["深圳市腾飞科技有限公司", "Blue River Co., Ltd.", "北京银行股份有限公司", "上海"] {
             let once = canonical_company_name(raw);
             assert_eq!(canonical_company_name(&once), once, "input {raw:?}");
         }

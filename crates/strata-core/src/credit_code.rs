@@ -3,9 +3,7 @@
 use crate::{text::clean_text, ValueError};
 
 const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 fn value_of(c: u8) -> Option<u32> {
     CHARSET.iter().position(|&x| x == c).map(|p| p as u32)
@@ -26,18 +24,12 @@ pub fn check_char(first17: &[u8]) -> Option<char> {
 /// Validates and upper-cases a credit code. Errors say which rule failed: length, a character
 /// outside the code's alphabet (I, O, S, V, Z never occur), or the check character.
 pub fn normalise_credit_code(raw: &str) -> Result<String, ValueError> {
-    let s: String = clean_text(raw)
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
+    let s: String = clean_text(raw).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     let s = s.to_ascii_uppercase();
     if s.chars().count() != 18 {
         return Err(ValueError::new(
             "invalid_credit_code",
-            format!(
-                "credit code `{s}` has {} characters; a unified social credit code has 18",
-                s.chars().count()
-            ),
+            format!("credit code `{s}` has {} characters; a unified social credit code has 18", s.chars().count()),
         ));
     }
     let bytes = s.as_bytes();
@@ -67,18 +59,10 @@ mod tests {
 
     #[test]
     fn accepts_valid_codes() {
-        for raw in [
-            "91110108551385082Q",
-            "91310000132149237G",
-            "12100000400000624D",
-            " 91440300ma5daaaa1x ",
-        ] {
+        for raw in ["91110108551385082Q", "91310000132149237G", "12100000400000624D", " 91440300ma5daaaa1x "] {
             assert!(normalise_credit_code(raw).is_ok(), "input {raw:?}");
         }
-        assert_eq!(
-            normalise_credit_code("91440300ma5daaaa1x").unwrap(),
-            "91440300MA5DAAAA1X"
-        );
+        assert_eq!(normalise_credit_code("91440300ma5daaaa1x").unwrap(), "91440300MA5DAAAA1X");
     }
 
     #[test]
@@ -107,12 +91,7 @@ mod tests {
                 }
                 let mut v = *base;
                 v[i] = c;
-                assert_ne!(
-                    check_char(&v).unwrap(),
-                    good,
-                    "position {i} char {}",
-                    c as char
-                );
+                assert_ne!(check_char(&v).unwrap(), good, "position {i} char {}", c as char);
             }
         }
     }

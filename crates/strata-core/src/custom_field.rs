@@ -69,11 +69,7 @@ impl CustomFieldDef {
     pub fn validate(&self) -> Result<(), ValueError> {
         let key_ok = !self.key.is_empty()
             && self.key.chars().count() <= 64
-            && self
-                .key
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && self.key.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
             && self.key.chars().all(|c| c.is_alphanumeric() || c == '_');
         if !key_ok {
             return Err(ValueError::new(
@@ -82,40 +78,22 @@ impl CustomFieldDef {
             ));
         }
         if RESERVED_KEYS.contains(&self.key.as_str()) {
-            return Err(ValueError::new(
-                "reserved_field_key",
-                format!("`{}` is a built-in field; choose another key", self.key),
-            ));
+            return Err(ValueError::new("reserved_field_key", format!("`{}` is a built-in field; choose another key", self.key)));
         }
         if self.label.trim().is_empty() {
-            return Err(ValueError::new(
-                "invalid_field_label",
-                format!("field `{}` needs a label", self.key),
-            ));
+            return Err(ValueError::new("invalid_field_label", format!("field `{}` needs a label", self.key)));
         }
         let choice = matches!(self.kind, FieldKind::Enum | FieldKind::MultiEnum);
         if choice && self.options.is_empty() {
-            return Err(ValueError::new(
-                "missing_options",
-                format!("choice field `{}` needs at least one option", self.key),
-            ));
+            return Err(ValueError::new("missing_options", format!("choice field `{}` needs at least one option", self.key)));
         }
         if !choice && !self.options.is_empty() {
-            return Err(ValueError::new(
-                "unexpected_options",
-                format!(
-                    "field `{}` is not a choice field; remove its options",
-                    self.key
-                ),
-            ));
+            return Err(ValueError::new("unexpected_options", format!("field `{}` is not a choice field; remove its options", self.key)));
         }
         let mut seen = std::collections::HashSet::new();
         for o in &self.options {
             if clean_text(o).is_empty() || !seen.insert(clean_text(o)) {
-                return Err(ValueError::new(
-                    "invalid_options",
-                    format!("field `{}` has an empty or repeated option `{o}`", self.key),
-                ));
+                return Err(ValueError::new("invalid_options", format!("field `{}` has an empty or repeated option `{o}`", self.key)));
             }
         }
         Ok(())
@@ -123,20 +101,12 @@ impl CustomFieldDef {
 
     fn option(&self, raw: &str) -> Result<String, ValueError> {
         let t = clean_text(raw);
-        self.options
-            .iter()
-            .find(|o| clean_text(o) == t || o.eq_ignore_ascii_case(&t))
-            .cloned()
-            .ok_or_else(|| {
-                ValueError::new(
-                    "unknown_option",
-                    format!(
-                        "`{t}` is not an option of `{}`; use one of: {}",
-                        self.label,
-                        self.options.join(", ")
-                    ),
-                )
-            })
+        self.options.iter().find(|o| clean_text(o) == t || o.eq_ignore_ascii_case(&t)).cloned().ok_or_else(|| {
+            ValueError::new(
+                "unknown_option",
+                format!("`{t}` is not an option of `{}`; use one of: {}", self.label, self.options.join(", ")),
+            )
+        })
     }
 
     /// Parses a spreadsheet cell into the stored JSON value; `Ok(None)` for an empty cell.
@@ -147,18 +117,11 @@ impl CustomFieldDef {
         let v = match self.kind {
             FieldKind::Text => Value::String(t),
             FieldKind::Number => {
-                let n: f64 = t.replace(',', "").parse().map_err(|_| {
-                    ValueError::new("invalid_number", format!("`{t}` is not a number"))
-                })?;
+                let n: f64 = t.replace(',', "").parse().map_err(|_| ValueError::new("invalid_number", format!("`{t}` is not a number")))?;
                 if !n.is_finite() {
-                    return Err(ValueError::new(
-                        "invalid_number",
-                        format!("`{t}` is not a finite number"),
-                    ));
+                    return Err(ValueError::new("invalid_number", format!("`{t}` is not a finite number")));
                 }
-                serde_json::Number::from_f64(n)
-                    .map(Value::Number)
-                    .unwrap_or(Value::Null)
+                serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null)
             }
             FieldKind::Money => Value::from(parse_money(&t, Currency::CNY)?.cents),
             FieldKind::Date => Value::String(parse_date(&t)?.to_string()),
@@ -180,29 +143,16 @@ impl CustomFieldDef {
 
     /// Validates a JSON value sent through the API; returns the normalised stored value.
     pub fn check_json(&self, v: &Value) -> Result<Option<Value>, ValueError> {
-        let wrong = |what: &str| {
-            ValueError::new(
-                "invalid_custom_value",
-                format!("field `{}` expects {what}, got {v}", self.key),
-            )
-        };
+        let wrong = |what: &str| ValueError::new("invalid_custom_value", format!("field `{}` expects {what}, got {v}", self.key));
         match (self.kind, v) {
             (_, Value::Null) => Ok(None),
             (FieldKind::Text, Value::String(_)) => self.parse_cell(v.as_str().unwrap_or_default()),
             (FieldKind::Number, Value::Number(_)) => Ok(Some(v.clone())),
-            (FieldKind::Money, Value::Number(n)) => n
-                .as_i64()
-                .map(|c| Some(Value::from(c)))
-                .ok_or_else(|| wrong("integer cents")),
+            (FieldKind::Money, Value::Number(n)) => n.as_i64().map(|c| Some(Value::from(c))).ok_or_else(|| wrong("integer cents")),
             (FieldKind::Bool, Value::Bool(_)) => Ok(Some(v.clone())),
-            (
-                FieldKind::Date
-                | FieldKind::Enum
-                | FieldKind::Money
-                | FieldKind::Number
-                | FieldKind::Bool,
-                Value::String(s),
-            ) => self.parse_cell(s),
+            (FieldKind::Date | FieldKind::Enum | FieldKind::Money | FieldKind::Number | FieldKind::Bool, Value::String(s)) => {
+                self.parse_cell(s)
+            }
             (FieldKind::MultiEnum, Value::Array(items)) => {
                 let mut vals = Vec::new();
                 for i in items {
@@ -227,10 +177,7 @@ pub fn parse_bool(raw: &str) -> Result<bool, ValueError> {
     match clean_text(raw).to_lowercase().as_str() {
         "是" | "yes" | "y" | "true" | "1" | "√" | "✓" | "有" | "对" => Ok(true),
         "否" | "no" | "n" | "false" | "0" | "×" | "✗" | "无" | "不是" => Ok(false),
-        other => Err(ValueError::new(
-            "invalid_bool",
-            format!("`{other}` is not yes/no; write 是 or 否 (yes or no)"),
-        )),
+        other => Err(ValueError::new("invalid_bool", format!("`{other}` is not yes/no; write 是 or 否 (yes or no)"))),
     }
 }
 
@@ -244,13 +191,7 @@ pub fn check_custom_values(
     for (k, v) in values {
         let def = defs.iter().find(|d| &d.key == k).ok_or_else(|| {
             let known: Vec<&str> = defs.iter().map(|d| d.key.as_str()).collect();
-            ValueError::new(
-                "unknown_custom_field",
-                format!(
-                    "`{k}` is not a custom field; defined fields: {}",
-                    known.join(", ")
-                ),
-            )
+            ValueError::new("unknown_custom_field", format!("`{k}` is not a custom field; defined fields: {}", known.join(", ")))
         })?;
         if let Some(v) = def.check_json(v)? {
             out.insert(k.clone(), v);
@@ -258,10 +199,7 @@ pub fn check_custom_values(
     }
     for d in defs.iter().filter(|d| d.required) {
         if !out.contains_key(&d.key) {
-            return Err(ValueError::new(
-                "missing_custom_field",
-                format!("custom field `{}` ({}) is required", d.key, d.label),
-            ));
+            return Err(ValueError::new("missing_custom_field", format!("custom field `{}` ({}) is required", d.key, d.label)));
         }
     }
     Ok(out)
@@ -288,31 +226,14 @@ mod tests {
             (def(FieldKind::Text, &[]), " 你好 ", json!("你好")),
             (def(FieldKind::Number, &[]), "1,234.5", json!(1234.5)),
             (def(FieldKind::Money, &[]), "¥1.5万", json!(1_500_000)),
-            (
-                def(FieldKind::Date, &[]),
-                "2024年3月1日",
-                json!("2024-03-01"),
-            ),
-            (
-                def(FieldKind::Enum, &["华南", "华北"]),
-                "华南",
-                json!("华南"),
-            ),
-            (
-                def(FieldKind::MultiEnum, &["A", "B", "C"]),
-                "a、C,A",
-                json!(["A", "C"]),
-            ),
+            (def(FieldKind::Date, &[]), "2024年3月1日", json!("2024-03-01")),
+            (def(FieldKind::Enum, &["华南", "华北"]), "华南", json!("华南")),
+            (def(FieldKind::MultiEnum, &["A", "B", "C"]), "a、C,A", json!(["A", "C"])),
             (def(FieldKind::Bool, &[]), "是", json!(true)),
             (def(FieldKind::Bool, &[]), "N", json!(false)),
         ];
         for (d, raw, want) in cases {
-            assert_eq!(
-                d.parse_cell(raw).unwrap(),
-                Some(want),
-                "{:?} {raw:?}",
-                d.kind
-            );
+            assert_eq!(d.parse_cell(raw).unwrap(), Some(want), "{:?} {raw:?}", d.kind);
         }
         assert_eq!(def(FieldKind::Number, &[]).parse_cell("  ").unwrap(), None);
     }
@@ -327,12 +248,7 @@ mod tests {
             (def(FieldKind::Bool, &[]), "maybe", "invalid_bool"),
         ];
         for (d, raw, code) in cases {
-            assert_eq!(
-                d.parse_cell(raw).unwrap_err().code,
-                code,
-                "{:?} {raw:?}",
-                d.kind
-            );
+            assert_eq!(d.parse_cell(raw).unwrap_err().code, code, "{:?} {raw:?}", d.kind);
         }
     }
 
@@ -342,46 +258,25 @@ mod tests {
         assert!(d.validate().is_ok());
         d.key = "年采购额".into();
         assert!(d.validate().is_ok());
-        for (key, code) in [
-            ("name", "reserved_field_key"),
-            ("9x", "invalid_field_key"),
-            ("a-b", "invalid_field_key"),
-        ] {
+        for (key, code) in [("name", "reserved_field_key"), ("9x", "invalid_field_key"), ("a-b", "invalid_field_key")] {
             d.key = key.into();
             assert_eq!(d.validate().unwrap_err().code, code, "{key}");
         }
-        assert_eq!(
-            def(FieldKind::Enum, &[]).validate().unwrap_err().code,
-            "missing_options"
-        );
-        assert_eq!(
-            def(FieldKind::Enum, &["a", "a"])
-                .validate()
-                .unwrap_err()
-                .code,
-            "invalid_options"
-        );
+        assert_eq!(def(FieldKind::Enum, &[]).validate().unwrap_err().code, "missing_options");
+        assert_eq!(def(FieldKind::Enum, &["a", "a"]).validate().unwrap_err().code, "invalid_options");
     }
 
     #[test]
     fn checks_json_values() {
         let defs = vec![
-            CustomFieldDef {
-                required: true,
-                ..def(FieldKind::Money, &[])
-            },
-            CustomFieldDef {
-                key: "g".into(),
-                ..def(FieldKind::MultiEnum, &["x", "y"])
-            },
+            CustomFieldDef { required: true, ..def(FieldKind::Money, &[]) },
+            CustomFieldDef { key: "g".into(), ..def(FieldKind::MultiEnum, &["x", "y"]) },
         ];
-        let ok =
-            check_custom_values(&defs, json!({"f": 100, "g": ["y"]}).as_object().unwrap()).unwrap();
+        let ok = check_custom_values(&defs, json!({"f": 100, "g": ["y"]}).as_object().unwrap()).unwrap();
         assert_eq!(ok.get("f"), Some(&json!(100)));
         let e = check_custom_values(&defs, json!({"g": ["y"]}).as_object().unwrap()).unwrap_err();
         assert_eq!(e.code, "missing_custom_field");
-        let e =
-            check_custom_values(&defs, json!({"f": 1, "zzz": 1}).as_object().unwrap()).unwrap_err();
+        let e = check_custom_values(&defs, json!({"f": 1, "zzz": 1}).as_object().unwrap()).unwrap_err();
         assert_eq!(e.code, "unknown_custom_field");
         let e = check_custom_values(&defs, json!({"f": 1.5}).as_object().unwrap()).unwrap_err();
         assert_eq!(e.code, "invalid_custom_value");

@@ -117,10 +117,7 @@ mod tests {
 
     #[test]
     fn parses_tag_cells() {
-        assert_eq!(
-            parse_tags("战略客户, 重点 ，战略客户、华南"),
-            vec!["战略客户", "重点", "华南"]
-        );
+        assert_eq!(parse_tags("战略客户, 重点 ，战略客户、华南"), vec!["战略客户", "重点", "华南"]);
         assert!(parse_tags(" ; ").is_empty());
     }
 }
@@ -176,55 +173,30 @@ pub struct Team {
 /// Normalises customer input from the API the way imports normalise cells: names and text
 /// cleaned, phone to E.164, e-mail lower-cased, credit code checked, tags de-duplicated.
 /// Returns every field error at once.
-pub fn normalise_input(
-    mut c: CustomerInput,
-) -> Result<CustomerInput, Vec<(&'static str, crate::ValueError)>> {
+pub fn normalise_input(mut c: CustomerInput) -> Result<CustomerInput, Vec<(&'static str, crate::ValueError)>> {
     use crate::text::non_empty;
     let mut errors = Vec::new();
     c.name = crate::text::clean_text(&c.name);
     if c.name.is_empty() {
-        errors.push((
-            "name",
-            crate::ValueError::new("required", "name is required"),
-        ));
+        errors.push(("name", crate::ValueError::new("required", "name is required")));
     }
-    for v in [
-        &mut c.external_id,
-        &mut c.industry,
-        &mut c.province,
-        &mut c.city,
-        &mut c.source_channel,
-        &mut c.owner,
-        &mut c.team,
-    ] {
+    for v in [&mut c.external_id, &mut c.industry, &mut c.province, &mut c.city, &mut c.source_channel, &mut c.owner, &mut c.team] {
         *v = v.as_deref().and_then(non_empty);
     }
     c.phone = match c.phone.as_deref().and_then(non_empty) {
-        Some(p) => crate::phone::normalise_phone(&p)
-            .map_err(|e| errors.push(("phone", e)))
-            .ok(),
+        Some(p) => crate::phone::normalise_phone(&p).map_err(|e| errors.push(("phone", e))).ok(),
         None => None,
     };
     c.email = match c.email.as_deref().and_then(non_empty) {
-        Some(e) => crate::email::normalise_email(&e)
-            .map_err(|e| errors.push(("email", e)))
-            .ok(),
+        Some(e) => crate::email::normalise_email(&e).map_err(|e| errors.push(("email", e))).ok(),
         None => None,
     };
     c.credit_code = match c.credit_code.as_deref().and_then(non_empty) {
-        Some(code) => crate::credit_code::normalise_credit_code(&code)
-            .map_err(|e| errors.push(("credit_code", e)))
-            .ok(),
+        Some(code) => crate::credit_code::normalise_credit_code(&code).map_err(|e| errors.push(("credit_code", e))).ok(),
         None => None,
     };
     if c.kind == CustomerKind::Person && c.credit_code.is_some() {
-        errors.push((
-            "credit_code",
-            crate::ValueError::new(
-                "credit_code_on_person",
-                "a person has no unified social credit code",
-            ),
-        ));
+        errors.push(("credit_code", crate::ValueError::new("credit_code_on_person", "a person has no unified social credit code")));
     }
     c.tags = parse_tags(&c.tags.join(","));
     if errors.is_empty() {

@@ -21,10 +21,7 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, ValueError> {
             return excel_serial_date(serial);
         }
     }
-    Err(ValueError::new(
-        "invalid_date",
-        format!("`{s}` is not a date; write it as 2024-01-05, 2024/1/5 or 2024年1月5日"),
-    ))
+    Err(ValueError::new("invalid_date", format!("`{s}` is not a date; write it as 2024-01-05, 2024/1/5 or 2024年1月5日")))
 }
 
 fn parse_ymd(s: &str) -> Option<NaiveDate> {
@@ -39,10 +36,7 @@ fn parse_ymd(s: &str) -> Option<NaiveDate> {
     if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 4) {
         return None;
     }
-    let nums: Vec<u32> = parts
-        .iter()
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
+    let nums: Vec<u32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
     let (y, m, d) = if parts[0].len() == 4 {
         (nums[0] as i32, nums[1], nums[2])
     } else if parts[2].len() == 4 && nums[0] > 12 {
@@ -65,18 +59,10 @@ pub fn excel_serial_date(serial: f64) -> Result<NaiveDate, ValueError> {
     let base = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid constant date");
     // Serials before 61 are off by one because of the phantom leap day; nobody has such data.
     if days < 61 {
-        return Err(ValueError::new(
-            "invalid_date",
-            format!("Excel date serial {serial} is before 1900-03-01"),
-        ));
+        return Err(ValueError::new("invalid_date", format!("Excel date serial {serial} is before 1900-03-01")));
     }
     base.checked_add_signed(chrono::Duration::days(days))
-        .ok_or_else(|| {
-            ValueError::new(
-                "invalid_date",
-                format!("Excel date serial {serial} is out of range"),
-            )
-        })
+        .ok_or_else(|| ValueError::new("invalid_date", format!("Excel date serial {serial} is out of range")))
 }
 
 /// Parses a point in time. A naive time ("2024-01-05 14:30", "2024/1/5 9:05:00") is read in
@@ -94,31 +80,19 @@ pub fn parse_datetime(raw: &str, offset: FixedOffset) -> Result<DateTime<Utc>, V
     let date = parse_date(date_s)?;
     let time = match time_s {
         None | Some("") => NaiveTime::MIN,
-        Some(t) => parse_time(t).ok_or_else(|| {
-            ValueError::new(
-                "invalid_time",
-                format!("`{t}` is not a time of day; write it as 14:30 or 14:30:05"),
-            )
-        })?,
+        Some(t) => parse_time(t)
+            .ok_or_else(|| ValueError::new("invalid_time", format!("`{t}` is not a time of day; write it as 14:30 or 14:30:05")))?,
     };
     let naive = NaiveDateTime::new(date, time);
     offset
         .from_local_datetime(&naive)
         .single()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| {
-            ValueError::new(
-                "invalid_time",
-                format!("`{s}` does not exist in the time zone"),
-            )
-        })
+        .ok_or_else(|| ValueError::new("invalid_time", format!("`{s}` does not exist in the time zone")))
 }
 
 fn parse_time(t: &str) -> Option<NaiveTime> {
-    let t = t
-        .replace(['时', '点'], ":")
-        .replace('分', ":")
-        .replace('秒', "");
+    let t = t.replace(['时', '点'], ":").replace('分', ":").replace('秒', "");
     let t = t.trim_end_matches(':');
     NaiveTime::parse_from_str(t, "%H:%M:%S")
         .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
@@ -161,15 +135,7 @@ mod tests {
 
     #[test]
     fn rejects_non_dates() {
-        for raw in [
-            "",
-            "tomorrow",
-            "2024-13-01",
-            "2024-02-30",
-            "1/2/2024",
-            "12",
-            "3000-01-01",
-        ] {
+        for raw in ["", "tomorrow", "2024-13-01", "2024-02-30", "1/2/2024", "12", "3000-01-01"] {
             assert!(parse_date(raw).is_err(), "input {raw:?} should be rejected");
         }
     }

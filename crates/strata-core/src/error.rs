@@ -12,9 +12,6 @@ pub struct ValueError {
 
 impl ValueError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 }

@@ -4,13 +4,7 @@
 /// A closed vocabulary. Implemented by [`labelled_enum!`].
 pub trait Labelled: Sized + Copy + 'static {
     /// Every variant with its stable code, Chinese label, English label and extra synonyms.
-    const ALL: &'static [(
-        Self,
-        &'static str,
-        &'static str,
-        &'static str,
-        &'static [&'static str],
-    )];
+    const ALL: &'static [(Self, &'static str, &'static str, &'static str, &'static [&'static str])];
     /// What the vocabulary is, for error messages ("order status").
     const WHAT: &'static str;
 
@@ -20,26 +14,14 @@ pub trait Labelled: Sized + Copy + 'static {
     fn parse_label(raw: &str) -> Result<Self, crate::ValueError> {
         let key = fold(raw);
         for (v, code, zh, en, syn) in Self::ALL {
-            if fold(code) == key
-                || fold(zh) == key
-                || fold(en) == key
-                || syn.iter().any(|s| fold(s) == key)
-            {
+            if fold(code) == key || fold(zh) == key || fold(en) == key || syn.iter().any(|s| fold(s) == key) {
                 return Ok(*v);
             }
         }
-        let allowed: Vec<String> = Self::ALL
-            .iter()
-            .map(|(_, c, zh, _, _)| format!("{c} ({zh})"))
-            .collect();
+        let allowed: Vec<String> = Self::ALL.iter().map(|(_, c, zh, _, _)| format!("{c} ({zh})")).collect();
         Err(crate::ValueError::new(
             "unknown_value",
-            format!(
-                "`{}` is not a {}; use one of: {}",
-                crate::text::clean_text(raw),
-                Self::WHAT,
-                allowed.join(", ")
-            ),
+            format!("`{}` is not a {}; use one of: {}", crate::text::clean_text(raw), Self::WHAT, allowed.join(", ")),
         ))
     }
 
@@ -48,11 +30,7 @@ pub trait Labelled: Sized + Copy + 'static {
 }
 
 fn fold(s: &str) -> String {
-    crate::text::clean_text(s)
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '_'))
-        .collect::<String>()
-        .to_lowercase()
+    crate::text::clean_text(s).chars().filter(|c| !matches!(c, ' ' | '-' | '_')).collect::<String>().to_lowercase()
 }
 
 /// Declares a closed vocabulary enum with serde (snake_case codes) and [`Labelled`].

@@ -41,10 +41,7 @@ impl Currency {
             "HKD" | "港币" | "港元" => Ok(Currency::HKD),
             "JPY" | "日元" => Ok(Currency::JPY),
             "GBP" | "英镑" | "£" => Ok(Currency::GBP),
-            other => Err(ValueError::new(
-                "unknown_currency",
-                format!("unknown currency `{other}`; use CNY, USD, EUR, HKD, JPY or GBP"),
-            )),
+            other => Err(ValueError::new("unknown_currency", format!("unknown currency `{other}`; use CNY, USD, EUR, HKD, JPY or GBP"))),
         }
     }
 }
@@ -120,18 +117,9 @@ pub fn parse_money(raw: &str, default_currency: Currency) -> Result<Money, Value
         }
     }
     let cents = decimal_to_cents(rest, scale_pow).ok_or_else(|| {
-        ValueError::new(
-            "invalid_amount",
-            format!(
-                "`{}` is not an amount; write it as 1234.50, ¥1,234.50 or 12.5万",
-                clean_text(raw)
-            ),
-        )
+        ValueError::new("invalid_amount", format!("`{}` is not an amount; write it as 1234.50, ¥1,234.50 or 12.5万", clean_text(raw)))
     })?;
-    Ok(Money {
-        cents: if negative_parens { -cents } else { cents },
-        currency: currency.unwrap_or(default_currency),
-    })
+    Ok(Money { cents: if negative_parens { -cents } else { cents }, currency: currency.unwrap_or(default_currency) })
 }
 
 /// "1234.567" scaled by 10^pow, to cents, rounded half away from zero. None if not a number or
@@ -145,9 +133,7 @@ fn decimal_to_cents(s: &str, pow: u32) -> Option<i64> {
     if int_part.is_empty() && frac_part.is_empty() {
         return None;
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit())
-        || !frac_part.bytes().all(|b| b.is_ascii_digit())
-    {
+    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     if int_part.len() > 18 || frac_part.len() > 18 {
@@ -209,42 +195,16 @@ mod tests {
 
     #[test]
     fn reads_currency() {
-        assert_eq!(
-            parse_money("$12.00", Currency::CNY).unwrap(),
-            Money {
-                cents: 1200,
-                currency: Currency::USD
-            }
-        );
-        assert_eq!(
-            parse_money("12 USD", Currency::CNY).unwrap().currency,
-            Currency::USD
-        );
-        assert_eq!(
-            parse_money("5欧元", Currency::CNY).unwrap().currency,
-            Currency::EUR
-        );
-        assert_eq!(
-            parse_money("5", Currency::EUR).unwrap().currency,
-            Currency::EUR
-        );
+        assert_eq!(parse_money("$12.00", Currency::CNY).unwrap(), Money { cents: 1200, currency: Currency::USD });
+        assert_eq!(parse_money("12 USD", Currency::CNY).unwrap().currency, Currency::USD);
+        assert_eq!(parse_money("5欧元", Currency::CNY).unwrap().currency, Currency::EUR);
+        assert_eq!(parse_money("5", Currency::EUR).unwrap().currency, Currency::EUR);
     }
 
     #[test]
     fn rejects_non_amounts() {
-        for raw in [
-            "",
-            "abc",
-            "1.2.3",
-            "--5",
-            "12万万",
-            "1e5",
-            "99999999999999999999",
-        ] {
-            assert!(
-                parse_money(raw, Currency::CNY).is_err(),
-                "input {raw:?} should be rejected"
-            );
+        for raw in ["", "abc", "1.2.3", "--5", "12万万", "1e5", "99999999999999999999"] {
+            assert!(parse_money(raw, Currency::CNY).is_err(), "input {raw:?} should be rejected");
         }
     }
 

@@ -70,15 +70,8 @@ fn split_extension(s: &str) -> (String, Option<String>) {
     }
     // 0755-12345678-123: a third dash-separated group after a full landline
     let groups: Vec<&str> = s.split('-').map(str::trim).collect();
-    if groups.len() == 3
-        && groups[0].starts_with('0')
-        && groups[1].len() >= 7
-        && groups[2].len() <= 5
-    {
-        return (
-            format!("{}-{}", groups[0], groups[1]),
-            Some(groups[2].to_string()),
-        );
+    if groups.len() == 3 && groups[0].starts_with('0') && groups[1].len() >= 7 && groups[2].len() <= 5 {
+        return (format!("{}-{}", groups[0], groups[1]), Some(groups[2].to_string()));
     }
     (s.to_string(), None)
 }
@@ -125,19 +118,8 @@ mod tests {
 
     #[test]
     fn rejects_non_numbers() {
-        for raw in [
-            "",
-            "abc",
-            "12345",
-            "12800138000",
-            "138001380001",
-            "+86 12",
-            "call me",
-        ] {
-            assert!(
-                normalise_phone(raw).is_err(),
-                "input {raw:?} should be rejected"
-            );
+        for raw in ["", "abc", "12345", "12800138000", "138001380001", "+86 12", "call me"] {
+            assert!(normalise_phone(raw).is_err(), "input {raw:?} should be rejected");
         }
     }
 

@@ -48,14 +48,8 @@ pub fn clean_text(s: &str) -> String {
 /// blank lines at the ends dropped.
 pub fn clean_multiline(s: &str) -> String {
     let lines: Vec<String> = s.lines().map(clean_text).collect();
-    let first = lines
-        .iter()
-        .position(|l| !l.is_empty())
-        .unwrap_or(lines.len());
-    let last = lines
-        .iter()
-        .rposition(|l| !l.is_empty())
-        .map_or(first, |i| i + 1);
+    let first = lines.iter().position(|l| !l.is_empty()).unwrap_or(lines.len());
+    let last = lines.iter().rposition(|l| !l.is_empty()).map_or(first, |i| i + 1);
     lines[first..last].join("\n")
 }
 
@@ -98,9 +92,6 @@ mod tests {
 
     #[test]
     fn multiline_keeps_lines() {
-        assert_eq!(
-            clean_multiline("\n  first  line \n\nsecond\n\n"),
-            "first line\n\nsecond"
-        );
+        assert_eq!(clean_multiline("\n  first  line \n\nsecond\n\n"), "first line\n\nsecond");
     }
 }

@@ -118,9 +118,7 @@ impl From<CustomerRow> for Customer {
             owner: r.owner,
             team_id: r.team_id,
             team: r.team,
-            lifecycle_stage: r
-                .lifecycle_stage
-                .and_then(|s| LifecycleStage::parse_label(&s).ok()),
+            lifecycle_stage: r.lifecycle_stage.and_then(|s| LifecycleStage::parse_label(&s).ok()),
             phone: r.phone,
             email: r.email,
             tags: r.tags.0,
@@ -144,17 +142,8 @@ pub(crate) fn filter_sql(f: &CustomerFilter, backend: BackendKind) -> (String, V
         params.push(v);
         conds.push(cond.replace("$?", &format!("${}", params.len())));
     }
-    if let Some(q) =
-        f.q.as_deref()
-            .map(strata_core::text::clean_text)
-            .filter(|q| !q.is_empty())
-    {
-        let like = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+    if let Some(q) = f.q.as_deref().map(strata_core::text::clean_text).filter(|q| !q.is_empty()) {
+        let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         params.push(SqlValue::text(like));
         params.push(SqlValue::text(q.clone()));
         let (a, b) = (params.len() - 1, params.len());
@@ -176,55 +165,26 @@ pub(crate) fn filter_sql(f: &CustomerFilter, backend: BackendKind) -> (String, V
         }
     }
     if let Some(k) = f.kind {
-        push(
-            &mut conds,
-            &mut params,
-            "c.kind = $?",
-            SqlValue::text(k.code()),
-        );
+        push(&mut conds, &mut params, "c.kind = $?", SqlValue::text(k.code()));
     }
     if let Some(l) = f.lifecycle_stage {
-        push(
-            &mut conds,
-            &mut params,
-            "c.lifecycle_stage = $?",
-            SqlValue::text(l.code()),
-        );
+        push(&mut conds, &mut params, "c.lifecycle_stage = $?", SqlValue::text(l.code()));
     }
     if let Some(t) = &f.tag {
         let cond = match backend {
-            BackendKind::Sqlite => {
-                "EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = $?)"
-            }
+            BackendKind::Sqlite => "EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = $?)",
             BackendKind::Postgres => "c.tags @> jsonb_build_array($?::text)",
         };
         push(&mut conds, &mut params, cond, SqlValue::text(t.clone()));
     }
     if let Some(d) = f.created_from {
-        push(
-            &mut conds,
-            &mut params,
-            "c.created_at >= $?",
-            SqlValue::Time(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc())),
-        );
+        push(&mut conds, &mut params, "c.created_at >= $?", SqlValue::Time(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc())));
     }
     if let Some(d) = f.created_to {
-        let next = d
-            .succ_opt()
-            .and_then(|n| n.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc());
-        push(
-            &mut conds,
-            &mut params,
-            "c.created_at < $?",
-            SqlValue::Time(next),
-        );
+        let next = d.succ_opt().and_then(|n| n.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
+        push(&mut conds, &mut params, "c.created_at < $?", SqlValue::Time(next));
     }
-    let sql = if conds.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conds.join(" AND "))
-    };
+    let sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
     (sql, params)
 }
 
@@ -232,8 +192,7 @@ impl Store {
     /// Resolves owner and team, validates custom values against their definitions.
     async fn prepare_customer(&self, input: &CustomerInput) -> Result<Resolved> {
         let defs = self.list_custom_fields().await?;
-        let map: serde_json::Map<String, serde_json::Value> =
-            input.custom.clone().into_iter().collect();
+        let map: serde_json::Map<String, serde_json::Value> = input.custom.clone().into_iter().collect();
         check_custom_values(&defs, &map)?;
         if input.name.trim().is_empty() {
             return Err(StoreError::invalid("required", "a customer needs a name"));
@@ -246,12 +205,7 @@ impl Store {
                     .iter()
                     .find(|u| &u.login == login)
                     .map(|u| u.id)
-                    .ok_or_else(|| {
-                        StoreError::invalid(
-                            "unknown_user",
-                            format!("owner `{login}` is not a user"),
-                        )
-                    })?,
+                    .ok_or_else(|| StoreError::invalid("unknown_user", format!("owner `{login}` is not a user")))?,
             );
         }
         if let Some(team) = &input.team {
@@ -261,9 +215,7 @@ impl Store {
                     .iter()
                     .find(|t| &t.name == team)
                     .map(|t| t.id)
-                    .ok_or_else(|| {
-                        StoreError::invalid("unknown_team", format!("`{team}` is not a team"))
-                    })?,
+                    .ok_or_else(|| StoreError::invalid("unknown_team", format!("`{team}` is not a team")))?,
             );
         }
         Ok(r)
@@ -285,13 +237,14 @@ impl Store {
         let (key, values) = table::row_of(&Record::Customer(input.clone()), resolved);
         let spec = &table::CUSTOMERS;
         let n = spec.cols.len();
-        let sets: Vec<String> = spec
-            .cols
-            .iter()
-            .enumerate()
-            .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
-            .collect();
-        let sql = format!("UPDATE customers SET {}, external_id = ${}, batch_id = NULL, updated_at = ${} WHERE id = ${}", sets.join(", "), n + 1, n + 2, n + 3);
+        let sets: Vec<String> = spec.cols.iter().enumerate().map(|(i, (c, _))| format!("{c} = ${}", i + 1)).collect();
+        let sql = format!(
+            "UPDATE customers SET {}, external_id = ${}, batch_id = NULL, updated_at = ${} WHERE id = ${}",
+            sets.join(", "),
+            n + 1,
+            n + 2,
+            n + 3
+        );
         on_pool!(self, p => {
             let mut q = sqlx::query(&sql);
             for v in &values {
@@ -300,7 +253,10 @@ impl Store {
             q.bind(key.clone()).bind(Utc::now()).bind(id).execute(p).await.map(|r| r.rows_affected())
         })
         .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict("duplicate_external_id", format!("another customer has external id `{}`", key.clone().unwrap_or_default())),
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict(
+                "duplicate_external_id",
+                format!("another customer has external id `{}`", key.clone().unwrap_or_default()),
+            ),
             _ => StoreError::db("updating a customer")(e),
         })?;
         self.get_customer(id).await
@@ -309,12 +265,8 @@ impl Store {
     pub async fn get_customer(&self, id: i64) -> Result<Customer> {
         let sql = format!("{SELECT} WHERE c.id = $1");
         let row: Option<CustomerRow> =
-            on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
-                .map_err(StoreError::db("reading a customer"))?;
-        row.map(Customer::from).ok_or(StoreError::NotFound {
-            what: "customer",
-            id: id.to_string(),
-        })
+            on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await).map_err(StoreError::db("reading a customer"))?;
+        row.map(Customer::from).ok_or(StoreError::NotFound { what: "customer", id: id.to_string() })
     }
 
     /// Deletes a customer that has no records; one with records is refused (nothing is lost).
@@ -322,10 +274,7 @@ impl Store {
         self.get_customer(id).await?;
         let counts = self.customer_record_counts(id).await?;
         if let Some((t, n)) = counts.iter().find(|(_, n)| *n > 0) {
-            return Err(StoreError::conflict(
-                "customer_has_records",
-                format!("customer {id} has {n} {t}; delete or move them first"),
-            ));
+            return Err(StoreError::conflict("customer_has_records", format!("customer {id} has {n} {t}; delete or move them first")));
         }
         on_pool!(self, p => sqlx::query("DELETE FROM customers WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))
             .map_err(StoreError::db("deleting a customer"))?;
@@ -337,29 +286,20 @@ impl Store {
         let mut out = Vec::new();
         for e in Entity::ALL.into_iter().filter(|e| e.has_customer_ref()) {
             let sql = format!("SELECT COUNT(*) FROM {} WHERE customer_id = $1", e.name());
-            let n: i64 = on_pool!(self, p => sqlx::query_scalar(&sql).bind(id).fetch_one(p).await)
-                .map_err(StoreError::db("counting records"))?;
+            let n: i64 =
+                on_pool!(self, p => sqlx::query_scalar(&sql).bind(id).fetch_one(p).await).map_err(StoreError::db("counting records"))?;
             out.push((e.name(), n));
         }
         Ok(out)
     }
 
     /// A page of customers matching `filter`, in `sort` order.
-    pub async fn list_customers(
-        &self,
-        filter: &CustomerFilter,
-        sort: CustomerSort,
-        offset: i64,
-        limit: i64,
-    ) -> Result<CustomerPage> {
+    pub async fn list_customers(&self, filter: &CustomerFilter, sort: CustomerSort, offset: i64, limit: i64) -> Result<CustomerPage> {
         let (where_, params) = filter_sql(filter, self.kind());
-        let count_sql = format!("SELECT COUNT(*) FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id{where_}");
-        let list_sql = format!(
-            "{SELECT}{where_} ORDER BY {} LIMIT ${} OFFSET ${}",
-            sort.sql(),
-            params.len() + 1,
-            params.len() + 2
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id{where_}"
         );
+        let list_sql = format!("{SELECT}{where_} ORDER BY {} LIMIT ${} OFFSET ${}", sort.sql(), params.len() + 1, params.len() + 2);
         let (total, rows): (i64, Vec<CustomerRow>) = on_pool!(self, p => {
             let mut q = sqlx::query_scalar(&count_sql);
             for v in &params {
@@ -373,10 +313,7 @@ impl Store {
             let rows = q.bind(limit).bind(offset).fetch_all(p).await.map_err(StoreError::db("listing customers"))?;
             (total, rows)
         });
-        Ok(CustomerPage {
-            total,
-            items: rows.into_iter().map(Customer::from).collect(),
-        })
+        Ok(CustomerPage { total, items: rows.into_iter().map(Customer::from).collect() })
     }
 
     /// Customers whose ids are given, in id order (missing ids are skipped).
@@ -384,10 +321,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "{SELECT} WHERE c.id IN ({}) ORDER BY c.id",
-            placeholders(1, ids.len())
-        );
+        let sql = format!("{SELECT} WHERE c.id IN ({}) ORDER BY c.id", placeholders(1, ids.len()));
         let rows: Vec<CustomerRow> = on_pool!(self, p => {
             let mut q = sqlx::query_as(&sql);
             for id in ids {

@@ -43,78 +43,60 @@ impl Store {
         }
         let id: i64 = on_pool!(self, p => sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
             .bind(&name).bind(Utc::now()).fetch_one(p).await)
-            .map_err(|e| if unique_violation(&e) { StoreError::conflict("team_exists", format!("team `{name}` already exists")) } else { StoreError::db("creating a team")(e) })?;
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::conflict("team_exists", format!("team `{name}` already exists"))
+            } else {
+                StoreError::db("creating a team")(e)
+            }
+        })?;
         Ok(Team { id, name })
     }
 
     pub async fn list_teams(&self) -> Result<Vec<Team>> {
         let rows: Vec<(i64, String)> = on_pool!(self, p => sqlx::query_as("SELECT id, name FROM teams ORDER BY name").fetch_all(p).await)
             .map_err(StoreError::db("listing teams"))?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name)| Team { id, name })
-            .collect())
+        Ok(rows.into_iter().map(|(id, name)| Team { id, name }).collect())
     }
 
     /// Adds a user; the team must exist.
     pub async fn create_user(&self, u: &UserInput) -> Result<User> {
         let login = strata_core::text::clean_text(&u.login);
-        let ok = !login.is_empty()
-            && login.len() <= 64
-            && login
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '@'));
+        let ok = !login.is_empty() && login.len() <= 64 && login.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '@'));
         if !ok {
             return Err(StoreError::invalid(
                 "invalid_login",
-                format!(
-                    "`{login}` is not a valid login; use letters, digits, `_`, `.`, `-` or `@`"
-                ),
+                format!("`{login}` is not a valid login; use letters, digits, `_`, `.`, `-` or `@`"),
             ));
         }
-        let team_id = match &u.team {
-            Some(t) => Some(
-                self.list_teams()
-                    .await?
-                    .into_iter()
-                    .find(|x| &x.name == t)
-                    .map(|x| x.id)
-                    .ok_or_else(|| {
-                        StoreError::invalid(
-                            "unknown_team",
-                            format!("`{t}` is not a team; add it first with `strata team add`"),
-                        )
-                    })?,
-            ),
-            None => None,
-        };
+        let team_id =
+            match &u.team {
+                Some(t) => Some(self.list_teams().await?.into_iter().find(|x| &x.name == t).map(|x| x.id).ok_or_else(|| {
+                    StoreError::invalid("unknown_team", format!("`{t}` is not a team; add it first with `strata team add`"))
+                })?),
+                None => None,
+            };
         let sql = "INSERT INTO users (login, display_name, email, team_id, role, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-        let display = if u.display_name.trim().is_empty() {
-            login.clone()
-        } else {
-            strata_core::text::clean_text(&u.display_name)
-        };
+        let display = if u.display_name.trim().is_empty() { login.clone() } else { strata_core::text::clean_text(&u.display_name) };
         let id: i64 = on_pool!(self, p => sqlx::query_scalar(sql).bind(&login).bind(&display).bind(&u.email).bind(team_id)
             .bind(u.role.code()).bind(true).bind(Utc::now()).fetch_one(p).await)
-            .map_err(|e| if unique_violation(&e) { StoreError::conflict("user_exists", format!("user `{login}` already exists")) } else { StoreError::db("creating a user")(e) })?;
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::conflict("user_exists", format!("user `{login}` already exists"))
+            } else {
+                StoreError::db("creating a user")(e)
+            }
+        })?;
         self.get_user(id).await
     }
 
     pub async fn get_user(&self, id: i64) -> Result<User> {
-        self.list_users()
-            .await?
-            .into_iter()
-            .find(|u| u.id == id)
-            .ok_or(StoreError::NotFound {
-                what: "user",
-                id: id.to_string(),
-            })
+        self.list_users().await?.into_iter().find(|u| u.id == id).ok_or(StoreError::NotFound { what: "user", id: id.to_string() })
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>> {
         let sql = "SELECT u.id, u.login, u.display_name, u.email, u.team_id, t.name AS team, u.role, u.active FROM users u LEFT JOIN teams t ON t.id = u.team_id ORDER BY u.login";
-        let rows: Vec<UserRow> = on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await)
-            .map_err(StoreError::db("listing users"))?;
+        let rows: Vec<UserRow> = on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await).map_err(StoreError::db("listing users"))?;
         Ok(rows
             .into_iter()
             .map(|r| User {
@@ -137,7 +119,13 @@ impl Store {
                    VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM custom_fields), $6)";
         on_pool!(self, p => sqlx::query(sql).bind(&def.key).bind(&def.label).bind(def.kind.code()).bind(Json(&def.options))
             .bind(def.required).bind(Utc::now()).execute(p).await.map(|r| r.rows_affected()))
-            .map_err(|e| if unique_violation(&e) { StoreError::conflict("field_exists", format!("custom field `{}` already exists", def.key)) } else { StoreError::db("defining a custom field")(e) })?;
+        .map_err(|e| {
+            if unique_violation(&e) {
+                StoreError::conflict("field_exists", format!("custom field `{}` already exists", def.key))
+            } else {
+                StoreError::db("defining a custom field")(e)
+            }
+        })?;
         Ok(())
     }
 

@@ -31,17 +31,11 @@ impl StoreError {
     }
 
     pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> StoreError {
-        StoreError::Conflict {
-            code,
-            message: message.into(),
-        }
+        StoreError::Conflict { code, message: message.into() }
     }
 
     pub(crate) fn invalid(code: &'static str, message: impl Into<String>) -> StoreError {
-        StoreError::Invalid {
-            code,
-            message: message.into(),
-        }
+        StoreError::Invalid { code, message: message.into() }
     }
 
     /// The stable error code.
@@ -57,9 +51,6 @@ impl StoreError {
 
 impl From<strata_core::ValueError> for StoreError {
     fn from(e: strata_core::ValueError) -> Self {
-        StoreError::Invalid {
-            code: e.code,
-            message: e.message,
-        }
+        StoreError::Invalid { code: e.code, message: e.message }
     }
 }

@@ -21,22 +21,10 @@ pub struct ExportRow {
 /// Export columns of an entity: (name, SQL expression, kind).
 pub fn export_columns(entity: Entity) -> Vec<(&'static str, String, ColKindPub)> {
     let spec = table::spec(entity);
-    let alias = if entity == Entity::Customers {
-        "c"
-    } else {
-        "t"
-    };
-    let mut out = vec![(
-        "external_id",
-        format!("{alias}.external_id"),
-        ColKindPub(ColKind::Text),
-    )];
+    let alias = if entity == Entity::Customers { "c" } else { "t" };
+    let mut out = vec![("external_id", format!("{alias}.external_id"), ColKindPub(ColKind::Text))];
     if entity != Entity::Customers {
-        out.push((
-            "customer_external_id",
-            "c.external_id".into(),
-            ColKindPub(ColKind::Text),
-        ));
+        out.push(("customer_external_id", "c.external_id".into(), ColKindPub(ColKind::Text)));
         out.push(("customer_name", "c.name".into(), ColKindPub(ColKind::Text)));
     }
     for (col, kind) in spec.cols {
@@ -48,16 +36,8 @@ pub fn export_columns(entity: Entity) -> Vec<(&'static str, String, ColKindPub)>
             c => out.push((c, format!("{alias}.{c}"), ColKindPub(*kind))),
         }
     }
-    out.push((
-        "created_at",
-        format!("{alias}.created_at"),
-        ColKindPub(ColKind::Time),
-    ));
-    out.push((
-        "updated_at",
-        format!("{alias}.updated_at"),
-        ColKindPub(ColKind::Time),
-    ));
+    out.push(("created_at", format!("{alias}.created_at"), ColKindPub(ColKind::Time)));
+    out.push(("updated_at", format!("{alias}.updated_at"), ColKindPub(ColKind::Time)));
     out
 }
 
@@ -68,13 +48,7 @@ pub struct ColKindPub(pub(crate) ColKind);
 impl Store {
     /// Up to `limit` rows of `entity` with id greater than `after_id`. `filter` applies to
     /// customers (for other entities, to the customer each row belongs to).
-    pub async fn export_page(
-        &self,
-        entity: Entity,
-        filter: &CustomerFilter,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<ExportRow>> {
+    pub async fn export_page(&self, entity: Entity, filter: &CustomerFilter, after_id: i64, limit: i64) -> Result<Vec<ExportRow>> {
         let cols = export_columns(entity);
         let exprs: Vec<&str> = cols.iter().map(|(_, e, _)| e.as_str()).collect();
         let (from, id_col) = match entity {
@@ -85,16 +59,8 @@ impl Store {
         };
         let (where_, params) = filter_sql(filter, self.kind());
         let n = params.len();
-        let cond = if where_.is_empty() {
-            format!(" WHERE {id_col} > ${}", n + 1)
-        } else {
-            format!("{where_} AND {id_col} > ${}", n + 1)
-        };
-        let sql = format!(
-            "SELECT {id_col}, {} FROM {from}{cond} ORDER BY {id_col} LIMIT ${}",
-            exprs.join(", "),
-            n + 2
-        );
+        let cond = if where_.is_empty() { format!(" WHERE {id_col} > ${}", n + 1) } else { format!("{where_} AND {id_col} > ${}", n + 1) };
+        let sql = format!("SELECT {id_col}, {} FROM {from}{cond} ORDER BY {id_col} LIMIT ${}", exprs.join(", "), n + 2);
         on_pool!(self, p => {
             let mut q = sqlx::query(&sql);
             for v in &params {
@@ -113,20 +79,13 @@ impl Store {
     }
 
     /// Rows of `entity` belonging to one customer, newest id first (for the customer 360 view).
-    pub async fn customer_records(
-        &self,
-        entity: Entity,
-        customer_id: i64,
-        limit: i64,
-    ) -> Result<Vec<ExportRow>> {
+    pub async fn customer_records(&self, entity: Entity, customer_id: i64, limit: i64) -> Result<Vec<ExportRow>> {
         let mut rows = Vec::new();
         let mut after = 0;
         let filter = CustomerFilter::default();
         // Customer-scoped reads go through the same column mapping as exports.
         loop {
-            let page = self
-                .export_page_for_customer(entity, &filter, customer_id, after, 1000)
-                .await?;
+            let page = self.export_page_for_customer(entity, &filter, customer_id, after, 1000).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
             rows.extend(page);

@@ -103,13 +103,7 @@ fn present_columns(entity: Entity, spec: &TableSpec, fields: &[String]) -> Vec<b
                 cols.insert("budget_cents");
             }
             (_, other) => {
-                cols.insert(
-                    spec.cols
-                        .iter()
-                        .map(|(c, _)| *c)
-                        .find(|c| *c == other)
-                        .unwrap_or(""),
-                );
+                cols.insert(spec.cols.iter().map(|(c, _)| *c).find(|c| *c == other).unwrap_or(""));
             }
         }
     }
@@ -119,22 +113,13 @@ fn present_columns(entity: Entity, spec: &TableSpec, fields: &[String]) -> Vec<b
 impl Store {
     /// Starts an import of `entity` rows. `fields` are the field keys the file's columns map to
     /// (plus `custom` when it has custom-field columns): on update, only those columns change.
-    pub async fn begin_import(
-        &self,
-        entity: Entity,
-        file_name: &str,
-        actor: &str,
-        fields: &[String],
-    ) -> Result<ImportSession> {
+    pub async fn begin_import(&self, entity: Entity, file_name: &str, actor: &str, fields: &[String]) -> Result<ImportSession> {
         let now = Utc::now();
         let sql = "INSERT INTO import_batches (entity, file_name, file_sha256, actor, started_at, finished_at, rows_total, inserted, updated, unchanged, rejected, status) \
                    VALUES ($1, $2, '', $3, $4, $4, 0, 0, 0, 0, 0, 'committed') RETURNING id";
         let (tx, batch_id) = match &self.backend {
             Backend::Sqlite(p) => {
-                let mut tx = p
-                    .begin()
-                    .await
-                    .map_err(StoreError::db("starting an import"))?;
+                let mut tx = p.begin().await.map_err(StoreError::db("starting an import"))?;
                 let id: i64 = sqlx::query_scalar(sql)
                     .bind(entity.name())
                     .bind(file_name)
@@ -146,10 +131,10 @@ impl Store {
                 (Tx::Sqlite(tx), id)
             }
             Backend::Postgres(p) => {
-                let mut tx = p
-                    .begin()
-                    .await
-                    .map_err(StoreError::db("starting an import"))?;
+                let mut tx = p.begin().await.map_err(StoreError::db("starting an import"))?;
+                // Statistics predate this import (often: an empty table), so the planner would
+                // scan tables that grow inside this transaction; every lookup here is indexed.
+                sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await.map_err(StoreError::db("configuring an import"))?;
                 let id: i64 = sqlx::query_scalar(sql)
                     .bind(entity.name())
                     .bind(file_name)
@@ -206,9 +191,7 @@ impl ImportSession {
             Record::Interaction(_, i) => i.user.is_some(),
             _ => false,
         });
-        let needs_team = records
-            .iter()
-            .any(|(_, r)| matches!(r, Record::Customer(c) if c.team.is_some()));
+        let needs_team = records.iter().any(|(_, r)| matches!(r, Record::Customer(c) if c.team.is_some()));
         let refs = records.iter().filter_map(|(_, r)| record_ref(r));
         let (mut need_ext, mut need_name) = (false, false);
         for r in refs {
@@ -217,7 +200,8 @@ impl ImportSession {
         }
         if needs_user && self.users.is_none() {
             let rows: Vec<(i64, String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as("SELECT id, login, display_name FROM users")
-                .fetch_all(&mut **t).await).map_err(StoreError::db("loading users"))?;
+                .fetch_all(&mut **t).await)
+            .map_err(StoreError::db("loading users"))?;
             let mut m = HashMap::new();
             for (id, login, display) in rows {
                 m.entry(display.to_lowercase()).or_insert(id);
@@ -226,20 +210,22 @@ impl ImportSession {
             self.users = Some(m);
         }
         if needs_team && self.teams.is_none() {
-            let rows: Vec<(i64, String)> =
-                on_tx!(&mut self.tx, t => sqlx::query_as("SELECT id, name FROM teams")
+            let rows: Vec<(i64, String)> = on_tx!(&mut self.tx, t => sqlx::query_as("SELECT id, name FROM teams")
                 .fetch_all(&mut **t).await)
-                .map_err(StoreError::db("loading teams"))?;
+            .map_err(StoreError::db("loading teams"))?;
             self.teams = Some(rows.into_iter().map(|(id, n)| (n, id)).collect());
         }
         if need_ext && self.by_external.is_none() {
-            let rows: Vec<(String, i64)> = on_tx!(&mut self.tx, t => sqlx::query_as("SELECT external_id, id FROM customers WHERE external_id IS NOT NULL")
-                .fetch_all(&mut **t).await).map_err(StoreError::db("loading customer ids"))?;
+            let rows: Vec<(String, i64)> =
+                on_tx!(&mut self.tx, t => sqlx::query_as("SELECT external_id, id FROM customers WHERE external_id IS NOT NULL")
+                .fetch_all(&mut **t).await)
+                .map_err(StoreError::db("loading customer ids"))?;
             self.by_external = Some(rows.into_iter().collect());
         }
         if need_name && self.by_canonical.is_none() {
             let rows: Vec<(String, i64)> = on_tx!(&mut self.tx, t => sqlx::query_as("SELECT canonical_name, id FROM customers")
-                .fetch_all(&mut **t).await).map_err(StoreError::db("loading customer names"))?;
+                .fetch_all(&mut **t).await)
+            .map_err(StoreError::db("loading customer names"))?;
             let mut m: HashMap<String, Option<i64>> = HashMap::new();
             for (name, id) in rows {
                 m.entry(name).and_modify(|v| *v = None).or_insert(Some(id));
@@ -262,8 +248,7 @@ impl ImportSession {
         let name = r.name.clone().unwrap_or_default();
         let by = self.by_canonical.as_ref();
         let lookup = |k: String| by.and_then(|m| m.get(&k).copied());
-        let found = lookup(canonical_name(CustomerKind::Company, &name))
-            .or_else(|| lookup(canonical_name(CustomerKind::Person, &name)));
+        let found = lookup(canonical_name(CustomerKind::Company, &name)).or_else(|| lookup(canonical_name(CustomerKind::Person, &name)));
         match found {
             Some(Some(id)) => Ok(id),
             Some(None) => Err(RejectedRow {
@@ -271,27 +256,19 @@ impl ImportSession {
                 field: "customer_name".into(),
                 raw: name.clone(),
                 code: "ambiguous_customer",
-                message: format!(
-                    "several customers are called `{name}`; add a 客户编号 column to say which"
-                ),
+                message: format!("several customers are called `{name}`; add a 客户编号 column to say which"),
             }),
             None => Err(RejectedRow {
                 row: 0,
                 field: "customer_name".into(),
                 raw: name.clone(),
                 code: "unknown_customer",
-                message: format!(
-                    "no customer is called `{name}`; import the customer first or fix the name"
-                ),
+                message: format!("no customer is called `{name}`; import the customer first or fix the name"),
             }),
         }
     }
 
-    fn resolve_user(
-        &self,
-        field: &str,
-        login: &Option<String>,
-    ) -> std::result::Result<Option<i64>, RejectedRow> {
+    fn resolve_user(&self, field: &str, login: &Option<String>) -> std::result::Result<Option<i64>, RejectedRow> {
         let Some(l) = login else { return Ok(None) };
         match self.users.as_ref().and_then(|m| m.get(&l.to_lowercase())) {
             Some(id) => Ok(Some(*id)),
@@ -300,9 +277,7 @@ impl ImportSession {
                 field: field.into(),
                 raw: l.clone(),
                 code: "unknown_user",
-                message: format!(
-                    "`{l}` is not a user; add them with `strata user add` or use an existing login"
-                ),
+                message: format!("`{l}` is not a user; add them with `strata user add` or use an existing login"),
             }),
         }
     }
@@ -359,27 +334,19 @@ impl ImportSession {
                     continue;
                 }
             }
-            pending.push(Pending {
-                row: *row,
-                key,
-                values,
-            });
+            pending.push(Pending { row: *row, key, values });
         }
         // Customers without an id match an existing one by canonical name + phone.
         let mut matched: Vec<(i64, Pending)> = Vec::new();
         if self.entity == Entity::Customers && pending.iter().any(|p| p.key.is_none()) {
-            let (keyless, keyed): (Vec<Pending>, Vec<Pending>) =
-                pending.into_iter().partition(|p| p.key.is_none());
+            let (keyless, keyed): (Vec<Pending>, Vec<Pending>) = pending.into_iter().partition(|p| p.key.is_none());
             pending = keyed;
             let names: Vec<String> = keyless.iter().map(|p| cell_text(&p.values[2])).collect();
             let existing = self.customers_named(&names).await?;
             let mut taken: HashSet<i64> = HashSet::new();
             for p in keyless {
                 let (name, phone) = (cell_text(&p.values[2]), p.values[11].clone());
-                let hit = existing
-                    .iter()
-                    .find(|(_, n, ph)| *n == name && SqlValue::Text(ph.clone()) == phone)
-                    .map(|(id, _, _)| *id);
+                let hit = existing.iter().find(|(_, n, ph)| *n == name && SqlValue::Text(ph.clone()) == phone).map(|(id, _, _)| *id);
                 match hit {
                     Some(id) if !taken.insert(id) => out.rejected.push(dup_row(p.row, &name, None)),
                     Some(id) => matched.push((id, p)),
@@ -394,9 +361,7 @@ impl ImportSession {
         for p in conflicts {
             match p.key.as_ref().and_then(|k| existing.remove(k)) {
                 Some(e) => to_compare.push((p, e)),
-                None => out
-                    .rejected
-                    .push(dup_row(p.row, p.key.as_deref().unwrap_or(""), None)),
+                None => out.rejected.push(dup_row(p.row, p.key.as_deref().unwrap_or(""), None)),
             }
         }
         if !matched.is_empty() {
@@ -410,11 +375,7 @@ impl ImportSession {
         }
         for (p, e) in to_compare {
             if e.batch_id == Some(self.batch_id) {
-                out.rejected.push(dup_row(
-                    p.row,
-                    p.key.as_deref().unwrap_or(&cell_text(&p.values[1])),
-                    None,
-                ));
+                out.rejected.push(dup_row(p.row, p.key.as_deref().unwrap_or(&cell_text(&p.values[1])), None));
                 continue;
             }
             let merged = self.merge(&e.values, p.values);
@@ -440,11 +401,7 @@ impl ImportSession {
                     return existing[i].clone();
                 }
                 match (self.spec.cols[i].0, &existing[i], v) {
-                    (
-                        "custom",
-                        SqlValue::Json(serde_json::Value::Object(old)),
-                        SqlValue::Json(serde_json::Value::Object(add)),
-                    ) => {
+                    ("custom", SqlValue::Json(serde_json::Value::Object(old)), SqlValue::Json(serde_json::Value::Object(add))) => {
                         let mut m = old.clone();
                         m.extend(add);
                         SqlValue::Json(serde_json::Value::Object(m))
@@ -455,13 +412,13 @@ impl ImportSession {
             .collect()
     }
 
-    async fn customers_named(
-        &mut self,
-        names: &[String],
-    ) -> Result<Vec<(i64, String, Option<String>)>> {
+    async fn customers_named(&mut self, names: &[String]) -> Result<Vec<(i64, String, Option<String>)>> {
         let mut uniq: Vec<&String> = names.iter().collect::<HashSet<_>>().into_iter().collect();
         uniq.sort();
-        let sql = format!("SELECT id, canonical_name, phone FROM customers WHERE canonical_name IN ({}) ORDER BY id", placeholders(1, uniq.len()));
+        let sql = format!(
+            "SELECT id, canonical_name, phone FROM customers WHERE canonical_name IN ({}) ORDER BY id",
+            placeholders(1, uniq.len())
+        );
         let sql = crate::dialect(self.kind(), &sql).into_owned();
         on_tx!(&mut self.tx, t => {
             let mut q = sqlx::query_as(&sql);
@@ -473,100 +430,106 @@ impl ImportSession {
         .map_err(StoreError::db("matching customers by name"))
     }
 
-    /// Inserts rows whose key is new; returns the rows whose key already exists. Existing keys
-    /// are found with one indexed lookup per statement, so the insert needs no `RETURNING`.
-    async fn insert_new(
-        &mut self,
-        pending: Vec<Pending>,
-        out: &mut ChunkOutcome,
-    ) -> Result<Vec<Pending>> {
+    /// PostgreSQL: existing keys are found with one `= ANY($1)` index lookup, then the chunk is
+    /// inserted by one `INSERT … SELECT FROM UNNEST(…)` with each column bound as an array.
+    async fn insert_new_postgres(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
         let spec = self.spec;
-        let per_row = spec.cols.len() + 4;
-        let max_rows = (30_000 / per_row).max(1);
+        let (batch_id, now) = (self.batch_id, self.now);
+        let Tx::Postgres(t) = &mut self.tx else { return Ok(pending) };
+        let keys: Vec<&str> = pending.iter().filter_map(|p| p.key.as_deref()).collect();
+        let existing: Vec<String> = sqlx::query_scalar(&format!("SELECT external_id FROM {} WHERE external_id = ANY($1)", spec.table))
+            .bind(&keys)
+            .fetch_all(&mut **t)
+            .await
+            .map_err(StoreError::db("finding existing rows"))?;
+        let existing: HashSet<String> = existing.into_iter().collect();
+        let (old, new): (Vec<Pending>, Vec<Pending>) =
+            pending.into_iter().partition(|p| p.key.as_ref().is_some_and(|k| existing.contains(k)));
+        if new.is_empty() {
+            return Ok(old);
+        }
+        let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
+        let arrays: Vec<String> =
+            spec.cols.iter().enumerate().map(|(i, (_, k))| format!("${}::{}[]", i + 2, crate::value::pg_type(*k))).collect();
+        let n = cols.len();
+        let sql = format!(
+            "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) SELECT u.*, ${}::bigint, ${}::timestamptz, ${}::timestamptz \
+             FROM UNNEST($1::text[], {}) AS u ON CONFLICT (external_id) DO NOTHING",
+            spec.table,
+            cols.join(", "),
+            n + 2,
+            n + 3,
+            n + 3,
+            arrays.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(new.iter().map(|p| p.key.clone()).collect::<Vec<Option<String>>>());
+        for (i, (_, kind)) in spec.cols.iter().enumerate() {
+            q = crate::value::bind_pg_column(q, *kind, new.iter().map(|p| &p.values[i]));
+        }
+        let inserted =
+            q.bind(batch_id).bind(now).execute(&mut **t).await.map_err(StoreError::db("inserting imported rows"))?.rows_affected();
+        if inserted != new.len() as u64 {
+            return Err(StoreError::conflict(
+                "concurrent_import",
+                format!("another import wrote some of the same {} at the same time; import this file again", self.entity.name()),
+            ));
+        }
+        out.inserted += inserted;
+        if self.entity == Entity::Customers {
+            self.by_external = None;
+            self.by_canonical = None;
+        }
+        Ok(old)
+    }
+
+    /// SQLite: one prepared single-row `INSERT … ON CONFLICT DO NOTHING` on the raw handle,
+    /// re-used per row; a row that changed nothing has a key that already exists.
+    async fn insert_new_sqlite(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
+        let Tx::Sqlite(t) = &mut self.tx else { return Ok(pending) };
+        let sql = crate::dialect(crate::BackendKind::Sqlite, &insert_sql(self.spec, 1)).into_owned();
+        let mut handle = t.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
+        let fail = |message: String| StoreError::Database { context: "inserting imported rows", source: sqlx::Error::Protocol(message) };
+        let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), &sql).map_err(fail)?;
+        let n = self.spec.cols.len() as i32;
+        let now = SqlValue::Time(Some(self.now));
         let mut conflicts = Vec::new();
-        let mut rest = pending;
-        while !rest.is_empty() {
-            let tail = rest.split_off(rest.len().min(max_rows));
-            let batch = std::mem::replace(&mut rest, tail);
-            let existing = self.existing_keys(&batch).await?;
-            let (old, new): (Vec<Pending>, Vec<Pending>) = batch
-                .into_iter()
-                .partition(|p| p.key.as_ref().is_some_and(|k| existing.contains(k)));
-            conflicts.extend(old);
-            if new.is_empty() {
-                continue;
+        for p in pending {
+            stmt.bind_opt_text(1, p.key.as_deref()).map_err(fail)?;
+            for (i, v) in p.values.iter().enumerate() {
+                stmt.bind(i as i32 + 2, v).map_err(fail)?;
             }
-            let sql = insert_sql(spec, new.len());
-            let sql = crate::dialect(self.kind(), &sql).into_owned();
-            let (batch_id, now) = (self.batch_id, self.now);
-            let inserted = on_tx!(&mut self.tx, t => {
-                let mut q = sqlx::query(&sql);
-                for p in &new {
-                    q = q.bind(p.key.as_deref());
-                    for v in &p.values {
-                        q = value::bind_value!(q, v);
-                    }
-                    q = q.bind(batch_id).bind(now).bind(now);
-                }
-                q.execute(&mut **t).await.map(|r| r.rows_affected())
-            })
-            .map_err(StoreError::db("inserting imported rows"))?;
-            if inserted != new.len() as u64 {
-                return Err(StoreError::conflict(
-                    "concurrent_import",
-                    format!("another import wrote some of the same {} at the same time; import this file again", self.entity.name()),
-                ));
+            stmt.bind(n + 2, &SqlValue::Int(Some(self.batch_id))).map_err(fail)?;
+            stmt.bind(n + 3, &now).map_err(fail)?;
+            stmt.bind(n + 4, &now).map_err(fail)?;
+            if stmt.execute().map_err(fail)? == 1 {
+                out.inserted += 1;
+            } else {
+                conflicts.push(p);
             }
-            out.inserted += inserted;
-            if self.entity == Entity::Customers
-                && (self.by_external.is_some() || self.by_canonical.is_some())
-            {
-                self.by_external = None;
-                self.by_canonical = None;
-            }
+        }
+        drop(stmt);
+        drop(handle);
+        if self.entity == Entity::Customers && out.inserted > 0 {
+            self.by_external = None;
+            self.by_canonical = None;
         }
         Ok(conflicts)
     }
 
-    /// Which of the rows' keys are already stored.
-    async fn existing_keys(&mut self, rows: &[Pending]) -> Result<HashSet<String>> {
-        let keys: Vec<&str> = rows.iter().filter_map(|p| p.key.as_deref()).collect();
-        if keys.is_empty() {
-            return Ok(HashSet::new());
+    /// Inserts rows whose key is new; returns the rows whose key already exists.
+    async fn insert_new(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
+        match self.tx {
+            Tx::Sqlite(_) => self.insert_new_sqlite(pending, out).await,
+            Tx::Postgres(_) => self.insert_new_postgres(pending, out).await,
         }
-        let sql = format!(
-            "SELECT external_id FROM {} WHERE external_id IN ({})",
-            self.spec.table,
-            placeholders(1, keys.len())
-        );
-        let sql = crate::dialect(self.kind(), &sql).into_owned();
-        let found: Vec<String> = on_tx!(&mut self.tx, t => {
-            let mut q = sqlx::query_scalar(&sql);
-            for k in &keys {
-                q = q.bind(*k);
-            }
-            q.fetch_all(&mut **t).await
-        })
-        .map_err(StoreError::db("looking up existing rows"))?;
-        Ok(found.into_iter().collect())
     }
 
-    async fn fetch_existing_by_key(
-        &mut self,
-        rows: &[Pending],
-    ) -> Result<HashMap<String, ExistingRow>> {
+    async fn fetch_existing_by_key(&mut self, rows: &[Pending]) -> Result<HashMap<String, ExistingRow>> {
         let keys: Vec<&str> = rows.iter().filter_map(|p| p.key.as_deref()).collect();
         let mut out = HashMap::new();
         for part in keys.chunks(500) {
-            let sql = format!(
-                "{} WHERE external_id IN ({})",
-                select_sql(self.spec),
-                placeholders(1, part.len())
-            );
-            for e in self
-                .fetch_existing(&sql, part.iter().map(|k| SqlValue::text(*k)).collect())
-                .await?
-            {
+            let sql = format!("{} WHERE external_id IN ({})", select_sql(self.spec), placeholders(1, part.len()));
+            for e in self.fetch_existing(&sql, part.iter().map(|k| SqlValue::text(*k)).collect()).await? {
                 out.insert(e.external_id.clone().unwrap_or_default(), e);
             }
         }
@@ -576,26 +539,15 @@ impl ImportSession {
     async fn fetch_existing_by_id(&mut self, ids: &[i64]) -> Result<HashMap<i64, ExistingRow>> {
         let mut out = HashMap::new();
         for part in ids.chunks(500) {
-            let sql = format!(
-                "{} WHERE id IN ({})",
-                select_sql(self.spec),
-                placeholders(1, part.len())
-            );
-            for e in self
-                .fetch_existing(&sql, part.iter().map(|i| SqlValue::Int(Some(*i))).collect())
-                .await?
-            {
+            let sql = format!("{} WHERE id IN ({})", select_sql(self.spec), placeholders(1, part.len()));
+            for e in self.fetch_existing(&sql, part.iter().map(|i| SqlValue::Int(Some(*i))).collect()).await? {
                 out.insert(e.id, e);
             }
         }
         Ok(out)
     }
 
-    async fn fetch_existing(
-        &mut self,
-        sql: &str,
-        params: Vec<SqlValue>,
-    ) -> Result<Vec<ExistingRow>> {
+    async fn fetch_existing(&mut self, sql: &str, params: Vec<SqlValue>) -> Result<Vec<ExistingRow>> {
         let spec = self.spec;
         on_tx!(&mut self.tx, t => {
             let mut q = sqlx::query(sql);
@@ -617,20 +569,9 @@ impl ImportSession {
     async fn update_row(&mut self, e: &ExistingRow, values: Vec<SqlValue>) -> Result<()> {
         let spec = self.spec;
         let n = spec.cols.len();
-        let sets: Vec<String> = spec
-            .cols
-            .iter()
-            .enumerate()
-            .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
-            .collect();
-        let sql = format!(
-            "UPDATE {} SET {}, batch_id = ${}, updated_at = ${} WHERE id = ${}",
-            spec.table,
-            sets.join(", "),
-            n + 1,
-            n + 2,
-            n + 3
-        );
+        let sets: Vec<String> = spec.cols.iter().enumerate().map(|(i, (c, _))| format!("{c} = ${}", i + 1)).collect();
+        let sql =
+            format!("UPDATE {} SET {}, batch_id = ${}, updated_at = ${} WHERE id = ${}", spec.table, sets.join(", "), n + 1, n + 2, n + 3);
         let change = "INSERT INTO import_changes (batch_id, table_name, row_id, prior_batch_id, before) VALUES ($1, $2, $3, $4, $5)";
         let before = table::image(spec, &e.values);
         let sql = crate::dialect(self.kind(), &sql).into_owned();
@@ -647,19 +588,14 @@ impl ImportSession {
     }
 
     /// Records the batch's counts and file hash, and makes everything visible at once.
-    pub async fn commit(
-        mut self,
-        rows_total: u64,
-        rejected: u64,
-        file_sha256: &str,
-    ) -> Result<Batch> {
+    pub async fn commit(mut self, rows_total: u64, rejected: u64, file_sha256: &str) -> Result<Batch> {
         let sql = "UPDATE import_batches SET finished_at = $1, rows_total = $2, inserted = $3, updated = $4, unchanged = $5, rejected = $6, file_sha256 = $8 WHERE id = $7";
         let finished = Utc::now();
         on_tx!(&mut self.tx, t => sqlx::query(sql)
             .bind(finished).bind(rows_total as i64).bind(self.totals.inserted as i64).bind(self.totals.updated as i64)
             .bind(self.totals.unchanged as i64).bind(rejected as i64).bind(self.batch_id).bind(file_sha256)
             .execute(&mut **t).await.map(|r| r.rows_affected()))
-            .map_err(StoreError::db("finishing an import batch"))?;
+        .map_err(StoreError::db("finishing an import batch"))?;
         on_tx!(self.tx, t => t.commit().await).map_err(StoreError::db("committing an import"))?;
         Ok(Batch {
             id: self.batch_id,
@@ -716,9 +652,7 @@ fn cell_text(v: &SqlValue) -> String {
 }
 
 fn dup_row(row: u64, key: &str, first: Option<u64>) -> RejectedRow {
-    let where_ = first.map_or("earlier in this file".to_string(), |f| {
-        format!("at row {f}")
-    });
+    let where_ = first.map_or("earlier in this file".to_string(), |f| format!("at row {f}"));
     RejectedRow {
         row,
         field: "external_id".into(),
@@ -730,19 +664,13 @@ fn dup_row(row: u64, key: &str, first: Option<u64>) -> RejectedRow {
 
 pub(crate) fn select_sql(spec: &TableSpec) -> String {
     let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
-    format!(
-        "SELECT id, external_id, batch_id, {} FROM {}",
-        cols.join(", "),
-        spec.table
-    )
+    format!("SELECT id, external_id, batch_id, {} FROM {}", cols.join(", "), spec.table)
 }
 
 fn insert_sql(spec: &TableSpec, rows: usize) -> String {
     let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
     let per_row = cols.len() + 4;
-    let values: Vec<String> = (0..rows)
-        .map(|r| format!("({})", placeholders(r * per_row + 1, per_row)))
-        .collect();
+    let values: Vec<String> = (0..rows).map(|r| format!("({})", placeholders(r * per_row + 1, per_row))).collect();
     format!(
         "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) VALUES {} ON CONFLICT (external_id) DO NOTHING",
         spec.table,
@@ -752,12 +680,7 @@ fn insert_sql(spec: &TableSpec, rows: usize) -> String {
 }
 
 /// Used by single-record writes outside imports.
-pub(crate) async fn insert_one(
-    store: &Store,
-    entity: Entity,
-    key: Option<String>,
-    values: &[SqlValue],
-) -> Result<i64> {
+pub(crate) async fn insert_one(store: &Store, entity: Entity, key: Option<String>, values: &[SqlValue]) -> Result<i64> {
     let spec = table::spec(entity);
     let sql = format!("{} RETURNING id", insert_sql(spec, 1));
     let now = Utc::now();
@@ -770,13 +693,6 @@ pub(crate) async fn insert_one(
     })
     .map_err(StoreError::db("inserting a row"))?;
     row.map(|r| r.0).ok_or_else(|| {
-        StoreError::conflict(
-            "duplicate_external_id",
-            format!(
-                "a {} with id `{}` already exists",
-                entity.name(),
-                key.unwrap_or_default()
-            ),
-        )
+        StoreError::conflict("duplicate_external_id", format!("a {} with id `{}` already exists", entity.name(), key.unwrap_or_default()))
     })
 }

@@ -8,6 +8,7 @@ mod error;
 mod export;
 mod import;
 mod migrate;
+mod sqlite_bulk;
 mod statement;
 mod table;
 mod undo;
@@ -68,22 +69,16 @@ impl Store {
     /// migrations run before this returns.
     pub async fn open(url: &str) -> Result<Store> {
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url)
-                .map_err(|e| StoreError::config(format!("invalid PostgreSQL URL: {e}")))?;
+            let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::config(format!("invalid PostgreSQL URL: {e}")))?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(opts)
                 .await
                 .map_err(|e| StoreError::config(format!("cannot connect to PostgreSQL: {e}")))?;
-            Store {
-                backend: Backend::Postgres(pool),
-            }
+            Store { backend: Backend::Postgres(pool) }
         } else {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             Store::open_sqlite(Path::new(path)).await?
         };
         migrate::run(&store).await?;
@@ -92,12 +87,7 @@ impl Store {
 
     async fn open_sqlite(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::config(format!(
-                    "cannot create data directory {}: {e}",
-                    dir.display()
-                ))
-            })?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::config(format!("cannot create data directory {}: {e}", dir.display())))?;
         }
         let opts = SqliteConnectOptions::new()
             .filename(path)
@@ -113,15 +103,8 @@ impl Store {
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(opts)
             .await
-            .map_err(|e| {
-                StoreError::config(format!(
-                    "cannot open SQLite database {}: {e}",
-                    path.display()
-                ))
-            })?;
-        Ok(Store {
-            backend: Backend::Sqlite(pool),
-        })
+            .map_err(|e| StoreError::config(format!("cannot open SQLite database {}: {e}", path.display())))?;
+        Ok(Store { backend: Backend::Sqlite(pool) })
     }
 
     pub fn kind(&self) -> BackendKind {

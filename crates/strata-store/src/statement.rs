@@ -16,10 +16,7 @@ pub(crate) fn dialect(kind: BackendKind, sql: &str) -> std::borrow::Cow<'_, str>
     let mut last = 0;
     while i < bytes.len() {
         if bytes[i] == b'$' {
-            let digits = bytes[i + 1..]
-                .iter()
-                .take_while(|b| b.is_ascii_digit())
-                .count();
+            let digits = bytes[i + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
             if digits > 0 {
                 let n: usize = sql[i + 1..i + 1 + digits].parse().unwrap_or(0);
                 if n != expected {
@@ -41,10 +38,7 @@ pub(crate) fn dialect(kind: BackendKind, sql: &str) -> std::borrow::Cow<'_, str>
 
 /// `$1, $2, …` placeholders for `n` values starting at `start`.
 pub(crate) fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -53,28 +47,10 @@ mod tests {
 
     #[test]
     fn sqlite_gets_anonymous_parameters_only_when_in_order() {
-        assert_eq!(
-            dialect(
-                BackendKind::Sqlite,
-                "INSERT INTO t VALUES ($1, $2), ($3, $4)"
-            ),
-            "INSERT INTO t VALUES (?, ?), (?, ?)"
-        );
-        assert_eq!(
-            dialect(BackendKind::Sqlite, "SELECT $1 WHERE a = $1"),
-            "SELECT $1 WHERE a = $1"
-        );
-        assert_eq!(
-            dialect(BackendKind::Sqlite, "SELECT $2, $1"),
-            "SELECT $2, $1"
-        );
-        assert_eq!(
-            dialect(BackendKind::Postgres, "VALUES ($1, $2)"),
-            "VALUES ($1, $2)"
-        );
-        assert_eq!(
-            dialect(BackendKind::Sqlite, "SELECT '$' || $1"),
-            "SELECT '$' || ?"
-        );
+        assert_eq!(dialect(BackendKind::Sqlite, "INSERT INTO t VALUES ($1, $2), ($3, $4)"), "INSERT INTO t VALUES (?, ?), (?, ?)");
+        assert_eq!(dialect(BackendKind::Sqlite, "SELECT $1 WHERE a = $1"), "SELECT $1 WHERE a = $1");
+        assert_eq!(dialect(BackendKind::Sqlite, "SELECT $2, $1"), "SELECT $2, $1");
+        assert_eq!(dialect(BackendKind::Postgres, "VALUES ($1, $2)"), "VALUES ($1, $2)");
+        assert_eq!(dialect(BackendKind::Sqlite, "SELECT '$' || $1"), "SELECT '$' || ?");
     }
 }

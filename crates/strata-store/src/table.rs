@@ -38,15 +38,7 @@ pub(crate) const CUSTOMERS: TableSpec = TableSpec {
 
 const CONTACTS: TableSpec = TableSpec {
     table: "contacts",
-    cols: &[
-        ("customer_id", Int),
-        ("name", Text),
-        ("title", Text),
-        ("mobile", Text),
-        ("landline", Text),
-        ("email", Text),
-        ("wechat", Text),
-    ],
+    cols: &[("customer_id", Int), ("name", Text), ("title", Text), ("mobile", Text), ("landline", Text), ("email", Text), ("wechat", Text)],
 };
 
 const ORDERS: TableSpec = TableSpec {
@@ -120,16 +112,8 @@ const TICKETS: TableSpec = TableSpec {
     ],
 };
 
-const FEEDBACK: TableSpec = TableSpec {
-    table: "feedback",
-    cols: &[
-        ("customer_id", Int),
-        ("received_on", Date),
-        ("nps", Int),
-        ("csat", Int),
-        ("comment", Text),
-    ],
-};
+const FEEDBACK: TableSpec =
+    TableSpec { table: "feedback", cols: &[("customer_id", Int), ("received_on", Date), ("nps", Int), ("csat", Int), ("comment", Text)] };
 
 pub(crate) fn spec(entity: Entity) -> &'static TableSpec {
     match entity {
@@ -186,18 +170,9 @@ pub(crate) fn row_of(record: &Record, r: Resolved) -> (Option<String>, Vec<SqlVa
                 SqlValue::Date(c.since),
             ],
         ),
-        Record::Contact(_, c) => (
-            c.external_id.clone(),
-            vec![
-                cust,
-                s(&c.name),
-                t(&c.title),
-                t(&c.mobile),
-                t(&c.landline),
-                t(&c.email),
-                t(&c.wechat),
-            ],
-        ),
+        Record::Contact(_, c) => {
+            (c.external_id.clone(), vec![cust, s(&c.name), t(&c.title), t(&c.mobile), t(&c.landline), t(&c.email), t(&c.wechat)])
+        }
         Record::Order(_, o) => (
             Some(o.external_id.clone()),
             vec![
@@ -292,19 +267,10 @@ pub(crate) fn content_key(values: &[SqlValue]) -> String {
 
 /// The before-image of a row as a JSON object keyed by column.
 pub(crate) fn image(spec: &TableSpec, values: &[SqlValue]) -> Value {
-    Value::Object(
-        spec.cols
-            .iter()
-            .zip(values)
-            .map(|((c, _), v)| (c.to_string(), v.to_json()))
-            .collect(),
-    )
+    Value::Object(spec.cols.iter().zip(values).map(|((c, _), v)| (c.to_string(), v.to_json())).collect())
 }
 
 /// Values from a before-image, in column order.
 pub(crate) fn from_image(spec: &TableSpec, image: &Value) -> Vec<SqlValue> {
-    spec.cols
-        .iter()
-        .map(|(c, k)| SqlValue::from_json(*k, image.get(*c).unwrap_or(&Value::Null)))
-        .collect()
+    spec.cols.iter().map(|(c, k)| SqlValue::from_json(*k, image.get(*c).unwrap_or(&Value::Null))).collect()
 }

@@ -35,15 +35,7 @@ pub struct UndoOutcome {
     pub restored: u64,
 }
 
-const CHILD_TABLES: [&str; 7] = [
-    "contacts",
-    "orders",
-    "payments",
-    "interactions",
-    "deals",
-    "tickets",
-    "feedback",
-];
+const CHILD_TABLES: [&str; 7] = ["contacts", "orders", "payments", "interactions", "deals", "tickets", "feedback"];
 
 impl Store {
     /// Every import, newest first.
@@ -53,12 +45,10 @@ impl Store {
     }
 
     pub async fn get_batch(&self, id: i64) -> Result<Batch> {
-        let b: Option<Batch> = on_pool!(self, p => sqlx::query_as("SELECT * FROM import_batches WHERE id = $1").bind(id).fetch_optional(p).await)
-            .map_err(StoreError::db("reading an import batch"))?;
-        b.ok_or(StoreError::NotFound {
-            what: "import batch",
-            id: id.to_string(),
-        })
+        let b: Option<Batch> =
+            on_pool!(self, p => sqlx::query_as("SELECT * FROM import_batches WHERE id = $1").bind(id).fetch_optional(p).await)
+                .map_err(StoreError::db("reading an import batch"))?;
+        b.ok_or(StoreError::NotFound { what: "import batch", id: id.to_string() })
     }
 
     /// Undoes import batch `id` in one transaction. Refused, changing nothing, when the batch is
@@ -69,18 +59,11 @@ impl Store {
         if batch.status == "undone" {
             return Err(StoreError::conflict(
                 "batch_already_undone",
-                format!(
-                    "import batch {id} was already undone at {}",
-                    batch.undone_at.map(|t| t.to_rfc3339()).unwrap_or_default()
-                ),
+                format!("import batch {id} was already undone at {}", batch.undone_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
             ));
         }
-        let entity = Entity::parse(&batch.entity).ok_or_else(|| {
-            StoreError::invalid(
-                "unknown_entity",
-                format!("batch {id} has unknown entity {}", batch.entity),
-            )
-        })?;
+        let entity = Entity::parse(&batch.entity)
+            .ok_or_else(|| StoreError::invalid("unknown_entity", format!("batch {id} has unknown entity {}", batch.entity)))?;
         let spec = table::spec(entity);
         let tbl = spec.table;
         on_pool!(self, p => {

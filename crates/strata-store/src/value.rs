@@ -65,14 +65,7 @@ impl SqlValue {
             Value::String(s) => s,
             v @ Value::Array(_) if matches!(self, SqlValue::Json(_)) => {
                 // tag lists read back as "a, b"
-                v.as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default()
+                v.as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default()
             }
             other => other.to_string(),
         }
@@ -84,11 +77,7 @@ impl SqlValue {
             ColKind::Text => SqlValue::Text(v.as_str().map(str::to_string)),
             ColKind::Bool => SqlValue::Bool(v.as_bool()),
             ColKind::Date => SqlValue::Date(v.as_str().and_then(|s| s.parse().ok())),
-            ColKind::Time => SqlValue::Time(
-                v.as_str()
-                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                    .map(|t| t.with_timezone(&Utc)),
-            ),
+            ColKind::Time => SqlValue::Time(v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|t| t.with_timezone(&Utc))),
             ColKind::Json => SqlValue::Json(v.clone()),
         }
     }
@@ -110,11 +99,7 @@ macro_rules! bind_value {
 pub(crate) use bind_value;
 
 /// Decodes column `idx` of `row` as `kind`.
-pub(crate) fn read<'r, R: Row>(
-    row: &'r R,
-    idx: usize,
-    kind: ColKind,
-) -> Result<SqlValue, sqlx::Error>
+pub(crate) fn read<'r, R: Row>(row: &'r R, idx: usize, kind: ColKind) -> Result<SqlValue, sqlx::Error>
 where
     usize: ColumnIndex<R>,
     Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
@@ -130,9 +115,34 @@ where
         ColKind::Bool => SqlValue::Bool(row.try_get(idx)?),
         ColKind::Date => SqlValue::Date(row.try_get(idx)?),
         ColKind::Time => SqlValue::Time(row.try_get(idx)?),
-        ColKind::Json => SqlValue::Json(
-            row.try_get::<Option<Json<Value>>, _>(idx)?
-                .map_or(Value::Null, |j| j.0),
-        ),
+        ColKind::Json => SqlValue::Json(row.try_get::<Option<Json<Value>>, _>(idx)?.map_or(Value::Null, |j| j.0)),
     })
+}
+
+/// The PostgreSQL type of a column kind (for staging tables).
+pub(crate) fn pg_type(kind: ColKind) -> &'static str {
+    match kind {
+        ColKind::Int => "BIGINT",
+        ColKind::Text => "TEXT",
+        ColKind::Bool => "BOOLEAN",
+        ColKind::Date => "DATE",
+        ColKind::Time => "TIMESTAMPTZ",
+        ColKind::Json => "JSONB",
+    }
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds one column of many rows as a PostgreSQL array (for `UNNEST`).
+pub(crate) fn bind_pg_column<'q, 'v>(q: PgQuery<'q>, kind: ColKind, values: impl Iterator<Item = &'v SqlValue>) -> PgQuery<'q> {
+    match kind {
+        ColKind::Int => q.bind(values.map(|v| if let SqlValue::Int(x) = v { *x } else { None }).collect::<Vec<Option<i64>>>()),
+        ColKind::Text => q.bind(values.map(|v| if let SqlValue::Text(x) = v { x.clone() } else { None }).collect::<Vec<Option<String>>>()),
+        ColKind::Bool => q.bind(values.map(|v| if let SqlValue::Bool(x) = v { *x } else { None }).collect::<Vec<Option<bool>>>()),
+        ColKind::Date => q.bind(values.map(|v| if let SqlValue::Date(x) = v { *x } else { None }).collect::<Vec<Option<NaiveDate>>>()),
+        ColKind::Time => q.bind(values.map(|v| if let SqlValue::Time(x) = v { *x } else { None }).collect::<Vec<Option<DateTime<Utc>>>>()),
+        ColKind::Json => q.bind(
+            values.map(|v| if let SqlValue::Json(x) = v { Json(x.clone()) } else { Json(Value::Null) }).collect::<Vec<Json<Value>>>(),
+        ),
+    }
 }

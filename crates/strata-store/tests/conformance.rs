@@ -11,28 +11,16 @@ use strata_core::{
 };
 use strata_store::{CustomerFilter, CustomerSort, Store, StoreError};
 
-fn records(
-    entity: Entity,
-    headers: &[&str],
-    rows: &[&[&str]],
-    custom: &[CustomFieldDef],
-) -> (Vec<String>, Vec<(u64, Record)>) {
+fn records(entity: Entity, headers: &[&str], rows: &[&[&str]], custom: &[CustomFieldDef]) -> (Vec<String>, Vec<(u64, Record)>) {
     let hs: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
     let m = Mapping::resolve(entity, &hs, &BTreeMap::new(), custom).expect("mapping");
-    let opts = ImportOptions {
-        custom_fields: custom.to_vec(),
-        ..ImportOptions::default()
-    };
+    let opts = ImportOptions { custom_fields: custom.to_vec(), ..ImportOptions::default() };
     let recs = rows
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let cells: Vec<String> = r.iter().map(|s| s.to_string()).collect();
-            (
-                i as u64 + 2,
-                m.record(&cells, &opts)
-                    .unwrap_or_else(|e| panic!("row {i}: {e:?}")),
-            )
+            (i as u64 + 2, m.record(&cells, &opts).unwrap_or_else(|e| panic!("row {i}: {e:?}")))
         })
         .collect();
     let fields = m
@@ -55,15 +43,9 @@ async fn import(
     custom: &[CustomFieldDef],
 ) -> (i64, strata_store::ChunkOutcome) {
     let (fields, recs) = records(entity, headers, rows, custom);
-    let mut s = store
-        .begin_import(entity, "test.csv", "tester", &fields)
-        .await
-        .expect("begin");
+    let mut s = store.begin_import(entity, "test.csv", "tester", &fields).await.expect("begin");
     let out = s.write(recs).await.expect("write");
-    let batch = s
-        .commit(rows.len() as u64, out.rejected.len() as u64, "sha")
-        .await
-        .expect("commit");
+    let batch = s.commit(rows.len() as u64, out.rejected.len() as u64, "sha").await.expect("commit");
     (batch.id, out)
 }
 
@@ -93,228 +75,82 @@ async fn story(store: Store) {
 
     // Teams, users, custom fields.
     store.create_team("华南大区").await.expect("team");
-    assert_eq!(
-        store.create_team("华南大区").await.unwrap_err().code(),
-        "team_exists"
-    );
-    let user = UserInput {
-        login: "wangwei".into(),
-        display_name: "王伟".into(),
-        email: None,
-        team: Some("华南大区".into()),
-        role: Role::Sales,
-    };
+    assert_eq!(store.create_team("华南大区").await.unwrap_err().code(), "team_exists");
+    let user =
+        UserInput {
+            login: "wangwei".into(), display_name: "王伟".into(), email: None, team: Some("华南大区".into()), role: Role::Sales
+        };
     let u = store.create_user(&user).await.expect("user");
     assert_eq!(u.team.as_deref(), Some("华南大区"));
+    assert_eq!(store.create_user(&user).await.unwrap_err().code(), "user_exists");
     assert_eq!(
-        store.create_user(&user).await.unwrap_err().code(),
-        "user_exists"
-    );
-    assert_eq!(
-        store
-            .create_user(&UserInput {
-                team: Some("nope".into()),
-                login: "x".into(),
-                ..user.clone()
-            })
-            .await
-            .unwrap_err()
-            .code(),
+        store.create_user(&UserInput { team: Some("nope".into()), login: "x".into(), ..user.clone() }).await.unwrap_err().code(),
         "unknown_team"
     );
     assert_eq!(store.list_users().await.unwrap().len(), 1);
-    let budget = CustomFieldDef {
-        key: "annual_budget".into(),
-        label: "年度预算".into(),
-        kind: FieldKind::Money,
-        options: vec![],
-        required: false,
-    };
+    let budget =
+        CustomFieldDef {
+            key: "annual_budget".into(), label: "年度预算".into(), kind: FieldKind::Money, options: vec![], required: false
+        };
     store.define_custom_field(&budget).await.expect("field");
-    assert_eq!(
-        store.define_custom_field(&budget).await.unwrap_err().code(),
-        "field_exists"
-    );
-    let bad = CustomFieldDef {
-        key: "name".into(),
-        ..budget.clone()
-    };
-    assert_eq!(
-        store.define_custom_field(&bad).await.unwrap_err().code(),
-        "reserved_field_key"
-    );
+    assert_eq!(store.define_custom_field(&budget).await.unwrap_err().code(), "field_exists");
+    let bad = CustomFieldDef { key: "name".into(), ..budget.clone() };
+    assert_eq!(store.define_custom_field(&bad).await.unwrap_err().code(), "reserved_field_key");
     let fields = store.list_custom_fields().await.unwrap();
     assert_eq!(fields, vec![budget.clone()]);
 
     // Customers through the API path.
     let mut input = customer("深圳市腾飞科技有限公司");
-    input
-        .custom
-        .insert("annual_budget".into(), serde_json::json!(50_000_000));
+    input.custom.insert("annual_budget".into(), serde_json::json!(50_000_000));
     let c = store.create_customer(&input).await.expect("create");
     assert_eq!(c.canonical_name, "腾飞科技");
     assert_eq!(c.owner.as_deref(), Some("wangwei"));
     assert_eq!(c.tags, vec!["战略客户"]);
     let mut bad_custom = input.clone();
-    bad_custom
-        .custom
-        .insert("nope".into(), serde_json::json!(1));
-    assert_eq!(
-        store.create_customer(&bad_custom).await.unwrap_err().code(),
-        "unknown_custom_field"
-    );
+    bad_custom.custom.insert("nope".into(), serde_json::json!(1));
+    assert_eq!(store.create_customer(&bad_custom).await.unwrap_err().code(), "unknown_custom_field");
     let mut bad_owner = input.clone();
     bad_owner.owner = Some("ghost".into());
-    assert_eq!(
-        store.create_customer(&bad_owner).await.unwrap_err().code(),
-        "unknown_user"
-    );
+    assert_eq!(store.create_customer(&bad_owner).await.unwrap_err().code(), "unknown_user");
     let mut renamed = input.clone();
     renamed.name = "腾飞科技集团".into();
     renamed.external_id = Some("C-900".into());
-    let c2 = store
-        .replace_customer(c.id, &renamed)
-        .await
-        .expect("replace");
-    assert_eq!(
-        (c2.name.as_str(), c2.external_id.as_deref()),
-        ("腾飞科技集团", Some("C-900"))
-    );
-    assert!(matches!(
-        store.get_customer(999_999).await,
-        Err(StoreError::NotFound { .. })
-    ));
+    let c2 = store.replace_customer(c.id, &renamed).await.expect("replace");
+    assert_eq!((c2.name.as_str(), c2.external_id.as_deref()), ("腾飞科技集团", Some("C-900")));
+    assert!(matches!(store.get_customer(999_999).await, Err(StoreError::NotFound { .. })));
 
     // Import customers: one keyed by external id, one matched by name + phone.
-    let headers = [
-        "客户编号",
-        "客户名称",
-        "手机",
-        "省份",
-        "标签",
-        "年度预算",
-        "负责人",
-    ];
+    let headers = ["客户编号", "客户名称", "手机", "省份", "标签", "年度预算", "负责人"];
     let rows: &[&[&str]] = &[
-        &[
-            "C-1",
-            "广州华信医疗器械有限公司",
-            "13900000001",
-            "广东省",
-            "重点",
-            "12万",
-            "wangwei",
-        ],
-        &[
-            "C-2",
-            "北京星河软件有限公司",
-            "010-12345678",
-            "北京市",
-            "",
-            "",
-            "",
-        ],
-        &[
-            "",
-            "杭州云帆贸易有限公司",
-            "13700000003",
-            "浙江省",
-            "",
-            "",
-            "",
-        ],
+        &["C-1", "广州华信医疗器械有限公司", "13900000001", "广东省", "重点", "12万", "wangwei"],
+        &["C-2", "北京星河软件有限公司", "010-12345678", "北京市", "", "", ""],
+        &["", "杭州云帆贸易有限公司", "13700000003", "浙江省", "", "", ""],
     ];
     let (cust_batch, out) = import(&store, Entity::Customers, &headers, rows, &fields).await;
-    assert_eq!(
-        (out.inserted, out.updated, out.unchanged, out.rejected.len()),
-        (3, 0, 0, 0)
-    );
+    assert_eq!((out.inserted, out.updated, out.unchanged, out.rejected.len()), (3, 0, 0, 0));
     let (_, again) = import(&store, Entity::Customers, &headers, rows, &fields).await;
-    assert_eq!(
-        (again.inserted, again.updated, again.unchanged),
-        (0, 0, 3),
-        "re-import is idempotent"
-    );
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3), "re-import is idempotent");
 
     // Lists and filters.
-    let all = store
-        .list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 10)
-        .await
-        .unwrap();
+    let all = store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 10).await.unwrap();
     assert_eq!(all.total, 4);
-    let by_tag = CustomerFilter {
-        tag: Some("重点".into()),
-        ..Default::default()
-    };
-    assert_eq!(
-        store
-            .list_customers(&by_tag, CustomerSort::Id, 0, 10)
-            .await
-            .unwrap()
-            .total,
-        1
-    );
-    let by_q = CustomerFilter {
-        q: Some("星河".into()),
-        ..Default::default()
-    };
-    let page = store
-        .list_customers(&by_q, CustomerSort::Name, 0, 10)
-        .await
-        .unwrap();
+    let by_tag = CustomerFilter { tag: Some("重点".into()), ..Default::default() };
+    assert_eq!(store.list_customers(&by_tag, CustomerSort::Id, 0, 10).await.unwrap().total, 1);
+    let by_q = CustomerFilter { q: Some("星河".into()), ..Default::default() };
+    let page = store.list_customers(&by_q, CustomerSort::Name, 0, 10).await.unwrap();
     assert_eq!(page.items[0].external_id.as_deref(), Some("C-2"));
-    let by_owner = CustomerFilter {
-        owner: Some("wangwei".into()),
-        province: Some("广东省".into()),
-        ..Default::default()
-    };
-    assert_eq!(
-        store
-            .list_customers(&by_owner, CustomerSort::IdDesc, 0, 10)
-            .await
-            .unwrap()
-            .total,
-        2
-    );
-    let pct = CustomerFilter {
-        q: Some("%".into()),
-        ..Default::default()
-    };
-    assert_eq!(
-        store
-            .list_customers(&pct, CustomerSort::Id, 0, 10)
-            .await
-            .unwrap()
-            .total,
-        0,
-        "LIKE wildcards are escaped"
-    );
+    let by_owner = CustomerFilter { owner: Some("wangwei".into()), province: Some("广东省".into()), ..Default::default() };
+    assert_eq!(store.list_customers(&by_owner, CustomerSort::IdDesc, 0, 10).await.unwrap().total, 2);
+    let pct = CustomerFilter { q: Some("%".into()), ..Default::default() };
+    assert_eq!(store.list_customers(&pct, CustomerSort::Id, 0, 10).await.unwrap().total, 0, "LIKE wildcards are escaped");
     let huaxin = store
-        .list_customers(
-            &CustomerFilter {
-                q: Some("C-1".into()),
-                ..Default::default()
-            },
-            CustomerSort::Id,
-            0,
-            1,
-        )
+        .list_customers(&CustomerFilter { q: Some("C-1".into()), ..Default::default() }, CustomerSort::Id, 0, 1)
         .await
         .unwrap()
         .items
         .remove(0);
-    assert_eq!(
-        huaxin.custom.get("annual_budget"),
-        Some(&serde_json::json!(12_000_000))
-    );
-    assert_eq!(
-        store
-            .customers_by_ids(&[huaxin.id, 12345])
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(huaxin.custom.get("annual_budget"), Some(&serde_json::json!(12_000_000)));
+    assert_eq!(store.customers_by_ids(&[huaxin.id, 12345]).await.unwrap().len(), 1);
 
     // Orders by external id and by name; bad references and duplicates are rejected.
     let oh = ["订单号", "客户编号", "客户名称", "下单日期", "金额", "状态"];
@@ -327,183 +163,68 @@ async fn story(store: Store) {
     let (order_batch, out) = import(&store, Entity::Orders, &oh, orders, &[]).await;
     assert_eq!(out.inserted, 2);
     let codes: Vec<(u64, &str)> = out.rejected.iter().map(|r| (r.row, r.code)).collect();
-    assert_eq!(
-        codes,
-        vec![(4, "unknown_customer"), (5, "duplicate_in_file")]
-    );
+    assert_eq!(codes, vec![(4, "unknown_customer"), (5, "duplicate_in_file")]);
 
     // A changed re-import updates, keeps a before-image, and undo restores it.
     let changed: &[&[&str]] = &[&["SO-1", "C-1", "", "2024-01-05", "1500", "已退款"]];
     let (change_batch, out) = import(&store, Entity::Orders, &oh, changed, &[]).await;
     assert_eq!((out.inserted, out.updated), (0, 1));
-    let before_undo = store
-        .export_page(Entity::Orders, &CustomerFilter::default(), 0, 10)
-        .await
-        .unwrap();
-    assert!(before_undo[0]
-        .cells
-        .iter()
-        .any(|(k, v)| *k == "status" && v.to_cell() == "refunded"));
-    assert_eq!(
-        store
-            .undo_batch(order_batch, "tester")
-            .await
-            .unwrap_err()
-            .code(),
-        "batch_superseded"
-    );
-    let undone = store
-        .undo_batch(change_batch, "tester")
-        .await
-        .expect("undo");
+    let before_undo = store.export_page(Entity::Orders, &CustomerFilter::default(), 0, 10).await.unwrap();
+    assert!(before_undo[0].cells.iter().any(|(k, v)| *k == "status" && v.to_cell() == "refunded"));
+    assert_eq!(store.undo_batch(order_batch, "tester").await.unwrap_err().code(), "batch_superseded");
+    let undone = store.undo_batch(change_batch, "tester").await.expect("undo");
     assert_eq!((undone.deleted, undone.restored), (0, 1));
-    let after = store
-        .export_page(Entity::Orders, &CustomerFilter::default(), 0, 10)
-        .await
-        .unwrap();
+    let after = store.export_page(Entity::Orders, &CustomerFilter::default(), 0, 10).await.unwrap();
     let so1 = &after[0].cells;
-    assert!(
-        so1.iter()
-            .any(|(k, v)| *k == "amount_cents" && v.to_cell() == "100000"),
-        "{so1:?}"
-    );
-    assert!(so1
-        .iter()
-        .any(|(k, v)| *k == "status" && v.to_cell() == "completed"));
-    assert!(so1
-        .iter()
-        .any(|(k, v)| *k == "customer_external_id" && v.to_cell() == "C-1"));
-    assert_eq!(
-        store
-            .undo_batch(change_batch, "tester")
-            .await
-            .unwrap_err()
-            .code(),
-        "batch_already_undone"
-    );
+    assert!(so1.iter().any(|(k, v)| *k == "amount_cents" && v.to_cell() == "100000"), "{so1:?}");
+    assert!(so1.iter().any(|(k, v)| *k == "status" && v.to_cell() == "completed"));
+    assert!(so1.iter().any(|(k, v)| *k == "customer_external_id" && v.to_cell() == "C-1"));
+    assert_eq!(store.undo_batch(change_batch, "tester").await.unwrap_err().code(), "batch_already_undone");
 
     // Customers with orders cannot be un-imported before their orders.
-    assert_eq!(
-        store
-            .undo_batch(cust_batch, "tester")
-            .await
-            .unwrap_err()
-            .code(),
-        "batch_has_dependents"
-    );
-    assert_eq!(
-        store.delete_customer(huaxin.id).await.unwrap_err().code(),
-        "customer_has_records"
-    );
-    let recs = store
-        .customer_records(Entity::Orders, huaxin.id, 10)
-        .await
-        .unwrap();
+    assert_eq!(store.undo_batch(cust_batch, "tester").await.unwrap_err().code(), "batch_has_dependents");
+    assert_eq!(store.delete_customer(huaxin.id).await.unwrap_err().code(), "customer_has_records");
+    let recs = store.customer_records(Entity::Orders, huaxin.id, 10).await.unwrap();
     assert_eq!(recs.len(), 1);
     let counts = store.customer_record_counts(huaxin.id).await.unwrap();
     assert!(counts.contains(&("orders", 1)));
-    store
-        .undo_batch(order_batch, "tester")
-        .await
-        .expect("undo orders");
-    let out = store
-        .undo_batch(cust_batch, "tester")
-        .await
-        .expect("undo customers");
+    store.undo_batch(order_batch, "tester").await.expect("undo orders");
+    let out = store.undo_batch(cust_batch, "tester").await.expect("undo customers");
     assert_eq!(out.deleted, 3);
-    assert_eq!(
-        store
-            .list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 10)
-            .await
-            .unwrap()
-            .total,
-        1
-    );
+    assert_eq!(store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 10).await.unwrap().total, 1);
 
     // Rows without an id get a content key: re-importing an interaction file matches.
     let ih = ["客户编号", "跟进方式", "跟进时间", "跟进内容"];
-    let cust_again: &[&[&str]] = &[&[
-        "C-9",
-        "成都蓉城餐饮管理有限公司",
-        "13600000009",
-        "四川省",
-        "",
-        "",
-        "",
-    ]];
+    let cust_again: &[&[&str]] = &[&["C-9", "成都蓉城餐饮管理有限公司", "13600000009", "四川省", "", "", ""]];
     import(&store, Entity::Customers, &headers, cust_again, &fields).await;
-    let inter: &[&[&str]] = &[
-        &["C-9", "电话", "2024-05-01 10:00", "询价"],
-        &["C-9", "微信", "2024-05-02 10:00", "发方案"],
-    ];
+    let inter: &[&[&str]] = &[&["C-9", "电话", "2024-05-01 10:00", "询价"], &["C-9", "微信", "2024-05-02 10:00", "发方案"]];
     let (_, first) = import(&store, Entity::Interactions, &ih, inter, &[]).await;
     let (_, second) = import(&store, Entity::Interactions, &ih, inter, &[]).await;
-    assert_eq!(
-        (first.inserted, second.inserted, second.unchanged),
-        (2, 0, 2)
-    );
+    assert_eq!((first.inserted, second.inserted, second.unchanged), (2, 0, 2));
 
     // A rolled-back import leaves nothing, not even its batch.
     let batches_before = store.list_batches(100).await.unwrap().len();
-    let (f, recs) = records(
-        Entity::Customers,
-        &headers,
-        &[&["C-77", "临时客户有限公司", "", "", "", "", ""]],
-        &fields,
-    );
-    let mut s = store
-        .begin_import(Entity::Customers, "x.csv", "tester", &f)
-        .await
-        .unwrap();
+    let (f, recs) = records(Entity::Customers, &headers, &[&["C-77", "临时客户有限公司", "", "", "", "", ""]], &fields);
+    let mut s = store.begin_import(Entity::Customers, "x.csv", "tester", &f).await.unwrap();
     s.write(recs).await.unwrap();
     s.rollback().await.unwrap();
     assert_eq!(store.list_batches(100).await.unwrap().len(), batches_before);
-    let q = CustomerFilter {
-        q: Some("C-77".into()),
-        ..Default::default()
-    };
-    assert_eq!(
-        store
-            .list_customers(&q, CustomerSort::Id, 0, 10)
-            .await
-            .unwrap()
-            .total,
-        0
-    );
+    let q = CustomerFilter { q: Some("C-77".into()), ..Default::default() };
+    assert_eq!(store.list_customers(&q, CustomerSort::Id, 0, 10).await.unwrap().total, 0);
 
     // Batches are recorded with their counts.
     let b = store.get_batch(cust_batch).await.unwrap();
-    assert_eq!(
-        (b.entity.as_str(), b.inserted, b.status.as_str()),
-        ("customers", 3, "undone")
-    );
-    assert!(matches!(
-        store.get_batch(9999).await,
-        Err(StoreError::NotFound { .. })
-    ));
+    assert_eq!((b.entity.as_str(), b.inserted, b.status.as_str()), ("customers", 3, "undone"));
+    assert!(matches!(store.get_batch(9999).await, Err(StoreError::NotFound { .. })));
 
     // Exports page through in id order with filters.
     let cust = store
-        .export_page(
-            Entity::Customers,
-            &CustomerFilter {
-                province: Some("四川省".into()),
-                ..Default::default()
-            },
-            0,
-            10,
-        )
+        .export_page(Entity::Customers, &CustomerFilter { province: Some("四川省".into()), ..Default::default() }, 0, 10)
         .await
         .unwrap();
     assert_eq!(cust.len(), 1);
-    assert!(cust[0]
-        .cells
-        .iter()
-        .any(|(k, v)| *k == "name" && v.to_cell() == "成都蓉城餐饮管理有限公司"));
-    let deletable = store
-        .create_customer(&customer("待删除有限公司"))
-        .await
-        .unwrap();
+    assert!(cust[0].cells.iter().any(|(k, v)| *k == "name" && v.to_cell() == "成都蓉城餐饮管理有限公司"));
+    let deletable = store.create_customer(&customer("待删除有限公司")).await.unwrap();
     store.delete_customer(deletable.id).await.expect("delete");
     assert_eq!(store.list_teams().await.unwrap().len(), 1);
     store.close().await;
@@ -512,9 +233,7 @@ async fn story(store: Store) {
 #[tokio::test]
 async fn conformance_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("strata.db").to_str().unwrap())
-        .await
-        .expect("open sqlite");
+    let store = Store::open(dir.path().join("strata.db").to_str().unwrap()).await.expect("open sqlite");
     story(store).await;
 }
 
@@ -524,25 +243,11 @@ async fn conformance_on_postgres() {
         eprintln!("STRATA_TEST_POSTGRES_URL not set: PostgreSQL conformance skipped");
         return;
     };
-    let db = format!(
-        "strata_conf_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
-    let mut admin = sqlx::PgConnection::connect(&url)
-        .await
-        .expect("connect to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {db}"))
-        .execute(&mut admin)
-        .await
-        .expect("create database");
+    let db = format!("strata_conf_{}_{}", std::process::id(), chrono::Utc::now().timestamp_micros());
+    let mut admin = sqlx::PgConnection::connect(&url).await.expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut admin).await.expect("create database");
     let (base, _) = url.rsplit_once('/').expect("URL has a database part");
-    let store = Store::open(&format!("{base}/{db}"))
-        .await
-        .expect("open postgres");
+    let store = Store::open(&format!("{base}/{db}")).await.expect("open postgres");
     story(store).await;
-    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .expect("drop database");
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await.expect("drop database");
 }

@@ -38,16 +38,9 @@ pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Import { data } => {
             let tmp = tempfile::tempdir()?;
             let (store, backend, cleanup) = fresh_store(config, tmp.path()).await?;
-            for (file, entity) in [
-                ("customers.csv", Entity::Customers),
-                ("orders.csv", Entity::Orders),
-            ] {
+            for (file, entity) in [("customers.csv", Entity::Customers), ("orders.csv", Entity::Orders)] {
                 let path = data.join(file);
-                anyhow::ensure!(
-                    path.exists(),
-                    "{} is missing; generate it with ../shared/bench/gen.py",
-                    path.display()
-                );
+                anyhow::ensure!(path.exists(), "{} is missing; generate it with ../shared/bench/gen.py", path.display());
                 reset_peak_rss();
                 let started = Instant::now();
                 let req = ImportRequest {
@@ -61,20 +54,9 @@ pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
                     actor: "bench".into(),
                     options: crate::commands::default_options(),
                 };
-                let summary = run_import(
-                    &store,
-                    req,
-                    Arc::new(AtomicU64::new(0)),
-                    Arc::new(AtomicU64::new(0)),
-                )
-                .await?;
+                let summary = run_import(&store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;
                 let secs = started.elapsed().as_secs_f64();
-                anyhow::ensure!(
-                    summary.committed,
-                    "{file}: {} rows rejected, e.g. {:?}",
-                    summary.rejected_rows,
-                    summary.sample.first()
-                );
+                anyhow::ensure!(summary.committed, "{file}: {} rows rejected, e.g. {:?}", summary.rejected_rows, summary.sample.first());
                 println!(
                     "{}",
                     json!({
@@ -95,28 +77,17 @@ pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
 
 type Cleanup = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>;
 
-async fn fresh_store(
-    config: &Config,
-    dir: &std::path::Path,
-) -> anyhow::Result<(Store, &'static str, Option<Cleanup>)> {
+async fn fresh_store(config: &Config, dir: &std::path::Path) -> anyhow::Result<(Store, &'static str, Option<Cleanup>)> {
     if config.database_url.starts_with("postgres") {
         use sqlx::Connection;
         let url = config.database_url.clone();
         let db = format!("strata_bench_{}", chrono::Utc::now().timestamp_micros());
-        let mut admin = sqlx::PgConnection::connect(&url)
-            .await
-            .context("connecting to PostgreSQL")?;
-        sqlx::query(&format!("CREATE DATABASE {db}"))
-            .execute(&mut admin)
-            .await?;
-        let (base, _) = url
-            .rsplit_once('/')
-            .context("the PostgreSQL URL needs a database part")?;
+        let mut admin = sqlx::PgConnection::connect(&url).await.context("connecting to PostgreSQL")?;
+        sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut admin).await?;
+        let (base, _) = url.rsplit_once('/').context("the PostgreSQL URL needs a database part")?;
         let store = Store::open(&format!("{base}/{db}")).await?;
         let cleanup: Cleanup = Box::pin(async move {
-            sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await?;
+            sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await?;
             Ok(())
         });
         Ok((store, "postgres", Some(cleanup)))

@@ -8,19 +8,10 @@ use strata_core::import::Entity;
 use crate::export::{ExportFormat, HeaderLang};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "strata",
-    version,
-    about = "Strata — customer tiering and CRM workflows (客户分层管理系统)"
-)]
+#[command(name = "strata", version, about = "Strata — customer tiering and CRM workflows (客户分层管理系统)")]
 pub struct Cli {
     /// Data directory (embedded database, uploads, import reports).
-    #[arg(
-        long,
-        global = true,
-        env = "STRATA_DATA_DIR",
-        default_value = "strata-data"
-    )]
+    #[arg(long, global = true, env = "STRATA_DATA_DIR", default_value = "strata-data")]
     pub data_dir: PathBuf,
     /// Database: postgres://user:pass@host/db for PostgreSQL; default is SQLite in the data directory.
     #[arg(long, global = true, env = "STRATA_DATABASE_URL")]

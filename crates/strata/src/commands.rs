@@ -20,9 +20,7 @@ use strata_core::{
 use strata_store::{CustomerFilter, Store};
 
 use crate::{
-    cli::{
-        BatchCommand, Cli, Command, FieldCommand, FilterArgs, ImportArgs, TeamCommand, UserCommand,
-    },
+    cli::{BatchCommand, Cli, Command, FieldCommand, FilterArgs, ImportArgs, TeamCommand, UserCommand},
     config::Config,
     export::{self, ExportFormat},
     import::{run_import, ImportRequest, ImportSummary},
@@ -42,27 +40,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&config).await?;
             let filter = filter_of(&a.filter);
             let n = match (a.format, &a.output) {
-                (ExportFormat::Xlsx, Some(path)) => {
-                    export::write_xlsx(&store, a.entity, &filter, a.lang, path).await?
-                }
+                (ExportFormat::Xlsx, Some(path)) => export::write_xlsx(&store, a.entity, &filter, a.lang, path).await?,
                 (ExportFormat::Xlsx, None) => bail!("an .xlsx export needs --output FILE.xlsx"),
                 (fmt, Some(path)) => {
-                    let mut f = std::io::BufWriter::new(
-                        std::fs::File::create(path)
-                            .with_context(|| format!("cannot create {}", path.display()))?,
-                    );
+                    let mut f =
+                        std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?);
                     export::write_stream(&store, a.entity, &filter, fmt, a.lang, &mut f).await?
                 }
                 (fmt, None) => {
-                    export::write_stream(
-                        &store,
-                        a.entity,
-                        &filter,
-                        fmt,
-                        a.lang,
-                        &mut std::io::BufWriter::new(std::io::stdout()),
-                    )
-                    .await?
+                    export::write_stream(&store, a.entity, &filter, fmt, a.lang, &mut std::io::BufWriter::new(std::io::stdout())).await?
                 }
             };
             eprintln!("exported {n} {}", a.entity);
@@ -89,9 +75,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn open(config: &Config) -> anyhow::Result<Store> {
-    Store::open(&config.database_url)
-        .await
-        .with_context(|| format!("cannot open the database {}", config.database_display()))
+    Store::open(&config.database_url).await.with_context(|| format!("cannot open the database {}", config.database_display()))
 }
 
 pub fn filter_of(f: &FilterArgs) -> CustomerFilter {
@@ -118,30 +102,18 @@ pub fn parse_offset(s: &str) -> anyhow::Result<chrono::FixedOffset> {
     };
     let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
     let (h, m): (i32, i32) = (h.parse().context("hours")?, m.parse().context("minutes")?);
-    chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60))
-        .with_context(|| format!("`{s}` is not a UTC offset; write it like +08:00"))
+    chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60)).with_context(|| format!("`{s}` is not a UTC offset; write it like +08:00"))
 }
 
 pub fn report_path(config: &Config, file: &Path) -> PathBuf {
-    let stem = file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("import");
-    config.reports_dir().join(format!(
-        "{}-{stem}.rejected.csv",
-        chrono::Utc::now().format("%Y%m%d-%H%M%S")
-    ))
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("import");
+    config.reports_dir().join(format!("{}-{stem}.rejected.csv", chrono::Utc::now().format("%Y%m%d-%H%M%S")))
 }
 
 pub fn read_mapping(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read mapping file {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{}: a mapping file is a JSON object of header → field, e.g. {{\"公司\": \"name\"}}",
-            path.display()
-        )
-    })
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read mapping file {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{}: a mapping file is a JSON object of header → field, e.g. {{\"公司\": \"name\"}}", path.display()))
 }
 
 async fn import(config: &Config, a: ImportArgs) -> anyhow::Result<ExitCode> {
@@ -151,27 +123,15 @@ async fn import(config: &Config, a: ImportArgs) -> anyhow::Result<ExitCode> {
         None => BTreeMap::new(),
     };
     let currency = Currency::parse(&a.currency).map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
-    let options = ImportOptions {
-        currency,
-        offset: parse_offset(&a.timezone)?,
-        ..ImportOptions::default()
-    };
+    let options = ImportOptions { currency, offset: parse_offset(&a.timezone)?, ..ImportOptions::default() };
     let req = ImportRequest {
         entity: a.entity,
         path: a.file.clone(),
-        file_name: a
-            .file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("file")
-            .to_string(),
+        file_name: a.file.file_name().and_then(|n| n.to_str()).unwrap_or("file").to_string(),
         sheet: a.sheet,
         overrides,
         skip_invalid: a.skip_invalid,
-        report_path: a
-            .report
-            .clone()
-            .unwrap_or_else(|| report_path(config, &a.file)),
+        report_path: a.report.clone().unwrap_or_else(|| report_path(config, &a.file)),
         actor: config.actor.clone(),
         options,
     };
@@ -180,10 +140,8 @@ async fn import(config: &Config, a: ImportArgs) -> anyhow::Result<ExitCode> {
     let rows = Arc::new(AtomicU64::new(0));
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {msg}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let ticker = {
         let (bar, bytes, rows) = (bar.clone(), bytes.clone(), rows.clone());
@@ -193,10 +151,7 @@ async fn import(config: &Config, a: ImportArgs) -> anyhow::Result<ExitCode> {
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 let r = rows.load(std::sync::atomic::Ordering::Relaxed);
                 bar.set_position(bytes.load(std::sync::atomic::Ordering::Relaxed));
-                bar.set_message(format!(
-                    "{r} rows, {:.0} rows/s",
-                    r as f64 / start.elapsed().as_secs_f64().max(0.001)
-                ));
+                bar.set_message(format!("{r} rows, {:.0} rows/s", r as f64 / start.elapsed().as_secs_f64().max(0.001)));
             }
         })
     };
@@ -205,11 +160,7 @@ async fn import(config: &Config, a: ImportArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let summary = result.map_err(|e| anyhow::anyhow!("{e}"))?;
     print_summary(&summary);
-    Ok(if summary.committed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if summary.committed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 fn print_summary(s: &ImportSummary) {
@@ -228,10 +179,7 @@ fn print_summary(s: &ImportSummary) {
         println!("ignored columns: {}", s.unmapped.join(", "));
     }
     for r in &s.sample {
-        println!(
-            "  row {} [{}] `{}`: {} ({})",
-            r.row, r.column, r.value, r.reason, r.code
-        );
+        println!("  row {} [{}] `{}`: {} ({})", r.row, r.column, r.value, r.reason, r.code);
     }
     if s.rejections as usize > s.sample.len() {
         println!("  … {} more", s.rejections as usize - s.sample.len());
@@ -273,16 +221,10 @@ async fn batch(config: &Config, b: BatchCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        BatchCommand::Show { id } => println!(
-            "{}",
-            serde_json::to_string_pretty(&store.get_batch(id).await?)?
-        ),
+        BatchCommand::Show { id } => println!("{}", serde_json::to_string_pretty(&store.get_batch(id).await?)?),
         BatchCommand::Undo { id } => {
             let out = store.undo_batch(id, &config.actor).await?;
-            println!(
-                "undid batch {}: {} rows deleted, {} rows restored",
-                out.batch_id, out.deleted, out.restored
-            );
+            println!("undid batch {}: {} rows deleted, {} rows restored", out.batch_id, out.deleted, out.restored);
         }
     }
     Ok(())
@@ -291,43 +233,15 @@ async fn batch(config: &Config, b: BatchCommand) -> anyhow::Result<()> {
 async fn user(config: &Config, u: UserCommand) -> anyhow::Result<()> {
     let store = open(config).await?;
     match u {
-        UserCommand::Add {
-            login,
-            name,
-            role,
-            team,
-            email,
-        } => {
+        UserCommand::Add { login, name, role, team, email } => {
             let role = Role::parse_label(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
-            let email = email
-                .map(|e| strata_core::email::normalise_email(&e))
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let u = store
-                .create_user(&UserInput {
-                    display_name: name.unwrap_or_else(|| login.clone()),
-                    login,
-                    email,
-                    team,
-                    role,
-                })
-                .await?;
-            println!(
-                "added user {} ({}, {})",
-                u.login,
-                u.display_name,
-                u.role.code()
-            );
+            let email = email.map(|e| strata_core::email::normalise_email(&e)).transpose().map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let u = store.create_user(&UserInput { display_name: name.unwrap_or_else(|| login.clone()), login, email, team, role }).await?;
+            println!("added user {} ({}, {})", u.login, u.display_name, u.role.code());
         }
         UserCommand::List => {
             for u in store.list_users().await? {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    u.login,
-                    u.display_name,
-                    u.role.code(),
-                    u.team.unwrap_or_default()
-                );
+                println!("{}\t{}\t{}\t{}", u.login, u.display_name, u.role.code(), u.team.unwrap_or_default());
             }
         }
     }
@@ -337,26 +251,10 @@ async fn user(config: &Config, u: UserCommand) -> anyhow::Result<()> {
 async fn field(config: &Config, f: FieldCommand) -> anyhow::Result<()> {
     let store = open(config).await?;
     match f {
-        FieldCommand::Add {
-            key,
-            label,
-            kind,
-            options,
-            required,
-        } => {
+        FieldCommand::Add { key, label, kind, options, required } => {
             let kind = FieldKind::parse_label(&kind).map_err(|e| anyhow::anyhow!("--type: {e}"))?;
-            let options = options
-                .map(|o| strata_core::customer::parse_tags(&o))
-                .unwrap_or_default();
-            store
-                .define_custom_field(&CustomFieldDef {
-                    key: key.clone(),
-                    label,
-                    kind,
-                    options,
-                    required,
-                })
-                .await?;
+            let options = options.map(|o| strata_core::customer::parse_tags(&o)).unwrap_or_default();
+            store.define_custom_field(&CustomFieldDef { key: key.clone(), label, kind, options, required }).await?;
             println!("defined custom field {key}");
         }
         FieldCommand::List => {
@@ -377,9 +275,5 @@ async fn field(config: &Config, f: FieldCommand) -> anyhow::Result<()> {
 
 /// Import options with the defaults (CNY, China time).
 pub fn default_options() -> ImportOptions {
-    ImportOptions {
-        currency: Currency::CNY,
-        offset: china_offset(),
-        ..ImportOptions::default()
-    }
+    ImportOptions { currency: Currency::CNY, offset: china_offset(), ..ImportOptions::default() }
 }

@@ -15,18 +15,10 @@ pub struct Config {
 
 impl Config {
     pub fn new(data_dir: PathBuf, database_url: Option<String>, actor: Option<String>) -> Config {
-        let database_url = database_url
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("strata.db").display()));
-        let actor = actor
-            .or_else(|| std::env::var("USER").ok())
-            .filter(|a| !a.is_empty())
-            .unwrap_or_else(|| "cli".into());
-        Config {
-            data_dir,
-            database_url,
-            actor,
-        }
+        let database_url =
+            database_url.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| format!("sqlite://{}", data_dir.join("strata.db").display()));
+        let actor = actor.or_else(|| std::env::var("USER").ok()).filter(|a| !a.is_empty()).unwrap_or_else(|| "cli".into());
+        Config { data_dir, database_url, actor }
     }
 
     pub fn reports_dir(&self) -> PathBuf {

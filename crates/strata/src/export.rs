@@ -32,9 +32,7 @@ impl ExportFormat {
     pub fn content_type(self) -> &'static str {
         match self {
             ExportFormat::Csv => "text/csv; charset=utf-8",
-            ExportFormat::Xlsx => {
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
+            ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             ExportFormat::Jsonl => "application/x-ndjson",
         }
     }
@@ -99,11 +97,7 @@ fn columns(entity: Entity, custom: &[CustomFieldDef], lang: HeaderLang) -> Vec<C
             (HeaderLang::Zh, "updated_at") => "记录更新时间".into(),
             (HeaderLang::En, "created_at") => "record_created_at".into(),
             (HeaderLang::En, "updated_at") => "record_updated_at".into(),
-            (HeaderLang::Zh, _) => entity
-                .fields()
-                .iter()
-                .find(|f| f.key == field)
-                .map_or(field.to_string(), |f| f.label_zh.to_string()),
+            (HeaderLang::Zh, _) => entity.fields().iter().find(|f| f.key == field).map_or(field.to_string(), |f| f.label_zh.to_string()),
             (HeaderLang::En, _) => field.to_string(),
         }
     };
@@ -111,32 +105,16 @@ fn columns(entity: Entity, custom: &[CustomFieldDef], lang: HeaderLang) -> Vec<C
     for (key, _, _) in export_columns(entity) {
         if key == "custom" {
             for d in custom {
-                let header = if lang == HeaderLang::Zh {
-                    d.label.clone()
-                } else {
-                    d.key.clone()
-                };
-                out.push(Column {
-                    key,
-                    header,
-                    custom: Some(d.clone()),
-                });
+                let header = if lang == HeaderLang::Zh { d.label.clone() } else { d.key.clone() };
+                out.push(Column { key, header, custom: Some(d.clone()) });
             }
         } else {
-            out.push(Column {
-                key,
-                header: label(key),
-                custom: None,
-            });
+            out.push(Column { key, header: label(key), custom: None });
         }
     }
     out.push(Column {
         key: "strata_id",
-        header: if lang == HeaderLang::Zh {
-            "系统编号".into()
-        } else {
-            "strata_id".into()
-        },
+        header: if lang == HeaderLang::Zh { "系统编号".into() } else { "strata_id".into() },
         custom: None,
     });
     out
@@ -164,20 +142,12 @@ fn cell(col: &Column, v: Option<&SqlValue>, id: i64) -> (String, Option<f64>) {
             (FieldKind::Number, Value::Number(n)) => (n.to_string(), n.as_f64()),
             (FieldKind::Bool, Value::Bool(b)) => ((if *b { "是" } else { "否" }).into(), None),
             (_, Value::String(s)) => (s.clone(), None),
-            (_, Value::Array(a)) => (
-                a.iter()
-                    .filter_map(|x| x.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                None,
-            ),
+            (_, Value::Array(a)) => (a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", "), None),
             (_, other) => (other.to_string(), None),
         };
     }
     match v {
-        SqlValue::Int(Some(c)) if col.key.ends_with("_cents") => {
-            (format_cents(*c), Some(*c as f64 / 100.0))
-        }
+        SqlValue::Int(Some(c)) if col.key.ends_with("_cents") => (format_cents(*c), Some(*c as f64 / 100.0)),
         SqlValue::Int(Some(i)) => (i.to_string(), Some(*i as f64)),
         other => (other.to_cell(), None),
     }
@@ -192,20 +162,13 @@ pub async fn write_stream(
     lang: HeaderLang,
     out: &mut (dyn Write + Send),
 ) -> Result<u64, ExportError> {
-    let custom = if entity == Entity::Customers {
-        store.list_custom_fields().await?
-    } else {
-        Vec::new()
-    };
+    let custom = if entity == Entity::Customers { store.list_custom_fields().await? } else { Vec::new() };
     let cols = columns(entity, &custom, lang);
     let mut csv_out = if format == ExportFormat::Csv {
         out.write_all(b"\xEF\xBB\xBF")?;
         let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
         w.write_record(cols.iter().map(|c| c.header.as_str()))?;
-        out.write_all(
-            &w.into_inner()
-                .map_err(|e| std::io::Error::other(e.to_string()))?,
-        )?;
+        out.write_all(&w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
         Some(())
     } else {
         None
@@ -222,16 +185,7 @@ pub async fn write_stream(
             for row in &page {
                 let cells: Vec<String> = cols
                     .iter()
-                    .map(|c| {
-                        safe_cell(
-                            &cell(
-                                c,
-                                row.cells.iter().find(|(k, _)| *k == c.key).map(|(_, v)| v),
-                                row.id,
-                            )
-                            .0,
-                        )
-                    })
+                    .map(|c| safe_cell(&cell(c, row.cells.iter().find(|(k, _)| *k == c.key).map(|(_, v)| v), row.id).0))
                     .collect();
                 w.write_record(&cells)?;
             }
@@ -243,8 +197,7 @@ pub async fn write_stream(
                 for (k, v) in &row.cells {
                     m.insert((*k).into(), v.to_json());
                 }
-                serde_json::to_writer(&mut buf, &Value::Object(m))
-                    .map_err(std::io::Error::other)?;
+                serde_json::to_writer(&mut buf, &Value::Object(m)).map_err(std::io::Error::other)?;
                 buf.push(b'\n');
             }
         }
@@ -257,18 +210,8 @@ pub async fn write_stream(
 }
 
 /// Writes an `.xlsx` workbook to `path` (constant memory, rows streamed to disk).
-pub async fn write_xlsx(
-    store: &Store,
-    entity: Entity,
-    filter: &CustomerFilter,
-    lang: HeaderLang,
-    path: &Path,
-) -> Result<u64, ExportError> {
-    let custom = if entity == Entity::Customers {
-        store.list_custom_fields().await?
-    } else {
-        Vec::new()
-    };
+pub async fn write_xlsx(store: &Store, entity: Entity, filter: &CustomerFilter, lang: HeaderLang, path: &Path) -> Result<u64, ExportError> {
+    let custom = if entity == Entity::Customers { store.list_custom_fields().await? } else { Vec::new() };
     let cols = columns(entity, &custom, lang);
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
@@ -290,17 +233,11 @@ pub async fn write_xlsx(
                 return Err(ExportError::TooManyRows { rows: n });
             }
             for (i, c) in cols.iter().enumerate() {
-                let (text, num) = cell(
-                    c,
-                    row.cells.iter().find(|(k, _)| *k == c.key).map(|(_, v)| v),
-                    row.id,
-                );
+                let (text, num) = cell(c, row.cells.iter().find(|(k, _)| *k == c.key).map(|(_, v)| v), row.id);
                 match num {
                     Some(x) => sheet.write_number(n as u32, i as u16, x)?,
                     None if text.is_empty() => sheet,
-                    None if is_formula_like(&text) => {
-                        sheet.write_string_with_format(n as u32, i as u16, &text, &quoted)?
-                    }
+                    None if is_formula_like(&text) => sheet.write_string_with_format(n as u32, i as u16, &text, &quoted)?,
                     None => sheet.write_string(n as u32, i as u16, &text)?,
                 };
             }
@@ -317,10 +254,7 @@ mod tests {
     #[test]
     fn escapes_formula_like_cells() {
         for (raw, want) in [
-            (
-                "=HYPERLINK(\"http://x\",\"y\")",
-                "'=HYPERLINK(\"http://x\",\"y\")",
-            ),
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
             ("+1+2", "'+1+2"),
             ("-2+3", "'-2+3"),
             ("@SUM(A1)", "'@SUM(A1)"),

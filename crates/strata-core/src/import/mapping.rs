@@ -38,55 +38,25 @@ pub enum MappingError {
     #[error("the file has no header row")]
     NoHeader,
     #[error("required column `{field}` ({label}) is missing; found columns: {found}. Name a column `{label}` or map one to `{field}` in a mapping file")]
-    MissingField {
-        field: &'static str,
-        label: &'static str,
-        found: String,
-    },
+    MissingField { field: &'static str, label: &'static str, found: String },
     #[error("{entity} rows need a customer: add a `客户编号` (customer_external_id) or `客户名称` (customer_name) column")]
     MissingCustomerRef { entity: Entity },
     #[error("columns `{first}` and `{second}` both map to `{field}`; map one of them to `ignore` in a mapping file")]
-    DuplicateField {
-        field: String,
-        first: String,
-        second: String,
-    },
+    DuplicateField { field: String, first: String, second: String },
     #[error("the mapping file maps `{header}` to `{target}`, which is not a field of {entity}; fields: {known}")]
-    UnknownTarget {
-        header: String,
-        target: String,
-        entity: Entity,
-        known: String,
-    },
-    #[error(
-        "the mapping file names column `{header}`, which is not in the file; columns: {found}"
-    )]
+    UnknownTarget { header: String, target: String, entity: Entity, known: String },
+    #[error("the mapping file names column `{header}`, which is not in the file; columns: {found}")]
     UnknownHeader { header: String, found: String },
 }
 
 /// Folds a header for comparison: cleaned, lower-case, without spaces, `_`, `-`, `*` and a
 /// trailing "(必填)" / "（选填）" note.
 pub fn fold_header(h: &str) -> String {
-    let mut s = clean_text(h)
-        .to_lowercase()
-        .replace(['（', '【'], "(")
-        .replace(['）', '】'], ")");
-    for note in [
-        "(必填)",
-        "(选填)",
-        "(可选)",
-        "(required)",
-        "(optional)",
-        "(元)",
-        "(万元)",
-        "(万)",
-        "(人民币)",
-    ] {
+    let mut s = clean_text(h).to_lowercase().replace(['（', '【'], "(").replace(['）', '】'], ")");
+    for note in ["(必填)", "(选填)", "(可选)", "(required)", "(optional)", "(元)", "(万元)", "(万)", "(人民币)"] {
         s = s.replace(note, "");
     }
-    s.chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-' | '*' | ':' | '：'))
-        .collect()
+    s.chars().filter(|c| !matches!(c, ' ' | '_' | '-' | '*' | ':' | '：')).collect()
 }
 
 fn unit_pow_of(header: &str) -> u32 {
@@ -112,35 +82,19 @@ impl Mapping {
             return Err(MappingError::NoHeader);
         }
         let fields = entity.fields();
-        let found = || {
-            headers
-                .iter()
-                .map(|h| clean_text(h))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let found = || headers.iter().map(|h| clean_text(h)).collect::<Vec<_>>().join(", ");
         for header in overrides.keys() {
             if !headers.iter().any(|h| clean_text(h) == clean_text(header)) {
-                return Err(MappingError::UnknownHeader {
-                    header: header.clone(),
-                    found: found(),
-                });
+                return Err(MappingError::UnknownHeader { header: header.clone(), found: found() });
             }
         }
         let mut columns = Vec::with_capacity(headers.len());
         for h in headers {
-            let target = match overrides
-                .iter()
-                .find(|(k, _)| clean_text(k) == clean_text(h))
-            {
+            let target = match overrides.iter().find(|(k, _)| clean_text(k) == clean_text(h)) {
                 Some((_, t)) => resolve_override(entity, fields, custom_fields, h, t)?,
                 None => auto_target(entity, fields, custom_fields, h),
             };
-            columns.push(Column {
-                header: clean_text(h),
-                target,
-                unit_pow: unit_pow_of(h),
-            });
+            columns.push(Column { header: clean_text(h), target, unit_pow: unit_pow_of(h) });
         }
         // The same field from two columns: the first one wins only if the user says so.
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
@@ -151,27 +105,16 @@ impl Mapping {
                 Target::Ignore => continue,
             };
             if let Some(first) = seen.insert(key.clone(), &c.header) {
-                return Err(MappingError::DuplicateField {
-                    field: key,
-                    first: first.to_string(),
-                    second: c.header.clone(),
-                });
+                return Err(MappingError::DuplicateField { field: key, first: first.to_string(), second: c.header.clone() });
             }
         }
         let mapping = Mapping { entity, columns };
         for spec in fields.iter().filter(|s| s.required) {
             if mapping.index_of(spec.key).is_none() {
-                return Err(MappingError::MissingField {
-                    field: spec.key,
-                    label: spec.label_zh,
-                    found: found(),
-                });
+                return Err(MappingError::MissingField { field: spec.key, label: spec.label_zh, found: found() });
             }
         }
-        if entity.has_customer_ref()
-            && mapping.index_of("customer_external_id").is_none()
-            && mapping.index_of("customer_name").is_none()
-        {
+        if entity.has_customer_ref() && mapping.index_of("customer_external_id").is_none() && mapping.index_of("customer_name").is_none() {
             return Err(MappingError::MissingCustomerRef { entity });
         }
         Ok(mapping)
@@ -179,18 +122,12 @@ impl Mapping {
 
     /// The column index holding `field`.
     pub fn index_of(&self, field: &str) -> Option<usize> {
-        self.columns
-            .iter()
-            .position(|c| c.target == Target::Field(field_static(self.entity, field).unwrap_or("")))
+        self.columns.iter().position(|c| c.target == Target::Field(field_static(self.entity, field).unwrap_or("")))
     }
 
     /// Headers that were not mapped to anything.
     pub fn unmapped(&self) -> Vec<&str> {
-        self.columns
-            .iter()
-            .filter(|c| c.target == Target::Ignore)
-            .map(|c| c.header.as_str())
-            .collect()
+        self.columns.iter().filter(|c| c.target == Target::Ignore).map(|c| c.header.as_str()).collect()
     }
 }
 
@@ -198,27 +135,16 @@ fn field_static(entity: Entity, key: &str) -> Option<&'static str> {
     entity.fields().iter().find(|f| f.key == key).map(|f| f.key)
 }
 
-fn auto_target(
-    entity: Entity,
-    fields: &[FieldSpec],
-    custom: &[CustomFieldDef],
-    header: &str,
-) -> Target {
+fn auto_target(entity: Entity, fields: &[FieldSpec], custom: &[CustomFieldDef], header: &str) -> Target {
     let h = fold_header(header);
     if h.is_empty() {
         return Target::Ignore;
     }
-    if let Some(spec) = fields
-        .iter()
-        .find(|s| fold_header(s.key) == h || s.synonyms.iter().any(|syn| fold_header(syn) == h))
-    {
+    if let Some(spec) = fields.iter().find(|s| fold_header(s.key) == h || s.synonyms.iter().any(|syn| fold_header(syn) == h)) {
         return Target::Field(spec.key);
     }
     if entity == Entity::Customers {
-        if let Some(d) = custom
-            .iter()
-            .find(|d| fold_header(&d.key) == h || fold_header(&d.label) == h)
-        {
+        if let Some(d) = custom.iter().find(|d| fold_header(&d.key) == h || fold_header(&d.label) == h) {
             return Target::Custom(d.key.clone());
         }
     }
@@ -250,12 +176,7 @@ fn resolve_override(
         known.extend(custom.iter().map(|d| format!("custom:{}", d.key)));
     }
     known.push("ignore".into());
-    Err(MappingError::UnknownTarget {
-        header: clean_text(header),
-        target: t,
-        entity,
-        known: known.join(", "),
-    })
+    Err(MappingError::UnknownTarget { header: clean_text(header), target: t, entity, known: known.join(", ") })
 }
 
 #[cfg(test)]
@@ -277,12 +198,7 @@ mod tests {
             (
                 Entity::Customers,
                 vec!["客户名称*", "手机", "所属行业", "备注"],
-                vec![
-                    Target::Field("name"),
-                    Target::Field("phone"),
-                    Target::Field("industry"),
-                    Target::Ignore,
-                ],
+                vec![Target::Field("name"), Target::Field("phone"), Target::Field("industry"), Target::Ignore],
             ),
             (
                 Entity::Orders,
@@ -308,12 +224,7 @@ mod tests {
             (
                 Entity::Contacts,
                 vec!["客户名称", "联系人", "手机号码", "微信号"],
-                vec![
-                    Target::Field("customer_name"),
-                    Target::Field("name"),
-                    Target::Field("mobile"),
-                    Target::Field("wechat"),
-                ],
+                vec![Target::Field("customer_name"), Target::Field("name"), Target::Field("mobile"), Target::Field("wechat")],
             ),
         ];
         for (entity, hs, want) in cases {
@@ -324,13 +235,7 @@ mod tests {
 
     #[test]
     fn reads_wan_units_from_headers() {
-        let m = Mapping::resolve(
-            Entity::Orders,
-            &headers(&["订单号", "客户", "日期", "金额(万元)"]),
-            &BTreeMap::new(),
-            &[],
-        )
-        .unwrap();
+        let m = Mapping::resolve(Entity::Orders, &headers(&["订单号", "客户", "日期", "金额(万元)"]), &BTreeMap::new(), &[]).unwrap();
         assert_eq!(m.columns[3].unit_pow, 4);
         assert_eq!(m.columns[3].target, Target::Field("amount"));
     }
@@ -347,63 +252,19 @@ mod tests {
         let mut ov = BTreeMap::new();
         ov.insert("公司".to_string(), "name".to_string());
         ov.insert("备注".to_string(), "ignore".to_string());
-        let m = Mapping::resolve(
-            Entity::Customers,
-            &headers(&["公司", "年度预算", "备注"]),
-            &ov,
-            &custom,
-        )
-        .unwrap();
-        assert_eq!(
-            targets(&m),
-            vec![
-                Target::Field("name"),
-                Target::Custom("annual_budget".into()),
-                Target::Ignore
-            ]
-        );
+        let m = Mapping::resolve(Entity::Customers, &headers(&["公司", "年度预算", "备注"]), &ov, &custom).unwrap();
+        assert_eq!(targets(&m), vec![Target::Field("name"), Target::Custom("annual_budget".into()), Target::Ignore]);
     }
 
     #[test]
     fn reports_mapping_errors() {
         let none = BTreeMap::new();
-        let e = Mapping::resolve(
-            Entity::Orders,
-            &headers(&["订单号", "客户编号", "金额"]),
-            &none,
-            &[],
-        )
-        .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                MappingError::MissingField {
-                    field: "order_date",
-                    ..
-                }
-            ),
-            "{e}"
-        );
-        assert!(
-            e.to_string()
-                .contains("found columns: 订单号, 客户编号, 金额"),
-            "{e}"
-        );
-        let e = Mapping::resolve(
-            Entity::Orders,
-            &headers(&["订单号", "日期", "金额"]),
-            &none,
-            &[],
-        )
-        .unwrap_err();
+        let e = Mapping::resolve(Entity::Orders, &headers(&["订单号", "客户编号", "金额"]), &none, &[]).unwrap_err();
+        assert!(matches!(e, MappingError::MissingField { field: "order_date", .. }), "{e}");
+        assert!(e.to_string().contains("found columns: 订单号, 客户编号, 金额"), "{e}");
+        let e = Mapping::resolve(Entity::Orders, &headers(&["订单号", "日期", "金额"]), &none, &[]).unwrap_err();
         assert!(matches!(e, MappingError::MissingCustomerRef { .. }), "{e}");
-        let e = Mapping::resolve(
-            Entity::Customers,
-            &headers(&["客户名称", "公司名称"]),
-            &none,
-            &[],
-        )
-        .unwrap_err();
+        let e = Mapping::resolve(Entity::Customers, &headers(&["客户名称", "公司名称"]), &none, &[]).unwrap_err();
         assert!(matches!(e, MappingError::DuplicateField { .. }), "{e}");
         let mut ov = BTreeMap::new();
         ov.insert("客户名称".to_string(), "nmae".to_string());
@@ -413,9 +274,6 @@ mod tests {
         ov.insert("不存在".to_string(), "name".to_string());
         let e = Mapping::resolve(Entity::Customers, &headers(&["客户名称"]), &ov, &[]).unwrap_err();
         assert!(matches!(e, MappingError::UnknownHeader { .. }), "{e}");
-        assert_eq!(
-            Mapping::resolve(Entity::Customers, &headers(&["", " "]), &none, &[]).unwrap_err(),
-            MappingError::NoHeader
-        );
+        assert_eq!(Mapping::resolve(Entity::Customers, &headers(&["", " "]), &none, &[]).unwrap_err(), MappingError::NoHeader);
     }
 }

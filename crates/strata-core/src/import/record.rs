@@ -104,17 +104,11 @@ impl<'a> Row<'a> {
     }
 
     fn long_text(&self, key: &str) -> Option<String> {
-        self.raw(key)
-            .map(|(_, r)| clean_multiline(r))
-            .filter(|s| !s.is_empty() && non_empty(s).is_some())
+        self.raw(key).map(|(_, r)| clean_multiline(r)).filter(|s| !s.is_empty() && non_empty(s).is_some())
     }
 
     /// Parses an optional field; a bad value is recorded and yields None.
-    fn opt<T>(
-        &mut self,
-        key: &str,
-        parse: impl FnOnce(&str) -> Result<T, ValueError>,
-    ) -> Option<T> {
+    fn opt<T>(&mut self, key: &str, parse: impl FnOnce(&str) -> Result<T, ValueError>) -> Option<T> {
         let (i, raw) = self.raw(key)?;
         let t = non_empty(raw)?;
         match parse(&t) {
@@ -127,41 +121,24 @@ impl<'a> Row<'a> {
     }
 
     /// Parses a required field; an empty or bad value is recorded and yields None.
-    fn req<T>(
-        &mut self,
-        key: &str,
-        parse: impl FnOnce(&str) -> Result<T, ValueError>,
-    ) -> Option<T> {
+    fn req<T>(&mut self, key: &str, parse: impl FnOnce(&str) -> Result<T, ValueError>) -> Option<T> {
         let (i, raw) = self.raw(key)?;
         if non_empty(raw).is_none() {
             let spec = self.mapping.entity.fields().iter().find(|f| f.key == key);
             let label = spec.map_or(key, |s| s.label_zh);
-            self.fail(
-                i,
-                raw,
-                ValueError::new("required", format!("{label} ({key}) is required but empty")),
-            );
+            self.fail(i, raw, ValueError::new("required", format!("{label} ({key}) is required but empty")));
             return None;
         }
         self.opt(key, parse)
     }
 
     fn money(&mut self, key: &str, required: bool) -> Option<Money> {
-        let pow = self
-            .mapping
-            .index_of(key)
-            .map_or(0, |i| self.mapping.columns[i].unit_pow);
+        let pow = self.mapping.index_of(key).map_or(0, |i| self.mapping.columns[i].unit_pow);
         let cur = self.opts.currency;
         let parse = move |s: &str| {
             let m = parse_money(s, cur)?;
-            let scaled = m
-                .cents
-                .checked_mul(10i64.pow(pow))
-                .ok_or_else(|| ValueError::new("invalid_amount", "amount is too large"))?;
-            Ok(Money {
-                cents: scaled,
-                currency: m.currency,
-            })
+            let scaled = m.cents.checked_mul(10i64.pow(pow)).ok_or_else(|| ValueError::new("invalid_amount", "amount is too large"))?;
+            Ok(Money { cents: scaled, currency: m.currency })
         };
         if required {
             self.req(key, parse)
@@ -172,17 +149,9 @@ impl<'a> Row<'a> {
 
     fn small_int(&mut self, key: &str, lo: u8, hi: u8) -> Option<u8> {
         self.opt(key, |s| {
-            let n: f64 = s.parse().map_err(|_| {
-                ValueError::new(
-                    "invalid_score",
-                    format!("`{s}` is not a number from {lo} to {hi}"),
-                )
-            })?;
+            let n: f64 = s.parse().map_err(|_| ValueError::new("invalid_score", format!("`{s}` is not a number from {lo} to {hi}")))?;
             if n.fract() != 0.0 || n < lo as f64 || n > hi as f64 {
-                return Err(ValueError::new(
-                    "invalid_score",
-                    format!("`{s}` must be a whole number from {lo} to {hi}"),
-                ));
+                return Err(ValueError::new("invalid_score", format!("`{s}` must be a whole number from {lo} to {hi}")));
             }
             Ok(n as u8)
         })
@@ -211,30 +180,14 @@ impl<'a> Row<'a> {
 
     fn currency_of(&mut self, amount: Option<Money>) -> Currency {
         let explicit = self.opt("currency", Currency::parse);
-        explicit
-            .or(amount.map(|m| m.currency))
-            .unwrap_or(self.opts.currency)
+        explicit.or(amount.map(|m| m.currency)).unwrap_or(self.opts.currency)
     }
 
     fn customer_ref(&mut self) -> CustomerRef {
-        let r = CustomerRef {
-            external_id: self.text("customer_external_id"),
-            name: self.text("customer_name"),
-        };
+        let r = CustomerRef { external_id: self.text("customer_external_id"), name: self.text("customer_name") };
         if r.external_id.is_none() && r.name.is_none() {
-            let col = self
-                .mapping
-                .index_of("customer_external_id")
-                .or(self.mapping.index_of("customer_name"))
-                .unwrap_or(0);
-            self.fail(
-                col,
-                "",
-                ValueError::new(
-                    "missing_customer",
-                    "the row names no customer; fill in 客户编号 or 客户名称",
-                ),
-            );
+            let col = self.mapping.index_of("customer_external_id").or(self.mapping.index_of("customer_name")).unwrap_or(0);
+            self.fail(col, "", ValueError::new("missing_customer", "the row names no customer; fill in 客户编号 or 客户名称"));
         }
         r
     }
@@ -258,29 +211,10 @@ impl<'a> Row<'a> {
             }
         }
         for def in self.opts.custom_fields.iter().filter(|d| d.required) {
-            let mapped = self
-                .mapping
-                .columns
-                .iter()
-                .any(|c| c.target == Target::Custom(def.key.clone()));
+            let mapped = self.mapping.columns.iter().any(|c| c.target == Target::Custom(def.key.clone()));
             if mapped && !out.contains_key(&def.key) {
-                let i = self
-                    .mapping
-                    .columns
-                    .iter()
-                    .position(|c| c.target == Target::Custom(def.key.clone()))
-                    .unwrap_or(0);
-                self.fail(
-                    i,
-                    "",
-                    ValueError::new(
-                        "required",
-                        format!(
-                            "custom field {} ({}) is required but empty",
-                            def.label, def.key
-                        ),
-                    ),
-                );
+                let i = self.mapping.columns.iter().position(|c| c.target == Target::Custom(def.key.clone())).unwrap_or(0);
+                self.fail(i, "", ValueError::new("required", format!("custom field {} ({}) is required but empty", def.label, def.key)));
             }
         }
         out
@@ -297,12 +231,7 @@ impl<'a> Row<'a> {
 impl Mapping {
     /// Validates one data row (cells in file order) into a record.
     pub fn record(&self, cells: &[String], opts: &ImportOptions) -> Result<Record, Vec<CellError>> {
-        let mut row = Row {
-            mapping: self,
-            cells,
-            opts,
-            errors: Vec::new(),
-        };
+        let mut row = Row { mapping: self, cells, opts, errors: Vec::new() };
         let rec = match self.entity {
             Entity::Customers => customer(&mut row),
             Entity::Contacts => contact(&mut row),
@@ -320,9 +249,7 @@ impl Mapping {
 fn customer(row: &mut Row) -> Option<Record> {
     let name = row.req("name", |s| Ok(s.to_string()));
     let credit_code = row.opt("credit_code", normalise_credit_code);
-    let kind = row
-        .opt("kind", CustomerKind::parse_label)
-        .unwrap_or(row.opts.default_kind);
+    let kind = row.opt("kind", CustomerKind::parse_label).unwrap_or(row.opts.default_kind);
     let lifecycle_stage = row.opt("lifecycle_stage", LifecycleStage::parse_label);
     let phone = row.phone("phone");
     let email = row.email("email");
@@ -330,10 +257,8 @@ fn customer(row: &mut Row) -> Option<Record> {
     let since = row.date("since");
     if kind == CustomerKind::Person && credit_code.is_some() {
         let i = row.mapping.index_of("credit_code").unwrap_or(0);
-        let e = ValueError::new(
-            "credit_code_on_person",
-            "a person has no unified social credit code; set 客户类型 to 企业 or clear the code",
-        );
+        let e =
+            ValueError::new("credit_code_on_person", "a person has no unified social credit code; set 客户类型 to 企业 or clear the code");
         row.fail(i, credit_code.as_deref().unwrap_or(""), e);
     }
     Some(Record::Customer(CustomerInput {
@@ -380,9 +305,7 @@ fn order(row: &mut Row) -> Option<Record> {
     let order_date = row.req("order_date", parse_date);
     let amount = row.money("amount", true);
     let currency = row.currency_of(amount);
-    let status = row
-        .opt("status", OrderStatus::parse_label)
-        .unwrap_or(OrderStatus::Completed);
+    let status = row.opt("status", OrderStatus::parse_label).unwrap_or(OrderStatus::Completed);
     let input = OrderInput {
         external_id: external_id?,
         order_date: order_date?,
@@ -465,32 +388,17 @@ fn ticket(row: &mut Row) -> Option<Record> {
     let resolved_at = row.time("resolved_at", false);
     if let (Some(o), Some(r)) = (opened_at, first_response_at.or(resolved_at)) {
         if r < o {
-            let col = row
-                .mapping
-                .index_of("first_response_at")
-                .or(row.mapping.index_of("resolved_at"))
-                .unwrap_or(0);
+            let col = row.mapping.index_of("first_response_at").or(row.mapping.index_of("resolved_at")).unwrap_or(0);
             row.fail(
                 col,
                 &r.to_rfc3339(),
-                ValueError::new(
-                    "time_before_opened",
-                    "a response or resolution time is before the ticket was opened",
-                ),
+                ValueError::new("time_before_opened", "a response or resolution time is before the ticket was opened"),
             );
         }
     }
-    let severity = row
-        .opt("severity", Severity::parse_label)
-        .unwrap_or(Severity::Normal);
-    let default_status = if resolved_at.is_some() {
-        TicketStatus::Resolved
-    } else {
-        TicketStatus::Open
-    };
-    let status = row
-        .opt("status", TicketStatus::parse_label)
-        .unwrap_or(default_status);
+    let severity = row.opt("severity", Severity::parse_label).unwrap_or(Severity::Normal);
+    let default_status = if resolved_at.is_some() { TicketStatus::Resolved } else { TicketStatus::Open };
+    let status = row.opt("status", TicketStatus::parse_label).unwrap_or(default_status);
     let satisfaction = row.small_int("satisfaction", 1, 5);
     let input = TicketInput {
         external_id: row.text("external_id"),
@@ -513,27 +421,11 @@ fn feedback(row: &mut Row) -> Option<Record> {
     let csat = row.small_int("csat", 1, 5);
     let no_score_given = row.text("nps").is_none() && row.text("csat").is_none();
     if no_score_given {
-        let col = row
-            .mapping
-            .index_of("nps")
-            .or(row.mapping.index_of("csat"))
-            .unwrap_or(0);
-        row.fail(
-            col,
-            "",
-            ValueError::new(
-                "missing_score",
-                "feedback needs an NPS (0–10) or a CSAT (1–5) score",
-            ),
-        );
+        let col = row.mapping.index_of("nps").or(row.mapping.index_of("csat")).unwrap_or(0);
+        row.fail(col, "", ValueError::new("missing_score", "feedback needs an NPS (0–10) or a CSAT (1–5) score"));
     }
-    let input = FeedbackInput {
-        external_id: row.text("external_id"),
-        received_on: received_on?,
-        nps,
-        csat,
-        comment: row.long_text("comment"),
-    };
+    let input =
+        FeedbackInput { external_id: row.text("external_id"), received_on: received_on?, nps, csat, comment: row.long_text("comment") };
     Some(Record::Feedback(cref, input))
 }
 
@@ -552,27 +444,11 @@ mod tests {
     fn customer_rows_are_normalised() {
         let r = rec(
             Entity::Customers,
-            &[
-                "客户名称",
-                "手机",
-                "邮箱",
-                "统一社会信用代码",
-                "标签",
-                "生命周期",
-            ],
-            &[
-                "  深圳市腾飞科技有限公司 ",
-                "138 0013 8000",
-                "Sales@TengFei.CN",
-                "91110108551385082Q",
-                "战略客户、华南",
-                "成熟期",
-            ],
+            &["客户名称", "手机", "邮箱", "统一社会信用代码", "标签", "生命周期"],
+            &["  深圳市腾飞科技有限公司 ", "138 0013 8000", "Sales@TengFei.CN", "91110108551385082Q", "战略客户、华南", "成熟期"],
         )
         .unwrap();
-        let Record::Customer(c) = r else {
-            panic!("not a customer")
-        };
+        let Record::Customer(c) = r else { panic!("not a customer") };
         assert_eq!(c.name, "深圳市腾飞科技有限公司");
         assert_eq!(c.phone.as_deref(), Some("+8613800138000"));
         assert_eq!(c.email.as_deref(), Some("sales@tengfei.cn"));
@@ -583,107 +459,50 @@ mod tests {
 
     #[test]
     fn every_bad_cell_is_reported() {
-        let errs = rec(
-            Entity::Customers,
-            &["客户名称", "手机", "邮箱", "信用代码"],
-            &["", "12345", "nope", "123"],
-        )
-        .unwrap_err();
+        let errs = rec(Entity::Customers, &["客户名称", "手机", "邮箱", "信用代码"], &["", "12345", "nope", "123"]).unwrap_err();
         let codes: Vec<(&str, &str)> = errs.iter().map(|e| (e.column.as_str(), e.code)).collect();
         assert_eq!(
             codes,
-            vec![
-                ("客户名称", "required"),
-                ("信用代码", "invalid_credit_code"),
-                ("手机", "invalid_phone"),
-                ("邮箱", "invalid_email")
-            ]
+            vec![("客户名称", "required"), ("信用代码", "invalid_credit_code"), ("手机", "invalid_phone"), ("邮箱", "invalid_email")]
         );
     }
 
     #[test]
     fn order_rows() {
-        let r = rec(
-            Entity::Orders,
-            &["订单号", "客户编号", "下单日期", "金额", "状态"],
-            &["SO-1", "C1", "2024年1月5日", "¥1.2万", "已退款"],
-        )
-        .unwrap();
-        let Record::Order(cref, o) = r else {
-            panic!("not an order")
-        };
+        let r =
+            rec(Entity::Orders, &["订单号", "客户编号", "下单日期", "金额", "状态"], &["SO-1", "C1", "2024年1月5日", "¥1.2万", "已退款"])
+                .unwrap();
+        let Record::Order(cref, o) = r else { panic!("not an order") };
         assert_eq!(cref.external_id.as_deref(), Some("C1"));
         assert_eq!(o.amount_cents, 1_200_000);
         assert_eq!(o.status, OrderStatus::Refunded);
-        let r = rec(
-            Entity::Orders,
-            &["订单号", "客户编号", "下单日期", "金额(万元)"],
-            &["SO-2", "C1", "2024-01-05", "1.5"],
-        )
-        .unwrap();
-        let Record::Order(_, o) = r else {
-            panic!("not an order")
-        };
+        let r = rec(Entity::Orders, &["订单号", "客户编号", "下单日期", "金额(万元)"], &["SO-2", "C1", "2024-01-05", "1.5"]).unwrap();
+        let Record::Order(_, o) = r else { panic!("not an order") };
         assert_eq!(o.amount_cents, 1_500_000);
-        let errs = rec(
-            Entity::Orders,
-            &["订单号", "客户编号", "下单日期", "金额"],
-            &["SO-3", "", "2024-02-30", "abc"],
-        )
-        .unwrap_err();
+        let errs = rec(Entity::Orders, &["订单号", "客户编号", "下单日期", "金额"], &["SO-3", "", "2024-02-30", "abc"]).unwrap_err();
         let codes: Vec<&str> = errs.iter().map(|e| e.code).collect();
-        assert_eq!(
-            codes,
-            vec!["missing_customer", "invalid_date", "invalid_amount"]
-        );
+        assert_eq!(codes, vec!["missing_customer", "invalid_date", "invalid_amount"]);
     }
 
     #[test]
     fn feedback_and_ticket_rules() {
-        let errs = rec(
-            Entity::Feedback,
-            &["客户编号", "日期", "NPS", "CSAT"],
-            &["C1", "2024-01-01", "", ""],
-        )
-        .unwrap_err();
+        let errs = rec(Entity::Feedback, &["客户编号", "日期", "NPS", "CSAT"], &["C1", "2024-01-01", "", ""]).unwrap_err();
         assert_eq!(errs[0].code, "missing_score");
-        let errs = rec(
-            Entity::Feedback,
-            &["客户编号", "日期", "NPS"],
-            &["C1", "2024-01-01", "11"],
-        )
-        .unwrap_err();
+        let errs = rec(Entity::Feedback, &["客户编号", "日期", "NPS"], &["C1", "2024-01-01", "11"]).unwrap_err();
         assert_eq!(errs[0].code, "invalid_score");
-        let errs = rec(
-            Entity::Tickets,
-            &["客户编号", "创建时间", "解决时间"],
-            &["C1", "2024-01-02 10:00", "2024-01-01 10:00"],
-        )
-        .unwrap_err();
+        let errs =
+            rec(Entity::Tickets, &["客户编号", "创建时间", "解决时间"], &["C1", "2024-01-02 10:00", "2024-01-01 10:00"]).unwrap_err();
         assert_eq!(errs[0].code, "time_before_opened");
-        let r = rec(
-            Entity::Tickets,
-            &["客户编号", "创建时间", "解决时间", "优先级"],
-            &["C1", "2024-01-02 10:00", "2024-01-03 10:00", "P1"],
-        )
-        .unwrap();
-        let Record::Ticket(_, t) = r else {
-            panic!("not a ticket")
-        };
-        assert_eq!(
-            (t.severity, t.status),
-            (Severity::Urgent, TicketStatus::Resolved)
-        );
+        let r =
+            rec(Entity::Tickets, &["客户编号", "创建时间", "解决时间", "优先级"], &["C1", "2024-01-02 10:00", "2024-01-03 10:00", "P1"])
+                .unwrap();
+        let Record::Ticket(_, t) = r else { panic!("not a ticket") };
+        assert_eq!((t.severity, t.status), (Severity::Urgent, TicketStatus::Resolved));
     }
 
     #[test]
     fn short_rows_read_as_empty_cells() {
-        let errs = rec(
-            Entity::Orders,
-            &["订单号", "客户编号", "下单日期", "金额"],
-            &["SO-1", "C1"],
-        )
-        .unwrap_err();
+        let errs = rec(Entity::Orders, &["订单号", "客户编号", "下单日期", "金额"], &["SO-1", "C1"]).unwrap_err();
         let cols: Vec<&str> = errs.iter().map(|e| e.column.as_str()).collect();
         assert_eq!(cols, vec!["下单日期", "金额"]);
     }

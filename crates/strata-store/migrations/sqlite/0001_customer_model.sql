@@ -44,6 +44,10 @@ CREATE TABLE import_batches (
     undone_by    TEXT
 );
 
+-- Each data table's batch_id names the import that last wrote the row. It has no foreign key:
+-- it is only ever set inside that import's own transaction, and a per-row check would halve
+-- import speed on PostgreSQL.
+
 -- Before-images of rows an import updated, so the import can be undone.
 CREATE TABLE import_changes (
     batch_id        INTEGER NOT NULL REFERENCES import_batches(id),
@@ -74,7 +78,7 @@ CREATE TABLE customers (
     tags             TEXT NOT NULL,
     custom           TEXT NOT NULL,
     since            TEXT,
-    batch_id         INTEGER REFERENCES import_batches(id),
+    batch_id         INTEGER,
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL
 );
@@ -91,7 +95,7 @@ CREATE TABLE contacts (
     landline     TEXT,
     email        TEXT,
     wechat       TEXT,
-    batch_id     INTEGER REFERENCES import_batches(id),
+    batch_id     INTEGER,
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL
 );
@@ -106,7 +110,7 @@ CREATE TABLE orders (
     currency      TEXT NOT NULL,
     product_line  TEXT,
     status        TEXT NOT NULL,
-    batch_id      INTEGER REFERENCES import_batches(id),
+    batch_id      INTEGER,
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
 );
@@ -121,7 +125,7 @@ CREATE TABLE payments (
     amount_cents       INTEGER NOT NULL,
     currency           TEXT NOT NULL,
     method             TEXT,
-    batch_id           INTEGER REFERENCES import_batches(id),
+    batch_id           INTEGER,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL
 );
@@ -137,7 +141,7 @@ CREATE TABLE interactions (
     summary         TEXT,
     outcome         TEXT,
     next_follow_up  TEXT,
-    batch_id        INTEGER REFERENCES import_batches(id),
+    batch_id        INTEGER,
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL
 );
@@ -159,7 +163,7 @@ CREATE TABLE deals (
     timing          TEXT,
     closed_on       TEXT,
     close_reason    TEXT,
-    batch_id        INTEGER REFERENCES import_batches(id),
+    batch_id        INTEGER,
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL
 );
@@ -177,7 +181,7 @@ CREATE TABLE tickets (
     resolved_at        TEXT,
     satisfaction       INTEGER,
     summary            TEXT,
-    batch_id           INTEGER REFERENCES import_batches(id),
+    batch_id           INTEGER,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL
 );
@@ -191,7 +195,7 @@ CREATE TABLE feedback (
     nps          INTEGER,
     csat         INTEGER,
     comment      TEXT,
-    batch_id     INTEGER REFERENCES import_batches(id),
+    batch_id     INTEGER,
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL
 );

@@ -35,31 +35,20 @@ pub type DemoCounts = Vec<(Entity, u64)>;
 
 pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     let store = crate::commands::open(&config).await?;
-    let existing = store
-        .list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 1)
-        .await?
-        .total;
+    let existing = store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 1).await?.total;
     if existing > 0 {
-        eprintln!("{} already holds {existing} customers; serving them (use another --data-dir for fresh demo data)", config.database_display());
-    } else {
-        let spec = DemoSpec {
-            customers: args.size,
-            seed: args.seed,
-            until: args
-                .until
-                .unwrap_or_else(|| chrono::Local::now().date_naive()),
-        };
         eprintln!(
-            "generating demo data: {} customers, seed {}, history until {} …",
-            spec.customers, spec.seed, spec.until
+            "{} already holds {existing} customers; serving them (use another --data-dir for fresh demo data)",
+            config.database_display()
         );
+    } else {
+        let spec =
+            DemoSpec { customers: args.size, seed: args.seed, until: args.until.unwrap_or_else(|| chrono::Local::now().date_naive()) };
+        eprintln!("generating demo data: {} customers, seed {}, history until {} …", spec.customers, spec.seed, spec.until);
         let started = Instant::now();
         let counts = generate(&store, spec, |e, n| eprintln!("  {e}: {n}")).await?;
         let total: u64 = counts.iter().map(|(_, n)| n).sum();
-        eprintln!(
-            "demo data ready: {total} rows in {:.1}s",
-            started.elapsed().as_secs_f64()
-        );
+        eprintln!("demo data ready: {total} rows in {:.1}s", started.elapsed().as_secs_f64());
     }
     if args.no_serve {
         return Ok(());
@@ -96,20 +85,11 @@ async fn directory(store: &Store) -> anyhow::Result<()> {
             key: "company_size".into(),
             label: "企业规模".into(),
             kind: FieldKind::Enum,
-            options: vec![
-                "1-50人".into(),
-                "51-200人".into(),
-                "201-1000人".into(),
-                "1000人以上".into(),
-            ],
+            options: vec!["1-50人".into(), "51-200人".into(), "201-1000人".into(), "1000人以上".into()],
             required: false,
         },
         CustomFieldDef {
-            key: "annual_budget".into(),
-            label: "年度预算".into(),
-            kind: FieldKind::Money,
-            options: vec![],
-            required: false,
+            key: "annual_budget".into(), label: "年度预算".into(), kind: FieldKind::Money, options: vec![], required: false
         },
     ];
     for d in defs {
@@ -121,24 +101,12 @@ async fn directory(store: &Store) -> anyhow::Result<()> {
 }
 
 /// Generates the dataset into `store`, one import batch per entity.
-pub async fn generate(
-    store: &Store,
-    spec: DemoSpec,
-    mut progress: impl FnMut(Entity, u64),
-) -> anyhow::Result<DemoCounts> {
+pub async fn generate(store: &Store, spec: DemoSpec, mut progress: impl FnMut(Entity, u64)) -> anyhow::Result<DemoCounts> {
     directory(store).await?;
     let mut counts = Vec::new();
     for entity in Entity::ALL {
-        let fields: Vec<String> = entity
-            .fields()
-            .iter()
-            .map(|f| f.key.to_string())
-            .chain(std::iter::once("custom".to_string()))
-            .collect();
-        let name = format!(
-            "demo seed={} size={} until={}",
-            spec.seed, spec.customers, spec.until
-        );
+        let fields: Vec<String> = entity.fields().iter().map(|f| f.key.to_string()).chain(std::iter::once("custom".to_string())).collect();
+        let name = format!("demo seed={} size={} until={}", spec.seed, spec.customers, spec.until);
         let mut session = store.begin_import(entity, &name, "demo", &fields).await?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(u64, Record)>>(4);
         let producer = tokio::task::spawn_blocking(move || {
@@ -161,12 +129,7 @@ pub async fn generate(
             rows += chunk.len() as u64;
             let out = session.write(chunk).await?;
             if let Some(r) = out.rejected.first() {
-                anyhow::bail!(
-                    "demo data was rejected ({entity}, customer row {}): {} [{}]",
-                    r.row,
-                    r.message,
-                    r.code
-                );
+                anyhow::bail!("demo data was rejected ({entity}, customer row {}): {} [{}]", r.row, r.message, r.code);
             }
         }
         producer.await.context("demo generator failed")?;

@@ -36,9 +36,7 @@ pub struct Profile {
 /// A generator for one purpose (`salt`) of one customer: independent streams per entity.
 pub fn rng_for(seed: u64, idx: u64, salt: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(
-        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            ^ idx.wrapping_mul(0x2545_F491_4F6C_DD1D)
-            ^ salt.wrapping_mul(0xD6E8_FEB8_6659_FD93),
+        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ idx.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ salt.wrapping_mul(0xD6E8_FEB8_6659_FD93),
     )
 }
 
@@ -122,54 +120,26 @@ impl Profile {
     pub fn new(seed: u64, idx: u64, until: NaiveDate) -> Profile {
         let mut rng = rng_for(seed, idx, 0);
         let start = until - Duration::days(HISTORY_DAYS);
-        let province = weighted(
-            &mut rng,
-            &PROVINCES
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (i, p.2))
-                .collect::<Vec<_>>(),
-        );
+        let province = weighted(&mut rng, &PROVINCES.iter().enumerate().map(|(i, p)| (i, p.2)).collect::<Vec<_>>());
         let (pname, admin, _, cities, team) = PROVINCES[province];
         let city = pick(&mut rng, cities);
-        let industry = weighted(
-            &mut rng,
-            &INDUSTRIES
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (i, x.2))
-                .collect::<Vec<_>>(),
-        );
-        let kind = if rng.random::<f64>() < 0.1 {
-            CustomerKind::Person
-        } else {
-            CustomerKind::Company
-        };
+        let industry = weighted(&mut rng, &INDUSTRIES.iter().enumerate().map(|(i, x)| (i, x.2)).collect::<Vec<_>>());
+        let kind = if rng.random::<f64>() < 0.1 { CustomerKind::Person } else { CustomerKind::Company };
         let name = match kind {
             CustomerKind::Person => person_name(&mut rng).0,
             CustomerKind::Company => {
-                let trade: String = [pick(&mut rng, TRADE_CHARS), pick(&mut rng, TRADE_CHARS)]
-                    .iter()
-                    .collect();
+                let trade: String = [pick(&mut rng, TRADE_CHARS), pick(&mut rng, TRADE_CHARS)].iter().collect();
                 let word = pick(&mut rng, INDUSTRIES[industry].1);
                 let form = weighted(&mut rng, LEGAL_FORMS);
-                let prefix = if rng.random::<f64>() < 0.6 {
-                    city.to_string()
-                } else {
-                    String::new()
-                };
+                let prefix = if rng.random::<f64>() < 0.6 { city.to_string() } else { String::new() };
                 let _ = pname;
                 format!("{prefix}{trade}{word}{form}")
             }
         };
         let w = (2.3 * normal(&mut rng)).exp().min((2.3f64 * 3.4).exp());
         let orders = 1 + poisson(&mut rng, 19.0 * w / 13.0);
-        let since =
-            start + Duration::days((HISTORY_DAYS as f64 * rng.random::<f64>().powf(0.7)) as i64);
-        let lifetime = 30.0
-            + -(rng.random::<f64>().max(1e-12)).ln()
-                * 400.0
-                * (1.0 + (1.0 + orders as f64).ln() / 2.0);
+        let since = start + Duration::days((HISTORY_DAYS as f64 * rng.random::<f64>().powf(0.7)) as i64);
+        let lifetime = 30.0 + -(rng.random::<f64>().max(1e-12)).ln() * 400.0 * (1.0 + (1.0 + orders as f64).ln() / 2.0);
         let end = (since + Duration::days(lifetime as i64)).min(until);
         let level = match kind {
             CustomerKind::Company => (8000.0f64).ln() + 0.9 * normal(&mut rng),
@@ -180,11 +150,7 @@ impl Profile {
         } else if orders > 150 {
             Some(pick(&mut rng, &["xujie", "sunyue"]))
         } else {
-            let team_sales: Vec<&'static str> = USERS
-                .iter()
-                .filter(|u| u.3 == Some(team) && u.2 == "sales")
-                .map(|u| u.0)
-                .collect();
+            let team_sales: Vec<&'static str> = USERS.iter().filter(|u| u.3 == Some(team) && u.2 == "sales").map(|u| u.0).collect();
             Some(pick(&mut rng, &team_sales))
         };
         let n_products = rng.random_range(1..=4);
@@ -195,8 +161,7 @@ impl Profile {
                 products.push(p);
             }
         }
-        let credit_code = (kind == CustomerKind::Company && rng.random::<f64>() < 0.85)
-            .then(|| credit_code(&mut rng, admin));
+        let credit_code = (kind == CustomerKind::Company && rng.random::<f64>() < 0.85).then(|| credit_code(&mut rng, admin));
         let mut tags = Vec::new();
         if orders > 150 {
             tags.push("战略客户".to_string());

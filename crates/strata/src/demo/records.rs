@@ -14,23 +14,17 @@ use strata_core::{
 };
 
 use super::{
-    profile::{
-        mobile, normal, person_name, pick, poisson, rng_for, seasonal_day, weighted, Profile,
-    },
+    profile::{mobile, normal, person_name, pick, poisson, rng_for, seasonal_day, weighted, Profile},
     vocab::*,
 };
 
 fn cref(p: &Profile) -> CustomerRef {
-    CustomerRef {
-        external_id: Some(p.external_id.clone()),
-        name: None,
-    }
+    CustomerRef { external_id: Some(p.external_id.clone()), name: None }
 }
 
 fn at(d: NaiveDate, rng: &mut rand_chacha::ChaCha8Rng) -> chrono::DateTime<chrono::Utc> {
     // business hours in China (UTC+8): 09:00–18:59 local = 01:00–10:59 UTC
-    let t = NaiveTime::from_hms_opt(rng.random_range(1..11), rng.random_range(0..60), 0)
-        .unwrap_or(NaiveTime::MIN);
+    let t = NaiveTime::from_hms_opt(rng.random_range(1..11), rng.random_range(0..60), 0).unwrap_or(NaiveTime::MIN);
     d.and_time(t).and_utc()
 }
 
@@ -49,23 +43,11 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
             let big = p.owner.is_some_and(|o| o == "xujie" || o == "sunyue");
             let mut custom = std::collections::BTreeMap::new();
             if p.kind == CustomerKind::Company {
-                let size = weighted(
-                    r,
-                    &[
-                        ("1-50人", 40.0),
-                        ("51-200人", 30.0),
-                        ("201-1000人", 20.0),
-                        ("1000人以上", 10.0),
-                    ],
-                );
+                let size = weighted(r, &[("1-50人", 40.0), ("51-200人", 30.0), ("201-1000人", 20.0), ("1000人以上", 10.0)]);
                 custom.insert("company_size".to_string(), serde_json::Value::from(size));
                 if r.random::<f64>() < 0.5 {
-                    let budget =
-                        (p.level.exp() * p.orders as f64 * 1.2 / 1000.0).round() as i64 * 100_000;
-                    custom.insert(
-                        "annual_budget".to_string(),
-                        serde_json::Value::from(budget.max(1_000_000)),
-                    );
+                    let budget = (p.level.exp() * p.orders as f64 * 1.2 / 1000.0).round() as i64 * 100_000;
+                    custom.insert("annual_budget".to_string(), serde_json::Value::from(budget.max(1_000_000)));
                 }
             }
             out.push(Record::Customer(CustomerInput {
@@ -73,15 +55,12 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
                 kind: p.kind,
                 name: p.name.clone(),
                 credit_code: p.credit_code.clone(),
-                industry: (p.kind == CustomerKind::Company)
-                    .then(|| INDUSTRIES[p.industry].0.to_string()),
+                industry: (p.kind == CustomerKind::Company).then(|| INDUSTRIES[p.industry].0.to_string()),
                 province: Some(province.to_string()),
                 city: Some(p.city.to_string()),
                 source_channel: Some(p.source.to_string()),
                 owner: p.owner.map(str::to_string),
-                team: p
-                    .owner
-                    .map(|_| if big { "大客户部" } else { team }.to_string()),
+                team: p.owner.map(|_| if big { "大客户部" } else { team }.to_string()),
                 lifecycle_stage: None,
                 phone: Some(p.phone.clone()),
                 email: None,
@@ -91,11 +70,7 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
             }));
         }
         Entity::Contacts => {
-            let n = if p.kind == CustomerKind::Company {
-                r.random_range(1..=3)
-            } else {
-                0
-            };
+            let n = if p.kind == CustomerKind::Company { r.random_range(1..=3) } else { 0 };
             for k in 0..n {
                 let (name, pinyin) = person_name(r);
                 out.push(Record::Contact(
@@ -105,11 +80,9 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
                         name,
                         title: Some(pick(r, TITLES).to_string()),
                         mobile: Some(mobile(r)),
-                        landline: (r.random::<f64>() < 0.3)
-                            .then(|| format!("+8621{:08}", r.random_range(0..100_000_000u64))),
+                        landline: (r.random::<f64>() < 0.3).then(|| format!("+8621{:08}", r.random_range(0..100_000_000u64))),
                         email: Some(format!("{pinyin}{}@example.cn", p.idx % 1000)),
-                        wechat: (r.random::<f64>() < 0.6)
-                            .then(|| format!("wxid_{pinyin}{:04}", r.random_range(0..10_000))),
+                        wechat: (r.random::<f64>() < 0.6).then(|| format!("wxid_{pinyin}{:04}", r.random_range(0..10_000))),
                     },
                 ));
             }
@@ -118,22 +91,13 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
             // Orders and payments share one stream so payments match their orders.
             let mut orng = rng_for(seed, p.idx, 100);
             let r = &mut orng;
-            let mut days: Vec<NaiveDate> = (0..p.orders)
-                .map(|_| seasonal_day(r, p.since, p.end))
-                .collect();
+            let mut days: Vec<NaiveDate> = (0..p.orders).map(|_| seasonal_day(r, p.since, p.end)).collect();
             days.sort();
             for (k, day) in days.into_iter().enumerate() {
                 let amount = cents(p.level, r);
                 let recent = (until - day).num_days() < 7;
                 let status = if recent {
-                    weighted(
-                        r,
-                        &[
-                            (OrderStatus::Paid, 50.0),
-                            (OrderStatus::Shipped, 30.0),
-                            (OrderStatus::Pending, 20.0),
-                        ],
-                    )
+                    weighted(r, &[(OrderStatus::Paid, 50.0), (OrderStatus::Shipped, 30.0), (OrderStatus::Pending, 20.0)])
                 } else {
                     weighted(
                         r,
@@ -169,13 +133,7 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
                             status,
                         },
                     ));
-                } else if matches!(
-                    status,
-                    OrderStatus::Completed
-                        | OrderStatus::Shipped
-                        | OrderStatus::Paid
-                        | OrderStatus::Refunded
-                ) {
+                } else if matches!(status, OrderStatus::Completed | OrderStatus::Shipped | OrderStatus::Paid | OrderStatus::Refunded) {
                     let paid_on = (day + Duration::days(pay_lag)).min(until);
                     out.push(Record::Payment(
                         cref(p),
@@ -217,8 +175,7 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
                         occurred_at: at(day, r),
                         summary: Some(summary),
                         outcome: Some(pick(r, OUTCOMES).to_string()),
-                        next_follow_up: (r.random::<f64>() < 0.5)
-                            .then(|| day + Duration::days(r.random_range(3..30))),
+                        next_follow_up: (r.random::<f64>() < 0.5).then(|| day + Duration::days(r.random_range(3..30))),
                     },
                 ));
             }
@@ -244,9 +201,7 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
                     )
                 };
                 let amount = cents(p.level + 1.5, r);
-                let closed = stage
-                    .is_closed()
-                    .then(|| (created + Duration::days(r.random_range(14..120))).min(until));
+                let closed = stage.is_closed().then(|| (created + Duration::days(r.random_range(14..120))).min(until));
                 let product = pick(r, &p.products);
                 out.push(Record::Deal(
                     cref(p),
@@ -258,8 +213,7 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
                         currency: Currency::CNY,
                         expected_close: Some(created + Duration::days(r.random_range(30..150))),
                         owner: p.owner.map(str::to_string),
-                        budget_cents: (r.random::<f64>() < 0.6)
-                            .then(|| amount / 100 * r.random_range(80..140)),
+                        budget_cents: (r.random::<f64>() < 0.6).then(|| amount / 100 * r.random_range(80..140)),
                         authority: Some(r.random::<f64>() < 0.55),
                         need: Some(format!("需要{product}提升效率")),
                         timing: Some(created + Duration::days(r.random_range(30..180))),
@@ -278,15 +232,8 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
             for k in 0..n {
                 let day = seasonal_day(r, p.since, until);
                 let opened = at(day, r);
-                let severity = weighted(
-                    r,
-                    &[
-                        (Severity::Low, 30.0),
-                        (Severity::Normal, 45.0),
-                        (Severity::High, 18.0),
-                        (Severity::Urgent, 7.0),
-                    ],
-                );
+                let severity =
+                    weighted(r, &[(Severity::Low, 30.0), (Severity::Normal, 45.0), (Severity::High, 18.0), (Severity::Urgent, 7.0)]);
                 let hours_to_respond = match severity {
                     Severity::Urgent => 0.2 + r.random::<f64>() * 2.0,
                     Severity::High => 0.5 + r.random::<f64>() * 6.0,
@@ -304,17 +251,13 @@ pub fn records(entity: Entity, p: &Profile, seed: u64, until: NaiveDate, out: &m
                         status: if open_still {
                             TicketStatus::InProgress
                         } else {
-                            weighted(
-                                r,
-                                &[(TicketStatus::Resolved, 40.0), (TicketStatus::Closed, 60.0)],
-                            )
+                            weighted(r, &[(TicketStatus::Resolved, 40.0), (TicketStatus::Closed, 60.0)])
                         },
                         opened_at: opened,
                         first_response_at: (first.date_naive() <= until).then_some(first),
                         resolved_at: (!open_still).then_some(resolved),
-                        satisfaction: (!open_still && r.random::<f64>() < 0.6).then(|| {
-                            weighted(r, &[(5u8, 45.0), (4, 30.0), (3, 15.0), (2, 6.0), (1, 4.0)])
-                        }),
+                        satisfaction: (!open_still && r.random::<f64>() < 0.6)
+                            .then(|| weighted(r, &[(5u8, 45.0), (4, 30.0), (3, 15.0), (2, 6.0), (1, 4.0)])),
                         summary: Some(format!("{}问题", pick(r, TICKET_CATEGORIES))),
                     },
                 ));

@@ -31,14 +31,7 @@ const SAMPLE: usize = 20;
 
 impl Report {
     pub fn new(path: PathBuf) -> Report {
-        Report {
-            path,
-            writer: None,
-            sample: Vec::new(),
-            count: 0,
-            rows: 0,
-            last_row: None,
-        }
+        Report { path, writer: None, sample: Vec::new(), count: 0, rows: 0, last_row: None }
     }
 
     pub fn add(&mut self, r: Rejection) -> std::io::Result<()> {
@@ -49,24 +42,12 @@ impl Report {
             let mut f = BufWriter::new(File::create(&self.path)?);
             std::io::Write::write_all(&mut f, b"\xEF\xBB\xBF")?;
             let mut w = csv::Writer::from_writer(f);
-            w.write_record([
-                "行号 row",
-                "列 column",
-                "原始值 value",
-                "错误代码 code",
-                "原因 reason",
-            ])?;
+            w.write_record(["行号 row", "列 column", "原始值 value", "错误代码 code", "原因 reason"])?;
             self.writer = Some(w);
         }
         if let Some(w) = self.writer.as_mut() {
             let row = r.row.to_string();
-            w.write_record([
-                row.as_str(),
-                &r.column,
-                &crate::export::safe_cell(&r.value),
-                &r.code,
-                &r.reason,
-            ])?;
+            w.write_record([row.as_str(), &r.column, &crate::export::safe_cell(&r.value), &r.code, &r.reason])?;
         }
         if self.last_row != Some(r.row) {
             self.rows += 1;

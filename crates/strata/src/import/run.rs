@@ -78,14 +78,11 @@ impl ImportError {
             ImportError::Source(SourceError::Xlsx { .. }) => "invalid_xlsx",
             ImportError::Source(SourceError::Format { .. }) => "unsupported_format",
             ImportError::Source(SourceError::NoSheet { .. }) => "unknown_sheet",
-            ImportError::Source(SourceError::Empty { .. }) | ImportError::NoRows { .. } => {
-                "empty_file"
-            }
+            ImportError::Source(SourceError::Empty { .. }) | ImportError::NoRows { .. } => "empty_file",
             ImportError::Source(_) => "unreadable_file",
-            ImportError::Mapping {
-                source: MappingError::MissingField { .. } | MappingError::MissingCustomerRef { .. },
-                ..
-            } => "missing_column",
+            ImportError::Mapping { source: MappingError::MissingField { .. } | MappingError::MissingCustomerRef { .. }, .. } => {
+                "missing_column"
+            }
             ImportError::Mapping { .. } => "invalid_mapping",
             ImportError::Store(e) => e.code(),
             ImportError::Report(_) => "report_error",
@@ -93,16 +90,12 @@ impl ImportError {
     }
 }
 
-const CHUNK: usize = 2000;
+const CHUNK: usize = 8000;
 
 enum Msg {
     Mapped(Mapping),
     MappingFailed(MappingError),
-    Chunk {
-        records: Vec<(u64, Record)>,
-        rejections: Vec<Rejection>,
-        rows: u64,
-    },
+    Chunk { records: Vec<(u64, Record)>, rejections: Vec<Rejection>, rows: u64 },
 }
 
 struct Validator {
@@ -118,11 +111,8 @@ struct Validator {
 
 impl Validator {
     fn flush(&mut self) -> bool {
-        let msg = Msg::Chunk {
-            records: std::mem::take(&mut self.records),
-            rejections: std::mem::take(&mut self.rejections),
-            rows: self.rows,
-        };
+        let msg =
+            Msg::Chunk { records: std::mem::take(&mut self.records), rejections: std::mem::take(&mut self.rejections), rows: self.rows };
         self.rows = 0;
         self.tx.blocking_send(msg).is_ok()
     }
@@ -130,12 +120,7 @@ impl Validator {
 
 impl RowSink for Validator {
     fn header(&mut self, cells: Vec<String>) -> bool {
-        match Mapping::resolve(
-            self.entity,
-            &cells,
-            &self.overrides,
-            &self.options.custom_fields,
-        ) {
+        match Mapping::resolve(self.entity, &cells, &self.overrides, &self.options.custom_fields) {
             Ok(m) => {
                 self.mapping = Some(m.clone());
                 self.tx.blocking_send(Msg::Mapped(m)).is_ok()
@@ -181,8 +166,7 @@ fn mapped_fields(m: &Mapping) -> Vec<String> {
 
 /// The column header a store-level rejection refers to.
 fn header_of(m: &Mapping, field: &str) -> String {
-    m.index_of(field)
-        .map_or_else(|| field.to_string(), |i| m.columns[i].header.clone())
+    m.index_of(field).map_or_else(|| field.to_string(), |i| m.columns[i].header.clone())
 }
 
 /// Runs one import. `progress` counts bytes read (for a progress bar); `rows_done` counts rows.
@@ -226,18 +210,10 @@ pub async fn run_import(
         match msg {
             Msg::MappingFailed(e) => mapping_error = Some(e),
             Msg::Mapped(m) => {
-                session = Some(
-                    store
-                        .begin_import(req.entity, &req.file_name, &req.actor, &mapped_fields(&m))
-                        .await?,
-                );
+                session = Some(store.begin_import(req.entity, &req.file_name, &req.actor, &mapped_fields(&m)).await?);
                 mapping = Some(m);
             }
-            Msg::Chunk {
-                records,
-                rejections,
-                rows: n,
-            } => {
+            Msg::Chunk { records, rejections, rows: n } => {
                 rows += n;
                 for r in rejections {
                     report.add(r)?;
@@ -259,9 +235,7 @@ pub async fn run_import(
             }
         }
     }
-    let info = reader
-        .await
-        .map_err(|e| StoreError::Config(format!("import reader failed: {e}")))?;
+    let info = reader.await.map_err(|e| StoreError::Config(format!("import reader failed: {e}")))?;
     let discard = |session: Option<strata_store::ImportSession>| async move {
         if let Some(s) = session {
             s.rollback().await?;
@@ -310,11 +284,7 @@ pub async fn run_import(
         sample,
         report: report_path,
         unmapped: mapping.unmapped().into_iter().map(str::to_string).collect(),
-        mapping: mapping
-            .columns
-            .iter()
-            .map(|c| (c.header.clone(), c.target.clone()))
-            .collect(),
+        mapping: mapping.columns.iter().map(|c| (c.header.clone(), c.target.clone())).collect(),
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -20,26 +20,15 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("{file}: cannot open: {source}")]
-    Open {
-        file: PathBuf,
-        source: std::io::Error,
-    },
+    Open { file: PathBuf, source: std::io::Error },
     #[error("{file}: the text encoding is not UTF-8, UTF-16 or GB18030/GBK (byte {offset} is not valid in any of them); save the file as \"CSV UTF-8\" and import again")]
     UnknownEncoding { file: PathBuf, offset: usize },
     #[error("{file}, line {line}: {message}")]
-    Csv {
-        file: PathBuf,
-        line: u64,
-        message: String,
-    },
+    Csv { file: PathBuf, line: u64, message: String },
     #[error("{file}: not a readable .xlsx workbook ({message}); open it in Excel and save it again as .xlsx, or export it as CSV")]
     Xlsx { file: PathBuf, message: String },
     #[error("{file}: there is no sheet named `{sheet}`; sheets: {available}")]
-    NoSheet {
-        file: PathBuf,
-        sheet: String,
-        available: String,
-    },
+    NoSheet { file: PathBuf, sheet: String, available: String },
     #[error("{file}: the file is empty (no header row)")]
     Empty { file: PathBuf },
     #[error("{file}: `.{ext}` files are not supported; use .csv, .txt, .tsv or .xlsx (old .xls: save as .xlsx first)")]
@@ -81,24 +70,12 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Streams `path` into `sink`.
-pub fn read(
-    path: &Path,
-    sheet: Option<&str>,
-    progress: Progress,
-    sink: &mut dyn RowSink,
-) -> Result<SourceInfo, SourceError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+pub fn read(path: &Path, sheet: Option<&str>, progress: Progress, sink: &mut dyn RowSink) -> Result<SourceInfo, SourceError> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "xlsx" | "xlsm" => read_xlsx(path, sheet, progress, sink),
         "csv" | "txt" | "tsv" | "" => read_csv(path, progress, sink),
-        other => Err(SourceError::Format {
-            file: path.into(),
-            ext: other.into(),
-        }),
+        other => Err(SourceError::Format { file: path.into(), ext: other.into() }),
     }
 }
 
@@ -129,21 +106,12 @@ pub fn detect_encoding(prefix: &[u8], at_eof: bool) -> Result<(&'static Encoding
             return Ok((GB18030, 0));
         }
     }
-    let first_bad = std::str::from_utf8(prefix)
-        .err()
-        .map_or(0, |e| e.valid_up_to());
+    let first_bad = std::str::from_utf8(prefix).err().map_or(0, |e| e.valid_up_to());
     Err(first_bad)
 }
 
-fn read_csv(
-    path: &Path,
-    progress: Progress,
-    sink: &mut dyn RowSink,
-) -> Result<SourceInfo, SourceError> {
-    let open_err = |e| SourceError::Open {
-        file: path.into(),
-        source: e,
-    };
+fn read_csv(path: &Path, progress: Progress, sink: &mut dyn RowSink) -> Result<SourceInfo, SourceError> {
+    let open_err = |e| SourceError::Open { file: path.into(), source: e };
     let mut file = File::open(path).map_err(open_err)?;
     let bytes = file.metadata().map_err(open_err)?.len();
     let mut prefix = vec![0u8; 64 * 1024];
@@ -159,19 +127,11 @@ fn read_csv(
     if prefix.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(SourceError::Empty { file: path.into() });
     }
-    let (encoding, bom) = detect_encoding(&prefix, (n as u64) >= bytes).map_err(|offset| {
-        SourceError::UnknownEncoding {
-            file: path.into(),
-            offset,
-        }
-    })?;
+    let (encoding, bom) =
+        detect_encoding(&prefix, (n as u64) >= bytes).map_err(|offset| SourceError::UnknownEncoding { file: path.into(), offset })?;
     let delimiter = sniff_delimiter(&prefix);
     file.seek(SeekFrom::Start(0)).map_err(open_err)?;
-    let counting = Counting {
-        inner: BufReader::with_capacity(1 << 20, file),
-        hash: Sha256::new(),
-        read: progress,
-    };
+    let counting = Counting { inner: BufReader::with_capacity(1 << 20, file), hash: Sha256::new(), read: progress };
     let mut counted = counting;
     if bom > 0 {
         let mut skip = vec![0u8; bom];
@@ -180,29 +140,16 @@ fn read_csv(
     let reader: Box<dyn Read> = if encoding == UTF_8 {
         Box::new(&mut counted)
     } else {
-        Box::new(
-            encoding_rs_io::DecodeReaderBytesBuilder::new()
-                .encoding(Some(encoding))
-                .bom_override(false)
-                .build(&mut counted),
-        )
+        Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().encoding(Some(encoding)).bom_override(false).build(&mut counted))
     };
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .buffer_capacity(1 << 20)
-        .from_reader(reader);
+    let mut csv =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).buffer_capacity(1 << 20).from_reader(reader);
     let mut record = csv::ByteRecord::new();
     let mut header_seen = false;
     loop {
         let more = csv.read_byte_record(&mut record).map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            SourceError::Csv {
-                file: path.into(),
-                line,
-                message: format!("{e}; check the quoting on this line"),
-            }
+            SourceError::Csv { file: path.into(), line, message: format!("{e}; check the quoting on this line") }
         })?;
         if !more {
             break;
@@ -216,7 +163,8 @@ fn read_csv(
                     return Err(SourceError::Csv {
                         file: path.into(),
                         line,
-                        message: "text is not valid UTF-8 here although the start of the file is; save the whole file as \"CSV UTF-8\"".into(),
+                        message: "text is not valid UTF-8 here although the start of the file is; save the whole file as \"CSV UTF-8\""
+                            .into(),
                     })
                 }
             }
@@ -238,17 +186,8 @@ fn read_csv(
     if !header_seen {
         return Err(SourceError::Empty { file: path.into() });
     }
-    let enc_name = if bom > 0 && encoding == UTF_8 {
-        "UTF-8 with BOM"
-    } else {
-        encoding.name()
-    };
-    Ok(SourceInfo {
-        format: "csv",
-        encoding: enc_name,
-        sha256: hex::encode(counted.hash.finalize()),
-        bytes,
-    })
+    let enc_name = if bom > 0 && encoding == UTF_8 { "UTF-8 with BOM" } else { encoding.name() };
+    Ok(SourceInfo { format: "csv", encoding: enc_name, sha256: hex::encode(counted.hash.finalize()), bytes })
 }
 
 fn sniff_delimiter(prefix: &[u8]) -> u8 {
@@ -288,47 +227,25 @@ fn cell_text(v: &DataRef) -> String {
     }
 }
 
-fn read_xlsx(
-    path: &Path,
-    sheet: Option<&str>,
-    progress: Progress,
-    sink: &mut dyn RowSink,
-) -> Result<SourceInfo, SourceError> {
-    let open_err = |e| SourceError::Open {
-        file: path.into(),
-        source: e,
-    };
+fn read_xlsx(path: &Path, sheet: Option<&str>, progress: Progress, sink: &mut dyn RowSink) -> Result<SourceInfo, SourceError> {
+    let open_err = |e| SourceError::Open { file: path.into(), source: e };
     let raw = std::fs::read(path).map_err(open_err)?;
     let bytes = raw.len() as u64;
     let sha256 = hex::encode(Sha256::digest(&raw));
     progress.store(bytes / 2, Ordering::Relaxed);
     let mut book: Xlsx<_> =
-        Xlsx::new(std::io::Cursor::new(raw)).map_err(|e| SourceError::Xlsx {
-            file: path.into(),
-            message: e.to_string(),
-        })?;
+        Xlsx::new(std::io::Cursor::new(raw)).map_err(|e| SourceError::Xlsx { file: path.into(), message: e.to_string() })?;
     let names = book.sheet_names();
     let name = match sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| n.as_str() == s)
-            .cloned()
-            .ok_or_else(|| SourceError::NoSheet {
-                file: path.into(),
-                sheet: s.into(),
-                available: names.join(", "),
-            })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| SourceError::Empty { file: path.into() })?,
-    };
-    let mut cells_reader = book
-        .worksheet_cells_reader(&name)
-        .map_err(|e| SourceError::Xlsx {
+        Some(s) => names.iter().find(|n| n.as_str() == s).cloned().ok_or_else(|| SourceError::NoSheet {
             file: path.into(),
-            message: e.to_string(),
-        })?;
+            sheet: s.into(),
+            available: names.join(", "),
+        })?,
+        None => names.first().cloned().ok_or_else(|| SourceError::Empty { file: path.into() })?,
+    };
+    let mut cells_reader =
+        book.worksheet_cells_reader(&name).map_err(|e| SourceError::Xlsx { file: path.into(), message: e.to_string() })?;
     let mut current: Option<(u32, Vec<String>)> = None;
     let mut header_seen = false;
     let mut emit = |row: u32, cells: Vec<String>, header_seen: &mut bool| -> bool {
@@ -343,10 +260,7 @@ fn read_xlsx(
         }
     };
     loop {
-        let cell = cells_reader.next_cell().map_err(|e| SourceError::Xlsx {
-            file: path.into(),
-            message: e.to_string(),
-        })?;
+        let cell = cells_reader.next_cell().map_err(|e| SourceError::Xlsx { file: path.into(), message: e.to_string() })?;
         let Some(cell) = cell else { break };
         let (r, c) = cell.get_position();
         let text = cell_text(cell.get_value());
@@ -360,12 +274,7 @@ fn read_xlsx(
             _ => {
                 if let Some((row, cells)) = current.take() {
                     if !emit(row, cells, &mut header_seen) {
-                        return Ok(SourceInfo {
-                            format: "xlsx",
-                            encoding: "xlsx",
-                            sha256,
-                            bytes,
-                        });
+                        return Ok(SourceInfo { format: "xlsx", encoding: "xlsx", sha256, bytes });
                     }
                 }
                 let mut cells = vec![String::new(); c as usize + 1];
@@ -381,12 +290,7 @@ fn read_xlsx(
     if !header_seen {
         return Err(SourceError::Empty { file: path.into() });
     }
-    Ok(SourceInfo {
-        format: "xlsx",
-        encoding: "xlsx",
-        sha256,
-        bytes,
-    })
+    Ok(SourceInfo { format: "xlsx", encoding: "xlsx", sha256, bytes })
 }
 
 #[cfg(test)]
@@ -395,23 +299,12 @@ mod tests {
 
     #[test]
     fn detects_encodings() {
-        assert_eq!(
-            detect_encoding("客户名称,手机\n".as_bytes(), true)
-                .unwrap()
-                .0,
-            UTF_8
-        );
-        assert_eq!(
-            detect_encoding(b"\xEF\xBB\xBFname\n", true).unwrap(),
-            (UTF_8, 3)
-        );
+        assert_eq!(detect_encoding("客户名称,手机\n".as_bytes(), true).unwrap().0, UTF_8);
+        assert_eq!(detect_encoding(b"\xEF\xBB\xBFname\n", true).unwrap(), (UTF_8, 3));
         let (gbk, _, _) = GB18030.encode("客户名称,手机\n深圳市腾飞科技有限公司,13800138000\n");
         assert_eq!(detect_encoding(&gbk, true).unwrap().0, GB18030);
         // cut in the middle of a two-byte character when not at the end of the file
-        assert_eq!(
-            detect_encoding(&gbk[..gbk.len() - 7], false).unwrap().0,
-            GB18030
-        );
+        assert_eq!(detect_encoding(&gbk[..gbk.len() - 7], false).unwrap().0, GB18030);
         assert!(detect_encoding(b"\x00\x01\x02garbage", true).is_err());
         assert!(detect_encoding(&[0xFF, 0xFF, 0x81, 0x20, 0xFF, 0x30], true).is_err());
     }

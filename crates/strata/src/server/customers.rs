@@ -69,34 +69,18 @@ impl ListQuery {
     }
 }
 
-async fn list(
-    State(s): State<AppState>,
-    q: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+async fn list(State(s): State<AppState>, q: Result<Query<ListQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
     let Query(q) = q.map_err(query_rejection)?;
     let per_page = q.per_page.unwrap_or(50);
     if !(1..=500).contains(&per_page) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "per_page must be between 1 and 500",
-        ));
+        return Err(ApiError::bad_request("invalid_query", "per_page must be between 1 and 500"));
     }
     let page = q.page.unwrap_or(1);
     if page < 1 {
         return Err(ApiError::bad_request("invalid_query", "page starts at 1"));
     }
-    let result = s
-        .store
-        .list_customers(
-            &q.filter(),
-            q.sort.unwrap_or_default(),
-            (page - 1) * per_page,
-            per_page,
-        )
-        .await?;
-    Ok(Json(
-        json!({"total": result.total, "page": page, "per_page": per_page, "items": result.items}),
-    ))
+    let result = s.store.list_customers(&q.filter(), q.sort.unwrap_or_default(), (page - 1) * per_page, per_page).await?;
+    Ok(Json(json!({"total": result.total, "page": page, "per_page": per_page, "items": result.items})))
 }
 
 /// The body of create and replace: every writable field, nothing else.
@@ -148,23 +132,13 @@ fn input_of(b: CustomerBody) -> Result<CustomerInput, ApiError> {
         since: b.since,
     };
     normalise_input(input).map_err(|errs| {
-        let details: Vec<Value> = errs
-            .iter()
-            .map(|(f, e)| json!({"field": f, "code": e.code, "message": e.message}))
-            .collect();
-        let first = errs
-            .first()
-            .map(|(f, e)| format!("{f}: {}", e.message))
-            .unwrap_or_default();
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", first)
-            .with_details(Value::from(details))
+        let details: Vec<Value> = errs.iter().map(|(f, e)| json!({"field": f, "code": e.code, "message": e.message})).collect();
+        let first = errs.first().map(|(f, e)| format!("{f}: {}", e.message)).unwrap_or_default();
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", first).with_details(Value::from(details))
     })
 }
 
-async fn create(
-    State(s): State<AppState>,
-    body: Result<Json<CustomerBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn create(State(s): State<AppState>, body: Result<Json<CustomerBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(body) = body.map_err(json_rejection)?;
     let c = s.store.create_customer(&input_of(body)?).await?;
     Ok((StatusCode::CREATED, Json(json!(c))))
@@ -172,13 +146,8 @@ async fn create(
 
 async fn show(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
     let c = s.store.get_customer(id).await?;
-    let counts: Map<String, Value> = s
-        .store
-        .customer_record_counts(id)
-        .await?
-        .into_iter()
-        .map(|(k, n)| (k.to_string(), Value::from(n)))
-        .collect();
+    let counts: Map<String, Value> =
+        s.store.customer_record_counts(id).await?.into_iter().map(|(k, n)| (k.to_string(), Value::from(n))).collect();
     let mut v = json!(c);
     if let Some(o) = v.as_object_mut() {
         o.insert("record_counts".into(), Value::Object(counts));
@@ -201,13 +170,8 @@ async fn remove(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Status
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn records(
-    State(s): State<AppState>,
-    Path((id, records)): Path<(i64, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let entity = Entity::parse(&records)
-        .filter(|e| e.has_customer_ref())
-        .ok_or_else(|| ApiError::not_found("record kind", &records))?;
+async fn records(State(s): State<AppState>, Path((id, records)): Path<(i64, String)>) -> Result<Json<Value>, ApiError> {
+    let entity = Entity::parse(&records).filter(|e| e.has_customer_ref()).ok_or_else(|| ApiError::not_found("record kind", &records))?;
     s.store.get_customer(id).await?;
     let rows = s.store.customer_records(entity, id, 500).await?;
     let items: Vec<Value> = rows

@@ -36,33 +36,16 @@ struct UserBody {
     role: Role,
 }
 
-async fn add_user(
-    State(s): State<AppState>,
-    body: Result<Json<UserBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn add_user(State(s): State<AppState>, body: Result<Json<UserBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(b) = body.map_err(json_rejection)?;
     let email = b
         .email
         .map(|e| strata_core::email::normalise_email(&e))
         .transpose()
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-                format!("email: {e}"),
-            )
-        })?;
-    let input = UserInput {
-        display_name: b.display_name.unwrap_or_else(|| b.login.clone()),
-        login: b.login,
-        email,
-        team: b.team,
-        role: b.role,
-    };
-    Ok((
-        StatusCode::CREATED,
-        Json(json!(s.store.create_user(&input).await?)),
-    ))
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("email: {e}")))?;
+    let input =
+        UserInput { display_name: b.display_name.unwrap_or_else(|| b.login.clone()), login: b.login, email, team: b.team, role: b.role };
+    Ok((StatusCode::CREATED, Json(json!(s.store.create_user(&input).await?))))
 }
 
 async fn teams(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -75,15 +58,9 @@ struct TeamBody {
     name: String,
 }
 
-async fn add_team(
-    State(s): State<AppState>,
-    body: Result<Json<TeamBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn add_team(State(s): State<AppState>, body: Result<Json<TeamBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(b) = body.map_err(json_rejection)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!(s.store.create_team(&b.name).await?)),
-    ))
+    Ok((StatusCode::CREATED, Json(json!(s.store.create_team(&b.name).await?))))
 }
 
 async fn fields(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -102,18 +79,9 @@ struct FieldBody {
     required: bool,
 }
 
-async fn add_field(
-    State(s): State<AppState>,
-    body: Result<Json<FieldBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn add_field(State(s): State<AppState>, body: Result<Json<FieldBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(b) = body.map_err(json_rejection)?;
-    let def = CustomFieldDef {
-        key: b.key,
-        label: b.label,
-        kind: b.kind,
-        options: b.options,
-        required: b.required,
-    };
+    let def = CustomFieldDef { key: b.key, label: b.label, kind: b.kind, options: b.options, required: b.required };
     s.store.define_custom_field(&def).await?;
     Ok((StatusCode::CREATED, Json(json!(def))))
 }

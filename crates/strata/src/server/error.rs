@@ -20,12 +20,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            details: Value::Null,
-        }
+        ApiError { status, code, message: message.into(), details: Value::Null }
     }
 
     pub fn with_details(mut self, details: Value) -> ApiError {
@@ -34,11 +29,7 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str, id: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} {id} not found"),
-        )
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} {id} not found"))
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -51,11 +42,7 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(code = self.code, message = %self.message, "request failed");
         }
-        (
-            self.status,
-            Json(json!({"code": self.code, "message": self.message, "details": self.details})),
-        )
-            .into_response()
+        (self.status, Json(json!({"code": self.code, "message": self.message, "details": self.details}))).into_response()
     }
 }
 
@@ -65,15 +52,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
             StoreError::Conflict { .. } => StatusCode::CONFLICT,
             StoreError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            StoreError::Database { .. } | StoreError::Config(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            StoreError::Database { .. } | StoreError::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let message = if status.is_server_error() {
-            "the database failed; see the server log".to_string()
-        } else {
-            e.to_string()
-        };
+        let message = if status.is_server_error() { "the database failed; see the server log".to_string() } else { e.to_string() };
         if status.is_server_error() {
             tracing::error!(error = %e, "store error");
         }
@@ -85,27 +66,15 @@ impl From<ImportError> for ApiError {
     fn from(e: ImportError) -> ApiError {
         match e {
             ImportError::Store(s) => s.into(),
-            ImportError::Report(_) => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "report_error",
-                e.to_string(),
-            ),
-            other => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                other.code(),
-                other.to_string(),
-            ),
+            ImportError::Report(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "report_error", e.to_string()),
+            other => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, other.code(), other.to_string()),
         }
     }
 }
 
 /// Turns axum's own rejections (bad JSON, bad query) into our error shape.
 pub fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_body",
-        e.body_text(),
-    )
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.body_text())
 }
 
 pub fn query_rejection(e: axum::extract::rejection::QueryRejection) -> ApiError {

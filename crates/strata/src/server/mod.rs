@@ -24,10 +24,7 @@ pub struct AppState {
 
 /// The whole application as a router.
 pub fn app(store: Store, config: Config) -> Router {
-    let state = AppState {
-        store,
-        config: Arc::new(config),
-    };
+    let state = AppState { store, config: Arc::new(config) };
     Router::new()
         .route("/health", get(health))
         .nest("/api/v1", api())
@@ -36,9 +33,7 @@ pub fn app(store: Store, config: Config) -> Router {
 }
 
 fn api() -> Router<AppState> {
-    customers::routes()
-        .merge(directory::routes())
-        .merge(transfer::routes())
+    customers::routes().merge(directory::routes()).merge(transfer::routes())
 }
 
 async fn health(State(s): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
@@ -54,16 +49,12 @@ async fn health(State(s): State<AppState>) -> Result<Json<serde_json::Value>, Ap
 
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
 pub async fn serve(store: Store, config: Config, bind: &str) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %config.database_display(), "strata is serving");
     eprintln!("Strata is running at http://{addr}/  (health: http://{addr}/health, API: http://{addr}/api/v1/customers)");
     let store2 = store.clone();
-    axum::serve(listener, app(store, config))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(listener, app(store, config)).with_graceful_shutdown(shutdown()).await?;
     store2.close().await;
     Ok(())
 }
@@ -74,8 +65,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

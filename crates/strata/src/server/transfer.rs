@@ -28,10 +28,7 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/imports", get(batches))
-        .route(
-            "/imports/{entity}",
-            post(upload).layer(DefaultBodyLimit::max(2 << 30)),
-        )
+        .route("/imports/{entity}", post(upload).layer(DefaultBodyLimit::max(2 << 30)))
         .route("/batches/{id}", get(batch))
         .route("/batches/{id}/undo", post(undo))
         .route("/import-reports/{name}", get(report))
@@ -73,98 +70,54 @@ async fn upload(
     let entity = entity_of(&entity)?;
     let Query(q) = q.map_err(query_rejection)?;
     let dir = s.config.uploads_dir();
-    tokio::fs::create_dir_all(&dir).await.map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "upload_failed",
-            e.to_string(),
-        )
-    })?;
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "upload_failed", e.to_string()))?;
     let mut saved: Option<(tempfile::TempPath, String)> = None;
     let mut overrides = BTreeMap::new();
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        ApiError::bad_request("invalid_upload", e.body_text())
-    };
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::bad_request("invalid_upload", e.body_text());
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
         match field.name() {
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.csv").to_string();
-                let ext = std::path::Path::new(&name)
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .unwrap_or("csv")
-                    .to_ascii_lowercase();
+                let ext = std::path::Path::new(&name).extension().and_then(|e| e.to_str()).unwrap_or("csv").to_ascii_lowercase();
                 let tmp = tempfile::Builder::new()
                     .suffix(&format!(".{ext}"))
                     .tempfile_in(&dir)
-                    .map_err(|e| {
-                        ApiError::new(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "upload_failed",
-                            e.to_string(),
-                        )
-                    })?;
+                    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "upload_failed", e.to_string()))?;
                 let path = tmp.into_temp_path();
-                let mut f = tokio::fs::File::create(&path).await.map_err(|e| {
-                    ApiError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "upload_failed",
-                        e.to_string(),
-                    )
-                })?;
+                let mut f = tokio::fs::File::create(&path)
+                    .await
+                    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "upload_failed", e.to_string()))?;
                 while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                    f.write_all(&chunk).await.map_err(|e| {
-                        ApiError::new(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "upload_failed",
-                            e.to_string(),
-                        )
-                    })?;
+                    f.write_all(&chunk)
+                        .await
+                        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "upload_failed", e.to_string()))?;
                 }
-                f.flush().await.map_err(|e| {
-                    ApiError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "upload_failed",
-                        e.to_string(),
-                    )
-                })?;
+                f.flush().await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "upload_failed", e.to_string()))?;
                 saved = Some((path, name));
             }
             Some("mapping") => {
                 let text = field.text().await.map_err(bad)?;
                 if !text.trim().is_empty() {
                     overrides = serde_json::from_str(&text).map_err(|e| {
-                        ApiError::bad_request(
-                            "invalid_mapping",
-                            format!("mapping must be a JSON object of header → field: {e}"),
-                        )
+                        ApiError::bad_request("invalid_mapping", format!("mapping must be a JSON object of header → field: {e}"))
                     })?;
                 }
             }
             Some(other) => {
                 return Err(ApiError::bad_request(
                     "invalid_upload",
-                    format!(
-                        "unexpected form field `{other}`; send `file` and optionally `mapping`"
-                    ),
+                    format!("unexpected form field `{other}`; send `file` and optionally `mapping`"),
                 ))
             }
             None => {}
         }
     }
-    let (path, name) = saved
-        .ok_or_else(|| ApiError::bad_request("invalid_upload", "the form has no `file` part"))?;
+    let (path, name) = saved.ok_or_else(|| ApiError::bad_request("invalid_upload", "the form has no `file` part"))?;
     let currency = match q.currency {
-        Some(c) => {
-            Currency::parse(&c).map_err(|e| ApiError::bad_request("invalid_query", e.message))?
-        }
+        Some(c) => Currency::parse(&c).map_err(|e| ApiError::bad_request("invalid_query", e.message))?,
         None => Currency::CNY,
     };
-    let report_name = format!(
-        "{}-{}.rejected.csv",
-        chrono::Utc::now().format("%Y%m%d-%H%M%S%3f"),
-        entity.name()
-    );
+    let report_name = format!("{}-{}.rejected.csv", chrono::Utc::now().format("%Y%m%d-%H%M%S%3f"), entity.name());
     let req = ImportRequest {
         entity,
         path: path.to_path_buf(),
@@ -174,63 +127,32 @@ async fn upload(
         skip_invalid: q.skip_invalid,
         report_path: s.config.reports_dir().join(&report_name),
         actor: "api".into(),
-        options: strata_core::import::ImportOptions {
-            currency,
-            ..crate::commands::default_options()
-        },
+        options: strata_core::import::ImportOptions { currency, ..crate::commands::default_options() },
     };
-    let summary = run_import(
-        &s.store,
-        req,
-        Arc::new(AtomicU64::new(0)),
-        Arc::new(AtomicU64::new(0)),
-    )
-    .await?;
+    let summary = run_import(&s.store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;
     drop(path);
     let mut body = json!(summary);
     if let Some(o) = body.as_object_mut() {
-        let url = summary
-            .report
-            .as_ref()
-            .map(|_| format!("/api/v1/import-reports/{report_name}"));
+        let url = summary.report.as_ref().map(|_| format!("/api/v1/import-reports/{report_name}"));
         o.insert("report".into(), json!(url));
     }
     if summary.committed {
         Ok((StatusCode::OK, Json(body)).into_response())
     } else {
-        let message = format!(
-            "{} of {} rows were rejected; nothing was imported",
-            summary.rejected_rows, summary.rows
-        );
-        Err(
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rows_rejected", message)
-                .with_details(body),
-        )
+        let message = format!("{} of {} rows were rejected; nothing was imported", summary.rejected_rows, summary.rows);
+        Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rows_rejected", message).with_details(body))
     }
 }
 
 async fn report(State(s): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
     let ok = name.ends_with(".rejected.csv")
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && !name.contains("..");
     if !ok {
         return Err(ApiError::not_found("report", &name));
     }
-    let bytes = tokio::fs::read(s.config.reports_dir().join(&name))
-        .await
-        .map_err(|_| ApiError::not_found("report", &name))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"rejected.csv\"",
-            ),
-        ],
-        bytes,
-    )
+    let bytes = tokio::fs::read(s.config.reports_dir().join(&name)).await.map_err(|_| ApiError::not_found("report", &name))?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"rejected.csv\"")], bytes)
         .into_response())
 }
 
@@ -250,61 +172,33 @@ async fn export_file(
 ) -> Result<Response, ApiError> {
     let entity = entity_of(&entity)?;
     let Query(q) = q.map_err(query_rejection)?;
-    let filter_json = Value::Object(
-        q.rest
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect(),
-    );
-    let list: ListQuery = serde_json::from_value(filter_json)
-        .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
+    let filter_json = Value::Object(q.rest.into_iter().map(|(k, v)| (k, Value::String(v))).collect());
+    let list: ListQuery = serde_json::from_value(filter_json).map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
     let filter = list.filter();
     let format = q.format.unwrap_or(ExportFormat::Csv);
     let lang = q.lang.unwrap_or_default();
     let tmp = tempfile::Builder::new()
         .suffix(&format!(".{}", format.extension()))
         .tempfile_in(std::env::temp_dir())
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "export_failed",
-                e.to_string(),
-            )
-        })?;
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "export_failed", e.to_string()))?;
     let path = tmp.into_temp_path();
     let written = match format {
         ExportFormat::Xlsx => export::write_xlsx(&s.store, entity, &filter, lang, &path).await,
         fmt => {
-            let mut f = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "export_failed",
-                    e.to_string(),
-                )
-            })?);
+            let mut f = std::io::BufWriter::new(
+                std::fs::File::create(&path)
+                    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "export_failed", e.to_string()))?,
+            );
             export::write_stream(&s.store, entity, &filter, fmt, lang, &mut f).await
         }
     };
     written.map_err(|e| match e {
         export::ExportError::Store(s) => ApiError::from(s),
-        export::ExportError::TooManyRows { .. } => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "too_many_rows",
-            e.to_string(),
-        ),
-        other => ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "export_failed",
-            other.to_string(),
-        ),
+        export::ExportError::TooManyRows { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_rows", e.to_string()),
+        other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "export_failed", other.to_string()),
     })?;
-    let file = tokio::fs::File::open(&path).await.map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "export_failed",
-            e.to_string(),
-        )
-    })?;
+    let file =
+        tokio::fs::File::open(&path).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "export_failed", e.to_string()))?;
     // The temp file lives until the stream ends.
     let stream = futures_util::stream::unfold((file, path), |(mut f, p)| async move {
         use tokio::io::AsyncReadExt;
@@ -318,17 +212,7 @@ async fn export_file(
             Err(e) => Some((Err(e), (f, p))),
         }
     });
-    let disposition = format!(
-        "attachment; filename=\"{}.{}\"",
-        entity.name(),
-        format.extension()
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, format.content_type().to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        Body::from_stream(stream),
-    )
+    let disposition = format!("attachment; filename=\"{}.{}\"", entity.name(), format.extension());
+    Ok(([(header::CONTENT_TYPE, format.content_type().to_string()), (header::CONTENT_DISPOSITION, disposition)], Body::from_stream(stream))
         .into_response())
 }

@@ -16,9 +16,7 @@ fn imports_gbk_csv_and_is_idempotent() {
     let again = bin.ok(&["import", "customers", path_str(&file)]);
     assert!(again.contains("0 new, 0 updated, 3 unchanged"), "{again}");
     let orders = bin.write("orders.csv", ORDERS_CSV.as_bytes());
-    assert!(bin
-        .ok(&["import", "orders", path_str(&orders)])
-        .contains("3 new"));
+    assert!(bin.ok(&["import", "orders", path_str(&orders)]).contains("3 new"));
     let jsonl = bin.ok(&["export", "orders", "--format", "jsonl"]);
     assert!(jsonl.contains("\"amount_cents\":123450"), "{jsonl}");
     assert!(jsonl.contains("\"amount_cents\":1200000"), "{jsonl}");
@@ -28,37 +26,19 @@ fn imports_gbk_csv_and_is_idempotent() {
 #[test]
 fn bad_rows_abort_the_whole_import_and_are_reported() {
     let bin = Bin::new();
-    let file = bin.write("bad.csv", "客户编号,客户名称,手机,邮箱\nC010,好公司,13800000000,\nC011,坏公司,12345,nope\nC012,,13800000001,\n".as_bytes());
+    let file = bin
+        .write("bad.csv", "客户编号,客户名称,手机,邮箱\nC010,好公司,13800000000,\nC011,坏公司,12345,nope\nC012,,13800000001,\n".as_bytes());
     let report = bin.path("report.csv");
-    let out = bin.fails(&[
-        "import",
-        "customers",
-        path_str(&file),
-        "--report",
-        path_str(&report),
-    ]);
+    let out = bin.fails(&["import", "customers", path_str(&file), "--report", path_str(&report)]);
     assert!(out.contains("row 3 [手机] `12345`"), "{out}");
     assert!(out.contains("nothing imported: 2 of 3 rows"), "{out}");
     let csv = std::fs::read_to_string(&report).expect("report written");
     assert!(csv.contains("3,邮箱,nope,invalid_email"), "{csv}");
     assert!(csv.contains("4,客户名称,,required"), "{csv}");
-    assert!(
-        !bin.ok(&["export", "customers"]).contains("C010"),
-        "nothing was written"
-    );
-    assert!(
-        !bin.ok(&["batch", "list"]).contains("bad.csv"),
-        "no batch was recorded"
-    );
+    assert!(!bin.ok(&["export", "customers"]).contains("C010"), "nothing was written");
+    assert!(!bin.ok(&["batch", "list"]).contains("bad.csv"), "no batch was recorded");
     // --skip-invalid imports the good row and reports the rest.
-    let out = bin.ok(&[
-        "import",
-        "customers",
-        path_str(&file),
-        "--skip-invalid",
-        "--report",
-        path_str(&report),
-    ]);
+    let out = bin.ok(&["import", "customers", path_str(&file), "--skip-invalid", "--report", path_str(&report)]);
     assert!(out.contains("1 new") && out.contains("2 rejected"), "{out}");
 }
 
@@ -66,75 +46,25 @@ fn bad_rows_abort_the_whole_import_and_are_reported() {
 fn every_unreadable_file_gets_a_clear_error_and_writes_nothing() {
     let bin = Bin::new();
     let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
-        (
-            "missing-column.csv",
-            "客户编号,手机\nC1,13800000000\n".into(),
-            "customers",
-            "required column `name` (客户名称) is missing",
-        ),
+        ("missing-column.csv", "客户编号,手机\nC1,13800000000\n".into(), "customers", "required column `name` (客户名称) is missing"),
         ("empty.csv", Vec::new(), "customers", "the file is empty"),
-        (
-            "header-only.csv",
-            "客户名称,手机\n".into(),
-            "customers",
-            "no data rows",
-        ),
-        (
-            "garbage.csv",
-            (0..4000u32)
-                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-                .collect(),
-            "customers",
-            "encoding",
-        ),
-        (
-            "corrupt.xlsx",
-            b"PK\x03\x04 this is not really a workbook".to_vec(),
-            "customers",
-            "not a readable .xlsx workbook",
-        ),
-        (
-            "orders-no-customer.csv",
-            "订单号,下单日期,金额\nSO1,2024-01-01,5\n".into(),
-            "orders",
-            "need a customer",
-        ),
-        (
-            "data.xls",
-            b"old".to_vec(),
-            "customers",
-            "save as .xlsx first",
-        ),
+        ("header-only.csv", "客户名称,手机\n".into(), "customers", "no data rows"),
+        ("garbage.csv", (0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect(), "customers", "encoding"),
+        ("corrupt.xlsx", b"PK\x03\x04 this is not really a workbook".to_vec(), "customers", "not a readable .xlsx workbook"),
+        ("orders-no-customer.csv", "订单号,下单日期,金额\nSO1,2024-01-01,5\n".into(), "orders", "need a customer"),
+        ("data.xls", b"old".to_vec(), "customers", "save as .xlsx first"),
     ];
     for (name, bytes, entity, needle) in cases {
         let file = bin.write(name, &bytes);
         let out = bin.fails(&["import", entity, path_str(&file)]);
-        assert!(
-            out.contains(needle),
-            "{name}: expected `{needle}` in:\n{out}"
-        );
-        assert!(
-            out.contains(name),
-            "{name}: the message names the file:\n{out}"
-        );
+        assert!(out.contains(needle), "{name}: expected `{needle}` in:\n{out}");
+        assert!(out.contains(name), "{name}: the message names the file:\n{out}");
     }
     let mapping = bin.write("map.json", r#"{"客户名称": "nmae"}"#.as_bytes());
     let file = bin.write("ok.csv", "客户名称\n腾飞\n".as_bytes());
-    let out = bin.fails(&[
-        "import",
-        "customers",
-        path_str(&file),
-        "--mapping",
-        path_str(&mapping),
-    ]);
-    assert!(
-        out.contains("`nmae`, which is not a field of customers"),
-        "{out}"
-    );
-    assert!(
-        bin.ok(&["batch", "list"]).lines().count() == 1,
-        "only the header line: nothing was imported"
-    );
+    let out = bin.fails(&["import", "customers", path_str(&file), "--mapping", path_str(&mapping)]);
+    assert!(out.contains("`nmae`, which is not a field of customers"), "{out}");
+    assert!(bin.ok(&["batch", "list"]).lines().count() == 1, "only the header line: nothing was imported");
 }
 
 #[test]
@@ -150,56 +80,25 @@ fn xlsx_sheets_mapping_files_and_undo() {
     for (c, h) in ["公司", "手机号码", "建档日期", "备注"].iter().enumerate() {
         sheet.write_string(0, c as u16, *h).expect("header");
     }
-    sheet
-        .write_string(1, 0, "北京星河软件有限公司")
-        .expect("cell");
-    sheet
-        .write_number(1, 1, 13800138000.0)
-        .expect("phone as a number");
+    sheet.write_string(1, 0, "北京星河软件有限公司").expect("cell");
+    sheet.write_number(1, 1, 13800138000.0).expect("phone as a number");
     let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 1, 5).expect("date");
     let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy/m/d");
-    sheet
-        .write_datetime_with_format(1, 2, &date, &fmt)
-        .expect("date cell");
+    sheet.write_datetime_with_format(1, 2, &date, &fmt).expect("date cell");
     sheet.write_string(1, 3, "老客户").expect("cell");
     book.save(&path).expect("save xlsx");
 
     let out = bin.fails(&["import", "customers", path_str(&path), "--sheet", "不存在"]);
-    assert!(
-        out.contains("no sheet named `不存在`; sheets: 说明, 客户"),
-        "{out}"
-    );
-    let mapping = bin.write(
-        "map.json",
-        r#"{"公司": "name", "备注": "ignore"}"#.as_bytes(),
-    );
-    let out = bin.ok(&[
-        "import",
-        "customers",
-        path_str(&path),
-        "--sheet",
-        "客户",
-        "--mapping",
-        path_str(&mapping),
-    ]);
+    assert!(out.contains("no sheet named `不存在`; sheets: 说明, 客户"), "{out}");
+    let mapping = bin.write("map.json", r#"{"公司": "name", "备注": "ignore"}"#.as_bytes());
+    let out = bin.ok(&["import", "customers", path_str(&path), "--sheet", "客户", "--mapping", path_str(&mapping)]);
     assert!(out.contains("1 new"), "{out}");
     let exported = bin.ok(&["export", "customers", "--format", "jsonl"]);
-    assert!(
-        exported.contains("\"phone\":\"+8613800138000\"")
-            && exported.contains("\"since\":\"2024-01-05\""),
-        "{exported}"
-    );
+    assert!(exported.contains("\"phone\":\"+8613800138000\"") && exported.contains("\"since\":\"2024-01-05\""), "{exported}");
     let batches = bin.ok(&["batch", "list"]);
-    let id = batches
-        .lines()
-        .nth(1)
-        .and_then(|l| l.split('\t').next())
-        .expect("a batch")
-        .to_string();
+    let id = batches.lines().nth(1).and_then(|l| l.split('\t').next()).expect("a batch").to_string();
     assert!(bin.ok(&["batch", "undo", &id]).contains("1 rows deleted"));
-    assert!(bin
-        .fails(&["batch", "undo", &id])
-        .contains("already undone"));
+    assert!(bin.fails(&["batch", "undo", &id]).contains("already undone"));
     assert!(!bin.ok(&["export", "customers"]).contains("星河"));
 }
 
@@ -211,40 +110,14 @@ fn exports_are_safe_to_open_in_excel() {
     let csv = bin.ok(&["export", "customers", "--lang", "en"]);
     assert!(csv.contains("\"'=HYPERLINK("), "formula is escaped: {csv}");
     let xlsx = bin.path("out.xlsx");
-    bin.ok(&[
-        "export",
-        "customers",
-        "--format",
-        "xlsx",
-        "--output",
-        path_str(&xlsx),
-    ]);
+    bin.ok(&["export", "customers", "--format", "xlsx", "--output", path_str(&xlsx)]);
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).expect("valid xlsx");
     let range = book.worksheet_range("customers").expect("sheet");
-    let cells: Vec<String> = range
-        .rows()
-        .flat_map(|r| r.iter().map(|c| c.to_string()))
-        .collect();
-    assert!(
-        cells.iter().any(|c| c.starts_with("=HYPERLINK(")),
-        "stored as text, not a formula: {cells:?}"
-    );
-    assert!(
-        book.worksheet_formula("customers")
-            .map(|f| f.used_cells().count())
-            .unwrap_or(0)
-            == 0,
-        "no formulas"
-    );
-    let filtered = bin.ok(&[
-        "export",
-        "customers",
-        "--province",
-        "浙江省",
-        "--format",
-        "jsonl",
-    ]);
+    let cells: Vec<String> = range.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+    assert!(cells.iter().any(|c| c.starts_with("=HYPERLINK(")), "stored as text, not a formula: {cells:?}");
+    assert!(book.worksheet_formula("customers").map(|f| f.used_cells().count()).unwrap_or(0) == 0, "no formulas");
+    let filtered = bin.ok(&["export", "customers", "--province", "浙江省", "--format", "jsonl"]);
     assert_eq!(filtered.lines().count(), 1, "{filtered}");
 }
 
@@ -258,45 +131,23 @@ fn sigkill_during_an_import_leaves_no_partial_batch() {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
         writeln!(f, "order_id,customer_id,order_date,amount").expect("write");
         for i in 0..400_000 {
-            writeln!(
-                f,
-                "O{i},C00{},2024-01-{:02},{}.{:02}",
-                1 + i % 2,
-                1 + i % 28,
-                i % 1000,
-                i % 100
-            )
-            .expect("write");
+            writeln!(f, "O{i},C00{},2024-01-{:02},{}.{:02}", 1 + i % 2, 1 + i % 28, i % 1000, i % 100).expect("write");
         }
     }
-    let mut child = bin
-        .cmd()
-        .args(["import", "orders", path_str(&path)])
-        .spawn()
-        .expect("spawn");
+    let mut child = bin.cmd().args(["import", "orders", path_str(&path)]).spawn().expect("spawn");
     // Wait until the import is writing (the WAL grows), then kill it.
     let wal = bin.path("data").join("strata.db-wal");
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 1_000_000
-        && std::time::Instant::now() < deadline
-    {
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 1_000_000 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().expect("SIGKILL");
     let status = child.wait().expect("wait");
     assert!(!status.success(), "the import was killed before finishing");
     let batches = bin.ok(&["batch", "list"]);
-    assert_eq!(
-        batches.lines().count(),
-        2,
-        "only the customers batch exists:\n{batches}"
-    );
+    assert_eq!(batches.lines().count(), 2, "only the customers batch exists:\n{batches}");
     let orders = bin.ok(&["export", "orders", "--format", "jsonl"]);
     assert_eq!(orders.lines().count(), 0, "no orders were left behind");
     let out = bin.ok(&["import", "orders", path_str(&path)]);
-    assert!(
-        out.contains("400000 new"),
-        "the store is healthy after the kill: {}",
-        text(out.as_bytes())
-    );
+    assert!(out.contains("400000 new"), "the store is healthy after the kill: {}", text(out.as_bytes()));
 }

@@ -21,19 +21,9 @@ pub struct Bin {
 
 impl Bin {
     pub fn new() -> Bin {
-        let bin = Bin {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
+        let bin = Bin { dir: tempfile::tempdir().expect("tempdir") };
         bin.ok(&["team", "add", "华南大区"]);
-        bin.ok(&[
-            "user",
-            "add",
-            "wangwei",
-            "--name",
-            "王伟",
-            "--team",
-            "华南大区",
-        ]);
+        bin.ok(&["user", "add", "wangwei", "--name", "王伟", "--team", "华南大区"]);
         bin
     }
 
@@ -49,10 +39,7 @@ impl Bin {
 
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
-        c.arg("--data-dir")
-            .arg(self.path("data"))
-            .env("STRATA_LOG", "warn")
-            .env_remove("STRATA_DATABASE_URL");
+        c.arg("--data-dir").arg(self.path("data")).env("STRATA_LOG", "warn").env_remove("STRATA_DATABASE_URL");
         c
     }
 
@@ -63,23 +50,14 @@ impl Bin {
     /// Runs and asserts success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "strata {args:?} failed:\nstdout: {}\nstderr: {}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
+        assert!(out.status.success(), "strata {args:?} failed:\nstdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
         text(&out.stdout)
     }
 
     /// Runs and asserts failure; returns stdout + stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "strata {args:?} should fail:\nstdout: {}",
-            text(&out.stdout)
-        );
+        assert!(!out.status.success(), "strata {args:?} should fail:\nstdout: {}", text(&out.stdout));
         format!("{}{}", text(&out.stdout), text(&out.stderr))
     }
 }
