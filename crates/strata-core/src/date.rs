@@ -56,7 +56,7 @@ fn plausible(d: NaiveDate) -> Option<NaiveDate> {
 /// Excel's 1900 date system: serial 1 = 1900-01-01, with Excel's phantom 1900-02-29 (serial 60).
 pub fn excel_serial_date(serial: f64) -> Result<NaiveDate, ValueError> {
     let days = serial.floor() as i64;
-    let base = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid constant date");
+    let Some(base) = EXCEL_EPOCH else { return Err(ValueError::new("invalid_date", "no Excel epoch")) };
     // Serials before 61 are off by one because of the phantom leap day; nobody has such data.
     if days < 61 {
         return Err(ValueError::new("invalid_date", format!("Excel date serial {serial} is before 1900-03-01")));
@@ -100,9 +100,18 @@ fn parse_time(t: &str) -> Option<NaiveTime> {
         .ok()
 }
 
+/// Day zero of Excel's 1900 date system (as Excel counts, with its phantom leap day).
+const EXCEL_EPOCH: Option<NaiveDate> = NaiveDate::from_ymd_opt(1899, 12, 30);
+
+/// China Standard Time (UTC+8), checked at compile time.
+const CHINA: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(o) => o,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
 /// China Standard Time, the default business time zone.
 pub fn china_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid constant offset")
+    CHINA
 }
 
 #[cfg(test)]

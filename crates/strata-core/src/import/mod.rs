@@ -4,6 +4,7 @@
 mod entity;
 mod mapping;
 mod record;
+mod row;
 
 pub use entity::{Entity, FieldSpec};
 pub use mapping::{Mapping, MappingError, Target};

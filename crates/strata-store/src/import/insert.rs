@@ -1,0 +1,130 @@
+//! Inserting new rows: a prepared statement on the raw handle for SQLite, array-bound
+//! `UNNEST` for PostgreSQL; rows whose key exists come back for the update path.
+
+use super::*;
+
+impl ImportSession {
+    /// PostgreSQL: existing keys are found with one `= ANY($1)` index lookup, then the chunk is
+    /// inserted by one `INSERT … SELECT FROM UNNEST(…)` with each column bound as an array.
+    pub(super) async fn insert_new_postgres(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
+        let spec = self.spec;
+        let (batch_id, now) = (self.batch_id, self.now);
+        let Tx::Postgres(t) = &mut self.tx else { return Ok(pending) };
+        let keys: Vec<&str> = pending.iter().filter_map(|p| p.key.as_deref()).collect();
+        let existing: Vec<String> = sqlx::query_scalar(&format!("SELECT external_id FROM {} WHERE external_id = ANY($1)", spec.table))
+            .bind(&keys)
+            .fetch_all(&mut **t)
+            .await
+            .map_err(StoreError::db("finding existing rows"))?;
+        let existing: HashSet<String> = existing.into_iter().collect();
+        let (old, new): (Vec<Pending>, Vec<Pending>) =
+            pending.into_iter().partition(|p| p.key.as_ref().is_some_and(|k| existing.contains(k)));
+        if new.is_empty() {
+            return Ok(old);
+        }
+        let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
+        let arrays: Vec<String> =
+            spec.cols.iter().enumerate().map(|(i, (_, k))| format!("${}::{}[]", i + 2, crate::value::pg_type(*k))).collect();
+        let n = cols.len();
+        let sql = format!(
+            "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) SELECT u.*, ${}::bigint, ${}::timestamptz, ${}::timestamptz \
+             FROM UNNEST($1::text[], {}) AS u ON CONFLICT (external_id) DO NOTHING",
+            spec.table,
+            cols.join(", "),
+            n + 2,
+            n + 3,
+            n + 3,
+            arrays.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(new.iter().map(|p| p.key.clone()).collect::<Vec<Option<String>>>());
+        for (i, (_, kind)) in spec.cols.iter().enumerate() {
+            q = crate::value::bind_pg_column(q, *kind, new.iter().map(|p| &p.values[i]));
+        }
+        let inserted =
+            q.bind(batch_id).bind(now).execute(&mut **t).await.map_err(StoreError::db("inserting imported rows"))?.rows_affected();
+        if inserted != new.len() as u64 {
+            return Err(StoreError::conflict(
+                "concurrent_import",
+                format!("another import wrote some of the same {} at the same time; import this file again", self.entity.name()),
+            ));
+        }
+        out.inserted += inserted;
+        if self.entity == Entity::Customers {
+            self.by_external = None;
+            self.by_canonical = None;
+        }
+        Ok(old)
+    }
+
+    /// SQLite: one prepared single-row `INSERT … ON CONFLICT DO NOTHING` on the raw handle,
+    /// re-used per row; a row that changed nothing has a key that already exists.
+    pub(super) async fn insert_new_sqlite(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
+        let Tx::Sqlite(t) = &mut self.tx else { return Ok(pending) };
+        let sql = crate::dialect(crate::BackendKind::Sqlite, &insert_sql(self.spec, 1)).into_owned();
+        let mut handle = t.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
+        let fail = |message: String| StoreError::Database { context: "inserting imported rows", source: sqlx::Error::Protocol(message) };
+        let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), &sql).map_err(fail)?;
+        let n = self.spec.cols.len() as i32;
+        let now = SqlValue::Time(Some(self.now));
+        let mut conflicts = Vec::new();
+        for p in pending {
+            stmt.bind_opt_text(1, p.key.as_deref()).map_err(fail)?;
+            for (i, v) in p.values.iter().enumerate() {
+                stmt.bind(i as i32 + 2, v).map_err(fail)?;
+            }
+            stmt.bind(n + 2, &SqlValue::Int(Some(self.batch_id))).map_err(fail)?;
+            stmt.bind(n + 3, &now).map_err(fail)?;
+            stmt.bind(n + 4, &now).map_err(fail)?;
+            if stmt.execute().map_err(fail)? == 1 {
+                out.inserted += 1;
+            } else {
+                conflicts.push(p);
+            }
+        }
+        drop(stmt);
+        drop(handle);
+        if self.entity == Entity::Customers && out.inserted > 0 {
+            self.by_external = None;
+            self.by_canonical = None;
+        }
+        Ok(conflicts)
+    }
+
+    /// Inserts rows whose key is new; returns the rows whose key already exists.
+    pub(super) async fn insert_new(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
+        match self.tx {
+            Tx::Sqlite(_) => self.insert_new_sqlite(pending, out).await,
+            Tx::Postgres(_) => self.insert_new_postgres(pending, out).await,
+        }
+    }
+}
+
+fn insert_sql(spec: &TableSpec, rows: usize) -> String {
+    let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
+    let per_row = cols.len() + 4;
+    let values: Vec<String> = (0..rows).map(|r| format!("({})", placeholders(r * per_row + 1, per_row))).collect();
+    format!(
+        "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) VALUES {} ON CONFLICT (external_id) DO NOTHING",
+        spec.table,
+        cols.join(", "),
+        values.join(", ")
+    )
+}
+
+/// Used by single-record writes outside imports.
+pub(crate) async fn insert_one(store: &Store, entity: Entity, key: Option<String>, values: &[SqlValue]) -> Result<i64> {
+    let spec = table::spec(entity);
+    let sql = format!("{} RETURNING id", insert_sql(spec, 1));
+    let now = Utc::now();
+    let row: Option<(i64,)> = on_pool!(store, p => {
+        let mut q = sqlx::query_as(&sql).bind(key.clone());
+        for v in values {
+            q = value::bind_value!(q, v);
+        }
+        q.bind(None::<i64>).bind(now).bind(now).fetch_optional(p).await
+    })
+    .map_err(StoreError::db("inserting a row"))?;
+    row.map(|r| r.0).ok_or_else(|| {
+        StoreError::conflict("duplicate_external_id", format!("a {} with id `{}` already exists", entity.name(), key.unwrap_or_default()))
+    })
+}

@@ -1,0 +1,351 @@
+//! An import in progress: one database transaction that takes validated records chunk by chunk,
+//! resolves their references, inserts new rows, updates changed ones (keeping before-images so
+//! the batch can be undone) and counts unchanged ones. Nothing is visible until `commit`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use strata_core::{
+    customer::{canonical_name, CustomerKind},
+    import::{CustomerRef, Entity, Record},
+};
+
+mod insert;
+mod refs;
+mod update;
+
+pub(crate) use insert::insert_one;
+
+use crate::{
+    on_pool, placeholders,
+    table::{self, row_of, Resolved, TableSpec},
+    undo::Batch,
+    value::{self, SqlValue},
+    Backend, Result, Store, StoreError,
+};
+
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$t` bound to the open transaction; compiled once per backend.
+macro_rules! on_tx {
+    ($tx:expr, $t:ident => $body:expr) => {
+        match $tx {
+            $crate::import::Tx::Sqlite($t) => $body,
+            $crate::import::Tx::Postgres($t) => $body,
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_tx;
+
+/// A row the store refused, with the field at fault.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedRow {
+    pub row: u64,
+    /// The import field key (e.g. `customer_external_id`, `owner`).
+    pub field: String,
+    pub raw: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// What one chunk did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct ChunkOutcome {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// An open import. Drop it (or call [`ImportSession::rollback`]) to discard everything.
+pub struct ImportSession {
+    tx: Tx,
+    entity: Entity,
+    file_name: String,
+    actor: String,
+    spec: &'static TableSpec,
+    present: Vec<bool>,
+    batch_id: i64,
+    now: DateTime<Utc>,
+    totals: ChunkOutcome,
+    by_external: Option<HashMap<String, i64>>,
+    by_canonical: Option<HashMap<String, Option<i64>>>,
+    users: Option<HashMap<String, i64>>,
+    teams: Option<HashMap<String, i64>>,
+}
+
+/// Which data columns a file supplies, from its mapped field keys.
+fn present_columns(entity: Entity, spec: &TableSpec, fields: &[String]) -> Vec<bool> {
+    let mut cols: HashSet<&str> = HashSet::new();
+    for f in fields {
+        match (entity, f.as_str()) {
+            (Entity::Customers, "name" | "kind") => {
+                cols.insert("name");
+                cols.insert("kind");
+                cols.insert("canonical_name");
+            }
+            (_, "customer_external_id" | "customer_name") => {
+                cols.insert("customer_id");
+            }
+            (_, "owner") => {
+                cols.insert("owner_id");
+            }
+            (_, "team") => {
+                cols.insert("team_id");
+            }
+            (_, "user") => {
+                cols.insert("user_id");
+            }
+            (_, "amount") => {
+                cols.insert("amount_cents");
+                cols.insert("currency");
+            }
+            (_, "budget") => {
+                cols.insert("budget_cents");
+            }
+            (_, other) => {
+                cols.insert(spec.cols.iter().map(|(c, _)| *c).find(|c| *c == other).unwrap_or(""));
+            }
+        }
+    }
+    spec.cols.iter().map(|(c, _)| cols.contains(c)).collect()
+}
+
+impl Store {
+    /// Starts an import of `entity` rows. `fields` are the field keys the file's columns map to
+    /// (plus `custom` when it has custom-field columns): on update, only those columns change.
+    pub async fn begin_import(&self, entity: Entity, file_name: &str, actor: &str, fields: &[String]) -> Result<ImportSession> {
+        let now = Utc::now();
+        let sql = "INSERT INTO import_batches (entity, file_name, file_sha256, actor, started_at, finished_at, rows_total, inserted, updated, unchanged, rejected, status) \
+                   VALUES ($1, $2, '', $3, $4, $4, 0, 0, 0, 0, 0, 'committed') RETURNING id";
+        let (tx, batch_id) = match &self.backend {
+            Backend::Sqlite(p) => {
+                let mut tx = p.begin().await.map_err(StoreError::db("starting an import"))?;
+                let id: i64 = sqlx::query_scalar(sql)
+                    .bind(entity.name())
+                    .bind(file_name)
+                    .bind(actor)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::db("recording an import batch"))?;
+                (Tx::Sqlite(tx), id)
+            }
+            Backend::Postgres(p) => {
+                let mut tx = p.begin().await.map_err(StoreError::db("starting an import"))?;
+                // Statistics predate this import (often: an empty table), so the planner would
+                // scan tables that grow inside this transaction; every lookup here is indexed.
+                sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await.map_err(StoreError::db("configuring an import"))?;
+                let id: i64 = sqlx::query_scalar(sql)
+                    .bind(entity.name())
+                    .bind(file_name)
+                    .bind(actor)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(StoreError::db("recording an import batch"))?;
+                (Tx::Postgres(tx), id)
+            }
+        };
+        let spec = table::spec(entity);
+        let present = present_columns(entity, spec, fields);
+        Ok(ImportSession {
+            tx,
+            entity,
+            file_name: file_name.to_string(),
+            actor: actor.to_string(),
+            spec,
+            present,
+            batch_id,
+            now,
+            totals: ChunkOutcome::default(),
+            by_external: None,
+            by_canonical: None,
+            users: None,
+            teams: None,
+        })
+    }
+}
+
+struct Pending {
+    row: u64,
+    key: Option<String>,
+    values: Vec<SqlValue>,
+}
+
+impl ImportSession {
+    pub fn batch_id(&self) -> i64 {
+        self.batch_id
+    }
+
+    fn kind(&self) -> crate::BackendKind {
+        match self.tx {
+            Tx::Sqlite(_) => crate::BackendKind::Sqlite,
+            Tx::Postgres(_) => crate::BackendKind::Postgres,
+        }
+    }
+
+    /// Writes one chunk of validated records (row numbers are the file's, for reports).
+    pub async fn write(&mut self, records: Vec<(u64, Record)>) -> Result<ChunkOutcome> {
+        self.load_caches(&records).await?;
+        let mut out = ChunkOutcome::default();
+        let mut pending: Vec<Pending> = Vec::with_capacity(records.len());
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        for (row, rec) in &records {
+            let resolved = match self.resolve(rec) {
+                Ok(r) => r,
+                Err(mut e) => {
+                    e.row = *row;
+                    out.rejected.push(e);
+                    continue;
+                }
+            };
+            let (ext, values) = row_of(rec, resolved);
+            let key = match (ext, self.entity) {
+                (Some(k), _) => Some(k),
+                (None, Entity::Customers) => None,
+                (None, _) => Some(table::content_key(&values)),
+            };
+            if let Some(k) = &key {
+                if let Some(first) = seen.insert(k.clone(), *row) {
+                    out.rejected.push(dup_row(*row, k, Some(first)));
+                    continue;
+                }
+            }
+            pending.push(Pending { row: *row, key, values });
+        }
+        // Customers without an id match an existing one by canonical name + phone.
+        let mut matched: Vec<(i64, Pending)> = Vec::new();
+        if self.entity == Entity::Customers && pending.iter().any(|p| p.key.is_none()) {
+            let (keyless, keyed): (Vec<Pending>, Vec<Pending>) = pending.into_iter().partition(|p| p.key.is_none());
+            pending = keyed;
+            let names: Vec<String> = keyless.iter().map(|p| cell_text(&p.values[2])).collect();
+            let existing = self.customers_named(&names).await?;
+            let mut taken: HashSet<i64> = HashSet::new();
+            for p in keyless {
+                let (name, phone) = (cell_text(&p.values[2]), p.values[11].clone());
+                let hit = existing.iter().find(|(_, n, ph)| *n == name && SqlValue::Text(ph.clone()) == phone).map(|(id, _, _)| *id);
+                match hit {
+                    Some(id) if !taken.insert(id) => out.rejected.push(dup_row(p.row, &name, None)),
+                    Some(id) => matched.push((id, p)),
+                    None => pending.push(p),
+                }
+            }
+        }
+        // Insert what is new; rows whose key exists come back as conflicts.
+        let conflicts = self.insert_new(pending, &mut out).await?;
+        let mut existing = self.fetch_existing_by_key(&conflicts).await?;
+        let mut to_compare: Vec<(Pending, ExistingRow)> = Vec::new();
+        for p in conflicts {
+            match p.key.as_ref().and_then(|k| existing.remove(k)) {
+                Some(e) => to_compare.push((p, e)),
+                None => out.rejected.push(dup_row(p.row, p.key.as_deref().unwrap_or(""), None)),
+            }
+        }
+        if !matched.is_empty() {
+            let ids: Vec<i64> = matched.iter().map(|(id, _)| *id).collect();
+            let mut by_id = self.fetch_existing_by_id(&ids).await?;
+            for (id, p) in matched {
+                if let Some(e) = by_id.remove(&id) {
+                    to_compare.push((p, e));
+                }
+            }
+        }
+        for (p, e) in to_compare {
+            if e.batch_id == Some(self.batch_id) {
+                out.rejected.push(dup_row(p.row, p.key.as_deref().unwrap_or(&cell_text(&p.values[1])), None));
+                continue;
+            }
+            let merged = self.merge(&e.values, p.values);
+            if merged == e.values {
+                out.unchanged += 1;
+            } else {
+                self.update_row(&e, merged).await?;
+                out.updated += 1;
+            }
+        }
+        self.totals.inserted += out.inserted;
+        self.totals.updated += out.updated;
+        self.totals.unchanged += out.unchanged;
+        Ok(out)
+    }
+
+    /// Records the batch's counts and file hash, and makes everything visible at once.
+    pub async fn commit(mut self, rows_total: u64, rejected: u64, file_sha256: &str) -> Result<Batch> {
+        let sql = "UPDATE import_batches SET finished_at = $1, rows_total = $2, inserted = $3, updated = $4, unchanged = $5, rejected = $6, file_sha256 = $8 WHERE id = $7";
+        let finished = Utc::now();
+        on_tx!(&mut self.tx, t => sqlx::query(sql)
+            .bind(finished).bind(rows_total as i64).bind(self.totals.inserted as i64).bind(self.totals.updated as i64)
+            .bind(self.totals.unchanged as i64).bind(rejected as i64).bind(self.batch_id).bind(file_sha256)
+            .execute(&mut **t).await.map(|r| r.rows_affected()))
+        .map_err(StoreError::db("finishing an import batch"))?;
+        on_tx!(self.tx, t => t.commit().await).map_err(StoreError::db("committing an import"))?;
+        Ok(Batch {
+            id: self.batch_id,
+            entity: self.entity.name().to_string(),
+            file_name: self.file_name.clone(),
+            file_sha256: file_sha256.to_string(),
+            actor: self.actor.clone(),
+            started_at: self.now,
+            finished_at: finished,
+            rows_total: rows_total as i64,
+            inserted: self.totals.inserted as i64,
+            updated: self.totals.updated as i64,
+            unchanged: self.totals.unchanged as i64,
+            rejected: rejected as i64,
+            status: "committed".into(),
+            undone_at: None,
+            undone_by: None,
+        })
+    }
+
+    /// Discards everything this import wrote, including its batch record.
+    pub async fn rollback(self) -> Result<()> {
+        on_tx!(self.tx, t => t.rollback().await).map_err(StoreError::db("rolling back an import"))
+    }
+
+    /// Counts so far.
+    pub fn totals(&self) -> &ChunkOutcome {
+        &self.totals
+    }
+}
+
+pub(crate) struct ExistingRow {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub batch_id: Option<i64>,
+    pub values: Vec<SqlValue>,
+}
+
+fn record_ref(r: &Record) -> Option<&CustomerRef> {
+    match r {
+        Record::Customer(_) => None,
+        Record::Contact(c, _)
+        | Record::Order(c, _)
+        | Record::Payment(c, _)
+        | Record::Interaction(c, _)
+        | Record::Deal(c, _)
+        | Record::Ticket(c, _)
+        | Record::Feedback(c, _) => Some(c),
+    }
+}
+
+fn cell_text(v: &SqlValue) -> String {
+    v.to_cell()
+}
+
+fn dup_row(row: u64, key: &str, first: Option<u64>) -> RejectedRow {
+    let where_ = first.map_or("earlier in this file".to_string(), |f| format!("at row {f}"));
+    RejectedRow {
+        row,
+        field: "external_id".into(),
+        raw: key.to_string(),
+        code: "duplicate_in_file",
+        message: format!("`{key}` already appears {where_}; each record may appear once per file"),
+    }
+}

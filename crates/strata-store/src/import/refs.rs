@@ -1,0 +1,147 @@
+//! Resolving an import's references: customers by external id or name, users by login or
+//! name, teams by name, from caches loaded once per import.
+
+use super::*;
+
+impl ImportSession {
+    pub(super) async fn load_caches(&mut self, records: &[(u64, Record)]) -> Result<()> {
+        let needs_user = records.iter().any(|(_, r)| match r {
+            Record::Customer(c) => c.owner.is_some(),
+            Record::Deal(_, d) => d.owner.is_some(),
+            Record::Interaction(_, i) => i.user.is_some(),
+            _ => false,
+        });
+        let needs_team = records.iter().any(|(_, r)| matches!(r, Record::Customer(c) if c.team.is_some()));
+        let refs = records.iter().filter_map(|(_, r)| record_ref(r));
+        let (mut need_ext, mut need_name) = (false, false);
+        for r in refs {
+            need_ext |= r.external_id.is_some();
+            need_name |= r.external_id.is_none();
+        }
+        if needs_user && self.users.is_none() {
+            let rows: Vec<(i64, String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as("SELECT id, login, display_name FROM users")
+                .fetch_all(&mut **t).await)
+            .map_err(StoreError::db("loading users"))?;
+            let mut m = HashMap::new();
+            for (id, login, display) in rows {
+                m.entry(display.to_lowercase()).or_insert(id);
+                m.insert(login.to_lowercase(), id);
+            }
+            self.users = Some(m);
+        }
+        if needs_team && self.teams.is_none() {
+            let rows: Vec<(i64, String)> = on_tx!(&mut self.tx, t => sqlx::query_as("SELECT id, name FROM teams")
+                .fetch_all(&mut **t).await)
+            .map_err(StoreError::db("loading teams"))?;
+            self.teams = Some(rows.into_iter().map(|(id, n)| (n, id)).collect());
+        }
+        if need_ext && self.by_external.is_none() {
+            let rows: Vec<(String, i64)> =
+                on_tx!(&mut self.tx, t => sqlx::query_as("SELECT external_id, id FROM customers WHERE external_id IS NOT NULL")
+                .fetch_all(&mut **t).await)
+                .map_err(StoreError::db("loading customer ids"))?;
+            self.by_external = Some(rows.into_iter().collect());
+        }
+        if need_name && self.by_canonical.is_none() {
+            let rows: Vec<(String, i64)> = on_tx!(&mut self.tx, t => sqlx::query_as("SELECT canonical_name, id FROM customers")
+                .fetch_all(&mut **t).await)
+            .map_err(StoreError::db("loading customer names"))?;
+            let mut m: HashMap<String, Option<i64>> = HashMap::new();
+            for (name, id) in rows {
+                m.entry(name).and_modify(|v| *v = None).or_insert(Some(id));
+            }
+            self.by_canonical = Some(m);
+        }
+        Ok(())
+    }
+
+    pub(super) fn resolve_customer(&self, r: &CustomerRef) -> std::result::Result<i64, RejectedRow> {
+        if let Some(ext) = &r.external_id {
+            return self.by_external.as_ref().and_then(|m| m.get(ext).copied()).ok_or_else(|| RejectedRow {
+                row: 0,
+                field: "customer_external_id".into(),
+                raw: ext.clone(),
+                code: "unknown_customer",
+                message: format!("no customer has 客户编号 `{ext}`; import the customer first or fix the number"),
+            });
+        }
+        let name = r.name.clone().unwrap_or_default();
+        let by = self.by_canonical.as_ref();
+        let lookup = |k: String| by.and_then(|m| m.get(&k).copied());
+        let found = lookup(canonical_name(CustomerKind::Company, &name)).or_else(|| lookup(canonical_name(CustomerKind::Person, &name)));
+        match found {
+            Some(Some(id)) => Ok(id),
+            Some(None) => Err(RejectedRow {
+                row: 0,
+                field: "customer_name".into(),
+                raw: name.clone(),
+                code: "ambiguous_customer",
+                message: format!("several customers are called `{name}`; add a 客户编号 column to say which"),
+            }),
+            None => Err(RejectedRow {
+                row: 0,
+                field: "customer_name".into(),
+                raw: name.clone(),
+                code: "unknown_customer",
+                message: format!("no customer is called `{name}`; import the customer first or fix the name"),
+            }),
+        }
+    }
+
+    pub(super) fn resolve_user(&self, field: &str, login: &Option<String>) -> std::result::Result<Option<i64>, RejectedRow> {
+        let Some(l) = login else { return Ok(None) };
+        match self.users.as_ref().and_then(|m| m.get(&l.to_lowercase())) {
+            Some(id) => Ok(Some(*id)),
+            None => Err(RejectedRow {
+                row: 0,
+                field: field.into(),
+                raw: l.clone(),
+                code: "unknown_user",
+                message: format!("`{l}` is not a user; add them with `strata user add` or use an existing login"),
+            }),
+        }
+    }
+
+    pub(super) fn resolve(&self, record: &Record) -> std::result::Result<Resolved, RejectedRow> {
+        let mut r = Resolved::default();
+        if let Some(cref) = record_ref(record) {
+            r.customer_id = Some(self.resolve_customer(cref)?);
+        }
+        match record {
+            Record::Customer(c) => {
+                r.user_id = self.resolve_user("owner", &c.owner)?;
+                if let Some(team) = &c.team {
+                    r.team_id = Some(*self.teams.as_ref().and_then(|m| m.get(team)).ok_or_else(|| RejectedRow {
+                        row: 0,
+                        field: "team".into(),
+                        raw: team.clone(),
+                        code: "unknown_team",
+                        message: format!("`{team}` is not a team; add it with `strata team add` or fix the name"),
+                    })?);
+                }
+            }
+            Record::Deal(_, d) => r.user_id = self.resolve_user("owner", &d.owner)?,
+            Record::Interaction(_, i) => r.user_id = self.resolve_user("user", &i.user)?,
+            _ => {}
+        }
+        Ok(r)
+    }
+
+    pub(super) async fn customers_named(&mut self, names: &[String]) -> Result<Vec<(i64, String, Option<String>)>> {
+        let mut uniq: Vec<&String> = names.iter().collect::<HashSet<_>>().into_iter().collect();
+        uniq.sort();
+        let sql = format!(
+            "SELECT id, canonical_name, phone FROM customers WHERE canonical_name IN ({}) ORDER BY id",
+            placeholders(1, uniq.len())
+        );
+        let sql = crate::dialect(self.kind(), &sql).into_owned();
+        on_tx!(&mut self.tx, t => {
+            let mut q = sqlx::query_as(&sql);
+            for n in &uniq {
+                q = q.bind(n.as_str());
+            }
+            q.fetch_all(&mut **t).await
+        })
+        .map_err(StoreError::db("matching customers by name"))
+    }
+}
