@@ -73,6 +73,8 @@ pub struct ImportSession {
     batch_id: i64,
     now: DateTime<Utc>,
     totals: ChunkOutcome,
+    /// `CREATE INDEX` statements of indexes dropped for this import, rebuilt at commit.
+    deferred_indexes: Vec<String>,
     by_external: Option<HashMap<String, i64>>,
     by_canonical: Option<HashMap<String, Option<i64>>>,
     users: Option<HashMap<String, i64>>,
@@ -164,6 +166,7 @@ impl Store {
             batch_id,
             now,
             totals: ChunkOutcome::default(),
+            deferred_indexes: Vec::new(),
             by_external: None,
             by_canonical: None,
             users: None,
@@ -275,8 +278,43 @@ impl ImportSession {
         Ok(out)
     }
 
+    /// Tells the session that about `expected_rows` rows will come. On SQLite, when that is at
+    /// least 100,000 and more than the table holds, the table's non-unique indexes are dropped
+    /// now and rebuilt (one sort each) at commit: inside this transaction, so readers keep
+    /// using them and a rollback or a killed process restores them.
+    pub async fn expect_rows(&mut self, expected_rows: u64) -> Result<()> {
+        let table = self.spec.table;
+        let Tx::Sqlite(t) = &mut self.tx else { return Ok(()) };
+        // Customers' canonical-name index serves the import's own name matching: keep it.
+        if table == "customers" || expected_rows < 100_000 || !self.deferred_indexes.is_empty() {
+            return Ok(());
+        }
+        let max_id: i64 = sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+            .fetch_one(&mut **t)
+            .await
+            .map_err(StoreError::db("sizing the table"))?;
+        if (max_id as u64) > expected_rows {
+            return Ok(());
+        }
+        let indexes: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'")
+                .bind(table)
+                .fetch_all(&mut **t)
+                .await
+                .map_err(StoreError::db("listing indexes"))?;
+        for (name, _) in &indexes {
+            sqlx::query(&format!("DROP INDEX {name}")).execute(&mut **t).await.map_err(StoreError::db("deferring an index"))?;
+        }
+        self.deferred_indexes = indexes.into_iter().map(|(_, sql)| sql).collect();
+        Ok(())
+    }
+
     /// Records the batch's counts and file hash, and makes everything visible at once.
     pub async fn commit(mut self, rows_total: u64, rejected: u64, file_sha256: &str) -> Result<Batch> {
+        for sql in std::mem::take(&mut self.deferred_indexes) {
+            on_tx!(&mut self.tx, t => sqlx::query(&sql).execute(&mut **t).await.map(|r| r.rows_affected()))
+                .map_err(StoreError::db("rebuilding an index"))?;
+        }
         let sql = "UPDATE import_batches SET finished_at = $1, rows_total = $2, inserted = $3, updated = $4, unchanged = $5, rejected = $6, file_sha256 = $8 WHERE id = $7";
         let finished = Utc::now();
         on_tx!(&mut self.tx, t => sqlx::query(sql)

@@ -201,6 +201,7 @@ pub async fn run_import(
     });
 
     let file = req.file_name.clone();
+    let file_bytes = std::fs::metadata(&req.path).map(|m| m.len()).unwrap_or(0);
     let mut report = Report::new(req.report_path.clone());
     let mut session = None;
     let mut mapping: Option<Mapping> = None;
@@ -210,7 +211,10 @@ pub async fn run_import(
         match msg {
             Msg::MappingFailed(e) => mapping_error = Some(e),
             Msg::Mapped(m) => {
-                session = Some(store.begin_import(req.entity, &req.file_name, &req.actor, &mapped_fields(&m)).await?);
+                let mut s = store.begin_import(req.entity, &req.file_name, &req.actor, &mapped_fields(&m)).await?;
+                // A CSV row is rarely shorter than 24 bytes: a safe lower bound of the row count.
+                s.expect_rows(file_bytes / 24).await?;
+                session = Some(s);
                 mapping = Some(m);
             }
             Msg::Chunk { records, rejections, rows: n } => {
