@@ -26,6 +26,7 @@ pub struct AppState {
 pub fn app(store: Store, config: Config) -> Router {
     let state = AppState { store, config: Arc::new(config) };
     Router::new()
+        .route("/", get(index))
         .route("/health", get(health))
         .nest("/api/v1", api())
         .fallback(|| async { ApiError::not_found("route", "this path") })
@@ -34,6 +35,28 @@ pub fn app(store: Store, config: Config) -> Router {
 
 fn api() -> Router<AppState> {
     customers::routes().merge(directory::routes()).merge(transfer::routes())
+}
+
+/// The landing page: what this server offers until the web application lands.
+async fn index(State(s): State<AppState>) -> Result<axum::response::Html<String>, ApiError> {
+    let page = s.store.list_customers(&strata_store::CustomerFilter::default(), strata_store::CustomerSort::Id, 0, 1).await?;
+    Ok(axum::response::Html(format!(
+        r#"<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Strata 客户分层管理系统</title>
+<body style="font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.6">
+<h1>Strata 客户分层管理系统</h1>
+<p>数据库中有 <b>{total}</b> 个客户。网页界面正在开发中；以下 JSON 接口现已可用。<br>
+The database holds <b>{total}</b> customers. The web interface is being built; the JSON API below works today.</p>
+<ul>
+<li><a href="/health">/health</a> — 服务状态 / status</li>
+<li><a href="/api/v1/customers">/api/v1/customers</a> — 客户列表（筛选、排序、分页）/ customers (filter, sort, page)</li>
+<li><a href="/api/v1/customers?province=广东省&amp;sort=name">/api/v1/customers?province=广东省&amp;sort=name</a></li>
+<li><a href="/api/v1/imports">/api/v1/imports</a> — 导入批次 / import batches</li>
+<li><a href="/api/v1/exports/customers?format=xlsx">/api/v1/exports/customers?format=xlsx</a> — 导出客户 / export customers</li>
+<li><a href="/api/v1/users">/api/v1/users</a>, <a href="/api/v1/teams">/api/v1/teams</a>, <a href="/api/v1/custom-fields">/api/v1/custom-fields</a></li>
+</ul></body></html>"#,
+        total = page.total
+    )))
 }
 
 async fn health(State(s): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
