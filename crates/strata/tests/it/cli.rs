@@ -130,15 +130,16 @@ fn sigkill_during_an_import_leaves_no_partial_batch() {
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
         writeln!(f, "order_id,customer_id,order_date,amount").expect("write");
-        for i in 0..400_000 {
+        for i in 0..1_200_000 {
             writeln!(f, "O{i},C00{},2024-01-{:02},{}.{:02}", 1 + i % 2, 1 + i % 28, i % 1000, i % 100).expect("write");
         }
     }
     let mut child = bin.cmd().args(["import", "orders", path_str(&path)]).spawn().expect("spawn");
-    // Wait until the import is writing (the WAL grows), then kill it.
+    // Wait until the import's transaction spills pages to the WAL (its pages outgrow SQLite's
+    // 64 MB cache, so this happens well before the commit), then kill it.
     let wal = bin.path("data").join("strata.db-wal");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 1_000_000 && std::time::Instant::now() < deadline {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 8_000_000 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().expect("SIGKILL");
@@ -149,5 +150,5 @@ fn sigkill_during_an_import_leaves_no_partial_batch() {
     let orders = bin.ok(&["export", "orders", "--format", "jsonl"]);
     assert_eq!(orders.lines().count(), 0, "no orders were left behind");
     let out = bin.ok(&["import", "orders", path_str(&path)]);
-    assert!(out.contains("400000 new"), "the store is healthy after the kill: {}", text(out.as_bytes()));
+    assert!(out.contains("1200000 new"), "the store is healthy after the kill: {}", text(out.as_bytes()));
 }
