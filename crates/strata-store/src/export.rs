@@ -49,24 +49,48 @@ impl Store {
     /// Up to `limit` rows of `entity` with id greater than `after_id`. `filter` applies to
     /// customers (for other entities, to the customer each row belongs to).
     pub async fn export_page(&self, entity: Entity, filter: &CustomerFilter, after_id: i64, limit: i64) -> Result<Vec<ExportRow>> {
+        let id_col = if entity == Entity::Customers { "c.id" } else { "t.id" };
+        let (where_, mut params) = filter_sql(filter, self.kind());
+        params.push(SqlValue::Int(Some(after_id)));
+        let cond = format!("{id_col} > ${}", params.len());
+        let where_ = if where_.is_empty() { format!(" WHERE {cond}") } else { format!("{where_} AND {cond}") };
+        self.select_rows(entity, &where_, params, id_col, limit).await
+    }
+
+    /// Rows of `entity` belonging to one customer, newest first (for the customer 360 view).
+    pub async fn customer_records(&self, entity: Entity, customer_id: i64, limit: i64) -> Result<Vec<ExportRow>> {
+        self.select_rows(entity, " WHERE t.customer_id = $1", vec![SqlValue::Int(Some(customer_id))], "t.id DESC", limit).await
+    }
+
+    /// The export columns of `entity` for rows matching `where_` (placeholders `$1…` bound to
+    /// `params`), in `order`, at most `limit`.
+    async fn select_rows(&self, entity: Entity, where_: &str, params: Vec<SqlValue>, order: &str, limit: i64) -> Result<Vec<ExportRow>> {
         let cols = export_columns(entity);
         let exprs: Vec<&str> = cols.iter().map(|(_, e, _)| e.as_str()).collect();
         let (from, id_col) = match entity {
-            Entity::Customers => ("customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id".to_string(), "c.id"),
-            Entity::Deals => (format!("{} t JOIN customers c ON c.id = t.customer_id LEFT JOIN users u ON u.id = t.owner_id LEFT JOIN teams tm ON tm.id = c.team_id", entity.name()), "t.id"),
-            Entity::Interactions => (format!("{} t JOIN customers c ON c.id = t.customer_id LEFT JOIN users u ON u.id = t.user_id LEFT JOIN teams tm ON tm.id = c.team_id", entity.name()), "t.id"),
-            _ => (format!("{} t JOIN customers c ON c.id = t.customer_id LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id", entity.name()), "t.id"),
+            Entity::Customers => {
+                ("customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id".to_string(), "c.id")
+            }
+            _ => {
+                let user = match entity {
+                    Entity::Deals => "t.owner_id",
+                    Entity::Interactions => "t.user_id",
+                    _ => "c.owner_id",
+                };
+                let from = format!(
+                    "{} t JOIN customers c ON c.id = t.customer_id LEFT JOIN users u ON u.id = {user} LEFT JOIN teams tm ON tm.id = c.team_id",
+                    entity.name()
+                );
+                (from, "t.id")
+            }
         };
-        let (where_, params) = filter_sql(filter, self.kind());
-        let n = params.len();
-        let cond = if where_.is_empty() { format!(" WHERE {id_col} > ${}", n + 1) } else { format!("{where_} AND {id_col} > ${}", n + 1) };
-        let sql = format!("SELECT {id_col}, {} FROM {from}{cond} ORDER BY {id_col} LIMIT ${}", exprs.join(", "), n + 2);
+        let sql = format!("SELECT {id_col}, {} FROM {from}{where_} ORDER BY {order} LIMIT ${}", exprs.join(", "), params.len() + 1);
         on_pool!(self, p => {
             let mut q = sqlx::query(&sql);
             for v in &params {
                 q = value::bind_value!(q, v);
             }
-            let rows = q.bind(after_id).bind(limit).fetch_all(p).await.map_err(StoreError::db("exporting rows"))?;
+            let rows = q.bind(limit).fetch_all(p).await.map_err(StoreError::db("reading rows"))?;
             rows.iter().map(|r| {
                 use sqlx::Row;
                 let mut cells = Vec::with_capacity(cols.len());
@@ -74,58 +98,7 @@ impl Store {
                     cells.push((*name, value::read(r, i + 1, kind.0)?));
                 }
                 Ok(ExportRow { id: r.try_get(0)?, cells })
-            }).collect::<std::result::Result<Vec<_>, sqlx::Error>>().map_err(StoreError::db("decoding exported rows"))
-        })
-    }
-
-    /// Rows of `entity` belonging to one customer, newest id first (for the customer 360 view).
-    pub async fn customer_records(&self, entity: Entity, customer_id: i64, limit: i64) -> Result<Vec<ExportRow>> {
-        let mut rows = Vec::new();
-        let mut after = 0;
-        let filter = CustomerFilter::default();
-        // Customer-scoped reads go through the same column mapping as exports.
-        loop {
-            let page = self.export_page_for_customer(entity, &filter, customer_id, after, 1000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            rows.extend(page);
-        }
-        rows.reverse();
-        rows.truncate(limit as usize);
-        Ok(rows)
-    }
-
-    async fn export_page_for_customer(
-        &self,
-        entity: Entity,
-        _f: &CustomerFilter,
-        customer_id: i64,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<ExportRow>> {
-        let cols = export_columns(entity);
-        let exprs: Vec<&str> = cols.iter().map(|(_, e, _)| e.as_str()).collect();
-        let user_join = match entity {
-            Entity::Deals => "t.owner_id",
-            Entity::Interactions => "t.user_id",
-            _ => "c.owner_id",
-        };
-        let sql = format!(
-            "SELECT t.id, {} FROM {} t JOIN customers c ON c.id = t.customer_id LEFT JOIN users u ON u.id = {user_join} \
-             LEFT JOIN teams tm ON tm.id = c.team_id WHERE t.customer_id = $1 AND t.id > $2 ORDER BY t.id LIMIT $3",
-            exprs.join(", "),
-            entity.name()
-        );
-        on_pool!(self, p => {
-            let rows = sqlx::query(&sql).bind(customer_id).bind(after_id).bind(limit).fetch_all(p).await.map_err(StoreError::db("reading customer records"))?;
-            rows.iter().map(|r| {
-                use sqlx::Row;
-                let mut cells = Vec::with_capacity(cols.len());
-                for (i, (name, _, kind)) in cols.iter().enumerate() {
-                    cells.push((*name, value::read(r, i + 1, kind.0)?));
-                }
-                Ok(ExportRow { id: r.try_get(0)?, cells })
-            }).collect::<std::result::Result<Vec<_>, sqlx::Error>>().map_err(StoreError::db("decoding customer records"))
+            }).collect::<std::result::Result<Vec<_>, sqlx::Error>>().map_err(StoreError::db("decoding rows"))
         })
     }
 }

@@ -164,15 +164,13 @@ pub async fn write_stream(
 ) -> Result<u64, ExportError> {
     let custom = if entity == Entity::Customers { store.list_custom_fields().await? } else { Vec::new() };
     let cols = columns(entity, &custom, lang);
-    let mut csv_out = if format == ExportFormat::Csv {
+    let csv = format == ExportFormat::Csv;
+    if csv {
         out.write_all(b"\xEF\xBB\xBF")?;
         let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
         w.write_record(cols.iter().map(|c| c.header.as_str()))?;
         out.write_all(&w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
-        Some(())
-    } else {
-        None
-    };
+    }
     let mut after = 0;
     let mut n = 0u64;
     loop {
@@ -180,7 +178,7 @@ pub async fn write_stream(
         let Some(last) = page.last() else { break };
         after = last.id;
         let mut buf = Vec::with_capacity(page.len() * 128);
-        if csv_out.is_some() {
+        if csv {
             let mut w = csv::WriterBuilder::new().from_writer(&mut buf);
             for row in &page {
                 let cells: Vec<String> = cols
@@ -204,7 +202,6 @@ pub async fn write_stream(
         out.write_all(&buf)?;
         n += page.len() as u64;
     }
-    csv_out.take();
     out.flush()?;
     Ok(n)
 }

@@ -227,11 +227,11 @@ impl ImportSession {
         if self.entity == Entity::Customers && pending.iter().any(|p| p.key.is_none()) {
             let (keyless, keyed): (Vec<Pending>, Vec<Pending>) = pending.into_iter().partition(|p| p.key.is_none());
             pending = keyed;
-            let names: Vec<String> = keyless.iter().map(|p| cell_text(&p.values[2])).collect();
+            let names: Vec<String> = keyless.iter().map(|p| p.values[2].to_cell()).collect();
             let existing = self.customers_named(&names).await?;
             let mut taken: HashSet<i64> = HashSet::new();
             for p in keyless {
-                let (name, phone) = (cell_text(&p.values[2]), p.values[11].clone());
+                let (name, phone) = (p.values[2].to_cell(), p.values[11].clone());
                 let hit = existing.iter().find(|(_, n, ph)| *n == name && SqlValue::Text(ph.clone()) == phone).map(|(id, _, _)| *id);
                 match hit {
                     Some(id) if !taken.insert(id) => out.rejected.push(dup_row(p.row, &name, None)),
@@ -261,7 +261,7 @@ impl ImportSession {
         }
         for (p, e) in to_compare {
             if e.batch_id == Some(self.batch_id) {
-                out.rejected.push(dup_row(p.row, p.key.as_deref().unwrap_or(&cell_text(&p.values[1])), None));
+                out.rejected.push(dup_row(p.row, p.key.as_deref().unwrap_or(&p.values[1].to_cell()), None));
                 continue;
             }
             let merged = self.merge(&e.values, p.values);
@@ -371,10 +371,6 @@ fn record_ref(r: &Record) -> Option<&CustomerRef> {
         | Record::Ticket(c, _)
         | Record::Feedback(c, _) => Some(c),
     }
-}
-
-fn cell_text(v: &SqlValue) -> String {
-    v.to_cell()
 }
 
 fn dup_row(row: u64, key: &str, first: Option<u64>) -> RejectedRow {
