@@ -15,9 +15,11 @@ pub mod email;
 pub mod error;
 pub mod import;
 pub mod label;
+pub mod metrics;
 pub mod money;
 pub mod phone;
 pub mod service;
 pub mod text;
+pub mod tiering;
 
 pub use error::ValueError;

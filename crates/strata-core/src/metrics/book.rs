@@ -1,0 +1,453 @@
+//! `EventBook`: one kind of customer event (orders, payments, …) held in compact columns,
+//! grouped by customer and sorted by day within a customer, plus an overlay of customers whose
+//! events changed since the book was built (incremental updates without rebuilding).
+
+use std::collections::HashMap;
+
+use super::{codes::CodeColumn, day::Day, dictionary::Dictionary, window::DayRange};
+
+pub use super::codes::CodeSlice;
+
+/// The kinds of events the engine aggregates, with the fields each one carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    Orders,
+    Payments,
+    Interactions,
+    Deals,
+    Tickets,
+    Feedback,
+}
+
+/// Numeric fields per event: at most this many.
+pub const MAX_NUMS: usize = 3;
+/// Category fields per event: at most this many.
+pub const MAX_CATS: usize = 2;
+/// A missing numeric value.
+pub const NO_NUM: i64 = i64::MIN;
+
+impl EventKind {
+    pub const ALL: [EventKind; 6] =
+        [EventKind::Orders, EventKind::Payments, EventKind::Interactions, EventKind::Deals, EventKind::Tickets, EventKind::Feedback];
+
+    /// The name used in rules and the store.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Orders => "orders",
+            EventKind::Payments => "payments",
+            EventKind::Interactions => "interactions",
+            EventKind::Deals => "deals",
+            EventKind::Tickets => "tickets",
+            EventKind::Feedback => "feedback",
+        }
+    }
+
+    /// Numeric fields, in column order. Money is in cents.
+    pub fn numbers(self) -> &'static [&'static str] {
+        match self {
+            EventKind::Orders | EventKind::Payments => &["amount"],
+            EventKind::Interactions => &[],
+            EventKind::Deals => &["amount", "bant"],
+            EventKind::Tickets => &["response_hours", "resolution_hours", "satisfaction"],
+            EventKind::Feedback => &["nps", "csat"],
+        }
+    }
+
+    /// Which numeric fields are money (cents in the book, currency units in rules).
+    pub fn is_money(self, field: &str) -> bool {
+        field == "amount"
+    }
+
+    /// Category fields, in column order.
+    pub fn categories(self) -> &'static [&'static str] {
+        match self {
+            EventKind::Orders => &["product_line"],
+            EventKind::Payments => &["method"],
+            EventKind::Interactions => &["channel", "outcome"],
+            EventKind::Deals => &["stage"],
+            EventKind::Tickets => &["category", "severity"],
+            EventKind::Feedback => &[],
+        }
+    }
+}
+
+/// One event as handed to the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRow {
+    pub day: Day,
+    /// Numeric fields in `EventKind::numbers` order; `NO_NUM` when missing.
+    pub nums: [i64; MAX_NUMS],
+    /// Category codes in `EventKind::categories` order (0 = missing).
+    pub cats: [u32; MAX_CATS],
+    /// Kind-specific flag: for orders, 1 when the order counts as revenue.
+    pub flag: u8,
+}
+
+impl EventRow {
+    pub fn new(day: Day) -> EventRow {
+        EventRow { day, nums: [NO_NUM; MAX_NUMS], cats: [0; MAX_CATS], flag: 0 }
+    }
+}
+
+/// A customer's events, columns of equal length sorted by day.
+#[derive(Debug, Clone, Copy)]
+pub struct EventSlice<'a> {
+    pub day: &'a [Day],
+    pub nums: [&'a [i64]; MAX_NUMS],
+    pub cats: [CodeSlice<'a>; MAX_CATS],
+    pub flag: &'a [u8],
+}
+
+impl<'a> EventSlice<'a> {
+    pub fn len(&self) -> usize {
+        self.day.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.day.is_empty()
+    }
+
+    /// Index range of events inside `range` (days are sorted).
+    pub fn span(&self, range: DayRange) -> std::ops::Range<usize> {
+        if range == DayRange::ALL {
+            return 0..self.day.len();
+        }
+        let lo = self.day.partition_point(|&d| d < range.start);
+        let hi = self.day.partition_point(|&d| d <= range.end);
+        lo..hi.max(lo)
+    }
+}
+
+/// Owned columns for one customer in the overlay.
+#[derive(Debug, Clone, Default)]
+struct OwnedEvents {
+    day: Vec<Day>,
+    nums: [Vec<i64>; MAX_NUMS],
+    cats: [Vec<u32>; MAX_CATS],
+    flag: Vec<u8>,
+}
+
+impl OwnedEvents {
+    fn slice(&self) -> EventSlice<'_> {
+        EventSlice {
+            day: &self.day,
+            nums: [&self.nums[0], &self.nums[1], &self.nums[2]],
+            cats: [CodeSlice::U32(&self.cats[0]), CodeSlice::U32(&self.cats[1])],
+            flag: &self.flag,
+        }
+    }
+
+    fn insert(&mut self, row: &EventRow) {
+        let at = self.day.partition_point(|&d| d <= row.day);
+        self.day.insert(at, row.day);
+        for (col, v) in self.nums.iter_mut().zip(row.nums) {
+            col.insert(at, v);
+        }
+        for (col, v) in self.cats.iter_mut().zip(row.cats) {
+            col.insert(at, v);
+        }
+        self.flag.insert(at, row.flag);
+    }
+}
+
+/// All events of one kind for every customer position.
+#[derive(Debug, Clone)]
+pub struct EventBook {
+    kind: EventKind,
+    /// `offsets[p]..offsets[p + 1]` are position p's events in the base columns.
+    offsets: Vec<u32>,
+    day: Vec<Day>,
+    nums: [Vec<i64>; MAX_NUMS],
+    cats: [CodeColumn; MAX_CATS],
+    flag: Vec<u8>,
+    /// Per category field: the text of each code.
+    dicts: [Dictionary; MAX_CATS],
+    /// Customers whose events changed since the base was built: their complete event list.
+    overlay: HashMap<u32, OwnedEvents>,
+    overlay_events: usize,
+}
+
+impl EventBook {
+    pub fn empty(kind: EventKind, customers: usize) -> EventBook {
+        EventBookBuilder::new(kind, &vec![0; customers]).finish()
+    }
+
+    pub fn kind(&self) -> EventKind {
+        self.kind
+    }
+
+    /// Number of customer positions the book covers.
+    pub fn customers(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Total number of events.
+    pub fn len(&self) -> usize {
+        let overlaid: usize = self.overlay.keys().map(|&p| self.base_len(p)).sum();
+        self.day.len() - overlaid + self.overlay_events
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn base_len(&self, p: u32) -> usize {
+        let p = p as usize;
+        match (self.offsets.get(p), self.offsets.get(p + 1)) {
+            (Some(&a), Some(&b)) => (b - a) as usize,
+            _ => 0,
+        }
+    }
+
+    fn base_slice(&self, p: u32) -> EventSlice<'_> {
+        let p = p as usize;
+        let (a, b) = match (self.offsets.get(p), self.offsets.get(p + 1)) {
+            (Some(&a), Some(&b)) => (a as usize, b as usize),
+            _ => (0, 0),
+        };
+        let num = |i: usize| if self.nums[i].is_empty() { &[][..] } else { &self.nums[i][a..b] };
+        EventSlice {
+            day: &self.day[a..b],
+            nums: [num(0), num(1), num(2)],
+            cats: [self.cats[0].slice(a, b), self.cats[1].slice(a, b)],
+            flag: &self.flag[a..b],
+        }
+    }
+
+    /// The events of the customer at `position` (empty for positions the book does not know).
+    pub fn events(&self, position: u32) -> EventSlice<'_> {
+        if !self.overlay.is_empty() {
+            if let Some(owned) = self.overlay.get(&position) {
+                return owned.slice();
+            }
+        }
+        self.base_slice(position)
+    }
+
+    /// The dictionary of category field `i`.
+    pub fn dictionary(&self, i: usize) -> &Dictionary {
+        &self.dicts[i.min(MAX_CATS - 1)]
+    }
+
+    /// Interns a category value of field `i`.
+    pub fn intern(&mut self, i: usize, value: &str) -> u32 {
+        self.dicts[i.min(MAX_CATS - 1)].intern(value)
+    }
+
+    /// Makes room for customers added after the book was built.
+    pub fn grow(&mut self, customers: usize) {
+        if let Some(&last) = self.offsets.last() {
+            while self.offsets.len() < customers + 1 {
+                self.offsets.push(last);
+            }
+        }
+    }
+
+    fn owned(&mut self, position: u32) -> &mut OwnedEvents {
+        if !self.overlay.contains_key(&position) {
+            let base = self.base_slice(position);
+            let owned = OwnedEvents {
+                day: base.day.to_vec(),
+                nums: std::array::from_fn(|i| if base.nums[i].is_empty() { vec![NO_NUM; base.len()] } else { base.nums[i].to_vec() }),
+                cats: std::array::from_fn(|i| (0..base.len()).map(|j| base.cats[i].get(j)).collect()),
+                flag: base.flag.to_vec(),
+            };
+            self.overlay_events += owned.day.len();
+            self.overlay.insert(position, owned);
+        }
+        self.overlay.entry(position).or_default()
+    }
+
+    /// Adds one event for the customer at `position`.
+    pub fn add(&mut self, position: u32, row: &EventRow) {
+        self.grow(position as usize + 1);
+        self.owned(position).insert(row);
+        self.overlay_events += 1;
+    }
+
+    /// Replaces every event of the customer at `position` (after edits, deletes or an undo).
+    pub fn replace(&mut self, position: u32, rows: &[EventRow]) {
+        self.grow(position as usize + 1);
+        let owned = self.owned(position);
+        let before = owned.day.len();
+        *owned = OwnedEvents::default();
+        let mut sorted = rows.to_vec();
+        sorted.sort_by_key(|r| r.day);
+        for r in &sorted {
+            owned.insert(r);
+        }
+        self.overlay_events = self.overlay_events + rows.len() - before;
+    }
+
+    /// Customers in the overlay (changed since the base was built).
+    pub fn overlay_customers(&self) -> usize {
+        self.overlay.len()
+    }
+
+    /// Folds the overlay into the base columns (linear in the book's size).
+    pub fn compact(&mut self) {
+        if self.overlay.is_empty() {
+            return;
+        }
+        let n = self.customers();
+        let counts: Vec<u32> = (0..n as u32).map(|p| self.events(p).len() as u32).collect();
+        let mut b = EventBookBuilder::new(self.kind, &counts);
+        b.dicts = std::mem::take(&mut self.dicts);
+        for p in 0..n as u32 {
+            let s = self.events(p);
+            for j in 0..s.len() {
+                let row = EventRow {
+                    day: s.day[j],
+                    nums: std::array::from_fn(|i| s.nums[i].get(j).copied().unwrap_or(NO_NUM)),
+                    cats: std::array::from_fn(|i| s.cats[i].get(j)),
+                    flag: s.flag[j],
+                };
+                b.push(p, &row);
+            }
+        }
+        *self = b.finish();
+    }
+
+    /// Bytes held by the columns (what the engine's memory figures report).
+    pub fn heap_bytes(&self) -> usize {
+        let base = self.offsets.len() * 4
+            + self.day.len() * 4
+            + self.nums.iter().map(|c| c.len() * 8).sum::<usize>()
+            + self.cats.iter().map(CodeColumn::heap_bytes).sum::<usize>()
+            + self.flag.len();
+        base + self.overlay_events * 25 + self.overlay.len() * 200 + self.dicts.iter().map(Dictionary::heap_bytes).sum::<usize>()
+    }
+}
+
+/// Builds a book from per-customer counts, then events pushed in any order.
+pub struct EventBookBuilder {
+    kind: EventKind,
+    offsets: Vec<u32>,
+    fill: Vec<u32>,
+    day: Vec<Day>,
+    nums: [Vec<i64>; MAX_NUMS],
+    cats: [CodeColumn; MAX_CATS],
+    flag: Vec<u8>,
+    pub dicts: [Dictionary; MAX_CATS],
+    dropped: u64,
+}
+
+impl EventBookBuilder {
+    /// `counts[p]` is how many events customer position p will receive.
+    pub fn new(kind: EventKind, counts: &[u32]) -> EventBookBuilder {
+        let mut offsets = Vec::with_capacity(counts.len() + 1);
+        let mut total: u32 = 0;
+        offsets.push(0);
+        for &c in counts {
+            total = total.saturating_add(c);
+            offsets.push(total);
+        }
+        let n = total as usize;
+        let numbered = kind.numbers().len();
+        let categorised = kind.categories().len();
+        EventBookBuilder {
+            kind,
+            fill: offsets[..counts.len()].to_vec(),
+            offsets,
+            day: vec![0; n],
+            nums: std::array::from_fn(|i| if i < numbered { vec![NO_NUM; n] } else { Vec::new() }),
+            cats: std::array::from_fn(|i| if i < categorised { CodeColumn::zeros(n) } else { CodeColumn::zeros(0) }),
+            flag: vec![0; n],
+            dicts: Default::default(),
+            dropped: 0,
+        }
+    }
+
+    /// Places one event; events beyond a customer's announced count are dropped and counted.
+    pub fn push(&mut self, position: u32, row: &EventRow) {
+        let p = position as usize;
+        let (Some(slot), Some(&end)) = (self.fill.get_mut(p), self.offsets.get(p + 1)) else {
+            self.dropped += 1;
+            return;
+        };
+        if *slot >= end {
+            self.dropped += 1;
+            return;
+        }
+        let i = *slot as usize;
+        *slot += 1;
+        self.day[i] = row.day;
+        for (col, v) in self.nums.iter_mut().zip(row.nums) {
+            if let Some(x) = col.get_mut(i) {
+                *x = v;
+            }
+        }
+        for (col, v) in self.cats.iter_mut().zip(row.cats) {
+            col.set(i, v);
+        }
+        self.flag[i] = row.flag;
+    }
+
+    /// Events that could not be placed (unknown position or more than announced).
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Sorts each customer's events by day and seals the book. Slots announced but never
+    /// filled are removed.
+    pub fn finish(mut self) -> EventBook {
+        let n = self.fill.len();
+        let complete = (0..n).all(|p| self.fill[p] == self.offsets[p + 1]);
+        if !complete {
+            let counts: Vec<u32> = (0..n).map(|p| self.fill[p] - self.offsets[p]).collect();
+            let mut b = EventBookBuilder::new(self.kind, &counts);
+            b.dicts = std::mem::take(&mut self.dicts);
+            for p in 0..n {
+                for i in self.offsets[p] as usize..self.fill[p] as usize {
+                    let row = self.row(i);
+                    b.push(p as u32, &row);
+                }
+            }
+            return b.finish();
+        }
+        for p in 0..n {
+            let (a, b) = (self.offsets[p] as usize, self.offsets[p + 1] as usize);
+            if self.day[a..b].windows(2).any(|w| w[0] > w[1]) {
+                self.sort_run(a, b);
+            }
+        }
+        EventBook {
+            kind: self.kind,
+            offsets: self.offsets,
+            day: self.day,
+            nums: self.nums,
+            cats: self.cats,
+            flag: self.flag,
+            dicts: self.dicts,
+            overlay: HashMap::new(),
+            overlay_events: 0,
+        }
+    }
+
+    fn row(&self, i: usize) -> EventRow {
+        EventRow {
+            day: self.day[i],
+            nums: std::array::from_fn(|k| self.nums[k].get(i).copied().unwrap_or(NO_NUM)),
+            cats: std::array::from_fn(|k| self.cats[k].get(i)),
+            flag: self.flag[i],
+        }
+    }
+
+    fn sort_run(&mut self, a: usize, b: usize) {
+        let mut rows: Vec<EventRow> = (a..b).map(|i| self.row(i)).collect();
+        rows.sort_by_key(|r| r.day);
+        for (k, r) in rows.iter().enumerate() {
+            let i = a + k;
+            self.day[i] = r.day;
+            for (col, v) in self.nums.iter_mut().zip(r.nums) {
+                if let Some(x) = col.get_mut(i) {
+                    *x = v;
+                }
+            }
+            for (col, v) in self.cats.iter_mut().zip(r.cats) {
+                col.set(i, v);
+            }
+            self.flag[i] = r.flag;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Tests of `EventBook`: building from scattered rows, overlay updates, compaction.
+
+use super::*;
+
+fn order(day: Day, cents: i64, product: u32) -> EventRow {
+    let mut r = EventRow::new(day);
+    r.nums[0] = cents;
+    r.cats[0] = product;
+    r.flag = 1;
+    r
+}
+
+fn days(s: EventSlice<'_>) -> Vec<Day> {
+    s.day.to_vec()
+}
+
+#[test]
+fn builds_grouped_and_sorted_from_scattered_rows() {
+    let mut b = EventBookBuilder::new(EventKind::Orders, &[2, 0, 3]);
+    b.push(2, &order(30, 300, 1));
+    b.push(0, &order(10, 100, 0));
+    b.push(2, &order(5, 50, 2));
+    b.push(0, &order(11, 110, 0));
+    b.push(2, &order(20, 200, 1));
+    b.push(1, &order(1, 1, 0)); // more than announced
+    b.push(9, &order(1, 1, 0)); // unknown position
+    assert_eq!(b.dropped(), 2);
+    let book = b.finish();
+    assert_eq!(book.len(), 5);
+    assert_eq!(days(book.events(0)), vec![10, 11]);
+    assert!(book.events(1).is_empty());
+    let c = book.events(2);
+    assert_eq!(days(c), vec![5, 20, 30]);
+    assert_eq!(c.nums[0], &[50, 200, 300]);
+    assert_eq!((c.cats[0].get(0), c.cats[0].get(2)), (2, 1));
+    assert!(book.events(77).is_empty());
+}
+
+#[test]
+fn unfilled_slots_are_removed() {
+    let mut b = EventBookBuilder::new(EventKind::Orders, &[3, 1]);
+    b.push(0, &order(1, 1, 0));
+    b.push(1, &order(2, 2, 0));
+    let book = b.finish();
+    assert_eq!(book.len(), 2);
+    assert_eq!(days(book.events(0)), vec![1]);
+    assert_eq!(days(book.events(1)), vec![2]);
+}
+
+#[test]
+fn spans_select_windows_by_day() {
+    let mut b = EventBookBuilder::new(EventKind::Orders, &[4]);
+    for d in [1, 5, 5, 9] {
+        b.push(0, &order(d, 1, 0));
+    }
+    let book = b.finish();
+    let s = book.events(0);
+    assert_eq!(s.span(DayRange { start: 5, end: 5 }), 1..3);
+    assert_eq!(s.span(DayRange { start: 6, end: 8 }), 3..3);
+    assert_eq!(s.span(DayRange { start: 10, end: 2 }), 4..4);
+    assert_eq!(s.span(DayRange::ALL), 0..4);
+}
+
+#[test]
+fn overlay_adds_and_replaces_then_compacts() {
+    let mut b = EventBookBuilder::new(EventKind::Orders, &[2, 1]);
+    b.push(0, &order(10, 100, 0));
+    b.push(0, &order(20, 200, 0));
+    b.push(1, &order(15, 150, 0));
+    let mut book = b.finish();
+    book.add(0, &order(15, 999, 3));
+    assert_eq!(days(book.events(0)), vec![10, 15, 20]);
+    assert_eq!(book.events(0).nums[0], &[100, 999, 200]);
+    assert_eq!(book.len(), 4);
+    book.add(4, &order(1, 1, 0)); // a customer added after the build
+    assert_eq!(days(book.events(4)), vec![1]);
+    assert_eq!(book.customers(), 5);
+    book.replace(1, &[order(3, 3, 0), order(2, 2, 0)]);
+    assert_eq!(days(book.events(1)), vec![2, 3]);
+    assert_eq!(book.len(), 6);
+    book.replace(0, &[]);
+    assert_eq!(book.len(), 3);
+    book.compact();
+    assert_eq!(book.overlay_customers(), 0);
+    assert_eq!(book.len(), 3);
+    assert!(book.events(0).is_empty());
+    assert_eq!(days(book.events(1)), vec![2, 3]);
+    assert_eq!(days(book.events(4)), vec![1]);
+}
+
+#[test]
+fn kinds_without_category_fields_read_missing() {
+    let mut b = EventBookBuilder::new(EventKind::Feedback, &[1]);
+    let mut r = EventRow::new(3);
+    r.nums[0] = 9;
+    r.cats[0] = 5;
+    b.push(0, &r);
+    let book = b.finish();
+    let s = book.events(0);
+    assert_eq!(s.nums[0], &[9]);
+    assert_eq!(s.nums[1], &[NO_NUM]);
+    assert!(s.nums[2].is_empty());
+    assert_eq!(s.cats[0].get(0), 0);
+}

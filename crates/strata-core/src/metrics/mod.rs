@@ -1,0 +1,21 @@
+//! Customer metrics kept in memory in compact columns: the data the tier engine evaluates.
+//!
+//! Customers get a dense index (`CustomerIndex`), events live per kind in an `EventBook`
+//! (customer-grouped columns plus an overlay for incremental changes), and aggregates are
+//! computed over day windows resolved against an explicit "today" (this crate reads no clock).
+
+mod book;
+mod codes;
+mod day;
+mod dictionary;
+mod index;
+mod window;
+
+pub use book::{EventBook, EventBookBuilder, EventKind, EventRow, EventSlice, MAX_CATS, MAX_NUMS, NO_NUM};
+pub use day::{day_of, date_of, Day};
+pub use dictionary::Dictionary;
+pub use index::CustomerIndex;
+pub use window::{DayRange, Window};
+
+#[cfg(test)]
+mod book_tests;

@@ -1,0 +1,161 @@
+//! RFM: recency, frequency and monetary value per customer from the order book, scored into
+//! 3–10 buckets per dimension (quantiles with NTILE semantics, or fixed thresholds), and named
+//! segments from a score map (the standard 11-segment map is a preset, in Chinese and English).
+
+use serde::{Deserialize, Serialize};
+
+use super::quantile::{quantile_cuts, score, RankKey};
+use crate::metrics::{Day, EventBook};
+
+/// Per customer position: days since the last revenue order, number and total of revenue
+/// orders (cents). `frequency == 0` means no purchase: such customers get no RFM scores.
+#[derive(Debug, Clone, Default)]
+pub struct RfmValues {
+    pub recency: Vec<i32>,
+    pub frequency: Vec<u32>,
+    pub monetary: Vec<i64>,
+}
+
+/// Order flag bit: the order counts as revenue (not cancelled or refunded).
+pub const REVENUE: u8 = 1;
+
+impl RfmValues {
+    /// One pass over the order book, as of `today` (recency counts days up to `today`).
+    pub fn compute(orders: &EventBook, today: Day) -> RfmValues {
+        let n = orders.customers();
+        let mut v = RfmValues { recency: vec![0; n], frequency: vec![0; n], monetary: vec![0; n] };
+        for p in 0..n {
+            v.set(p, orders, today);
+        }
+        v
+    }
+
+    /// Recomputes one customer (after an incremental change).
+    pub fn set(&mut self, p: usize, orders: &EventBook, today: Day) {
+        if p >= self.frequency.len() {
+            self.recency.resize(p + 1, 0);
+            self.frequency.resize(p + 1, 0);
+            self.monetary.resize(p + 1, 0);
+        }
+        let s = orders.events(p as u32);
+        let (mut count, mut sum, mut last) = (0u32, 0i64, Day::MIN);
+        for j in 0..s.len() {
+            if s.flag[j] & REVENUE != 0 {
+                count += 1;
+                sum = sum.saturating_add(s.nums[0].get(j).copied().unwrap_or(0).max(i64::MIN + 1));
+                last = last.max(s.day[j]);
+            }
+        }
+        self.frequency[p] = count;
+        self.monetary[p] = sum;
+        self.recency[p] = if count == 0 { 0 } else { today.saturating_sub(last) };
+    }
+
+    pub fn len(&self) -> usize {
+        self.frequency.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frequency.is_empty()
+    }
+
+    /// The ordering key of dimension `d` for position `p` (larger = better score).
+    pub fn key(&self, d: Dimension, p: usize) -> RankKey {
+        let value = match d {
+            Dimension::Recency => -i64::from(self.recency[p]),
+            Dimension::Frequency => i64::from(self.frequency[p]),
+            Dimension::Monetary => self.monetary[p],
+        };
+        RankKey { value, position: p as u32 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Recency,
+    Frequency,
+    Monetary,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 3] = [Dimension::Recency, Dimension::Frequency, Dimension::Monetary];
+}
+
+/// How one dimension is bucketed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Buckets {
+    /// k equal-count buckets (NTILE), 3 ≤ k ≤ 10.
+    Quantiles(u8),
+    /// Fixed boundaries, k−1 of them, from the worst to the best score. Recency in days
+    /// (e.g. [365, 180, 90, 30]: 5 = bought within 30 days), frequency in orders, monetary in
+    /// cents.
+    Thresholds(Vec<i64>),
+}
+
+impl Buckets {
+    pub fn count(&self) -> u8 {
+        match self {
+            Buckets::Quantiles(k) => *k,
+            Buckets::Thresholds(t) => t.len() as u8 + 1,
+        }
+    }
+}
+
+/// Cut points in force for the three dimensions (stored with the model version).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RfmCuts {
+    pub recency: Vec<RankKey>,
+    pub frequency: Vec<RankKey>,
+    pub monetary: Vec<RankKey>,
+}
+
+impl RfmCuts {
+    pub fn of(&self, d: Dimension) -> &[RankKey] {
+        match d {
+            Dimension::Recency => &self.recency,
+            Dimension::Frequency => &self.frequency,
+            Dimension::Monetary => &self.monetary,
+        }
+    }
+
+    /// Cut points for the population in `values` (customers with at least one order). Quantile
+    /// dimensions are computed in parallel on up to three threads.
+    pub fn compute(values: &RfmValues, buckets: [&Buckets; 3]) -> RfmCuts {
+        let buyers: Vec<u32> = (0..values.len()).filter(|&p| values.frequency[p] > 0).map(|p| p as u32).collect();
+        let cut = |d: Dimension, b: &Buckets| -> Vec<RankKey> {
+            match b {
+                Buckets::Quantiles(k) => {
+                    let keys: Vec<RankKey> = buyers.iter().map(|&p| values.key(d, p as usize)).collect();
+                    quantile_cuts(&keys, usize::from(*k))
+                }
+                Buckets::Thresholds(t) => {
+                    let sign = if d == Dimension::Recency { -1 } else { 1 };
+                    let mut cuts: Vec<RankKey> = t.iter().map(|&v| RankKey::threshold(v.saturating_mul(sign))).collect();
+                    cuts.sort();
+                    cuts
+                }
+            }
+        };
+        let [br, bf, bm] = buckets;
+        std::thread::scope(|s| {
+            let r = s.spawn(|| cut(Dimension::Recency, br));
+            let f = s.spawn(|| cut(Dimension::Frequency, bf));
+            let monetary = cut(Dimension::Monetary, bm);
+            RfmCuts {
+                recency: r.join().unwrap_or_else(|_| cut(Dimension::Recency, br)),
+                frequency: f.join().unwrap_or_else(|_| cut(Dimension::Frequency, bf)),
+                monetary,
+            }
+        })
+    }
+
+    /// The (R, F, M) scores of position `p`, or None without a purchase.
+    #[inline]
+    pub fn scores(&self, values: &RfmValues, p: usize) -> Option<[u8; 3]> {
+        if values.frequency.get(p).copied().unwrap_or(0) == 0 {
+            return None;
+        }
+        Some(Dimension::ALL.map(|d| score(values.key(d, p), self.of(d))))
+    }
+}
