@@ -5,6 +5,7 @@
 mod customers;
 mod directory;
 mod error;
+mod event_scan;
 mod export;
 mod import;
 mod migrate;

@@ -95,6 +95,44 @@ impl RawStatement {
             }
         }
     }
+
+    /// Advances a query; true while it yields rows. Call `reset` before reusing the statement.
+    pub(crate) fn step(&mut self) -> Result<bool, String> {
+        // SAFETY: the statement and connection are live and used from this thread only.
+        match unsafe { ffi::sqlite3_step(self.stmt) } {
+            ffi::SQLITE_ROW => Ok(true),
+            ffi::SQLITE_DONE => Ok(false),
+            _ => Err(error_text(self.db)),
+        }
+    }
+
+    /// Column `i` of the current row as an integer (None for NULL).
+    pub(crate) fn column_int(&self, i: i32) -> Option<i64> {
+        // SAFETY: called after `step` returned a row; `i` out of range reads NULL.
+        unsafe {
+            if ffi::sqlite3_column_type(self.stmt, i) == ffi::SQLITE_NULL {
+                None
+            } else {
+                Some(ffi::sqlite3_column_int64(self.stmt, i))
+            }
+        }
+    }
+
+    /// Column `i` of the current row as text bytes (None for NULL). The bytes are valid until
+    /// the next `step`, `reset` or drop, which the borrow on `self` enforces.
+    pub(crate) fn column_text(&self, i: i32) -> Option<&[u8]> {
+        // SAFETY: called after `step` returned a row; sqlite3_column_text returns a pointer
+        // owned by SQLite valid until the statement moves on, and sqlite3_column_bytes (called
+        // after it, as SQLite requires) its length. The returned borrow ties it to `&self`.
+        unsafe {
+            let p = ffi::sqlite3_column_text(self.stmt, i);
+            if p.is_null() {
+                return None;
+            }
+            let n = usize::try_from(ffi::sqlite3_column_bytes(self.stmt, i)).unwrap_or(0);
+            Some(std::slice::from_raw_parts(p, n))
+        }
+    }
 }
 
 impl Drop for RawStatement {

@@ -3,6 +3,7 @@
 //! directory, or a fresh database on the PostgreSQL server named by --database-url).
 
 use std::{
+    path::Path,
     sync::{atomic::AtomicU64, Arc},
     time::Instant,
 };
@@ -39,29 +40,13 @@ pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
             let tmp = tempfile::tempdir()?;
             let (store, backend, cleanup) = fresh_store(config, tmp.path()).await?;
             for (file, entity) in [("customers.csv", Entity::Customers), ("orders.csv", Entity::Orders)] {
-                let path = data.join(file);
-                anyhow::ensure!(path.exists(), "{} is missing; generate it with ../shared/bench/gen.py", path.display());
                 reset_peak_rss();
-                let started = Instant::now();
-                let req = ImportRequest {
-                    entity,
-                    path: path.clone(),
-                    file_name: file.into(),
-                    sheet: None,
-                    overrides: Default::default(),
-                    skip_invalid: false,
-                    report_path: tmp.path().join(format!("{file}.rejected.csv")),
-                    actor: "bench".into(),
-                    options: crate::commands::default_options(),
-                };
-                let summary = run_import(&store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;
-                let secs = started.elapsed().as_secs_f64();
-                anyhow::ensure!(summary.committed, "{file}: {} rows rejected, e.g. {:?}", summary.rejected_rows, summary.sample.first());
+                let (rows, inserted, secs) = import_file(&store, &data, file, entity, tmp.path()).await?;
                 println!(
                     "{}",
                     json!({
-                        "bench": "import", "backend": backend, "file": file, "rows": summary.rows, "inserted": summary.inserted,
-                        "seconds": (secs * 1000.0).round() / 1000.0, "rows_per_s": (summary.rows as f64 / secs).round(),
+                        "bench": "import", "backend": backend, "file": file, "rows": rows, "inserted": inserted,
+                        "seconds": round3(secs), "rows_per_s": (rows as f64 / secs).round(),
                         "peak_rss_mb": (peak_rss_mb() * 10.0).round() / 10.0,
                     })
                 );
@@ -71,13 +56,40 @@ pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
                 f.await?;
             }
         }
+        BenchCommand::Rfm { data, store, repeat } => crate::bench_rfm::run(config, &data, store.as_deref(), repeat).await?,
     }
     Ok(())
 }
 
-type Cleanup = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>;
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
 
-async fn fresh_store(config: &Config, dir: &std::path::Path) -> anyhow::Result<(Store, &'static str, Option<Cleanup>)> {
+/// Imports `data/file` into `store`; returns (rows, inserted, seconds).
+pub async fn import_file(store: &Store, data: &Path, file: &str, entity: Entity, scratch: &Path) -> anyhow::Result<(u64, u64, f64)> {
+    let path = data.join(file);
+    anyhow::ensure!(path.exists(), "{} is missing; generate it with ../shared/bench/gen.py", path.display());
+    let started = Instant::now();
+    let req = ImportRequest {
+        entity,
+        path: path.clone(),
+        file_name: file.into(),
+        sheet: None,
+        overrides: Default::default(),
+        skip_invalid: false,
+        report_path: scratch.join(format!("{file}.rejected.csv")),
+        actor: "bench".into(),
+        options: crate::commands::default_options(),
+    };
+    let summary = run_import(store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;
+    let secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(summary.committed, "{file}: {} rows rejected, e.g. {:?}", summary.rejected_rows, summary.sample.first());
+    Ok((summary.rows, summary.inserted, secs))
+}
+
+pub type Cleanup = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>;
+
+pub(crate) async fn fresh_store(config: &Config, dir: &std::path::Path) -> anyhow::Result<(Store, &'static str, Option<Cleanup>)> {
     if config.database_url.starts_with("postgres") {
         use sqlx::Connection;
         let url = config.database_url.clone();

@@ -205,6 +205,18 @@ pub enum BenchCommand {
         #[arg(long)]
         data: PathBuf,
     },
+    /// RFM over DIR/customers.csv and DIR/orders.csv (the benchmark peers' workload): import into a
+    /// fresh store (or reuse --store), rebuild the engine from the store, evaluate; one JSON line.
+    Rfm {
+        #[arg(long)]
+        data: PathBuf,
+        /// Reuse this store (path or postgres:// URL); imports only when it has no customers.
+        #[arg(long)]
+        store: Option<String>,
+        /// Evaluation repetitions from the in-memory state (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
 }
 
 fn parse_entity(s: &str) -> Result<Entity, String> {

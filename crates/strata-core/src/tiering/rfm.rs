@@ -159,3 +159,40 @@ impl RfmCuts {
         Some(Dimension::ALL.map(|d| score(values.key(d, p), self.of(d))))
     }
 }
+
+/// No tier: the customer has no purchase (or no rule matched and there is no default).
+pub const NO_TIER: u16 = u16::MAX;
+
+/// A full RFM evaluation: values, cut points in force, scores and segment per position.
+#[derive(Debug, Clone, Default)]
+pub struct RfmOutcome {
+    pub values: RfmValues,
+    pub cuts: RfmCuts,
+    /// (R, F, M) per position; [0, 0, 0] without a purchase.
+    pub scores: Vec<[u8; 3]>,
+    /// Segment (tier index) per position, or `NO_TIER`.
+    pub tiers: Vec<u16>,
+}
+
+/// Evaluates every customer: values from the order book, fresh cut points (or `cuts` when
+/// given: the cut points in force), scores and segments.
+pub fn evaluate(
+    orders: &EventBook,
+    today: Day,
+    buckets: [&Buckets; 3],
+    map: &super::segments::SegmentMap,
+    cuts: Option<&RfmCuts>,
+) -> RfmOutcome {
+    let values = RfmValues::compute(orders, today);
+    let cuts = cuts.cloned().unwrap_or_else(|| RfmCuts::compute(&values, buckets));
+    let n = values.len();
+    let mut scores = vec![[0u8; 3]; n];
+    let mut tiers = vec![NO_TIER; n];
+    for p in 0..n {
+        if let Some(s) = cuts.scores(&values, p) {
+            scores[p] = s;
+            tiers[p] = map.segment(s).unwrap_or(NO_TIER);
+        }
+    }
+    RfmOutcome { values, cuts, scores, tiers }
+}

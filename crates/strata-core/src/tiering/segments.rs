@@ -88,7 +88,12 @@ pub struct SegmentMap {
 impl SegmentMap {
     /// Compiles `rules` against the model's `tiers` for the given bucket counts. Every score
     /// combination must be covered unless the model has a default tier (`allow_default`).
-    pub fn compile(rules: &[SegmentRule], tiers: &[TierLabel], buckets: [u8; 3], allow_default: bool) -> Result<SegmentMap, SegmentMapError> {
+    pub fn compile(
+        rules: &[SegmentRule],
+        tiers: &[TierLabel],
+        buckets: [u8; 3],
+        allow_default: bool,
+    ) -> Result<SegmentMap, SegmentMapError> {
         let mut resolved = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
             let line = i + 1;

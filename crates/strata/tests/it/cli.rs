@@ -152,3 +152,22 @@ fn sigkill_during_an_import_leaves_no_partial_batch() {
     let out = bin.ok(&["import", "orders", path_str(&path)]);
     assert!(out.contains("1200000 new"), "the store is healthy after the kill: {}", text(out.as_bytes()));
 }
+
+/// The benchmark's RFM workload through the real importer and store matches the result every
+/// reference implementation agrees on (fixtures/bench-1000/README.md).
+#[test]
+fn bench_rfm_matches_the_reference_checksum() {
+    let bin = Bin::new();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/bench-1000");
+    let out = bin.ok(&["bench", "rfm", "--data", data, "--repeat", "1"]);
+    let line: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON line");
+    assert_eq!(line["rows"], 1000);
+    assert_eq!(line["sum_recency"], 229_296);
+    assert_eq!(line["sum_frequency"], 20_000);
+    assert_eq!(line["sum_monetary"], 1_561_698.93);
+    assert_eq!(line["score_fingerprint"], 168_263_562);
+    let segments = &line["segments"];
+    for (name, count) in [("Champions", 150), ("Lost", 60), ("New Customers", 9), ("Hibernating", 170), ("Promising", 34)] {
+        assert_eq!(segments[name], count, "{name}");
+    }
+}

@@ -1,0 +1,198 @@
+//! Reading event tables into the engine's columnar `EventBook`s: a count pass (per customer,
+//! from the customer index) then one sequential scan that scatters rows into place. On SQLite
+//! the scan steps a raw prepared statement (no per-row allocation); on PostgreSQL it streams.
+
+use futures_util::TryStreamExt;
+use sqlx::Row;
+use strata_core::metrics::{day_of, CustomerIndex, EventBook, EventBookBuilder, EventKind, EventRow, MAX_CATS, MAX_NUMS, NO_NUM};
+
+use crate::{on_pool, BackendKind, Result, Store, StoreError};
+
+/// The SELECT list (customer, day text, 3 numbers, 2 categories, flag) and table of a kind.
+fn scan_sql(kind: EventKind, backend: BackendKind) -> String {
+    let pg = backend == BackendKind::Postgres;
+    let day_of_date = |c: &str| if pg { format!("to_char({c}, 'YYYY-MM-DD')") } else { c.to_string() };
+    let day_of_time = |c: &str| {
+        if pg {
+            format!("to_char({c} AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM-DD')")
+        } else {
+            format!("date({c}, '+8 hours')")
+        }
+    };
+    let hours = |from: &str, to: &str| {
+        if pg {
+            format!("CAST(EXTRACT(EPOCH FROM ({to} - {from})) / 3600 AS BIGINT)")
+        } else {
+            format!("CAST((julianday({to}) - julianday({from})) * 24 AS INTEGER)")
+        }
+    };
+    let (table, day, nums, cats, flag): (&str, String, [String; MAX_NUMS], [&str; MAX_CATS], &str) = match kind {
+        EventKind::Orders => (
+            "orders",
+            day_of_date("order_date"),
+            ["amount_cents".into(), "NULL".into(), "NULL".into()],
+            ["product_line", "NULL"],
+            "CASE WHEN status IN ('cancelled', 'refunded') THEN 0 ELSE 1 END",
+        ),
+        EventKind::Payments => {
+            ("payments", day_of_date("paid_on"), ["amount_cents".into(), "NULL".into(), "NULL".into()], ["method", "NULL"], "1")
+        }
+        EventKind::Interactions => {
+            ("interactions", day_of_time("occurred_at"), ["NULL".into(), "NULL".into(), "NULL".into()], ["channel", "outcome"], "1")
+        }
+        EventKind::Deals => (
+            "deals",
+            day_of_time("created_at"),
+            [
+                "amount_cents".into(),
+                "(CASE WHEN budget_cents > 0 THEN 1 ELSE 0 END) + (CASE WHEN authority THEN 1 ELSE 0 END) \
+                 + (CASE WHEN need <> '' THEN 1 ELSE 0 END) + (CASE WHEN timing <> '' THEN 1 ELSE 0 END)"
+                    .into(),
+                "NULL".into(),
+            ],
+            ["stage", "NULL"],
+            "CASE WHEN stage IN ('won', 'lost') THEN 0 ELSE 1 END",
+        ),
+        EventKind::Tickets => (
+            "tickets",
+            day_of_time("opened_at"),
+            [hours("opened_at", "first_response_at"), hours("opened_at", "resolved_at"), "satisfaction".into()],
+            ["category", "severity"],
+            "CASE WHEN status IN ('resolved', 'closed') THEN 0 ELSE 1 END",
+        ),
+        EventKind::Feedback => {
+            ("feedback", day_of_date("received_on"), ["nps".into(), "csat".into(), "NULL".into()], ["NULL", "NULL"], "1")
+        }
+    };
+    let [n0, n1, n2] = nums;
+    let [c0, c1] = cats;
+    format!("SELECT customer_id, {day}, {n0}, {n1}, {n2}, {c0}, {c1}, {flag} FROM {table}")
+}
+
+/// Parses `YYYY-MM-DD` quickly; None for anything else.
+fn parse_day(text: &[u8]) -> Option<i32> {
+    if text.len() != 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    let num =
+        |r: std::ops::Range<usize>| text[r].iter().try_fold(0u32, |acc, &b| b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0')));
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    Some(day_of(date))
+}
+
+/// One scanned row before it is placed.
+struct Scanned<'a> {
+    customer: i64,
+    day: Option<&'a [u8]>,
+    nums: [Option<i64>; MAX_NUMS],
+    cats: [Option<&'a [u8]>; MAX_CATS],
+    flag: i64,
+}
+
+/// Places scanned rows; counts the rows it could not use.
+struct Placer<'i> {
+    index: &'i CustomerIndex,
+    builder: EventBookBuilder,
+}
+
+impl Placer<'_> {
+    fn place(&mut self, s: Scanned<'_>) {
+        let (Some(p), Some(day)) = (self.index.position(s.customer), s.day.and_then(parse_day)) else {
+            return;
+        };
+        let mut row = EventRow::new(day);
+        row.nums = s.nums.map(|n| n.unwrap_or(NO_NUM));
+        for (i, c) in s.cats.iter().enumerate() {
+            if let Some(text) = c {
+                row.cats[i] = self.builder.dicts[i].intern(&String::from_utf8_lossy(text));
+            }
+        }
+        row.flag = u8::try_from(s.flag).unwrap_or(0);
+        self.builder.push(p, &row);
+    }
+}
+
+impl Store {
+    /// Every customer id, for the engine's customer index.
+    pub async fn customer_ids(&self) -> Result<Vec<i64>> {
+        on_pool!(self, p => {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM customers").fetch_all(p).await.map_err(StoreError::db("listing customer ids"))
+        })
+    }
+
+    /// Every customer's id and external id, for reports that name customers by external id.
+    pub async fn customer_external_ids(&self) -> Result<Vec<(i64, Option<String>)>> {
+        on_pool!(self, p => {
+            sqlx::query_as("SELECT id, external_id FROM customers").fetch_all(p).await.map_err(StoreError::db("listing external ids"))
+        })
+    }
+
+    /// Reads every event of `kind` into a book over the customers of `index`.
+    pub async fn event_book(&self, kind: EventKind, index: &CustomerIndex) -> Result<EventBook> {
+        let table = kind.name();
+        let count_sql = format!("SELECT customer_id, COUNT(*) FROM {table} GROUP BY customer_id");
+        let counted: Vec<(i64, i64)> =
+            on_pool!(self, p => sqlx::query_as(&count_sql).fetch_all(p).await.map_err(StoreError::db("counting events per customer"))?);
+        let mut counts = vec![0u32; index.len()];
+        for (id, n) in counted {
+            if let Some(pos) = index.position(id) {
+                counts[pos as usize] = u32::try_from(n).unwrap_or(u32::MAX);
+            }
+        }
+        let mut placer = Placer { index, builder: EventBookBuilder::new(kind, &counts) };
+        let sql = scan_sql(kind, self.kind());
+        match &self.backend {
+            crate::Backend::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.map_err(StoreError::db("connecting for the event scan"))?;
+                let mut handle = conn.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
+                let fail = |message: String| StoreError::Database { context: "scanning events", source: sqlx::Error::Protocol(message) };
+                let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), &sql).map_err(fail)?;
+                while stmt.step().map_err(fail)? {
+                    let row = Scanned {
+                        customer: stmt.column_int(0).unwrap_or(-1),
+                        day: stmt.column_text(1),
+                        nums: [stmt.column_int(2), stmt.column_int(3), stmt.column_int(4)],
+                        cats: [stmt.column_text(5), stmt.column_text(6)],
+                        flag: stmt.column_int(7).unwrap_or(0),
+                    };
+                    placer.place(row);
+                }
+            }
+            crate::Backend::Postgres(pool) => {
+                let mut rows = sqlx::query(&sql).fetch(pool);
+                while let Some(r) = rows.try_next().await.map_err(StoreError::db("scanning events"))? {
+                    let text = |i: usize| r.try_get::<Option<String>, _>(i).ok().flatten();
+                    let num = |i: usize| {
+                        r.try_get::<Option<i64>, _>(i)
+                            .ok()
+                            .flatten()
+                            .or_else(|| r.try_get::<Option<i32>, _>(i).ok().flatten().map(i64::from))
+                    };
+                    let (day, c0, c1) = (text(1), text(5), text(6));
+                    let row = Scanned {
+                        customer: num(0).unwrap_or(-1),
+                        day: day.as_deref().map(str::as_bytes),
+                        nums: [num(2), num(3), num(4)],
+                        cats: [c0.as_deref().map(str::as_bytes), c1.as_deref().map(str::as_bytes)],
+                        flag: num(7).unwrap_or(0),
+                    };
+                    placer.place(row);
+                }
+            }
+        }
+        Ok(placer.builder.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_parse_strictly() {
+        assert_eq!(parse_day(b"2025-01-01"), Some(20089));
+        for bad in [&b"2025-1-01"[..], b"2025-13-01", b"2025/01/01", b"", b"20250101xx"] {
+            assert_eq!(parse_day(bad), None, "{bad:?}");
+        }
+    }
+}
