@@ -18,6 +18,7 @@ pub mod label;
 pub mod metrics;
 pub mod money;
 pub mod phone;
+pub mod rules;
 pub mod service;
 pub mod text;
 pub mod tiering;

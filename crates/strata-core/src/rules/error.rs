@@ -1,0 +1,111 @@
+//! Rule errors: what is wrong, where (byte span), and how to fix it.
+
+use serde::Serialize;
+
+/// A byte range in the rule text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    pub fn to(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+}
+
+/// One problem in a rule, with a stable code, the span it concerns and a suggested fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct RuleError {
+    pub code: &'static str,
+    pub message: String,
+    pub span: Span,
+    /// How to fix it, when we can say.
+    pub help: Option<String>,
+}
+
+impl RuleError {
+    pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> RuleError {
+        RuleError { code, message: message.into(), span, help: None }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> RuleError {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// "line 1, column 7" of the span's start in `source` (columns count characters).
+    pub fn position(&self, source: &str) -> (usize, usize) {
+        let upto = &source[..self.span.start.min(source.len())];
+        let line = upto.matches('\n').count() + 1;
+        let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+
+    /// The error as a reader sees it: position, message, the line with a caret, and the fix.
+    pub fn render(&self, source: &str) -> String {
+        let (line, col) = self.position(source);
+        let text = source.lines().nth(line - 1).unwrap_or("");
+        let width = source.get(self.span.start..self.span.end).map_or(1, |s| s.chars().count().max(1));
+        let mut out = format!("line {line}, column {col}: {}\n  {text}\n  {}{}", self.message, " ".repeat(col - 1), "^".repeat(width));
+        if let Some(h) = &self.help {
+            out.push_str(&format!("\n  help: {h}"));
+        }
+        out
+    }
+}
+
+/// The closest of `candidates` to `word` (edit distance at most a third of its length, ≥ 1).
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_find_close_names() {
+        let names = ["amount", "product_line", "industry", "省份"];
+        assert_eq!(suggest("amout", names), Some("amount"));
+        assert_eq!(suggest("Industry", names), Some("industry"));
+        assert_eq!(suggest("省分", names), Some("省份"));
+        assert_eq!(suggest("zzz", names), None);
+    }
+
+    #[test]
+    fn renders_position_and_caret() {
+        let src = "count(orders) > 5 and\nindustri = \"x\"";
+        let e = RuleError::new("unknown_field", Span::new(22, 30), "unknown field `industri`").help("did you mean `industry`?");
+        assert_eq!(e.position(src), (2, 1));
+        assert_eq!(
+            e.render(src),
+            "line 2, column 1: unknown field `industri`\n  industri = \"x\"\n  ^^^^^^^^\n  help: did you mean `industry`?"
+        );
+    }
+}

@@ -1,0 +1,430 @@
+//! Tokens → syntax tree, by precedence climbing: or < and < not < comparison / in / between
+//! < + − < × ÷ < unary minus. Keywords have Chinese forms (且 或 非 属于 不属于 介于); windows
+//! read `last 90d`, `this quarter`, `between 2024-01-01 and 2024-03-31`, `最近90天`, `本月`.
+
+use super::{
+    error::{RuleError, Span},
+    lexer::{lex, Tok, Token, Unit},
+    syntax::*,
+};
+use crate::metrics::Window;
+
+/// Longest rule text accepted, in bytes.
+pub const MAX_SOURCE: usize = 20_000;
+/// Deepest nesting accepted.
+pub const MAX_DEPTH: usize = 40;
+/// Most syntax nodes accepted.
+pub const MAX_NODES: usize = 2_000;
+
+pub fn parse(src: &str) -> Result<Expr, RuleError> {
+    if src.len() > MAX_SOURCE {
+        return Err(RuleError::new(
+            "rule_too_long",
+            Span::new(0, src.len()),
+            format!("the rule is {} bytes; the limit is {MAX_SOURCE}", src.len()),
+        )
+        .help("split it into several tiers or models"));
+    }
+    let tokens = lex(src)?;
+    let mut p = Parser { tokens, at: 0, depth: 0 };
+    if p.peek() == &Tok::Eof {
+        return Err(RuleError::new("empty_rule", Span::new(0, src.len()), "the rule is empty")
+            .help("write a condition such as `count(orders) > 0`"));
+    }
+    let e = p.expr()?;
+    if p.peek() != &Tok::Eof {
+        let t = p.token();
+        return Err(RuleError::new("unexpected_token", t.span, format!("unexpected {} after a complete rule", describe(&t.tok)))
+            .help("join conditions with `and` / `or`"));
+    }
+    if e.size() > MAX_NODES {
+        return Err(RuleError::new("rule_too_large", e.span, format!("the rule has {} parts; the limit is {MAX_NODES}", e.size())));
+    }
+    Ok(e)
+}
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Ident(s) => format!("`{s}`"),
+        Tok::Num(n) => format!("number {n}"),
+        Tok::Text(s) => format!("text \"{s}\""),
+        Tok::Date(_) => "a date".into(),
+        Tok::Duration(..) => "a duration".into(),
+        Tok::Op(o) => format!("`{o}`"),
+        Tok::Eof => "the end of the rule".into(),
+    }
+}
+
+fn keyword(t: &Tok) -> Option<&'static str> {
+    let Tok::Ident(s) = t else { return None };
+    Some(match s.to_ascii_lowercase().as_str() {
+        "and" | "且" | "并且" | "而且" => "and",
+        "or" | "或" | "或者" => "or",
+        "not" | "非" | "不" => "not",
+        "in" | "属于" => "in",
+        "不属于" => "not_in",
+        "between" | "介于" => "between",
+        "true" | "是" => "true",
+        "false" | "否" => "false",
+        _ => return None,
+    })
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+    depth: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> &Tok {
+        &self.tokens[self.at.min(self.tokens.len() - 1)].tok
+    }
+
+    fn token(&self) -> Token {
+        self.tokens[self.at.min(self.tokens.len() - 1)].clone()
+    }
+
+    fn bump(&mut self) -> Token {
+        let t = self.token();
+        if self.at < self.tokens.len() - 1 {
+            self.at += 1;
+        }
+        t
+    }
+
+    fn is_kw(&self, kw: &str) -> bool {
+        keyword(self.peek()) == Some(kw)
+    }
+
+    fn expect(&mut self, op: &'static str, what: &str) -> Result<Span, RuleError> {
+        if self.peek() == &Tok::Op(op) {
+            return Ok(self.bump().span);
+        }
+        let t = self.token();
+        Err(RuleError::new("expected_token", t.span, format!("expected `{op}` {what}, found {}", describe(&t.tok))))
+    }
+
+    fn nest<T>(&mut self, f: impl FnOnce(&mut Parser) -> Result<T, RuleError>) -> Result<T, RuleError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let span = self.token().span;
+            return Err(RuleError::new("rule_too_deep", span, format!("the rule nests deeper than {MAX_DEPTH} levels")).help("flatten it"));
+        }
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
+    fn expr(&mut self) -> Result<Expr, RuleError> {
+        self.nest(|p| p.binary(0))
+    }
+
+    /// Binary operators by level: 0 or, 1 and, (2 not, 3 comparison: see `unary_not`), 4 +−, 5 ×÷.
+    fn binary(&mut self, level: u8) -> Result<Expr, RuleError> {
+        if level == 2 {
+            return self.not_level();
+        }
+        if level >= 6 {
+            return self.unary();
+        }
+        let mut lhs = self.binary(level + 1)?;
+        loop {
+            let op = match (level, self.peek(), keyword(self.peek())) {
+                (0, _, Some("or")) => BinOp::Or,
+                (1, _, Some("and")) => BinOp::And,
+                (4, Tok::Op("+"), _) => BinOp::Add,
+                (4, Tok::Op("-"), _) => BinOp::Sub,
+                (5, Tok::Op("*"), _) => BinOp::Mul,
+                (5, Tok::Op("/"), _) => BinOp::Div,
+                _ => return Ok(lhs),
+            };
+            self.bump();
+            let rhs = self.nest(|p| p.binary(level + 1))?;
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span };
+        }
+    }
+
+    fn not_level(&mut self) -> Result<Expr, RuleError> {
+        if self.is_kw("not") {
+            let start = self.bump().span;
+            let inner = self.nest(|p| p.not_level())?;
+            let span = start.to(inner.span);
+            return Ok(Expr { kind: ExprKind::Unary { op: UnOp::Not, expr: Box::new(inner) }, span });
+        }
+        self.comparison()
+    }
+
+    fn comparison(&mut self) -> Result<Expr, RuleError> {
+        let lhs = self.binary(4)?;
+        let op = match self.peek() {
+            Tok::Op("=") => Some(BinOp::Eq),
+            Tok::Op("!=") => Some(BinOp::Ne),
+            Tok::Op("<") => Some(BinOp::Lt),
+            Tok::Op("<=") => Some(BinOp::Le),
+            Tok::Op(">") => Some(BinOp::Gt),
+            Tok::Op(">=") => Some(BinOp::Ge),
+            _ => None,
+        };
+        if let Some(op) = op {
+            self.bump();
+            let rhs = self.binary(4)?;
+            let span = lhs.span.to(rhs.span);
+            return Ok(Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span });
+        }
+        let negated = if self.is_kw("not") && keyword(&self.tokens[(self.at + 1).min(self.tokens.len() - 1)].tok) == Some("in") {
+            self.bump();
+            true
+        } else {
+            self.is_kw("not_in")
+        };
+        if self.is_kw("in") || self.is_kw("not_in") {
+            self.bump();
+            let open = self.expect("[", "to start the list after `in`")?;
+            let mut list = Vec::new();
+            while self.peek() != &Tok::Op("]") {
+                list.push(self.binary(4)?);
+                if self.peek() == &Tok::Op(",") {
+                    self.bump();
+                } else if self.peek() != &Tok::Op("]") {
+                    let t = self.token();
+                    return Err(RuleError::new(
+                        "expected_token",
+                        t.span,
+                        format!("expected `,` or `]` in the list, found {}", describe(&t.tok)),
+                    )
+                    .help("write lists as [\"A\", \"B\"]"));
+                }
+            }
+            let close = self.bump().span;
+            if list.is_empty() {
+                return Err(RuleError::new("empty_list", open.to(close), "the list is empty").help("put at least one value in [ ]"));
+            }
+            let span = lhs.span.to(close);
+            return Ok(Expr { kind: ExprKind::In { expr: Box::new(lhs), list, negated }, span });
+        }
+        if negated {
+            let t = self.token();
+            return Err(RuleError::new("expected_token", t.span, "expected `in` after `not`"));
+        }
+        if self.is_kw("between") {
+            self.bump();
+            let lo = self.binary(4)?;
+            if !self.is_kw("and") {
+                let t = self.token();
+                return Err(RuleError::new(
+                    "expected_token",
+                    t.span,
+                    format!("expected `and` in `between … and …`, found {}", describe(&t.tok)),
+                ));
+            }
+            self.bump();
+            let hi = self.binary(4)?;
+            let span = lhs.span.to(hi.span);
+            return Ok(Expr { kind: ExprKind::Between { expr: Box::new(lhs), lo: Box::new(lo), hi: Box::new(hi) }, span });
+        }
+        Ok(lhs)
+    }
+
+    fn unary(&mut self) -> Result<Expr, RuleError> {
+        if self.peek() == &Tok::Op("-") {
+            let start = self.bump().span;
+            let inner = self.nest(|p| p.unary())?;
+            let span = start.to(inner.span);
+            return Ok(Expr { kind: ExprKind::Unary { op: UnOp::Neg, expr: Box::new(inner) }, span });
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Expr, RuleError> {
+        let t = self.bump();
+        let kind = match t.tok.clone() {
+            Tok::Num(n) => ExprKind::Num(n),
+            Tok::Text(s) => ExprKind::Text(s),
+            Tok::Date(d) => ExprKind::Date(d),
+            Tok::Op("(") => {
+                let inner = self.expr()?;
+                let close = self.expect(")", "to close `(`")?;
+                return Ok(Expr { kind: inner.kind, span: t.span.to(close) });
+            }
+            Tok::Ident(_) if keyword(&t.tok) == Some("true") => ExprKind::Bool(true),
+            Tok::Ident(_) if keyword(&t.tok) == Some("false") => ExprKind::Bool(false),
+            Tok::Ident(s) if keyword(&t.tok).is_none() => {
+                let name = Name { text: s, span: t.span };
+                if self.peek() == &Tok::Op("(") {
+                    return self.call(name);
+                }
+                let mut path = vec![name];
+                while self.peek() == &Tok::Op(".") {
+                    self.bump();
+                    let n = self.bump();
+                    let Tok::Ident(s) = n.tok else {
+                        return Err(RuleError::new(
+                            "expected_name",
+                            n.span,
+                            format!("expected a field name after `.`, found {}", describe(&n.tok)),
+                        ));
+                    };
+                    path.push(Name { text: s, span: n.span });
+                }
+                let span = path[0].span.to(path[path.len() - 1].span);
+                return Ok(Expr { kind: ExprKind::Path(path), span });
+            }
+            Tok::Duration(..) => {
+                return Err(RuleError::new(
+                    "misplaced_duration",
+                    t.span,
+                    "a duration only goes in a window, as in `count(orders, last 90d)`",
+                ))
+            }
+            other => {
+                return Err(RuleError::new(
+                    "expected_value",
+                    t.span,
+                    format!("expected a value, a field or a function, found {}", describe(&other)),
+                )
+                .help("e.g. `count(orders, last 90d) > 5`"))
+            }
+        };
+        Ok(Expr { kind, span: t.span })
+    }
+
+    fn call(&mut self, name: Name) -> Result<Expr, RuleError> {
+        self.bump(); // (
+        let mut args = Vec::new();
+        while self.peek() != &Tok::Op(")") {
+            args.push(self.nest(|p| p.arg())?);
+            if self.peek() == &Tok::Op(",") {
+                self.bump();
+            } else if self.peek() != &Tok::Op(")") {
+                let t = self.token();
+                return Err(RuleError::new(
+                    "expected_token",
+                    t.span,
+                    format!("expected `,` or `)` in the call of `{}`, found {}", name.text, describe(&t.tok)),
+                ));
+            }
+        }
+        let close = self.bump().span;
+        let span = name.span.to(close);
+        Ok(Expr { kind: ExprKind::Call { name, args }, span })
+    }
+
+    /// A call argument: a window, `first|last <event>`, or an expression.
+    fn arg(&mut self) -> Result<Arg, RuleError> {
+        let t = self.token();
+        let Tok::Ident(word) = &t.tok else { return Ok(Arg::Expr(self.expr()?)) };
+        let lower = word.to_ascii_lowercase();
+        let next = self.tokens.get(self.at + 1).cloned();
+        let next_tok = next.as_ref().map(|n| &n.tok);
+        if let Some(w) = single_word_window(word) {
+            self.bump();
+            return Ok(Arg::Window(w, t.span));
+        }
+        match (lower.as_str(), next_tok) {
+            ("last" | "最近" | "近" | "过去", Some(Tok::Duration(n, unit))) => {
+                let (n, unit) = (*n, *unit);
+                self.bump();
+                let end = self.bump().span;
+                Ok(Arg::Window(Window::LastDays(days(n, unit)), t.span.to(end)))
+            }
+            ("last" | "this", Some(Tok::Ident(period))) if period_window(&lower, period).is_some() => {
+                let w = period_window(&lower, period).unwrap_or(Window::All);
+                self.bump();
+                let end = self.bump().span;
+                Ok(Arg::Window(w, t.span.to(end)))
+            }
+            ("last" | "first" | "最后" | "首次" | "最近一次" | "第一次", Some(Tok::Ident(kind))) => {
+                let end = if matches!(lower.as_str(), "first" | "首次" | "第一次") { End::First } else { End::Last };
+                let name = Name { text: kind.clone(), span: next.as_ref().map_or(t.span, |n| n.span) };
+                self.bump();
+                self.bump();
+                Ok(Arg::Event(end, name))
+            }
+            ("between" | "介于", _) => {
+                self.bump();
+                let a = self.date_literal()?;
+                if !self.is_kw("and") {
+                    let t = self.token();
+                    return Err(RuleError::new("expected_token", t.span, "expected `and` between the two dates"));
+                }
+                self.bump();
+                let b = self.date_literal()?;
+                let end = self.tokens[self.at - 1].span;
+                if b.0 < a.0 {
+                    return Err(RuleError::new("reversed_window", t.span.to(end), "the window ends before it starts")
+                        .help("write the earlier date first"));
+                }
+                Ok(Arg::Window(Window::Between(a.0, b.0), t.span.to(end)))
+            }
+            _ => {
+                for (prefix, end) in [("最后一次", End::Last), ("最近一次", End::Last), ("首次", End::First), ("第一次", End::First)]
+                {
+                    if let Some(kind) = word.strip_prefix(prefix).filter(|k| !k.is_empty()) {
+                        self.bump();
+                        return Ok(Arg::Event(end, Name { text: kind.to_string(), span: t.span }));
+                    }
+                }
+                Ok(Arg::Expr(self.expr()?))
+            }
+        }
+    }
+
+    fn date_literal(&mut self) -> Result<(crate::metrics::Day, Span), RuleError> {
+        let t = self.bump();
+        match t.tok {
+            Tok::Date(d) => Ok((d, t.span)),
+            other => {
+                Err(RuleError::new("expected_date", t.span, format!("expected a date such as 2024-01-31, found {}", describe(&other))))
+            }
+        }
+    }
+}
+
+fn days(n: u32, unit: Unit) -> u32 {
+    match unit {
+        Unit::Day => n,
+        Unit::Week => n.saturating_mul(7),
+        Unit::Month => n.saturating_mul(30),
+        Unit::Year => n.saturating_mul(365),
+    }
+}
+
+fn period_window(which: &str, period: &str) -> Option<Window> {
+    Some(match (which, period.to_ascii_lowercase().as_str()) {
+        ("last", "month") => Window::LastMonth,
+        ("last", "quarter") => Window::LastQuarter,
+        ("last", "year") => Window::LastYear,
+        ("this", "month") => Window::ThisMonth,
+        ("this", "quarter") => Window::ThisQuarter,
+        ("this", "year") => Window::ThisYear,
+        _ => return None,
+    })
+}
+
+/// Windows written as one word: `本月`, `上季度`, `all`, `最近90天`, `近3个月`.
+fn single_word_window(word: &str) -> Option<Window> {
+    Some(match word {
+        "all" | "ever" | "全部" | "累计" => Window::All,
+        "本月" => Window::ThisMonth,
+        "上月" | "上个月" => Window::LastMonth,
+        "本季度" | "本季" => Window::ThisQuarter,
+        "上季度" | "上季" => Window::LastQuarter,
+        "今年" | "本年" => Window::ThisYear,
+        "去年" | "上年" => Window::LastYear,
+        _ => {
+            let rest = word.strip_prefix("最近").or_else(|| word.strip_prefix("近")).or_else(|| word.strip_prefix("过去"))?;
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let n: u32 = digits.parse().ok()?;
+            let unit = match &rest[digits.len()..] {
+                "天" | "日" => Unit::Day,
+                "周" => Unit::Week,
+                "个月" | "月" => Unit::Month,
+                "年" => Unit::Year,
+                _ => return None,
+            };
+            Window::LastDays(days(n, unit))
+        }
+    })
+}
