@@ -61,15 +61,24 @@ impl RuleError {
     }
 }
 
-/// The closest of `candidates` to `word` (edit distance at most a third of its length, ≥ 1).
+/// The closest of `candidates` to `word`: edit distance at most a third of its length, and at
+/// least 1 for words of two characters or more (a single letter is never "corrected").
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
+    let len = word.chars().count();
+    let limit = if len < 2 { 0 } else { (len / 3).max(1) };
+    let lower = word.to_lowercase();
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let close =
+        candidates.iter().map(|c| (edit_distance(&lower, &c.to_lowercase()), *c)).filter(|(d, _)| *d <= limit).min_by_key(|(d, _)| *d);
+    // Abbreviations: `cnt` → `count` (the letters in order).
+    close
         .map(|(_, c)| c)
+        .or_else(|| (len >= 3).then(|| candidates.iter().copied().find(|c| is_subsequence(&lower, &c.to_lowercase()))).flatten())
+}
+
+fn is_subsequence(short: &str, long: &str) -> bool {
+    let mut rest = long.chars();
+    short.chars().all(|c| rest.any(|l| l == c))
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

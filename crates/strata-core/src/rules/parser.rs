@@ -12,7 +12,7 @@ use crate::metrics::Window;
 /// Longest rule text accepted, in bytes.
 pub const MAX_SOURCE: usize = 20_000;
 /// Deepest nesting accepted.
-pub const MAX_DEPTH: usize = 40;
+pub const MAX_DEPTH: usize = 64;
 /// Most syntax nodes accepted.
 pub const MAX_NODES: usize = 2_000;
 
@@ -39,6 +39,10 @@ pub fn parse(src: &str) -> Result<Expr, RuleError> {
     }
     if e.size() > MAX_NODES {
         return Err(RuleError::new("rule_too_large", e.span, format!("the rule has {} parts; the limit is {MAX_NODES}", e.size())));
+    }
+    if e.depth() > MAX_DEPTH {
+        return Err(RuleError::new("rule_too_deep", e.span, format!("the rule nests deeper than {MAX_DEPTH} levels"))
+            .help("group long chains of `or` into lists: industry in [\"A\", \"B\"], or split the rule across tiers"));
     }
     Ok(e)
 }

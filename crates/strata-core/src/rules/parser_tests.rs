@@ -121,6 +121,8 @@ fn limits_are_enforced() {
     assert_eq!(parse(&long).unwrap_err().code, "rule_too_long");
     let wide = vec!["a = 1"; 900].join(" or ");
     assert_eq!(parse(&wide).unwrap_err().code, "rule_too_large");
+    let chain = vec!["a = 1"; 100].join(" or ");
+    assert_eq!(parse(&chain).unwrap_err().code, "rule_too_deep");
     let negs = format!("{}1", "-".repeat(200));
     assert_eq!(parse(&negs).unwrap_err().code, "rule_too_deep");
 }

@@ -55,7 +55,7 @@ pub enum UnOp {
 }
 
 /// Which end of a customer's history: `first order`, `last order`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum End {
     First,
     Last,
@@ -120,6 +120,18 @@ pub enum ExprKind {
 }
 
 impl Expr {
+    /// Depth of the tree (for the depth limit): chains such as `a or b or c` nest too.
+    pub fn depth(&self) -> usize {
+        1 + match &self.kind {
+            ExprKind::Num(_) | ExprKind::Text(_) | ExprKind::Date(_) | ExprKind::Bool(_) | ExprKind::Path(_) => 0,
+            ExprKind::Call { args, .. } => args.iter().map(|a| if let Arg::Expr(e) = a { e.depth() } else { 1 }).max().unwrap_or(0),
+            ExprKind::Unary { expr, .. } => expr.depth(),
+            ExprKind::Binary { lhs, rhs, .. } => lhs.depth().max(rhs.depth()),
+            ExprKind::In { expr, list, .. } => expr.depth().max(list.iter().map(Expr::depth).max().unwrap_or(0)),
+            ExprKind::Between { expr, lo, hi } => expr.depth().max(lo.depth()).max(hi.depth()),
+        }
+    }
+
     /// Number of nodes (for the size limit).
     pub fn size(&self) -> usize {
         1 + match &self.kind {

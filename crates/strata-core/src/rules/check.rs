@@ -1,0 +1,291 @@
+//! Syntax tree → `Program`: resolves names against the `Schema`, checks types, rejects text
+//! ordering, date/number mix-ups and divisions by values that can be zero, and enforces the
+//! evaluation-cost limit. Every error has a position and a fix.
+
+use super::{
+    error::{suggest, RuleError, Span},
+    parse,
+    program::*,
+    schema::{event_kind, Schema, ValueType},
+    syntax::*,
+};
+
+/// Highest estimated evaluation cost per customer.
+pub const MAX_COST: u64 = 5_000;
+
+/// A typed sub-expression while checking.
+enum Typed {
+    Value(Node, ValueType),
+    /// A text column: only compared with constants.
+    TextRef(TextSource),
+    TextConst(String),
+}
+
+/// Checks `src` as a condition (true/false), e.g. a ladder tier's rule.
+pub fn check_condition(src: &str, schema: &Schema) -> Result<Program, RuleError> {
+    check(src, schema, ValueType::Bool)
+}
+
+/// Checks `src` as a number, e.g. a weighted score's dimension.
+pub fn check_number(src: &str, schema: &Schema) -> Result<Program, RuleError> {
+    check(src, schema, ValueType::Number)
+}
+
+fn check(src: &str, schema: &Schema, want: ValueType) -> Result<Program, RuleError> {
+    let expr = parse(src)?;
+    let mut c = Checker { schema, metrics: Vec::new(), reads: Vec::new(), cost: 0 };
+    let typed = c.expr(&expr)?;
+    let (root, ty) = c.value(typed, expr.span)?;
+    if ty != want {
+        let help = match want {
+            ValueType::Bool => "compare it, e.g. `… > 5`",
+            _ => "use a number, e.g. `sum(orders.amount, last 365d)`",
+        };
+        return Err(
+            RuleError::new("wrong_type", expr.span, format!("this is {}, but {} is needed here", ty.name(), want.name())).help(help)
+        );
+    }
+    if c.cost > MAX_COST {
+        return Err(RuleError::new(
+            "rule_too_costly",
+            expr.span,
+            format!("the rule costs about {} per customer; the limit is {MAX_COST}", c.cost),
+        )
+        .help("use fewer event aggregates"));
+    }
+    Ok(Program { root, metrics: c.metrics, ty, reads_models: c.reads, cost: c.cost })
+}
+
+struct Checker<'s> {
+    schema: &'s Schema,
+    metrics: Vec<Metric>,
+    reads: Vec<usize>,
+    cost: u64,
+}
+
+fn boxed(n: Node) -> Box<Node> {
+    Box::new(n)
+}
+
+impl Checker<'_> {
+    fn value(&self, t: Typed, span: Span) -> Result<(Node, ValueType), RuleError> {
+        match t {
+            Typed::Value(n, ty) => Ok((n, ty)),
+            Typed::TextRef(_) | Typed::TextConst(_) => Err(RuleError::new("text_needs_comparison", span, "text can only be compared here")
+                .help("compare it with = \"…\", != \"…\" or in [\"…\"]")),
+        }
+    }
+
+    fn typed(&mut self, e: &Expr, want: ValueType) -> Result<Node, RuleError> {
+        let t = self.expr(e)?;
+        let (n, ty) = self.value(t, e.span)?;
+        if ty != want {
+            return Err(RuleError::new("wrong_type", e.span, format!("expected {}, found {}", want.name(), ty.name())));
+        }
+        Ok(n)
+    }
+
+    fn metric(&mut self, m: Metric) -> Node {
+        self.cost += 20;
+        let i = self.metrics.iter().position(|x| *x == m).unwrap_or_else(|| {
+            self.metrics.push(m);
+            self.metrics.len() - 1
+        });
+        Node::Metric(i)
+    }
+
+    fn expr(&mut self, e: &Expr) -> Result<Typed, RuleError> {
+        self.cost += 1;
+        Ok(match &e.kind {
+            ExprKind::Num(n) => Typed::Value(Node::Const(*n), ValueType::Number),
+            ExprKind::Date(d) => Typed::Value(Node::Const(f64::from(*d)), ValueType::Date),
+            ExprKind::Bool(b) => Typed::Value(Node::Bool(*b), ValueType::Bool),
+            ExprKind::Text(s) => Typed::TextConst(s.clone()),
+            ExprKind::Path(path) => self.path(path)?,
+            ExprKind::Call { name, args } => self.call(name, args, e.span)?,
+            ExprKind::Unary { op: UnOp::Not, expr } => Typed::Value(Node::Not(boxed(self.typed(expr, ValueType::Bool)?)), ValueType::Bool),
+            ExprKind::Unary { op: UnOp::Neg, expr } => {
+                Typed::Value(Node::Neg(boxed(self.typed(expr, ValueType::Number)?)), ValueType::Number)
+            }
+            ExprKind::Binary { op: op @ (BinOp::And | BinOp::Or), lhs, rhs } => {
+                let (a, b) = (self.typed(lhs, ValueType::Bool)?, self.typed(rhs, ValueType::Bool)?);
+                let n = if *op == BinOp::And { Node::And(boxed(a), boxed(b)) } else { Node::Or(boxed(a), boxed(b)) };
+                Typed::Value(n, ValueType::Bool)
+            }
+            ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => self.comparison(*op, lhs, rhs)?,
+            ExprKind::Binary { op, lhs, rhs } => self.arithmetic(*op, lhs, rhs)?,
+            ExprKind::In { expr, list, negated } => self.membership(expr, list, *negated)?,
+            ExprKind::Between { expr, lo, hi } => {
+                let ge = self.comparison(BinOp::Ge, expr, lo)?;
+                let le = self.comparison(BinOp::Le, expr, hi)?;
+                let (ge, _) = self.value(ge, e.span)?;
+                let (le, _) = self.value(le, e.span)?;
+                Typed::Value(Node::And(boxed(ge), boxed(le)), ValueType::Bool)
+            }
+        })
+    }
+
+    fn path(&mut self, path: &[Name]) -> Result<Typed, RuleError> {
+        let first = &path[0];
+        let (name, span) = match path {
+            [n] => (n.text.as_str(), n.span),
+            [c, n] if c.text == "custom" || c.text == "自定义" => (n.text.as_str(), n.span),
+            [k, f] if event_kind(&k.text).is_some() => {
+                return Err(RuleError::new(
+                    "event_field_outside_aggregate",
+                    k.span.to(f.span),
+                    format!("`{}.{}` has one value per event, not per customer", k.text, f.text),
+                )
+                .help(format!("aggregate it, e.g. sum({}.{}, last 90d)", k.text, f.text)))
+            }
+            _ => return Err(RuleError::new("unknown_field", first.span.to(path[path.len() - 1].span), "unknown field path")),
+        };
+        if let Some((attr, ty)) = self.schema.attr(name) {
+            return Ok(if ty == ValueType::Text { Typed::TextRef(TextSource::Attr(attr)) } else { Typed::Value(Node::Attr(attr), ty) });
+        }
+        if event_kind(name).is_some() {
+            return Err(RuleError::new("event_kind_as_value", span, format!("`{name}` is a kind of event, not a value"))
+                .help(format!("count them, e.g. count({name}, last 90d) > 0")));
+        }
+        let names = self.schema.attr_names();
+        let mut err = RuleError::new("unknown_field", span, format!("unknown field `{name}`"));
+        err = match suggest(name, names.iter().copied()) {
+            Some(s) => err.help(format!("did you mean `{s}`?")),
+            None => err.help(format!("known fields: {}", names.iter().take(12).copied().collect::<Vec<_>>().join(", "))),
+        };
+        Err(err)
+    }
+
+    fn comparison(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) -> Result<Typed, RuleError> {
+        let span = lhs.span.to(rhs.span);
+        let (a, b) = (self.expr(lhs)?, self.expr(rhs)?);
+        let cmp = match op {
+            BinOp::Eq => Cmp::Eq,
+            BinOp::Ne => Cmp::Ne,
+            BinOp::Lt => Cmp::Lt,
+            BinOp::Le => Cmp::Le,
+            BinOp::Gt => Cmp::Gt,
+            _ => Cmp::Ge,
+        };
+        match (a, b) {
+            (Typed::TextRef(source), Typed::TextConst(s)) | (Typed::TextConst(s), Typed::TextRef(source)) => {
+                if !matches!(cmp, Cmp::Eq | Cmp::Ne) {
+                    return Err(RuleError::new("text_order", span, format!("text cannot be compared with `{}`", op.symbol()))
+                        .help("use = , != or in [\"…\"] with text"));
+                }
+                self.text_in(source, vec![(s, rhs.span)], cmp == Cmp::Ne)
+            }
+            (Typed::TextConst(_), Typed::TextConst(_)) | (Typed::TextRef(_), Typed::TextRef(_)) => {
+                Err(RuleError::new("text_comparison", span, "compare a text field with a fixed text, e.g. province = \"广东\""))
+            }
+            (Typed::Value(_, ty), Typed::TextConst(_)) | (Typed::TextConst(_), Typed::Value(_, ty)) => {
+                Err(RuleError::new("type_mismatch", span, format!("this compares {} with text", ty.name())).help(
+                    if ty == ValueType::Date { "write dates without quotes: 2024-01-31" } else { "remove the quotes around the number" },
+                ))
+            }
+            (a, b) => {
+                let (na, ta) = self.value(a, lhs.span)?;
+                let (nb, tb) = self.value(b, rhs.span)?;
+                if ta != tb {
+                    return Err(RuleError::new("type_mismatch", span, format!("this compares {} with {}", ta.name(), tb.name())).help(
+                        if ta == ValueType::Date || tb == ValueType::Date {
+                            "compare dates with dates (2024-01-31), or use days_since(last order) for a number of days"
+                        } else {
+                            "both sides must have the same type"
+                        },
+                    ));
+                }
+                if ta == ValueType::Bool && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
+                    return Err(RuleError::new("bool_order", span, "conditions can only be compared with = or !="));
+                }
+                Ok(Typed::Value(Node::Cmp(cmp, boxed(na), boxed(nb)), ValueType::Bool))
+            }
+        }
+    }
+
+    fn text_in(&mut self, source: TextSource, values: Vec<(String, Span)>, negated: bool) -> Result<Typed, RuleError> {
+        if let TextSource::Tier(m) = source {
+            let model = &self.schema.models[m];
+            for (v, span) in &values {
+                if !model.tiers.iter().any(|t| t.is_named(v)) {
+                    let names: Vec<&str> = model.tiers.iter().flat_map(|t| [t.name.as_str(), t.key.as_str()]).collect();
+                    let mut e = RuleError::new("unknown_tier", *span, format!("model `{}` has no tier `{v}`", model.key));
+                    e = match suggest(v, names.iter().copied()) {
+                        Some(s) => e.help(format!("did you mean `{s}`?")),
+                        None => e.help(format!("its tiers are: {}", names.join(", "))),
+                    };
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Typed::Value(Node::TextIn { source, values: values.into_iter().map(|(v, _)| v).collect(), negated }, ValueType::Bool))
+    }
+
+    fn membership(&mut self, expr: &Expr, list: &[Expr], negated: bool) -> Result<Typed, RuleError> {
+        match self.expr(expr)? {
+            Typed::TextRef(source) => {
+                let mut values = Vec::new();
+                for item in list {
+                    match &item.kind {
+                        ExprKind::Text(s) => values.push((s.clone(), item.span)),
+                        _ => return Err(RuleError::new("type_mismatch", item.span, "this list holds text; write each item in quotes")),
+                    }
+                }
+                self.text_in(source, values, negated)
+            }
+            t => {
+                let (node, ty) = self.value(t, expr.span)?;
+                let mut values = Vec::new();
+                for item in list {
+                    match (&item.kind, ty) {
+                        (ExprKind::Num(n), ValueType::Number) => values.push(*n),
+                        (ExprKind::Date(d), ValueType::Date) => values.push(f64::from(*d)),
+                        _ => {
+                            return Err(RuleError::new(
+                                "type_mismatch",
+                                item.span,
+                                format!("the list must hold fixed values of the same type ({})", ty.name()),
+                            ))
+                        }
+                    }
+                }
+                Ok(Typed::Value(Node::NumIn { value: boxed(node), values, negated }, ValueType::Bool))
+            }
+        }
+    }
+
+    fn arithmetic(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) -> Result<Typed, RuleError> {
+        let span = lhs.span.to(rhs.span);
+        let a = self.expr(lhs)?;
+        let (na, ta) = self.value(a, lhs.span)?;
+        let b = self.expr(rhs)?;
+        let (nb, tb) = self.value(b, rhs.span)?;
+        let arith = match op {
+            BinOp::Add => Arith::Add,
+            BinOp::Sub => Arith::Sub,
+            BinOp::Mul => Arith::Mul,
+            _ => Arith::Div,
+        };
+        let ty = match (arith, ta, tb) {
+            (_, ValueType::Number, ValueType::Number) => ValueType::Number,
+            (Arith::Sub, ValueType::Date, ValueType::Date) => ValueType::Number,
+            (Arith::Add | Arith::Sub, ValueType::Date, ValueType::Number) => ValueType::Date,
+            _ => {
+                return Err(RuleError::new(
+                    "type_mismatch",
+                    span,
+                    format!("cannot apply `{}` to {} and {}", op.symbol(), ta.name(), tb.name()),
+                )
+                .help("arithmetic works on numbers; a date minus a date gives days"))
+            }
+        };
+        if arith == Arith::Div && !matches!(nb, Node::Const(c) if c != 0.0) {
+            let text = "the divisor";
+            return Err(RuleError::new("division_by_maybe_zero", rhs.span, format!("{text} can be zero for some customers"))
+                .help("write div(a, b, 0) to say what the result is when it is zero"));
+        }
+        Ok(Typed::Value(Node::Arith(arith, boxed(na), boxed(nb)), ty))
+    }
+}
+
+mod calls;

@@ -1,0 +1,214 @@
+//! Checking function calls: aggregates over events, days_since, growth, tier, has_tag, div,
+//! today — with their Chinese names.
+
+use super::{boxed, Checker, Typed};
+use crate::{
+    metrics::Window,
+    rules::{
+        error::{suggest, RuleError, Span},
+        program::*,
+        schema::{event_field, event_kind, EventField, ValueType, EVENT_NAMES},
+        syntax::*,
+    },
+};
+
+const FUNCTIONS: [(&str, &[&str]); 12] = [
+    ("count", &["计数", "数量", "次数"]),
+    ("sum", &["总额", "合计", "求和"]),
+    ("avg", &["平均", "均值"]),
+    ("min", &["最小", "最小值"]),
+    ("max", &["最大", "最大值"]),
+    ("distinct", &["去重数", "种类数"]),
+    ("days_since", &["距今天数"]),
+    ("growth", &["增长率"]),
+    ("tier", &["层级", "等级", "分层"]),
+    ("has_tag", &["有标签", "标签包含"]),
+    ("div", &["除"]),
+    ("today", &["今天"]),
+];
+
+fn function(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    FUNCTIONS.iter().find(|(f, aliases)| *f == lower || aliases.contains(&name)).map(|(f, _)| *f)
+}
+
+/// The window argument at `i`, or `All` when absent.
+pub(crate) fn window_of(args: &[Arg], i: usize) -> Result<Window, RuleError> {
+    match args.get(i) {
+        None => Ok(Window::All),
+        Some(Arg::Window(w, _)) => Ok(*w),
+        Some(other) => Err(RuleError::new("expected_window", other.span(), "expected a time window here")
+            .help("e.g. last 90d, this quarter, last year, between 2024-01-01 and 2024-06-30")),
+    }
+}
+
+fn arity(name: &Name, args: &[Arg], min: usize, max: usize, usage: &str, span: Span) -> Result<(), RuleError> {
+    if args.len() < min || args.len() > max {
+        return Err(RuleError::new("wrong_arguments", span, format!("`{}` takes {}", name.text, usage)));
+    }
+    Ok(())
+}
+
+fn unknown_kind(n: &Name) -> RuleError {
+    let e = RuleError::new("unknown_event_kind", n.span, format!("unknown kind of event `{}`", n.text));
+    match suggest(&n.text, EVENT_NAMES) {
+        Some(s) => e.help(format!("did you mean `{s}`?")),
+        None => e.help(format!("use one of: {}", EVENT_NAMES.join(", "))),
+    }
+}
+
+fn text_arg<'a>(args: &'a [Arg], name: &Name, span: Span) -> Result<&'a str, RuleError> {
+    match args.first() {
+        Some(Arg::Expr(Expr { kind: ExprKind::Text(s), .. })) => Ok(s),
+        _ => Err(RuleError::new("wrong_arguments", span, format!("`{}` takes one text in quotes", name.text))),
+    }
+}
+
+impl Checker<'_> {
+    pub(super) fn call(&mut self, name: &Name, args: &[Arg], span: Span) -> Result<Typed, RuleError> {
+        let Some(f) = function(&name.text) else {
+            let all = FUNCTIONS.iter().flat_map(|(f, a)| std::iter::once(*f).chain(a.iter().copied()));
+            let e = RuleError::new("unknown_function", name.span, format!("unknown function `{}`", name.text));
+            return Err(match suggest(&name.text, all) {
+                Some(s) => e.help(format!("did you mean `{s}`?")),
+                None => e.help(format!("functions: {}", FUNCTIONS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", "))),
+            });
+        };
+        match f {
+            "count" => {
+                arity(name, args, 1, 2, "an event kind and an optional window: count(orders, last 90d)", span)?;
+                let kind = self.kind_arg(&args[0])?;
+                let m = Metric { kind, aggregate: Aggregate::Count, window: window_of(args, 1)?, growth: false };
+                Ok(Typed::Value(self.metric(m), ValueType::Number))
+            }
+            "sum" | "avg" | "min" | "max" | "distinct" => {
+                let usage = format!("an event field and an optional window: {f}(orders.amount, last 90d)");
+                arity(name, args, 1, 2, &usage, span)?;
+                let (kind, field) = self.field_arg(&args[0])?;
+                let aggregate = match (f, field) {
+                    ("distinct", field) => Aggregate::Distinct(field),
+                    (_, EventField::Cat(_)) => {
+                        return Err(RuleError::new(
+                            "wrong_arguments",
+                            args[0].span(),
+                            format!("`{f}` needs a numeric field; this field holds categories"),
+                        )
+                        .help("use distinct(…) to count different values"))
+                    }
+                    ("sum", EventField::Num(i)) => Aggregate::Sum(i),
+                    ("avg", EventField::Num(i)) => Aggregate::Avg(i),
+                    ("min", EventField::Num(i)) => Aggregate::Min(i),
+                    (_, EventField::Num(i)) => Aggregate::Max(i),
+                };
+                let m = Metric { kind, aggregate, window: window_of(args, 1)?, growth: false };
+                Ok(Typed::Value(self.metric(m), ValueType::Number))
+            }
+            "days_since" => {
+                arity(name, args, 1, 1, "first or last and an event kind: days_since(last order)", span)?;
+                let Arg::Event(end, kind_name) = &args[0] else {
+                    return Err(RuleError::new(
+                        "wrong_arguments",
+                        args[0].span(),
+                        "write days_since(last order) or days_since(first order)",
+                    ));
+                };
+                let kind = event_kind(&kind_name.text).ok_or_else(|| unknown_kind(kind_name))?;
+                let m = Metric { kind, aggregate: Aggregate::DaysSince(*end), window: Window::All, growth: false };
+                Ok(Typed::Value(self.metric(m), ValueType::Number))
+            }
+            "growth" => {
+                arity(name, args, 1, 1, "one aggregate with a window: growth(sum(orders.amount, this quarter))", span)?;
+                let Arg::Expr(inner) = &args[0] else {
+                    return Err(RuleError::new(
+                        "wrong_arguments",
+                        args[0].span(),
+                        "growth takes an aggregate such as sum(orders.amount, this quarter)",
+                    ));
+                };
+                let node = self.typed(inner, ValueType::Number)?;
+                let Node::Metric(i) = node else {
+                    return Err(RuleError::new(
+                        "wrong_arguments",
+                        inner.span,
+                        "growth takes one aggregate such as count(orders, last 90d)",
+                    ));
+                };
+                let mut m = self.metrics[i];
+                if m.window == Window::All || matches!(m.aggregate, Aggregate::DaysSince(_)) {
+                    return Err(RuleError::new(
+                        "wrong_arguments",
+                        inner.span,
+                        "growth compares a window with the period before it; give the aggregate a window",
+                    )
+                    .help("e.g. growth(sum(orders.amount, this quarter))"));
+                }
+                m.growth = true;
+                Ok(Typed::Value(self.metric(m), ValueType::Number))
+            }
+            "tier" => {
+                arity(name, args, 1, 1, "a model name: tier(\"value\")", span)?;
+                let model = text_arg(args, name, span)?;
+                let Some(m) = self.schema.model(model) else {
+                    let names: Vec<&str> = self.schema.models.iter().map(|m| m.key.as_str()).collect();
+                    let e = RuleError::new("unknown_model", args[0].span(), format!("unknown tier model `{model}`"));
+                    return Err(match suggest(model, names.iter().copied()) {
+                        Some(s) => e.help(format!("did you mean `{s}`?")),
+                        None if names.is_empty() => e.help("no other models exist yet"),
+                        None => e.help(format!("models: {}", names.join(", "))),
+                    });
+                };
+                if !self.reads.contains(&m) {
+                    self.reads.push(m);
+                }
+                Ok(Typed::TextRef(TextSource::Tier(m)))
+            }
+            "has_tag" => {
+                arity(name, args, 1, 1, "one tag in quotes: has_tag(\"战略客户\")", span)?;
+                Ok(Typed::Value(Node::HasTag(text_arg(args, name, span)?.to_string()), ValueType::Bool))
+            }
+            "div" => {
+                arity(name, args, 3, 3, "three numbers: div(a, b, value_when_b_is_zero)", span)?;
+                let mut nodes = Vec::new();
+                for a in args {
+                    let Arg::Expr(e) = a else { return Err(RuleError::new("wrong_arguments", a.span(), "div takes numbers")) };
+                    nodes.push(self.typed(e, ValueType::Number)?);
+                }
+                let fallback = nodes.pop().unwrap_or(Node::Const(0.0));
+                let b = nodes.pop().unwrap_or(Node::Const(1.0));
+                let a = nodes.pop().unwrap_or(Node::Const(0.0));
+                Ok(Typed::Value(Node::DivOr(boxed(a), boxed(b), boxed(fallback)), ValueType::Number))
+            }
+            _ => {
+                arity(name, args, 0, 0, "no arguments: today()", span)?;
+                Ok(Typed::Value(Node::Today, ValueType::Date))
+            }
+        }
+    }
+
+    fn kind_arg(&self, arg: &Arg) -> Result<crate::metrics::EventKind, RuleError> {
+        match arg {
+            Arg::Expr(Expr { kind: ExprKind::Path(p), .. }) if p.len() == 1 => event_kind(&p[0].text).ok_or_else(|| unknown_kind(&p[0])),
+            other => Err(RuleError::new("wrong_arguments", other.span(), "expected a kind of event, e.g. orders")
+                .help(format!("use one of: {}", EVENT_NAMES.join(", ")))),
+        }
+    }
+
+    fn field_arg(&self, arg: &Arg) -> Result<(crate::metrics::EventKind, EventField), RuleError> {
+        let Arg::Expr(Expr { kind: ExprKind::Path(p), span }) = arg else {
+            return Err(RuleError::new("wrong_arguments", arg.span(), "expected an event field, e.g. orders.amount"));
+        };
+        let [k, f] = p.as_slice() else {
+            return Err(RuleError::new("wrong_arguments", *span, "expected an event field, e.g. orders.amount"));
+        };
+        let kind = event_kind(&k.text).ok_or_else(|| unknown_kind(k))?;
+        let field = event_field(kind, &f.text).ok_or_else(|| {
+            let fields: Vec<&str> = kind.numbers().iter().chain(kind.categories()).copied().collect();
+            let e = RuleError::new("unknown_field", f.span, format!("{} have no field `{}`", kind.name(), f.text));
+            match suggest(&f.text, fields.iter().copied()) {
+                Some(s) => e.help(format!("did you mean `{s}`?")),
+                None => e.help(format!("{} have: {}", kind.name(), fields.join(", "))),
+            }
+        })?;
+        Ok((kind, field))
+    }
+}

@@ -1,0 +1,161 @@
+//! Checker tests: which rules are accepted, and the code, position and fix of each rejection.
+
+use super::{check_condition, check_number, program::*, schema::*};
+use crate::tiering::TierLabel;
+
+fn schema() -> Schema {
+    Schema {
+        custom: vec![
+            CustomAttr { key: "budget".into(), label: "预算".into(), ty: ValueType::Number },
+            CustomAttr { key: "region".into(), label: "大区".into(), ty: ValueType::Text },
+        ],
+        models: vec![ModelRef {
+            key: "value".into(),
+            name: "价值分层".into(),
+            tiers: vec![TierLabel::new("A", "A类", "A"), TierLabel::new("B", "B类", "B"), TierLabel::new("C", "C类", "C")],
+        }],
+    }
+}
+
+#[test]
+fn accepts_the_rules_from_the_brief() {
+    let s = schema();
+    for src in [
+        "count(orders, last 90d) > 5 and sum(orders.amount, last 90d) > 100000",
+        "days_since(last order) > 180 and tier(\"value\") in [\"A\", \"B\"]",
+        "industry in [\"医疗器械\", \"制造\"] and province = \"广东\"",
+        "has_tag(\"战略客户\")",
+        "计数(订单, 最近90天) > 3 且 省份 = “广东”",
+        "预算 >= 5万 and custom.region != \"华南\"",
+        "growth(sum(orders.amount, this quarter)) > 20%",
+        "distinct(orders.product_line, last year) >= 2",
+        "avg(feedback.nps, last 365d) >= 9 or avg(feedback.csat) >= 4.5",
+        "since < 2020-01-01 and today() - since > 365",
+        "div(sum(orders.amount), count(orders), 0) > 5000",
+        "sum(orders.amount) / 10000 > 3",
+        "not (tier(\"价值分层\") = \"C类\")",
+        "days_since(first order) between 30 and 90",
+    ] {
+        if let Err(e) = check_condition(src, &s) {
+            panic!("{}", e.render(src));
+        }
+    }
+}
+
+#[test]
+fn programs_share_metrics_and_record_model_reads() {
+    let p = check_condition("count(orders, last 90d) > 5 and count(orders, last 90d) < 50 and tier(\"value\") = \"A\"", &schema()).unwrap();
+    assert_eq!(p.metrics.len(), 1);
+    assert_eq!(p.reads_models, vec![0]);
+    let n = check_number("sum(orders.amount, last 365d)", &schema()).unwrap();
+    assert_eq!(n.ty, ValueType::Number);
+}
+
+#[test]
+fn rejections_say_where_and_how_to_fix() {
+    let s = schema();
+    let cases: [(&str, &str, usize, &str); 16] = [
+        ("sum(orders.amout) > 1", "unknown_field", 11, "did you mean `amount`?"),
+        ("industri = \"x\"", "unknown_field", 0, "did you mean `industry`?"),
+        ("since > 5", "type_mismatch", 0, "compare dates with dates"),
+        ("count(orders) > \"5\"", "type_mismatch", 0, "remove the quotes"),
+        ("sum(orders.amount) / count(orders) > 1", "division_by_maybe_zero", 21, "div(a, b, 0)"),
+        ("province > \"广东\"", "text_order", 0, "use = , != or in"),
+        ("count(order) + 1", "wrong_type", 0, "compare it"),
+        ("count(ordrs) > 1", "unknown_event_kind", 6, "did you mean `orders`?"),
+        ("tier(\"valu\") = \"A\"", "unknown_model", 5, "did you mean `value`?"),
+        ("tier(\"value\") = \"D\"", "unknown_tier", 16, "its tiers are"),
+        ("cnt(orders) > 1", "unknown_function", 0, "did you mean `count`?"),
+        ("orders.amount > 5", "event_field_outside_aggregate", 0, "sum(orders.amount"),
+        ("orders > 5", "event_kind_as_value", 0, "count(orders"),
+        ("sum(orders.product_line) > 1", "wrong_arguments", 4, "distinct"),
+        ("growth(count(orders)) > 0", "wrong_arguments", 7, "growth(sum(orders.amount, this quarter))"),
+        ("count(orders, 90) > 1", "expected_window", 14, "last 90d"),
+    ];
+    for (src, code, at, help) in cases {
+        let e = check_condition(src, &s).unwrap_err();
+        assert_eq!((e.code, e.span.start), (code, at), "{src}: {e:?}");
+        assert!(e.help.as_deref().unwrap_or("").contains(help), "{src}: help {:?} lacks {help:?}", e.help);
+    }
+}
+
+#[test]
+fn cost_limit_rejects_rules_with_too_many_aggregates() {
+    let group = |g: usize| {
+        let parts: Vec<String> = (1..=50).map(|d| format!("count(orders, last {}d) > 0", g * 100 + d)).collect();
+        format!("({})", parts.join(" or "))
+    };
+    let rule = (0..6).map(group).collect::<Vec<_>>().join(" or ");
+    let e = check_condition(&rule, &schema()).unwrap_err();
+    assert_eq!(e.code, "rule_too_costly");
+}
+
+#[test]
+fn nullable_metrics_are_known() {
+    let p = check_number("avg(orders.amount)", &schema()).unwrap();
+    assert!(p.metrics[0].nullable());
+    let p = check_number("count(orders)", &schema()).unwrap();
+    assert!(!p.metrics[0].nullable());
+    assert!(matches!(p.root, Node::Metric(0)));
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::schema;
+    use crate::rules::{check_condition, parse};
+
+    const PIECES: [&str; 24] = [
+        "count(orders, last 90d)",
+        "sum(orders.amount)",
+        " > ",
+        " = ",
+        " and ",
+        " or ",
+        "not ",
+        "(",
+        ")",
+        "\"广东\"",
+        "5",
+        "10万",
+        "province",
+        "tier(\"value\")",
+        " in [",
+        "]",
+        ",",
+        "days_since(last order)",
+        " / ",
+        "-",
+        "2024-01-01",
+        "最近90天",
+        "“",
+        "\u{FF08}",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any text: parsing and checking never panic, and error spans lie inside the text on
+        /// character boundaries.
+        #[test]
+        fn arbitrary_text_never_panics(src in "\\PC{0,80}") {
+            for result in [parse(&src).map(|_| ()), check_condition(&src, &schema()).map(|_| ())] {
+                if let Err(e) = result {
+                    prop_assert!(e.span.start <= e.span.end && e.span.end <= src.len());
+                    prop_assert!(src.is_char_boundary(e.span.start) && src.is_char_boundary(e.span.end));
+                    let _ = e.render(&src);
+                }
+            }
+        }
+
+        /// Rule-shaped text built from real pieces.
+        #[test]
+        fn rule_shaped_text_never_panics(pieces in proptest::collection::vec(0..PIECES.len(), 0..30)) {
+            let src: String = pieces.iter().map(|&i| PIECES[i]).collect();
+            if let Err(e) = check_condition(&src, &schema()) {
+                prop_assert!(e.span.end <= src.len());
+                let _ = e.render(&src);
+            }
+        }
+    }
+}
