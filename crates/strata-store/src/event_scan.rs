@@ -46,7 +46,7 @@ fn scan_sql(kind: EventKind, backend: BackendKind) -> String {
             [
                 "amount_cents".into(),
                 "(CASE WHEN budget_cents > 0 THEN 1 ELSE 0 END) + (CASE WHEN authority THEN 1 ELSE 0 END) \
-                 + (CASE WHEN need <> '' THEN 1 ELSE 0 END) + (CASE WHEN timing <> '' THEN 1 ELSE 0 END)"
+                 + (CASE WHEN need <> '' THEN 1 ELSE 0 END) + (CASE WHEN timing IS NOT NULL THEN 1 ELSE 0 END)"
                     .into(),
                 "NULL".into(),
             ],

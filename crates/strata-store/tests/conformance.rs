@@ -181,6 +181,24 @@ async fn story(store: Store) {
     assert!(so1.iter().any(|(k, v)| *k == "customer_external_id" && v.to_cell() == "C-1"));
     assert_eq!(store.undo_batch(change_batch, "tester").await.unwrap_err().code(), "batch_already_undone");
 
+    // The engine reads every event table into columnar books (the same on both backends).
+    let index = strata_core::metrics::CustomerIndex::new(store.customer_ids().await.unwrap());
+    let book = store.event_book(strata_core::metrics::EventKind::Orders, &index).await.expect("order book");
+    assert_eq!(book.len(), 2);
+    let mut seen: Vec<(i32, i64, u8)> = (0..index.len() as u32)
+        .flat_map(|p| {
+            let e = book.events(p);
+            (0..e.len()).map(move |j| (e.day[j], e.nums[0][j], e.flag[j])).collect::<Vec<_>>()
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(seen, vec![(19727, 100_000, 1), (19754, 200_050, 1)]);
+    for kind in strata_core::metrics::EventKind::ALL {
+        store.event_book(kind, &index).await.unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+    }
+    let external = store.customer_external_ids().await.unwrap();
+    assert_eq!(external.len(), index.len());
+
     // Customers with orders cannot be un-imported before their orders.
     assert_eq!(store.undo_batch(cust_batch, "tester").await.unwrap_err().code(), "batch_has_dependents");
     assert_eq!(store.delete_customer(huaxin.id).await.unwrap_err().code(), "customer_has_records");
