@@ -46,7 +46,8 @@ pub async fn run(config: &Config, data: &Path, reuse: Option<&str>, repeat: usiz
         }
     };
     let mut import_s = None;
-    if store.customer_ids().await?.is_empty() {
+    let existing = store.list_customers(&strata_store::CustomerFilter::default(), strata_store::CustomerSort::Id, 0, 1).await?.total;
+    if existing == 0 {
         let (_, _, a) = import_file(&store, data, "customers.csv", Entity::Customers, tmp.path()).await?;
         let (_, _, b) = import_file(&store, data, "orders.csv", Entity::Orders, tmp.path()).await?;
         import_s = Some(round3(a + b));

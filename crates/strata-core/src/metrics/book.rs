@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::{codes::CodeColumn, day::Day, dictionary::Dictionary, window::DayRange};
+use crate::import::Entity;
 
 pub use super::codes::CodeSlice;
 
@@ -30,16 +31,21 @@ impl EventKind {
     pub const ALL: [EventKind; 6] =
         [EventKind::Orders, EventKind::Payments, EventKind::Interactions, EventKind::Deals, EventKind::Tickets, EventKind::Feedback];
 
+    /// The importable entity (and store table) holding these events.
+    pub fn entity(self) -> Entity {
+        match self {
+            EventKind::Orders => Entity::Orders,
+            EventKind::Payments => Entity::Payments,
+            EventKind::Interactions => Entity::Interactions,
+            EventKind::Deals => Entity::Deals,
+            EventKind::Tickets => Entity::Tickets,
+            EventKind::Feedback => Entity::Feedback,
+        }
+    }
+
     /// The name used in rules and the store.
     pub fn name(self) -> &'static str {
-        match self {
-            EventKind::Orders => "orders",
-            EventKind::Payments => "payments",
-            EventKind::Interactions => "interactions",
-            EventKind::Deals => "deals",
-            EventKind::Tickets => "tickets",
-            EventKind::Feedback => "feedback",
-        }
+        self.entity().name()
     }
 
     /// Numeric fields, in column order. Money is in cents.
@@ -105,6 +111,16 @@ impl<'a> EventSlice<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.day.is_empty()
+    }
+
+    /// Event `j` as a row (numeric fields a kind lacks read as missing).
+    pub fn row(&self, j: usize) -> EventRow {
+        EventRow {
+            day: self.day[j],
+            nums: std::array::from_fn(|i| self.nums[i].get(j).copied().unwrap_or(NO_NUM)),
+            cats: std::array::from_fn(|i| self.cats[i].get(j)),
+            flag: self.flag[j],
+        }
     }
 
     /// Index range of events inside `range` (days are sorted).
@@ -246,12 +262,10 @@ impl EventBook {
     fn owned(&mut self, position: u32) -> &mut OwnedEvents {
         if !self.overlay.contains_key(&position) {
             let base = self.base_slice(position);
-            let owned = OwnedEvents {
-                day: base.day.to_vec(),
-                nums: std::array::from_fn(|i| if base.nums[i].is_empty() { vec![NO_NUM; base.len()] } else { base.nums[i].to_vec() }),
-                cats: std::array::from_fn(|i| (0..base.len()).map(|j| base.cats[i].get(j)).collect()),
-                flag: base.flag.to_vec(),
-            };
+            let mut owned = OwnedEvents::default();
+            for j in 0..base.len() {
+                owned.insert(&base.row(j));
+            }
             self.overlay_events += owned.day.len();
             self.overlay.insert(position, owned);
         }
@@ -296,13 +310,7 @@ impl EventBook {
         for p in 0..n as u32 {
             let s = self.events(p);
             for j in 0..s.len() {
-                let row = EventRow {
-                    day: s.day[j],
-                    nums: std::array::from_fn(|i| s.nums[i].get(j).copied().unwrap_or(NO_NUM)),
-                    cats: std::array::from_fn(|i| s.cats[i].get(j)),
-                    flag: s.flag[j],
-                };
-                b.push(p, &row);
+                b.push(p, &s.row(j));
             }
         }
         *self = b.finish();
@@ -371,6 +379,11 @@ impl EventBookBuilder {
         }
         let i = *slot as usize;
         *slot += 1;
+        self.write(i, row);
+    }
+
+    /// Stores `row` in slot `i` (numeric and category fields the kind lacks are dropped).
+    fn write(&mut self, i: usize, row: &EventRow) {
         self.day[i] = row.day;
         for (col, v) in self.nums.iter_mut().zip(row.nums) {
             if let Some(x) = col.get_mut(i) {
@@ -437,17 +450,7 @@ impl EventBookBuilder {
         let mut rows: Vec<EventRow> = (a..b).map(|i| self.row(i)).collect();
         rows.sort_by_key(|r| r.day);
         for (k, r) in rows.iter().enumerate() {
-            let i = a + k;
-            self.day[i] = r.day;
-            for (col, v) in self.nums.iter_mut().zip(r.nums) {
-                if let Some(x) = col.get_mut(i) {
-                    *x = v;
-                }
-            }
-            for (col, v) in self.cats.iter_mut().zip(r.cats) {
-                col.set(i, v);
-            }
-            self.flag[i] = r.flag;
+            self.write(a + k, r);
         }
     }
 }

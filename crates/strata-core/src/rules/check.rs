@@ -280,8 +280,7 @@ impl Checker<'_> {
             }
         };
         if arith == Arith::Div && !matches!(nb, Node::Const(c) if c != 0.0) {
-            let text = "the divisor";
-            return Err(RuleError::new("division_by_maybe_zero", rhs.span, format!("{text} can be zero for some customers"))
+            return Err(RuleError::new("division_by_maybe_zero", rhs.span, "the divisor can be zero for some customers")
                 .help("write div(a, b, 0) to say what the result is when it is zero"));
         }
         Ok(Typed::Value(Node::Arith(arith, boxed(na), boxed(nb)), ty))

@@ -50,7 +50,7 @@ fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-const OPS: [&str; 15] = ["!=", "<>", "<=", ">=", "==", "(", ")", "[", "]", ",", ".", "=", "<", ">", "+"];
+const OPS: [&str; 18] = ["!=", "<>", "<=", ">=", "==", "(", ")", "[", "]", ",", ".", "=", "<", ">", "+", "-", "*", "/"];
 
 pub fn lex(src: &str) -> Result<Vec<Token>, RuleError> {
     let chars: Vec<(usize, char)> = src.char_indices().map(|(i, c)| (i, half_width(c))).collect();
@@ -81,7 +81,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, RuleError> {
             let two: String = [c, next.unwrap_or(' ')].iter().collect();
             let op = OPS.iter().find(|op| op.len() == 2 && **op == two).map(|op| (*op, 2)).or_else(|| {
                 let one = c.to_string();
-                OPS.iter().chain(["-", "*", "/"].iter()).find(|op| op.len() == 1 && **op == one).map(|op| (*op, 1))
+                OPS.iter().find(|op| op.len() == 1 && **op == one).map(|op| (*op, 1))
             });
             match op {
                 Some(("<>", n)) => (Tok::Op("!="), n),

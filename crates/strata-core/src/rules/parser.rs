@@ -326,18 +326,17 @@ impl Parser {
             self.bump();
             return Ok(Arg::Window(w, t.span));
         }
+        if let Some(w) = next_tok.and_then(|n| if let Tok::Ident(period) = n { period_window(&lower, period) } else { None }) {
+            self.bump();
+            let end = self.bump().span;
+            return Ok(Arg::Window(w, t.span.to(end)));
+        }
         match (lower.as_str(), next_tok) {
             ("last" | "最近" | "近" | "过去", Some(Tok::Duration(n, unit))) => {
                 let (n, unit) = (*n, *unit);
                 self.bump();
                 let end = self.bump().span;
                 Ok(Arg::Window(Window::LastDays(days(n, unit)), t.span.to(end)))
-            }
-            ("last" | "this", Some(Tok::Ident(period))) if period_window(&lower, period).is_some() => {
-                let w = period_window(&lower, period).unwrap_or(Window::All);
-                self.bump();
-                let end = self.bump().span;
-                Ok(Arg::Window(w, t.span.to(end)))
             }
             ("last" | "first" | "最后" | "首次" | "最近一次" | "第一次", Some(Tok::Ident(kind))) => {
                 let end = if matches!(lower.as_str(), "first" | "首次" | "第一次") { End::First } else { End::Last };

@@ -34,11 +34,6 @@ impl Metric {
     pub fn nullable(&self) -> bool {
         self.growth || matches!(self.aggregate, Aggregate::Avg(_) | Aggregate::Min(_) | Aggregate::Max(_) | Aggregate::DaysSince(_))
     }
-
-    /// Whether it can be zero (for the division check).
-    pub fn can_be_zero(&self) -> bool {
-        true
-    }
 }
 
 /// Where a text value comes from.

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::quantile::{quantile_cuts, score, RankKey};
-use crate::metrics::{Day, EventBook};
+use crate::metrics::{Day, EventBook, NO_NUM};
 
 /// Per customer position: days since the last revenue order, number and total of revenue
 /// orders (cents). `frequency == 0` means no purchase: such customers get no RFM scores.
@@ -42,7 +42,10 @@ impl RfmValues {
         for j in 0..s.len() {
             if s.flag[j] & REVENUE != 0 {
                 count += 1;
-                sum = sum.saturating_add(s.nums[0].get(j).copied().unwrap_or(0).max(i64::MIN + 1));
+                let amount = s.nums[0].get(j).copied().unwrap_or(NO_NUM);
+                if amount != NO_NUM {
+                    sum = sum.saturating_add(amount);
+                }
                 last = last.max(s.day[j]);
             }
         }
@@ -143,8 +146,8 @@ impl RfmCuts {
             let f = s.spawn(|| cut(Dimension::Frequency, bf));
             let monetary = cut(Dimension::Monetary, bm);
             RfmCuts {
-                recency: r.join().unwrap_or_else(|_| cut(Dimension::Recency, br)),
-                frequency: f.join().unwrap_or_else(|_| cut(Dimension::Frequency, bf)),
+                recency: r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                frequency: f.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
                 monetary,
             }
         })
