@@ -12,6 +12,7 @@ pub mod customer;
 pub mod date;
 pub mod deal;
 pub mod email;
+pub mod engine;
 pub mod error;
 pub mod import;
 pub mod label;

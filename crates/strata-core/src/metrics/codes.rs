@@ -41,6 +41,10 @@ impl CodeColumn {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn get(&self, i: usize) -> u32 {
         self.slice(0, self.len()).get(i)
     }
@@ -66,6 +70,15 @@ impl CodeColumn {
                 }
             },
             CodeColumn::U32(v) => v[i] = code,
+        }
+    }
+
+    /// Grows (with missing values) or shrinks to `n` values.
+    pub fn resize(&mut self, n: usize) {
+        match self {
+            CodeColumn::U8(v) => v.resize(n, 0),
+            CodeColumn::U16(v) => v.resize(n, 0),
+            CodeColumn::U32(v) => v.resize(n, 0),
         }
     }
 

@@ -12,6 +12,7 @@ mod index;
 mod window;
 
 pub use book::{EventBook, EventBookBuilder, EventKind, EventRow, EventSlice, MAX_CATS, MAX_NUMS, NO_NUM};
+pub use codes::CodeColumn;
 pub use day::{date_of, day_of, Day};
 pub use dictionary::Dictionary;
 pub use index::CustomerIndex;

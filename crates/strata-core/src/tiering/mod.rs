@@ -1,8 +1,10 @@
 //! Tier models: RFM, rule ladders, weighted scores and the presets built on them.
 
+pub mod model;
 pub mod quantile;
 pub mod rfm;
 pub mod segments;
+pub mod spec;
 
 use serde::{Deserialize, Serialize};
 

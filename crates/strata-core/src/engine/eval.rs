@@ -1,0 +1,169 @@
+//! Evaluating bound plans over a block of customer positions at a time: numbers as f64 with NaN
+//! for missing, conditions in three-valued logic (false < unknown < true, so `and` is min and
+//! `or` is max). Evaluation cannot fail: every name and type was settled by the checker.
+
+use super::{
+    attributes::{Attributes, CodesAt},
+    plan::{Plan, TextRead},
+};
+use crate::rules::program::{Arith, Cmp};
+
+pub const FALSE: u8 = 0;
+pub const UNKNOWN: u8 = 1;
+pub const TRUE: u8 = 2;
+
+/// Positions evaluated together (fits the working columns in cache).
+pub const BLOCK: usize = 2048;
+
+/// The state plans read: shared metric columns, attributes and the current tier of every
+/// model (`u16::MAX` = none).
+#[derive(Clone, Copy)]
+pub struct Facts<'a> {
+    pub metrics: &'a [Vec<f64>],
+    pub attrs: &'a Attributes,
+    pub tiers: &'a [Vec<u16>],
+}
+
+fn tri(b: bool) -> u8 {
+    if b {
+        TRUE
+    } else {
+        FALSE
+    }
+}
+
+impl Facts<'_> {
+    /// A numeric plan over positions `lo..hi`.
+    pub fn numbers(&self, plan: &Plan, lo: usize, hi: usize) -> Vec<f64> {
+        let n = hi - lo;
+        match plan {
+            Plan::Const(x) => vec![*x; n],
+            Plan::Metric(slot) => match self.metrics.get(*slot) {
+                Some(col) => (lo..hi).map(|p| col.get(p).copied().unwrap_or(f64::NAN)).collect(),
+                None => vec![f64::NAN; n],
+            },
+            Plan::Attr(a) => (lo..hi).map(|p| self.attrs.number(*a, p)).collect(),
+            Plan::Neg(x) => {
+                let mut v = self.numbers(x, lo, hi);
+                v.iter_mut().for_each(|x| *x = -*x);
+                v
+            }
+            Plan::Arith(op, x, y) => {
+                let (mut a, b) = (self.numbers(x, lo, hi), self.numbers(y, lo, hi));
+                for (a, b) in a.iter_mut().zip(b) {
+                    *a = match op {
+                        Arith::Add => *a + b,
+                        Arith::Sub => *a - b,
+                        Arith::Mul => *a * b,
+                        Arith::Div => *a / b,
+                    };
+                }
+                a
+            }
+            Plan::DivOr(x, y, z) => {
+                let (mut a, b, c) = (self.numbers(x, lo, hi), self.numbers(y, lo, hi), self.numbers(z, lo, hi));
+                for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
+                    *a = if b == 0.0 { c } else { *a / b };
+                }
+                a
+            }
+            // A condition used as a number (e.g. compared with `= true`): 1, 0 or missing.
+            cond => self
+                .conditions(cond, lo, hi)
+                .into_iter()
+                .map(|t| match t {
+                    TRUE => 1.0,
+                    FALSE => 0.0,
+                    _ => f64::NAN,
+                })
+                .collect(),
+        }
+    }
+
+    /// A condition over positions `lo..hi`: `FALSE`, `UNKNOWN` or `TRUE` per position.
+    pub fn conditions(&self, plan: &Plan, lo: usize, hi: usize) -> Vec<u8> {
+        let n = hi - lo;
+        match plan {
+            Plan::Bool(b) => vec![tri(*b); n],
+            Plan::Cmp(op, x, y) => {
+                let (a, b) = (self.numbers(x, lo, hi), self.numbers(y, lo, hi));
+                a.iter().zip(&b).map(|(&a, &b)| if a.is_nan() || b.is_nan() { UNKNOWN } else { tri(op.holds(a, b)) }).collect()
+            }
+            Plan::NumIn { value, values, negated } => self
+                .numbers(value, lo, hi)
+                .into_iter()
+                .map(|x| if x.is_nan() { UNKNOWN } else { tri(values.contains(&x) != *negated) })
+                .collect(),
+            Plan::TextIn { read, codes, negated } => (lo..hi).map(|p| self.text_in(read, codes, *negated, p)).collect(),
+            Plan::HasTag(code) => (lo..hi).map(|p| tri(self.attrs.has_tag(p, *code))).collect(),
+            Plan::And(x, y) => {
+                let mut a = self.conditions(x, lo, hi);
+                if a.iter().all(|&t| t == FALSE) {
+                    return a;
+                }
+                let b = self.conditions(y, lo, hi);
+                a.iter_mut().zip(b).for_each(|(a, b)| *a = (*a).min(b));
+                a
+            }
+            Plan::Or(x, y) => {
+                let mut a = self.conditions(x, lo, hi);
+                if a.iter().all(|&t| t == TRUE) {
+                    return a;
+                }
+                let b = self.conditions(y, lo, hi);
+                a.iter_mut().zip(b).for_each(|(a, b)| *a = (*a).max(b));
+                a
+            }
+            Plan::Not(x) => {
+                let mut a = self.conditions(x, lo, hi);
+                a.iter_mut().for_each(|t| *t = TRUE - *t);
+                a
+            }
+            // A number used as a condition (a yes/no custom field): missing is unknown.
+            num => self.numbers(num, lo, hi).into_iter().map(|x| if x.is_nan() { UNKNOWN } else { tri(x != 0.0) }).collect(),
+        }
+    }
+
+    fn text_in(&self, read: &TextRead, codes: &[u32], negated: bool, p: usize) -> u8 {
+        let hit = match read {
+            TextRead::Attr(a) => match self.attrs.codes_at(*a, p) {
+                CodesAt::One(0) => return UNKNOWN,
+                CodesAt::One(c) => codes.binary_search(&c).is_ok(),
+                CodesAt::Many([]) => return UNKNOWN,
+                CodesAt::Many(cs) => cs.iter().any(|c| codes.binary_search(c).is_ok()),
+            },
+            TextRead::Tier(m) => match self.tiers.get(*m).and_then(|t| t.get(p)) {
+                None | Some(&u16::MAX) => return UNKNOWN,
+                Some(&t) => codes.binary_search(&u32::from(t)).is_ok(),
+            },
+        };
+        tri(hit != negated)
+    }
+
+    /// One condition for one position.
+    pub fn condition_at(&self, plan: &Plan, p: usize) -> u8 {
+        self.conditions(plan, p, p + 1)[0]
+    }
+
+    /// One number for one position.
+    pub fn number_at(&self, plan: &Plan, p: usize) -> f64 {
+        self.numbers(plan, p, p + 1)[0]
+    }
+}
+
+/// Splits `0..n` into blocks.
+pub fn blocks(n: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..n).step_by(BLOCK).map(move |lo| (lo, (lo + BLOCK).min(n)))
+}
+
+/// `Cmp` as text, for explanations.
+pub fn cmp_symbol(op: Cmp) -> &'static str {
+    match op {
+        Cmp::Eq => "=",
+        Cmp::Ne => "!=",
+        Cmp::Lt => "<",
+        Cmp::Le => "<=",
+        Cmp::Gt => ">",
+        Cmp::Ge => ">=",
+    }
+}

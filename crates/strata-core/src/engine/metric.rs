@@ -1,0 +1,168 @@
+//! Computing a rule metric (count, sum, average, min, max, distinct, days since, growth) for
+//! customers from an event book, as of an explicit today. Money is reported in currency units;
+//! orders count only when they are revenue (not cancelled or refunded). Missing is NaN.
+
+use crate::{
+    metrics::{Day, DayRange, EventBook, EventSlice, NO_NUM},
+    rules::{
+        program::{Aggregate, Metric},
+        schema::EventField,
+        syntax::End,
+    },
+    tiering::rfm::REVENUE,
+};
+
+/// A metric resolved against today: day ranges and the scale of its values.
+#[derive(Debug, Clone, Copy)]
+pub struct ResolvedMetric {
+    pub metric: Metric,
+    range: DayRange,
+    previous: Option<DayRange>,
+    today: Day,
+    /// Multiplier for values (0.01 for money in cents).
+    scale: f64,
+    /// Only events with the revenue flag count (orders).
+    revenue_only: bool,
+}
+
+impl ResolvedMetric {
+    pub fn new(metric: Metric, today: Day) -> ResolvedMetric {
+        let field = match metric.aggregate {
+            Aggregate::Sum(i) | Aggregate::Avg(i) | Aggregate::Min(i) | Aggregate::Max(i) => metric.kind.numbers().get(i).copied(),
+            _ => None,
+        };
+        let money = field.is_some_and(|f| metric.kind.is_money(f));
+        ResolvedMetric {
+            metric,
+            range: metric.window.range(today),
+            previous: if metric.growth { metric.window.previous(today) } else { None },
+            today,
+            scale: if money { 0.01 } else { 1.0 },
+            revenue_only: metric.kind == crate::metrics::EventKind::Orders,
+        }
+    }
+
+    /// The metric's value for the customer at `p`.
+    pub fn value(&self, book: &EventBook, p: u32) -> f64 {
+        let events = book.events(p);
+        if events.is_empty() {
+            return self.empty_value();
+        }
+        let now = self.aggregate(&events, self.range);
+        if !self.metric.growth {
+            return now;
+        }
+        let Some(prev_range) = self.previous else { return f64::NAN };
+        let before = self.aggregate(&events, prev_range);
+        if before.is_nan() || now.is_nan() || before == 0.0 {
+            f64::NAN
+        } else {
+            (now - before) / before.abs()
+        }
+    }
+
+    /// The value of a customer without events of the kind.
+    fn empty_value(&self) -> f64 {
+        if self.metric.growth {
+            return f64::NAN;
+        }
+        match self.metric.aggregate {
+            Aggregate::Count | Aggregate::Sum(_) | Aggregate::Distinct(_) => 0.0,
+            _ => f64::NAN,
+        }
+    }
+
+    fn counts(&self, s: &EventSlice<'_>, j: usize) -> bool {
+        !self.revenue_only || s.flag[j] & REVENUE != 0
+    }
+
+    fn aggregate(&self, s: &EventSlice<'_>, range: DayRange) -> f64 {
+        let span = s.span(range);
+        match self.metric.aggregate {
+            Aggregate::Count => {
+                if self.revenue_only {
+                    span.filter(|&j| s.flag[j] & REVENUE != 0).count() as f64
+                } else {
+                    span.len() as f64
+                }
+            }
+            Aggregate::Sum(i) | Aggregate::Avg(i) | Aggregate::Min(i) | Aggregate::Max(i) => {
+                let col = s.nums[i.min(s.nums.len() - 1)];
+                let (mut n, mut sum, mut lo, mut hi) = (0u64, 0i128, i64::MAX, i64::MIN);
+                for j in span {
+                    let v = col.get(j).copied().unwrap_or(NO_NUM);
+                    if v == NO_NUM || !self.counts(s, j) {
+                        continue;
+                    }
+                    n += 1;
+                    sum += i128::from(v);
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+                let x = match self.metric.aggregate {
+                    Aggregate::Sum(_) => sum as f64,
+                    _ if n == 0 => return f64::NAN,
+                    Aggregate::Avg(_) => sum as f64 / n as f64,
+                    Aggregate::Min(_) => lo as f64,
+                    _ => hi as f64,
+                };
+                x * self.scale
+            }
+            Aggregate::Distinct(field) => {
+                let mut seen: Vec<i64> = Vec::new();
+                for j in span {
+                    if !self.counts(s, j) {
+                        continue;
+                    }
+                    let v = match field {
+                        EventField::Cat(c) => i64::from(s.cats[c.min(s.cats.len() - 1)].get(j)),
+                        EventField::Num(c) => s.nums[c.min(s.nums.len() - 1)].get(j).copied().unwrap_or(NO_NUM),
+                    };
+                    let missing = match field {
+                        EventField::Cat(_) => v == 0,
+                        EventField::Num(_) => v == NO_NUM,
+                    };
+                    if !missing && !seen.contains(&v) {
+                        seen.push(v);
+                    }
+                }
+                seen.len() as f64
+            }
+            Aggregate::DaysSince(end) => {
+                let span = s.span(range);
+                let mut days = span.filter(|&j| self.counts(s, j)).map(|j| s.day[j]);
+                let day = match end {
+                    End::First => days.next(),
+                    End::Last => days.next_back(),
+                };
+                day.map_or(f64::NAN, |d| f64::from(self.today) - f64::from(d))
+            }
+        }
+    }
+}
+
+/// Computes `metric` for every position of `book` into `out` (resized), on up to `threads`
+/// threads.
+pub fn metric_column(metric: &ResolvedMetric, book: &EventBook, out: &mut Vec<f64>, threads: usize) {
+    let n = book.customers();
+    out.clear();
+    out.resize(n, 0.0);
+    let threads = threads.clamp(1, 16);
+    if threads == 1 || n < 50_000 {
+        for (p, x) in out.iter_mut().enumerate() {
+            *x = metric.value(book, p as u32);
+        }
+        return;
+    }
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        for (k, part) in out.chunks_mut(chunk).enumerate() {
+            s.spawn(move || {
+                let base = k * chunk;
+                for (i, x) in part.iter_mut().enumerate() {
+                    *x = metric.value(book, (base + i) as u32);
+                }
+            });
+        }
+    });
+}

@@ -1,0 +1,329 @@
+//! The tier engine: customers' events and attributes in memory, the metric columns every active
+//! model needs (shared between models), and each model's tiers. Full evaluation on load, publish
+//! and the daily sweep; incremental re-evaluation of one customer when an event is written.
+//! No IO and no clock: the store loads the state in, "today" is an argument.
+
+pub mod attributes;
+pub mod calibration;
+pub mod eval;
+pub mod explain;
+pub mod metric;
+pub mod plan;
+pub mod run;
+
+#[cfg(test)]
+mod engine_tests;
+
+use attributes::Attributes;
+use calibration::Calibration;
+use eval::Facts;
+use metric::{metric_column, ResolvedMetric};
+use plan::{Binding, Plan};
+use run::{calibrate, evaluate_range, for_parts, ModelState};
+
+use crate::{
+    metrics::{CustomerIndex, Day, EventBook, EventKind, EventRow},
+    rules::{program::Program, schema::Schema},
+    tiering::{
+        model::{Body, Catalog},
+        rfm::{RfmValues, NO_TIER},
+    },
+};
+
+/// One customer's tier changed in one model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TierChange {
+    pub position: u32,
+    /// Catalog index of the model.
+    pub model: usize,
+    pub from: u16,
+    pub to: u16,
+}
+
+/// The engine's state.
+pub struct Engine {
+    pub index: CustomerIndex,
+    /// One book per `EventKind::ALL` entry.
+    pub books: Vec<EventBook>,
+    pub attrs: Attributes,
+    pub catalog: Catalog,
+    pub states: Vec<ModelState>,
+    /// Tier per position per model (`NO_TIER` = none).
+    pub tiers: Vec<Vec<u16>>,
+    metrics: Vec<ResolvedMetric>,
+    /// Custom field keys (for explanations).
+    custom_names: Vec<String>,
+    columns: Vec<Vec<f64>>,
+    today: Day,
+    threads: usize,
+}
+
+fn kind_slot(kind: EventKind) -> usize {
+    EventKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
+}
+
+impl Engine {
+    /// An engine over loaded state with no models yet. `books` may be in any order.
+    pub fn new(index: CustomerIndex, books: Vec<EventBook>, attrs: Attributes, today: Day, threads: usize) -> Engine {
+        let n = index.len();
+        let mut slots: Vec<EventBook> = EventKind::ALL.iter().map(|&k| EventBook::empty(k, n)).collect();
+        for b in books {
+            let i = kind_slot(b.kind());
+            slots[i] = b;
+        }
+        for b in &mut slots {
+            b.grow(n);
+        }
+        Engine {
+            index,
+            books: slots,
+            attrs,
+            catalog: Catalog::default(),
+            states: Vec::new(),
+            tiers: Vec::new(),
+            metrics: Vec::new(),
+            custom_names: Vec::new(),
+            columns: Vec::new(),
+            today,
+            threads: threads.max(1),
+        }
+    }
+
+    pub fn today(&self) -> Day {
+        self.today
+    }
+
+    pub fn customers(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn book(&self, kind: EventKind) -> &EventBook {
+        &self.books[kind_slot(kind)]
+    }
+
+    fn facts(&self) -> Facts<'_> {
+        Facts { metrics: &self.columns, attrs: &self.attrs, tiers: &self.tiers }
+    }
+
+    /// Shared metric slots of a program's metrics (adding new ones unresolved).
+    fn slots_for(&mut self, program: &Program) -> Vec<usize> {
+        program
+            .metrics
+            .iter()
+            .map(|m| {
+                self.metrics.iter().position(|r| r.metric == *m).unwrap_or_else(|| {
+                    self.metrics.push(ResolvedMetric::new(*m, self.today));
+                    self.columns.push(Vec::new());
+                    self.metrics.len() - 1
+                })
+            })
+            .collect()
+    }
+
+    /// Installs the active models with the cut points in force (None: calibrate now) and
+    /// evaluates every customer. Returns the calibrations in force.
+    pub fn load(&mut self, catalog: Catalog, base: &Schema, calibrations: Vec<Option<Calibration>>) -> Vec<Calibration> {
+        let schema = catalog.schema(base);
+        self.custom_names = base.custom.iter().map(|c| c.key.clone()).collect();
+        self.metrics.clear();
+        self.columns.clear();
+        let mut states = Vec::with_capacity(catalog.models.len());
+        for model in &catalog.models {
+            let programs: Vec<Program> = match &model.body {
+                Body::Ladder { rules, .. } => rules.clone(),
+                Body::Score { dimensions, .. } => dimensions.iter().map(|d| d.program.clone()).collect(),
+                Body::Rfm { .. } => Vec::new(),
+            };
+            let mut plans = Vec::new();
+            for p in &programs {
+                let slots = self.slots_for(p);
+                let b = Binding { slots: &slots, attrs: &self.attrs, models: &schema.models, today: f64::from(self.today) };
+                plans.push(Plan::bind(p, &b));
+            }
+            states.push(ModelState { plans, ..ModelState::default() });
+        }
+        self.catalog = catalog;
+        self.states = states;
+        self.tiers = vec![Vec::new(); self.catalog.models.len()];
+        self.compute_metrics();
+        let mut calibrations = calibrations;
+        calibrations.resize(self.catalog.models.len(), None);
+        for &m in &self.catalog.order.clone() {
+            self.prepare_rfm(m);
+            let c = match calibrations[m].take() {
+                Some(c) => c,
+                None => self.fit(m),
+            };
+            self.states[m].calibration = c;
+            self.evaluate_model(m);
+        }
+        self.states.iter().map(|s| s.calibration.clone()).collect()
+    }
+
+    fn compute_metrics(&mut self) {
+        let threads = self.threads;
+        let mut columns = std::mem::take(&mut self.columns);
+        for (r, col) in self.metrics.iter().zip(columns.iter_mut()) {
+            metric_column(r, &self.books[kind_slot(r.metric.kind)], col, threads);
+        }
+        self.columns = columns;
+    }
+
+    fn prepare_rfm(&mut self, m: usize) {
+        if matches!(self.catalog.models[m].body, Body::Rfm { .. }) {
+            self.states[m].rfm = Some(RfmValues::compute(self.book(EventKind::Orders), self.today));
+        }
+    }
+
+    /// Cut points for model `m` on the current population.
+    pub fn fit(&self, m: usize) -> Calibration {
+        calibrate(&self.catalog.models[m], &self.states[m], &self.facts(), self.customers(), self.book(EventKind::Orders), self.today)
+    }
+
+    /// Recomputes model `m`'s cut points and re-evaluates it (and models reading it).
+    pub fn refresh(&mut self, m: usize) -> Vec<TierChange> {
+        let before = self.tiers.clone();
+        self.states[m].calibration = self.fit(m);
+        for &i in &self.catalog.order.clone() {
+            self.evaluate_model(i);
+        }
+        self.diff(&before)
+    }
+
+    /// Evaluates every position of model `m`.
+    fn evaluate_model(&mut self, m: usize) {
+        let n = self.customers();
+        let mut out = std::mem::take(&mut self.tiers[m]);
+        out.clear();
+        out.resize(n, NO_TIER);
+        let state = std::mem::take(&mut self.states[m]);
+        let mut scores = Vec::new();
+        {
+            let facts = self.facts();
+            let model = &self.catalog.models[m];
+            if let Body::Score { .. } = model.body {
+                let mut pairs: Vec<(u16, f32)> = vec![(NO_TIER, 0.0); n];
+                for_parts(&mut pairs, self.threads, |lo, part| {
+                    let (mut tiers, mut sc) = (vec![NO_TIER; part.len()], vec![0.0f32; part.len()]);
+                    evaluate_range(model, &state, &facts, lo, &mut tiers, &mut sc);
+                    for (p, (t, s)) in part.iter_mut().zip(tiers.into_iter().zip(sc)) {
+                        *p = (t, s);
+                    }
+                });
+                scores = pairs.iter().map(|p| p.1).collect();
+                out.iter_mut().zip(&pairs).for_each(|(o, p)| *o = p.0);
+            } else {
+                for_parts(&mut out, self.threads, |lo, part| evaluate_range(model, &state, &facts, lo, part, &mut []));
+            }
+        }
+        let mut state = state;
+        if !scores.is_empty() {
+            state.scores = scores;
+        }
+        self.states[m] = state;
+        self.tiers[m] = out;
+    }
+
+    fn diff(&self, before: &[Vec<u16>]) -> Vec<TierChange> {
+        let mut changes = Vec::new();
+        for (m, (old, new)) in before.iter().zip(&self.tiers).enumerate() {
+            for (p, (&a, &b)) in old.iter().zip(new).enumerate() {
+                if a != b {
+                    changes.push(TierChange { position: p as u32, model: m, from: a, to: b });
+                }
+            }
+        }
+        changes
+    }
+
+    /// Moves "today" (the daily sweep): windows and days-since metrics shift, every model is
+    /// re-evaluated against the cut points in force. Returns the tier changes.
+    pub fn advance(&mut self, today: Day) -> Vec<TierChange> {
+        let before = self.tiers.clone();
+        self.today = today;
+        for r in &mut self.metrics {
+            *r = ResolvedMetric::new(r.metric, today);
+        }
+        self.compute_metrics();
+        for &m in &self.catalog.order.clone() {
+            self.prepare_rfm(m);
+            self.evaluate_model(m);
+        }
+        self.diff(&before)
+    }
+
+    /// Adds a customer (ids must grow); returns its position.
+    pub fn add_customer(&mut self, id: i64) -> Option<u32> {
+        let p = self.index.insert(id)?;
+        let n = self.customers();
+        for b in &mut self.books {
+            b.grow(n);
+        }
+        for (r, col) in self.metrics.iter().zip(&mut self.columns) {
+            col.resize(n, f64::NAN);
+            col[p as usize] = r.value(&self.books[kind_slot(r.metric.kind)], p);
+        }
+        for t in &mut self.tiers {
+            t.resize(n, NO_TIER);
+        }
+        Some(p)
+    }
+
+    /// Records a new event for the customer at `position` and re-evaluates that customer.
+    pub fn record(&mut self, kind: EventKind, position: u32, row: &EventRow) -> Vec<TierChange> {
+        self.books[kind_slot(kind)].add(position, row);
+        self.customer_changed(position, Some(kind))
+    }
+
+    /// Replaces every event of one kind of a customer (after an edit or delete).
+    pub fn replace(&mut self, kind: EventKind, position: u32, rows: &[EventRow]) -> Vec<TierChange> {
+        self.books[kind_slot(kind)].replace(position, rows);
+        self.customer_changed(position, Some(kind))
+    }
+
+    /// Re-evaluates one customer after its events (`kind`) or attributes (None) changed.
+    pub fn customer_changed(&mut self, position: u32, kind: Option<EventKind>) -> Vec<TierChange> {
+        let p = position as usize;
+        if p >= self.customers() {
+            return Vec::new();
+        }
+        for (r, col) in self.metrics.iter().zip(&mut self.columns) {
+            if kind.is_none_or(|k| k == r.metric.kind) {
+                if col.len() <= p {
+                    col.resize(p + 1, f64::NAN);
+                }
+                col[p] = r.value(&self.books[kind_slot(r.metric.kind)], position);
+            }
+        }
+        let mut changes = Vec::new();
+        for &m in &self.catalog.order.clone() {
+            if let Some(v) = self.states[m].rfm.as_mut() {
+                v.set(p, &self.books[kind_slot(EventKind::Orders)], self.today);
+            }
+            let (mut out, mut score) = ([NO_TIER], [0.0f32]);
+            evaluate_range(&self.catalog.models[m], &self.states[m], &self.facts(), p, &mut out, &mut score);
+            if let Some(s) = self.states[m].scores.get_mut(p) {
+                *s = score[0];
+            } else if matches!(self.catalog.models[m].body, Body::Score { .. }) {
+                self.states[m].scores.resize(p + 1, 0.0);
+                self.states[m].scores[p] = score[0];
+            }
+            let from = self.tiers[m][p];
+            if from != out[0] {
+                self.tiers[m][p] = out[0];
+                changes.push(TierChange { position, model: m, from, to: out[0] });
+            }
+        }
+        changes
+    }
+
+    /// Bytes held by the engine's state (books, attributes, metric columns, tiers, scores).
+    pub fn heap_bytes(&self) -> usize {
+        self.index.heap_bytes()
+            + self.books.iter().map(EventBook::heap_bytes).sum::<usize>()
+            + self.attrs.heap_bytes()
+            + self.columns.iter().map(|c| c.len() * 8).sum::<usize>()
+            + self.tiers.iter().map(|t| t.len() * 2).sum::<usize>()
+            + self.states.iter().map(|s| s.scores.len() * 4 + s.rfm.as_ref().map_or(0, |r| r.len() * 16)).sum::<usize>()
+    }
+}

@@ -1,0 +1,132 @@
+//! Evaluating one model over a range of positions: ladders (first true condition wins), weighted
+//! scores (points per dimension against calibrated scales, tiers by minimum score) and RFM
+//! (values from the order book, scores against cut points in force, segment map).
+
+use super::{
+    calibration::{Calibration, Scale},
+    eval::{blocks, Facts, TRUE},
+    plan::Plan,
+};
+use crate::{
+    metrics::{Day, EventBook},
+    tiering::{
+        model::{Body, Model},
+        rfm::{RfmCuts, RfmValues, NO_TIER},
+    },
+};
+
+/// A model's working state besides its tiers.
+#[derive(Debug, Clone, Default)]
+pub struct ModelState {
+    /// Ladder conditions or score dimensions, bound to the engine.
+    pub plans: Vec<Plan>,
+    pub calibration: Calibration,
+    /// Weighted score per position (score models).
+    pub scores: Vec<f32>,
+    /// R, F, M values per position (RFM models).
+    pub rfm: Option<RfmValues>,
+}
+
+/// Splits `out` into `threads` parts and runs `f(first_position, part)` on each.
+pub fn for_parts<T: Send>(out: &mut [T], threads: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+    let n = out.len();
+    if threads <= 1 || n < 20_000 {
+        f(0, out);
+        return;
+    }
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        for (k, part) in out.chunks_mut(chunk).enumerate() {
+            let f = &f;
+            s.spawn(move || f(k * chunk, part));
+        }
+    });
+}
+
+/// Fits the calibration of a relative model on the current population.
+pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize, orders: &EventBook, today: Day) -> Calibration {
+    let mut c = Calibration { on: today, ..Calibration::default() };
+    match &model.body {
+        Body::Ladder { .. } => {}
+        Body::Score { dimensions, .. } => {
+            c.scales = dimensions
+                .iter()
+                .zip(&state.plans)
+                .map(|(d, plan)| {
+                    let values: Vec<f64> = blocks(n).flat_map(|(lo, hi)| facts.numbers(plan, lo, hi)).collect();
+                    Scale::fit(d, &values)
+                })
+                .collect();
+        }
+        Body::Rfm { buckets, .. } => {
+            let owned;
+            let values = match &state.rfm {
+                Some(v) if v.len() == n => v,
+                _ => {
+                    owned = RfmValues::compute(orders, today);
+                    &owned
+                }
+            };
+            c.rfm = Some(RfmCuts::compute(values, [&buckets[0], &buckets[1], &buckets[2]]));
+        }
+    }
+    c
+}
+
+/// Evaluates `model` for positions `lo..lo + out.len()` into `out` (tier per position) and,
+/// for score models, `scores` (same length).
+pub fn evaluate_range(model: &Model, state: &ModelState, facts: &Facts<'_>, lo: usize, out: &mut [u16], scores: &mut [f32]) {
+    match &model.body {
+        Body::Ladder { default, .. } => ladder(&state.plans, default.unwrap_or(NO_TIER), facts, lo, out),
+        Body::Score { dimensions, by_min } => {
+            let scales = &state.calibration.scales;
+            for (b_lo, b_hi) in blocks(out.len()) {
+                let mut total = vec![0.0f64; b_hi - b_lo];
+                for ((d, plan), scale) in dimensions.iter().zip(&state.plans).zip(scales) {
+                    let xs = facts.numbers(plan, lo + b_lo, lo + b_hi);
+                    for (t, x) in total.iter_mut().zip(xs) {
+                        *t += d.share * scale.points(d, x);
+                    }
+                }
+                for (i, t) in total.into_iter().enumerate() {
+                    if let Some(s) = scores.get_mut(b_lo + i) {
+                        *s = t as f32;
+                    }
+                    out[b_lo + i] = by_min.iter().find(|(m, _)| t >= *m - 1e-9).map_or(NO_TIER, |(_, tier)| *tier);
+                }
+            }
+        }
+        Body::Rfm { map, default, .. } => {
+            let (Some(values), Some(cuts)) = (&state.rfm, &state.calibration.rfm) else {
+                out.fill(default.unwrap_or(NO_TIER));
+                return;
+            };
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = cuts.scores(values, lo + i).and_then(|s| map.segment(s)).or(*default).unwrap_or(NO_TIER);
+            }
+        }
+    }
+}
+
+fn ladder(plans: &[Plan], default: u16, facts: &Facts<'_>, lo: usize, out: &mut [u16]) {
+    for (b_lo, b_hi) in blocks(out.len()) {
+        let part = &mut out[b_lo..b_hi];
+        part.fill(NO_TIER);
+        let mut open = part.len();
+        for (t, plan) in plans.iter().enumerate() {
+            if open == 0 {
+                break;
+            }
+            let cond = facts.conditions(plan, lo + b_lo, lo + b_hi);
+            for (o, c) in part.iter_mut().zip(cond) {
+                if *o == NO_TIER && c == TRUE {
+                    *o = t as u16;
+                    open -= 1;
+                }
+            }
+        }
+        if default != NO_TIER {
+            part.iter_mut().filter(|o| **o == NO_TIER).for_each(|o| *o = default);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Tier model files: the TOML a team keeps in git (and the API accepts as JSON). A model is a
+//! rule ladder, a weighted score or RFM; presets (RFM standard, lifecycle, BANT) are files too.
+
+use serde::{Deserialize, Serialize};
+
+use super::{rfm::Buckets, segments::SegmentRule};
+
+/// A tier model as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Stable key used by `tier("key")` and the API (letters incl. Chinese, digits, `_`, `-`).
+    pub key: String,
+    /// Chinese display name.
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub description: String,
+    pub kind: ModelKind,
+    /// When population-relative cut points (quantiles, min–max, percentiles) are refreshed.
+    #[serde(default)]
+    pub refresh: Refresh,
+    /// Ladder tiers (first match wins), score tiers (by minimum score) or RFM segments.
+    #[serde(default)]
+    pub tiers: Vec<TierSpec>,
+    /// Weighted score dimensions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<DimensionSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rfm: Option<RfmSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    Ladder,
+    Score,
+    Rfm,
+}
+
+/// How often population-relative cut points are recomputed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refresh {
+    /// Only when the model is published (or refreshed by hand).
+    Never,
+    Daily,
+    Weekly,
+    #[default]
+    Monthly,
+    Quarterly,
+}
+
+/// A tier of any model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierSpec {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    /// Ladder: the condition. A ladder tier without one is the default (it must come last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// Score: the lowest score (0–100) of the tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<f64>,
+    /// RFM: this tier takes customers no segment rule covers (and customers without orders).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+}
+
+/// A weighted score dimension.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionSpec {
+    pub key: String,
+    pub name: String,
+    /// Any numeric rule expression, e.g. `sum(orders.amount, last 365d)`.
+    pub expr: String,
+    pub weight: f64,
+    #[serde(default)]
+    pub normalise: Normalise,
+    /// For `bins`: `[[edge, points], …]` ascending; a value at or above an edge earns its
+    /// points (0–100), below the first edge 0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bins: Vec<[f64; 2]>,
+}
+
+/// How a dimension's raw value becomes 0–100 points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Normalise {
+    /// (x − min) / (max − min) over the population at calibration.
+    MinMax,
+    /// Share of the population with a lower value at calibration.
+    #[default]
+    Percentile,
+    /// Fixed bins with points.
+    Bins,
+}
+
+/// RFM settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RfmSpec {
+    pub recency: Buckets,
+    pub frequency: Buckets,
+    pub monetary: Buckets,
+    /// `"standard"` (the 11-segment map on 5-point R and F) or explicit rules.
+    pub segments: Segments,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Segments {
+    Preset(String),
+    Rules(Vec<SegmentRule>),
+}
+
+/// Built-in model files.
+pub const PRESETS: [(&str, &str); 3] = [
+    ("rfm", include_str!("../../presets/rfm.toml")),
+    ("lifecycle", include_str!("../../presets/lifecycle.toml")),
+    ("bant", include_str!("../../presets/bant.toml")),
+];
+
+impl ModelSpec {
+    /// Reads a model file. Errors name the line and column.
+    pub fn from_toml(text: &str) -> Result<ModelSpec, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// A preset by name.
+    pub fn preset(name: &str) -> Option<ModelSpec> {
+        PRESETS.iter().find(|(n, _)| *n == name).and_then(|(_, text)| ModelSpec::from_toml(text).ok())
+    }
+}
