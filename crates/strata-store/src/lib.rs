@@ -2,6 +2,7 @@
 //! default) and PostgreSQL, using runtime queries. Each method's SQL is written once and compiled
 //! for both backends by the [`on_pool!`] / [`on_tx!`] dispatch macros.
 
+mod attribute_scan;
 mod customers;
 mod directory;
 mod error;
@@ -12,6 +13,7 @@ mod migrate;
 mod sqlite_bulk;
 mod statement;
 mod table;
+mod tiers;
 mod undo;
 mod value;
 
@@ -29,6 +31,7 @@ pub use export::{export_columns, ExportRow};
 pub use import::{ChunkOutcome, ImportSession, RejectedRow};
 pub use migrate::latest_version as schema_version;
 pub(crate) use statement::{dialect, placeholders};
+pub use tiers::{CustomerTier, ModelVersion, TierHistoryEntry, TierWrite};
 pub use undo::{Batch, UndoOutcome};
 pub use value::SqlValue;
 

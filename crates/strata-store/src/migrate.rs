@@ -10,12 +10,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "customer_model",
-    sqlite: include_str!("../migrations/sqlite/0001_customer_model.sql"),
-    postgres: include_str!("../migrations/postgres/0001_customer_model.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "customer_model",
+        sqlite: include_str!("../migrations/sqlite/0001_customer_model.sql"),
+        postgres: include_str!("../migrations/postgres/0001_customer_model.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "tier_models",
+        sqlite: include_str!("../migrations/sqlite/0002_tier_models.sql"),
+        postgres: include_str!("../migrations/postgres/0002_tier_models.sql"),
+    },
+];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of
 /// several servers against one database.

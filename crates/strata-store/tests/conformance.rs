@@ -9,7 +9,7 @@ use strata_core::{
     customer::{CustomerInput, CustomerKind, Role, UserInput},
     import::{Entity, ImportOptions, Mapping, Record},
 };
-use strata_store::{CustomerFilter, CustomerSort, Store, StoreError};
+use strata_store::{CustomerFilter, CustomerSort, Store, StoreError, TierWrite};
 
 fn records(entity: Entity, headers: &[&str], rows: &[&[&str]], custom: &[CustomFieldDef]) -> (Vec<String>, Vec<(u64, Record)>) {
     let hs: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
@@ -198,6 +198,48 @@ async fn story(store: Store) {
     }
     let external = store.customer_external_ids().await.unwrap();
     assert_eq!(external.len(), index.len());
+    // Attributes load into the engine's columns the same way on both backends.
+    let attrs = store.customer_attributes(&index, &store.list_custom_fields().await.unwrap()).await.expect("attributes");
+    assert_eq!(attrs.len(), index.len());
+    let p0 = index.position(external.iter().find(|(_, e)| e.as_deref() == Some("C-1")).unwrap().0).unwrap() as usize;
+    assert!(attrs.text_at(strata_core::rules::schema::Attr::Province, p0).is_some());
+
+    // Tier models: versions, publish with tier changes, history, counts, re-publish.
+    let ids: Vec<i64> = index.ids().to_vec();
+    let v1 = store.save_model_version("value", "价值分层", "ladder", "key = \"value\"", "draft", "tester").await.unwrap();
+    assert_eq!(v1, 1);
+    store.set_model_preview("value", v1, "{\"moving\": 2}").await.unwrap();
+    assert_eq!(store.model_versions("value").await.unwrap()[0].status, "preview");
+    let first: Vec<TierWrite> = ids.iter().map(|&id| TierWrite { customer_id: id, from: None, to: Some("A".into()) }).collect();
+    store.publish_model("value", v1, "{\"on\": 1}", &first).await.expect("publish");
+    assert_eq!(store.publish_model("value", v1, "{}", &[]).await.unwrap_err().code(), "already_published");
+    assert_eq!(store.tier_counts("value").await.unwrap(), vec![("A".to_string(), ids.len() as i64)]);
+    let v2 = store.save_model_version("value", "价值分层", "ladder", "key = \"value\" # 2", "draft", "tester").await.unwrap();
+    let moves = vec![
+        TierWrite { customer_id: ids[0], from: Some("A".into()), to: Some("B".into()) },
+        TierWrite { customer_id: ids[1], from: Some("A".into()), to: None },
+    ];
+    store.publish_model("value", v2, "{\"on\": 2}", &moves).await.expect("publish v2");
+    let published = store.published_models().await.unwrap();
+    assert_eq!((published.len(), published[0].version, published[0].calibration.as_deref()), (1, 2, Some("{\"on\": 2}")));
+    assert_eq!(store.model_versions("value").await.unwrap()[1].status, "retired");
+    let mine = store.customer_tiers(ids[0]).await.unwrap();
+    assert_eq!((mine[0].tier.as_str(), mine[0].version), ("B", 2));
+    assert!(store.customer_tiers(ids[1]).await.unwrap().is_empty());
+    let hist = store.tier_history(ids[0]).await.unwrap();
+    let seen: Vec<(Option<&str>, Option<&str>, &str)> =
+        hist.iter().map(|h| (h.from_tier.as_deref(), h.to_tier.as_deref(), h.reason.as_str())).collect();
+    assert_eq!(seen, vec![(None, Some("A"), "publish"), (Some("A"), Some("B"), "publish")]);
+    store
+        .record_tier_changes("value", 2, &[TierWrite { customer_id: ids[0], from: Some("B".into()), to: Some("A".into()) }], "event")
+        .await
+        .unwrap();
+    let feed = store.tier_changes_since(hist[1].id, 10).await.unwrap();
+    assert_eq!(feed.iter().map(|h| h.reason.as_str()).collect::<Vec<_>>(), ["publish", "event"]);
+    assert_eq!(store.current_tiers("value").await.unwrap().len(), ids.len() - 1);
+    store.set_model_calibration("value", "{\"on\": 3}").await.unwrap();
+    assert_eq!(store.latest_model_versions().await.unwrap()[0].calibration.as_deref(), Some("{\"on\": 3}"));
+    assert!(matches!(store.record_tier_changes("nope", 1, &moves, "event").await, Err(StoreError::NotFound { .. })));
 
     // Customers with orders cannot be un-imported before their orders.
     assert_eq!(store.undo_batch(cust_batch, "tester").await.unwrap_err().code(), "batch_has_dependents");

@@ -45,6 +45,9 @@ pub enum Command {
     /// Manage custom fields (defined at run time, no migration).
     #[command(subcommand)]
     Field(FieldCommand),
+    /// Tier models: check, preview, publish, evaluate, explain.
+    #[command(subcommand)]
+    Tier(TierCommand),
     /// Benchmarks (print one JSON line per measurement).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -224,4 +227,57 @@ fn parse_entity(s: &str) -> Result<Entity, String> {
         let all: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
         format!("unknown kind of data `{s}`; use one of: {}", all.join(", "))
     })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TierCommand {
+    /// List models with their latest and published versions.
+    List,
+    /// Show a model's versions, its file and customers per tier.
+    Show {
+        key: String,
+        /// Show this version's file (default: the published one).
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Check model files against the custom fields and the published models (exit 1 on errors).
+    Check { files: Vec<PathBuf> },
+    /// Run a model file over every customer without changing any tier: counts, migration
+    /// matrix from the tiers in force, sample customers. Saves the file as a draft version.
+    Preview {
+        file: PathBuf,
+        /// Sample customers per matrix cell.
+        #[arg(long, default_value_t = 3)]
+        samples: usize,
+        /// Evaluate as of this day (default: today, UTC+8).
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish a model file: full re-evaluation, cut points stored, every tier change recorded.
+    Publish {
+        file: PathBuf,
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// The daily sweep: re-evaluate every customer as of today and refresh cut points that are due.
+    Eval {
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// Explain a customer's tiers (by id or external id): rules checked, scores, what would move it up.
+    Explain {
+        customer: String,
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// A customer's current tiers and their history.
+    History { customer: String },
+    /// Print a preset model file: rfm, lifecycle or bant.
+    Preset { name: String },
 }

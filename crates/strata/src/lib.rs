@@ -10,3 +10,4 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod server;
+pub mod tiering;

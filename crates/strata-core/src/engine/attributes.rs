@@ -291,3 +291,42 @@ pub enum CodesAt<'a> {
     One(u32),
     Many(&'a [u32]),
 }
+
+/// The rule schema of a customer base's custom fields.
+pub fn schema_of(defs: &[crate::custom_field::CustomFieldDef]) -> crate::rules::schema::Schema {
+    use crate::rules::schema::{CustomAttr, ValueType};
+    let custom = defs
+        .iter()
+        .map(|d| CustomAttr {
+            key: d.key.clone(),
+            label: d.label.clone(),
+            ty: match d.kind {
+                FieldKind::Text | FieldKind::Enum | FieldKind::MultiEnum => ValueType::Text,
+                FieldKind::Number | FieldKind::Money => ValueType::Number,
+                FieldKind::Date => ValueType::Date,
+                FieldKind::Bool => ValueType::Bool,
+            },
+        })
+        .collect();
+    crate::rules::schema::Schema { custom, models: Vec::new() }
+}
+
+/// A stored custom value (JSON, as validated on write) as the engine holds it: money in
+/// currency units, dates as day numbers, yes/no as 1/0.
+pub fn custom_value(kind: FieldKind, v: Option<&serde_json::Value>) -> CustomValue {
+    use serde_json::Value;
+    match (kind, v) {
+        (_, None | Some(Value::Null)) => CustomValue::Missing,
+        (FieldKind::Money, Some(Value::Number(n))) => n.as_f64().map_or(CustomValue::Missing, |c| CustomValue::Number(c / 100.0)),
+        (FieldKind::Number, Some(Value::Number(n))) => n.as_f64().map_or(CustomValue::Missing, CustomValue::Number),
+        (FieldKind::Bool, Some(Value::Bool(b))) => CustomValue::Number(if *b { 1.0 } else { 0.0 }),
+        (FieldKind::Date, Some(Value::String(s))) => {
+            s.parse::<chrono::NaiveDate>().map_or(CustomValue::Missing, |d| CustomValue::Number(f64::from(crate::metrics::day_of(d))))
+        }
+        (FieldKind::MultiEnum, Some(Value::Array(items))) => {
+            CustomValue::Many(items.iter().filter_map(|i| i.as_str().map(String::from)).collect())
+        }
+        (_, Some(Value::String(s))) => CustomValue::Text(s.clone()),
+        _ => CustomValue::Missing,
+    }
+}

@@ -201,7 +201,7 @@ fn explanations_name_failed_rules_and_gaps() {
     let s = serde_json::to_value(e.explain(1, 2).unwrap()).unwrap();
     assert_eq!(s["detail"]["dimensions"][1]["points"], 50.0);
     let d = e.explain(0, 3).unwrap();
-    assert!(d.to_move_up[0].contains("days_since(last orders) <= 30 (now missing)"), "{:?}", d.to_move_up);
+    assert!(d.to_move_up[0].contains("days_since(last order) <= 30 (now missing)"), "{:?}", d.to_move_up);
 }
 
 #[test]

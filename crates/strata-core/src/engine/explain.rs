@@ -95,6 +95,10 @@ fn number(x: f64) -> String {
 /// A metric in rule syntax.
 pub fn describe_metric(m: &Metric) -> String {
     let kind = m.kind.name();
+    let one = match m.kind {
+        crate::metrics::EventKind::Feedback => kind,
+        _ => kind.trim_end_matches('s'),
+    };
     let field = |f: usize| format!("{kind}.{}", m.kind.numbers().get(f).copied().unwrap_or("?"));
     let window = match m.window {
         Window::All => String::new(),
@@ -117,8 +121,8 @@ pub fn describe_metric(m: &Metric) -> String {
             format!("distinct({kind}.{}{window})", m.kind.categories().get(c).copied().unwrap_or("?"))
         }
         Aggregate::Distinct(EventField::Num(f)) => format!("distinct({}{window})", field(f)),
-        Aggregate::DaysSince(End::First) => format!("days_since(first {kind})"),
-        Aggregate::DaysSince(End::Last) => format!("days_since(last {kind})"),
+        Aggregate::DaysSince(End::First) => format!("days_since(first {one})"),
+        Aggregate::DaysSince(End::Last) => format!("days_since(last {one})"),
     };
     if m.growth {
         format!("growth({inner})")
@@ -308,7 +312,14 @@ impl Engine {
                             let key = v.key(*d, p).value;
                             let gap = cut.value - key + i64::from(cut.position < position);
                             let text = match d {
-                                Dimension::Recency => format!("{name} {score}→{}: order again within {} days", score + 1, -cut.value),
+                                Dimension::Recency => {
+                                    format!(
+                                        "{name} {score}→{}: an order now (R {} means the last order is at most {} days old)",
+                                        score + 1,
+                                        score + 1,
+                                        -cut.value
+                                    )
+                                }
                                 Dimension::Frequency => format!("{name} {score}→{}: {} more orders", score + 1, gap.max(1)),
                                 Dimension::Monetary => {
                                     format!("{name} {score}→{}: {:.2} more in order value", score + 1, gap.max(1) as f64 / 100.0)
@@ -326,6 +337,9 @@ impl Engine {
                 }
             }
         };
+        if !model.spec.ranked {
+            to_move_up.clear();
+        }
         Some(Explanation { model: model.key().to_string(), tier, detail, to_move_up })
     }
 }

@@ -18,6 +18,10 @@ pub struct ModelSpec {
     #[serde(default)]
     pub description: String,
     pub kind: ModelKind,
+    /// Whether earlier tiers are better (value ladders). Stages such as lifecycle are not
+    /// ranked: explanations then do not suggest how to "move up".
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub ranked: bool,
     /// When population-relative cut points (quantiles, min–max, percentiles) are refreshed.
     #[serde(default)]
     pub refresh: Refresh,
@@ -29,6 +33,14 @@ pub struct ModelSpec {
     pub dimensions: Vec<DimensionSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rfm: Option<RfmSpec>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -171,3 +171,45 @@ fn bench_rfm_matches_the_reference_checksum() {
         assert_eq!(segments[name], count, "{name}");
     }
 }
+
+#[test]
+fn tier_models_are_checked_previewed_published_explained_and_swept() {
+    let bin = Bin::new();
+    bin.ok(&["import", "customers", path_str(&bin.write("c.csv", CUSTOMERS_CSV.as_bytes()))]);
+    bin.ok(&["import", "orders", path_str(&bin.write("o.csv", ORDERS_CSV.as_bytes()))]);
+    let model = bin.write(
+        "value.toml",
+        "key = \"value\"\nname = \"价值分层\"\nkind = \"ladder\"\n\
+         [[tiers]]\nkey = \"A\"\nname = \"核心\"\nwhen = \"sum(订单.金额, between 2024-01-01 and 2024-12-31) > 10000\"\n\
+         [[tiers]]\nkey = \"B\"\nname = \"浙江\"\nwhen = \"province = \\\"浙江省\\\"\"\n\
+         [[tiers]]\nkey = \"C\"\nname = \"普通\"\n"
+            .as_bytes(),
+    );
+    assert!(bin.ok(&["tier", "check", path_str(&model)]).contains("value: ok (3 tiers"));
+    let bad = bin.write(
+        "bad.toml",
+        "key = \"bad\"\nname = \"坏\"\nkind = \"ladder\"\n[[tiers]]\nkey = \"a\"\nname = \"a\"\nwhen = \"sum(orders.amout) > 1\"\n"
+            .as_bytes(),
+    );
+    let out = bin.fails(&["tier", "check", path_str(&bad)]);
+    assert!(out.contains("tiers[1].when") && out.contains("did you mean `amount`?"), "{out}");
+    let a = bin.write("a.toml", "key=\"a\"\nname=\"甲\"\nkind=\"ladder\"\n[[tiers]]\nkey=\"x\"\nname=\"x\"\nwhen='tier(\"b\") = \"y\"'\n[[tiers]]\nkey=\"z\"\nname=\"z\"\n".as_bytes());
+    let b = bin.write("b.toml", "key=\"b\"\nname=\"乙\"\nkind=\"ladder\"\n[[tiers]]\nkey=\"y\"\nname=\"y\"\nwhen='tier(\"a\") = \"x\"'\n[[tiers]]\nkey=\"w\"\nname=\"w\"\n".as_bytes());
+    let out = bin.fails(&["tier", "check", path_str(&a), path_str(&b)]);
+    assert!(out.contains("cycle: a → b → a"), "{out}");
+
+    let out = bin.ok(&["tier", "preview", path_str(&model)]);
+    assert!(out.contains("3 customers; 3 would change tier"), "{out}");
+    assert!(out.contains("(none) → A: 1"), "{out}");
+    let out = bin.ok(&["tier", "publish", path_str(&model)]);
+    assert!(out.contains("published value v1: 3 customers evaluated, 3 tier changes recorded"), "{out}");
+    let out = bin.ok(&["tier", "history", "C001"]);
+    assert!(out.contains("value            A") && out.contains("— → A (publish)"), "{out}");
+    let out = bin.ok(&["tier", "explain", "C002"]);
+    assert!(out.contains("浙江 (B)") && out.contains("failed 核心") && out.contains("matched 浙江"), "{out}");
+    assert!(out.contains("to move up: → 核心"), "{out}");
+    let out = bin.ok(&["tier", "eval", "--today", "2030-01-01"]);
+    assert!(out.contains("\"changes\":0") && out.contains("\"model\":\"value\""), "{out}");
+    assert!(bin.ok(&["tier", "preset", "lifecycle"]).contains("成熟"));
+    assert!(bin.fails(&["tier", "explain", "C999"]).contains("no customer with id or external id `C999`"));
+}

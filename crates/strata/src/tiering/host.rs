@@ -1,0 +1,106 @@
+//! Loading the tier engine from the store (customers, events, attributes, published models with
+//! their cut points) and writing tier changes back as history.
+
+use anyhow::Context;
+use strata_core::{
+    engine::{attributes::schema_of, calibration::Calibration, Engine},
+    metrics::{CustomerIndex, Day, EventKind},
+    rules::schema::Schema,
+    tiering::{model::Catalog, rfm::NO_TIER, spec::ModelSpec},
+};
+use strata_store::{ModelVersion, Store, TierWrite};
+
+/// The engine with the stored versions its models came from.
+pub struct Loaded {
+    pub engine: Engine,
+    /// The schema of custom fields (without models).
+    pub schema: Schema,
+    /// Per catalog model: the stored version (None for a model being previewed).
+    pub versions: Vec<Option<ModelVersion>>,
+}
+
+/// Threads the engine uses for full evaluations.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).min(16)
+}
+
+/// Reads customers, events and attributes into an engine without models.
+pub async fn engine_state(store: &Store, today: Day) -> anyhow::Result<(Engine, Schema)> {
+    let index = CustomerIndex::new(store.customer_ids().await?);
+    let mut books = Vec::new();
+    for kind in EventKind::ALL {
+        books.push(store.event_book(kind, &index).await.with_context(|| format!("reading {}", kind.name()))?);
+    }
+    let defs = store.list_custom_fields().await?;
+    let attrs = store.customer_attributes(&index, &defs).await?;
+    Ok((Engine::new(index, books, attrs, today, threads()), schema_of(&defs)))
+}
+
+/// Model files, their stored versions and the cut points in force, aligned by index.
+pub type CatalogInputs = (Vec<ModelSpec>, Vec<Option<ModelVersion>>, Vec<Option<Calibration>>);
+
+/// The published models, with `replace` standing in for (or added next to) the model of the
+/// same key. Returns specs, their stored versions and cut points in force.
+pub fn catalog_inputs(published: &[ModelVersion], replace: Option<&ModelSpec>) -> anyhow::Result<CatalogInputs> {
+    let mut specs = Vec::new();
+    let mut versions = Vec::new();
+    let mut cuts = Vec::new();
+    for v in published {
+        if replace.is_some_and(|r| r.key == v.key) {
+            continue;
+        }
+        let spec =
+            ModelSpec::from_toml(&v.spec).map_err(|e| anyhow::anyhow!("stored model {} v{} does not parse: {e}", v.key, v.version))?;
+        specs.push(spec);
+        cuts.push(v.calibration.as_deref().and_then(|c| serde_json::from_str(c).ok()));
+        versions.push(Some(v.clone()));
+    }
+    if let Some(r) = replace {
+        specs.push(r.clone());
+        versions.push(None);
+        cuts.push(None);
+    }
+    Ok((specs, versions, cuts))
+}
+
+/// Loads the engine with the published models (and `replace`, when previewing or publishing).
+pub async fn load(store: &Store, today: Day, replace: Option<&ModelSpec>) -> anyhow::Result<Loaded> {
+    let (mut engine, schema) = engine_state(store, today).await?;
+    let published = store.published_models().await?;
+    let (specs, versions, cuts) = catalog_inputs(&published, replace)?;
+    let catalog = Catalog::compile(&specs, &schema).map_err(|errors| {
+        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        anyhow::anyhow!("the models do not check:\n{}", text.join("\n"))
+    })?;
+    engine.load(catalog, &schema, cuts);
+    Ok(Loaded { engine, schema, versions })
+}
+
+/// The tier key of every position in model `m` (None = no tier).
+pub fn tier_keys(engine: &Engine, m: usize) -> Vec<Option<&str>> {
+    let model = &engine.catalog.models[m];
+    engine.tiers[m].iter().map(|&t| if t == NO_TIER { None } else { model.tiers.get(usize::from(t)).map(|l| l.key.as_str()) }).collect()
+}
+
+/// Stored current tiers of `key`, per engine position.
+pub async fn stored_tiers(store: &Store, engine: &Engine, key: &str) -> anyhow::Result<Vec<Option<String>>> {
+    let mut out = vec![None; engine.customers()];
+    for (id, tier) in store.current_tiers(key).await? {
+        if let Some(p) = engine.index.position(id) {
+            out[p as usize] = Some(tier);
+        }
+    }
+    Ok(out)
+}
+
+/// Differences between stored tiers and the engine's tiers of model `m`.
+pub fn changes(engine: &Engine, m: usize, stored: &[Option<String>]) -> Vec<TierWrite> {
+    let now = tier_keys(engine, m);
+    let mut out = Vec::new();
+    for (p, (old, new)) in stored.iter().zip(now).enumerate() {
+        if old.as_deref() != new {
+            out.push(TierWrite { customer_id: engine.index.id(p as u32), from: old.clone(), to: new.map(String::from) });
+        }
+    }
+    out
+}

@@ -1,0 +1,301 @@
+//! `strata tier …`: check, preview, publish and evaluate tier models against the store, explain
+//! a customer's tiers and show their history.
+
+pub mod host;
+pub mod preview;
+
+use std::{path::Path, process::ExitCode};
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use strata_core::{
+    engine::Engine,
+    metrics::{date_of, day_of, Day},
+    tiering::{
+        model::Catalog,
+        spec::{ModelSpec, Refresh, PRESETS},
+    },
+};
+use strata_store::Store;
+
+use crate::{cli::TierCommand, commands::open, config::Config};
+
+/// Today in the business time zone (UTC+8) unless given.
+pub fn today(given: Option<NaiveDate>) -> Day {
+    day_of(given.unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()))
+}
+
+fn read_spec(path: &Path) -> anyhow::Result<ModelSpec> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read model file {}", path.display()))?;
+    ModelSpec::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Resolves a customer given by id or external id to an engine position.
+fn position(engine: &Engine, ids: &[(i64, Option<String>)], customer: &str) -> anyhow::Result<u32> {
+    let id = customer
+        .parse::<i64>()
+        .ok()
+        .filter(|id| engine.index.position(*id).is_some())
+        .or_else(|| ids.iter().find(|(_, ext)| ext.as_deref() == Some(customer)).map(|(id, _)| *id));
+    id.and_then(|id| engine.index.position(id)).with_context(|| format!("no customer with id or external id `{customer}`"))
+}
+
+pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCode> {
+    if let TierCommand::Preset { name } = &command {
+        let text = PRESETS.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
+        let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+        print!("{}", text.with_context(|| format!("no preset `{name}`; presets: {}", names.join(", ")))?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = open(config).await?;
+    match command {
+        TierCommand::Preset { .. } => {}
+        TierCommand::List => {
+            for v in store.latest_model_versions().await? {
+                let published = store.model_versions(&v.key).await?.into_iter().find(|x| x.status == "published").map(|x| x.version);
+                let published = published.map_or("not published".to_string(), |p| format!("v{p} published"));
+                println!("{:<16} {:<8} {:<24} latest v{} ({}), {published}", v.key, v.kind, v.name, v.version, v.status);
+            }
+        }
+        TierCommand::Show { key, version } => {
+            let versions = store.model_versions(&key).await?;
+            anyhow::ensure!(!versions.is_empty(), "no model `{key}`; `strata tier list` shows the models");
+            for v in &versions {
+                println!("v{} {} by {} at {}", v.version, v.status, v.created_by, v.created_at.format("%Y-%m-%d %H:%M"));
+            }
+            let shown = match version {
+                Some(n) => versions.iter().find(|v| v.version == n).with_context(|| format!("model `{key}` has no version {n}"))?,
+                None => versions.iter().find(|v| v.status == "published").unwrap_or(&versions[0]),
+            };
+            println!("\n# v{} ({})\n{}", shown.version, shown.status, shown.spec);
+            println!("customers per tier:");
+            for (tier, n) in store.tier_counts(&key).await? {
+                println!("  {tier:<24} {n}");
+            }
+        }
+        TierCommand::Check { files } => return check(&store, &files).await,
+        TierCommand::Preview { file, samples, today: t, json } => {
+            let spec = read_spec(&file)?;
+            let loaded = host::load(&store, today(t), Some(&spec)).await?;
+            let m = loaded.engine.catalog.index(&spec.key).context("model missing after load")?;
+            let before = host::stored_tiers(&store, &loaded.engine, &spec.key).await?;
+            let order: Vec<String> = loaded.engine.catalog.models[m].tiers.iter().map(|t| t.key.clone()).collect();
+            let p = preview::preview(&spec.key, &order, loaded.engine.index.ids(), &before, &host::tier_keys(&loaded.engine, m), samples);
+            let version =
+                store.save_model_version(&spec.key, &spec.name, kind_name(&spec), &spec.to_toml(), "draft", &config.actor).await?;
+            store.set_model_preview(&spec.key, version, &serde_json::to_string(&p)?).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&p)?);
+            } else {
+                print_preview(&p, version);
+            }
+        }
+        TierCommand::Publish { file, today: t } => publish(config, &store, &read_spec(&file)?, today(t)).await?,
+        TierCommand::Eval { today: t } => sweep(&store, today(t)).await?,
+        TierCommand::Explain { customer, model, json, today: t } => {
+            let loaded = host::load(&store, today(t), None).await?;
+            let ids = store.customer_external_ids().await?;
+            let p = position(&loaded.engine, &ids, &customer)?;
+            let models: Vec<usize> = match &model {
+                Some(k) => vec![loaded.engine.catalog.index(k).with_context(|| format!("no published model `{k}`"))?],
+                None => (0..loaded.engine.catalog.models.len()).collect(),
+            };
+            anyhow::ensure!(!models.is_empty(), "no published models; publish one with `strata tier publish FILE`");
+            for m in models {
+                let x = loaded.engine.explain(m, p).context("no explanation")?;
+                if json {
+                    println!("{}", serde_json::to_string(&x)?);
+                } else {
+                    print_explanation(&loaded.engine, m, &x);
+                }
+            }
+        }
+        TierCommand::History { customer } => {
+            let ids = store.customer_external_ids().await?;
+            let id = customer
+                .parse::<i64>()
+                .ok()
+                .filter(|id| ids.iter().any(|(x, _)| x == id))
+                .or_else(|| ids.iter().find(|(_, e)| e.as_deref() == Some(customer.as_str())).map(|(id, _)| *id))
+                .with_context(|| format!("no customer with id or external id `{customer}`"))?;
+            for t in store.customer_tiers(id).await? {
+                println!("{:<16} {:<20} v{} since {}", t.model, t.tier, t.version, t.since.format("%Y-%m-%d %H:%M"));
+            }
+            for h in store.tier_history(id).await? {
+                let (from, to) = (h.from_tier.as_deref().unwrap_or("—"), h.to_tier.as_deref().unwrap_or("—"));
+                println!("{} {:<16} v{} {from} → {to} ({})", h.at.format("%Y-%m-%d %H:%M"), h.model, h.version, h.reason);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kind_name(spec: &ModelSpec) -> &'static str {
+    match spec.kind {
+        strata_core::tiering::spec::ModelKind::Ladder => "ladder",
+        strata_core::tiering::spec::ModelKind::Score => "score",
+        strata_core::tiering::spec::ModelKind::Rfm => "rfm",
+    }
+}
+
+async fn check(store: &Store, files: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
+    let defs = store.list_custom_fields().await?;
+    let schema = strata_core::engine::attributes::schema_of(&defs);
+    let mut specs = Vec::new();
+    let mut failed = false;
+    for f in files {
+        match read_spec(f) {
+            Ok(s) => specs.push(s),
+            Err(e) => {
+                eprintln!("{e:#}");
+                failed = true;
+            }
+        }
+    }
+    let published = store.published_models().await?;
+    let mut all = Vec::new();
+    for v in &published {
+        if !specs.iter().any(|s| s.key == v.key) {
+            all.push(ModelSpec::from_toml(&v.spec).map_err(|e| anyhow::anyhow!("stored model {}: {e}", v.key))?);
+        }
+    }
+    all.extend(specs.iter().cloned());
+    match Catalog::compile(&all, &schema) {
+        Ok(c) => {
+            for s in &specs {
+                let m = c.index(&s.key).context("model missing")?;
+                println!("{}: ok ({} tiers, kind {})", s.key, c.models[m].tiers.len(), kind_name(s));
+            }
+        }
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+                if let Some(r) = &e.rendered {
+                    eprintln!("{}", r.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"));
+                } else if let Some(h) = &e.help {
+                    eprintln!("  help: {h}");
+                }
+            }
+            failed = true;
+        }
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn print_preview(p: &preview::Preview, version: i64) {
+    let name = |t: &Option<String>| t.clone().unwrap_or_else(|| "(none)".into());
+    println!("preview of {} v{version} over {} customers; {} would change tier", p.model, p.customers, p.moving);
+    for (t, n) in &p.counts {
+        println!("  {:<24} {n}", name(t));
+    }
+    println!("from → to: customers (samples)");
+    for c in &p.matrix {
+        let samples: Vec<String> = c.samples.iter().map(i64::to_string).collect();
+        println!("  {} → {}: {} ({})", name(&c.from), name(&c.to), c.customers, samples.join(", "));
+    }
+}
+
+fn print_explanation(engine: &Engine, m: usize, x: &strata_core::engine::explain::Explanation) {
+    use strata_core::engine::explain::Detail;
+    let model = &engine.catalog.models[m];
+    let tier = x.tier.as_ref().map_or("(none)".to_string(), |t| format!("{} ({})", t.name, t.key));
+    println!("{} [{}]: {tier}", model.spec.name, model.key());
+    match &x.detail {
+        Detail::Ladder { steps } => {
+            for s in steps {
+                println!("  {} {}", s.result, s.tier.name);
+                for c in &s.checks {
+                    println!("      {} — value {} → {}", c.condition, c.value, c.holds);
+                }
+            }
+        }
+        Detail::Score { score, dimensions } => {
+            println!("  score {score:.1}");
+            for d in dimensions {
+                let v = d.value.map_or("missing".into(), |v| format!("{v:.2}"));
+                println!("      {} = {v}: {:.1} points × {:.2} = {:.1}", d.name, d.points, d.weight, d.contribution);
+            }
+        }
+        Detail::Rfm { recency_days, frequency, monetary, scores } => {
+            let r = recency_days.map_or("-".into(), |d| d.to_string());
+            println!("  recency {r} days, frequency {frequency}, monetary {monetary:.2}, scores {scores:?}");
+        }
+    }
+    for hint in &x.to_move_up {
+        println!("  to move up: {hint}");
+    }
+}
+
+async fn publish(config: &Config, store: &Store, spec: &ModelSpec, today: Day) -> anyhow::Result<()> {
+    let loaded = host::load(store, today, Some(spec)).await?;
+    let engine = &loaded.engine;
+    let text = spec.to_toml();
+    let latest = store.model_versions(&spec.key).await?.into_iter().next();
+    let version = match latest {
+        Some(v) if v.spec == text && matches!(v.status.as_str(), "draft" | "preview") => v.version,
+        _ => store.save_model_version(&spec.key, &spec.name, kind_name(spec), &text, "draft", &config.actor).await?,
+    };
+    let mut moved = 0;
+    for (m, v) in loaded.versions.iter().enumerate() {
+        let key = engine.catalog.models[m].key();
+        let stored = host::stored_tiers(store, engine, key).await?;
+        let changes = host::changes(engine, m, &stored);
+        moved += changes.len();
+        match v {
+            None => {
+                let cuts = serde_json::to_string(&engine.states[m].calibration)?;
+                store.publish_model(key, version, &cuts, &changes).await?;
+            }
+            Some(v) => store.record_tier_changes(key, v.version, &changes, "publish").await?,
+        }
+    }
+    let m = engine.catalog.index(&spec.key).context("model missing")?;
+    println!("published {} v{version}: {} customers evaluated, {moved} tier changes recorded", spec.key, engine.customers());
+    let keys = host::tier_keys(engine, m);
+    for t in &engine.catalog.models[m].tiers {
+        println!("  {:<24} {}", t.name, keys.iter().filter(|k| **k == Some(t.key.as_str())).count());
+    }
+    Ok(())
+}
+
+/// Whether cut points computed on `on` are due for a refresh on `today`.
+fn refresh_due(refresh: Refresh, on: Day, today: Day) -> bool {
+    use chrono::Datelike;
+    let (a, b) = (date_of(on), date_of(today));
+    match refresh {
+        Refresh::Never => false,
+        Refresh::Daily => today > on,
+        Refresh::Weekly => today - on >= 7,
+        Refresh::Monthly => (b.year(), b.month()) != (a.year(), a.month()),
+        Refresh::Quarterly => (b.year(), b.month0() / 3) != (a.year(), a.month0() / 3),
+    }
+}
+
+/// The daily sweep: re-evaluates everyone as of `today`, refreshes due cut points, records
+/// every change.
+async fn sweep(store: &Store, today: Day) -> anyhow::Result<()> {
+    let mut loaded = host::load(store, today, None).await?;
+    let n = loaded.engine.catalog.models.len();
+    let mut refreshed = vec![false; n];
+    for (m, done) in refreshed.iter_mut().enumerate() {
+        let model = &loaded.engine.catalog.models[m];
+        if model.is_relative() && refresh_due(model.spec.refresh, loaded.engine.states[m].calibration.on, today) {
+            loaded.engine.refresh(m);
+            let key = loaded.engine.catalog.models[m].key().to_string();
+            store.set_model_calibration(&key, &serde_json::to_string(&loaded.engine.states[m].calibration)?).await?;
+            *done = true;
+        }
+    }
+    for (m, &done) in refreshed.iter().enumerate() {
+        let engine = &loaded.engine;
+        let key = engine.catalog.models[m].key();
+        let stored = host::stored_tiers(store, engine, key).await?;
+        let changes = host::changes(engine, m, &stored);
+        let version = loaded.versions[m].as_ref().map_or(0, |v| v.version);
+        let reason = if done { "refresh" } else { "sweep" };
+        store.record_tier_changes(key, version, &changes, reason).await?;
+        let line = serde_json::json!({"model": key, "version": version, "changes": changes.len(), "refreshed": done, "today": date_of(today).to_string()});
+        println!("{line}");
+    }
+    Ok(())
+}
