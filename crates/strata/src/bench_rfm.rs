@@ -77,6 +77,7 @@ pub async fn run(config: &Config, data: &Path, reuse: Option<&str>, repeat: usiz
     let external: BTreeMap<i64, i64> =
         store.customer_external_ids().await?.into_iter().filter_map(|(id, ext)| Some((id, ext?.parse().ok()?))).collect();
     let mut line = checksum(&outcome, &index, &external, &tiers);
+    let models = crate::bench_models::measure(&store, today, repeat, &outcome.tiers).await?;
     let state_bytes = orders.heap_bytes() + index.heap_bytes();
     let extra = json!({
         "import_s": import_s, "rebuild_s": round3(rebuild_s), "eval_s": round3(median(&mut walls)),
@@ -86,8 +87,9 @@ pub async fn run(config: &Config, data: &Path, reuse: Option<&str>, repeat: usiz
         "bytes_per_customer": bytes_per(index.heap_bytes(), index.len()),
         "backend": match store.kind() { strata_store::BackendKind::Sqlite => "sqlite", strata_store::BackendKind::Postgres => "postgres" },
     });
-    if let (Some(obj), Some(more)) = (line.as_object_mut(), extra.as_object()) {
+    if let (Some(obj), Some(more), Some(three)) = (line.as_object_mut(), extra.as_object(), models.as_object()) {
         obj.extend(more.clone());
+        obj.extend(three.clone());
     }
     println!("{line}");
     store.close().await;

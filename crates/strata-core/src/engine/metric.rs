@@ -44,16 +44,20 @@ impl ResolvedMetric {
 
     /// The metric's value for the customer at `p`.
     pub fn value(&self, book: &EventBook, p: u32) -> f64 {
-        let events = book.events(p);
+        self.value_of(&book.events(p))
+    }
+
+    /// The metric's value over one customer's events.
+    pub fn value_of(&self, events: &EventSlice<'_>) -> f64 {
         if events.is_empty() {
             return self.empty_value();
         }
-        let now = self.aggregate(&events, self.range);
+        let now = self.aggregate(events, self.range);
         if !self.metric.growth {
             return now;
         }
         let Some(prev_range) = self.previous else { return f64::NAN };
-        let before = self.aggregate(&events, prev_range);
+        let before = self.aggregate(events, prev_range);
         if before.is_nan() || now.is_nan() || before == 0.0 {
             f64::NAN
         } else {
@@ -88,14 +92,14 @@ impl ResolvedMetric {
             }
             Aggregate::Sum(i) | Aggregate::Avg(i) | Aggregate::Min(i) | Aggregate::Max(i) => {
                 let col = s.nums[i.min(s.nums.len() - 1)];
-                let (mut n, mut sum, mut lo, mut hi) = (0u64, 0i128, i64::MAX, i64::MIN);
+                let (mut n, mut sum, mut lo, mut hi) = (0u64, 0i64, i64::MAX, i64::MIN);
                 for j in span {
                     let v = col.get(j).copied().unwrap_or(NO_NUM);
                     if v == NO_NUM || !self.counts(s, j) {
                         continue;
                     }
                     n += 1;
-                    sum += i128::from(v);
+                    sum = sum.saturating_add(v);
                     lo = lo.min(v);
                     hi = hi.max(v);
                 }
@@ -141,28 +145,43 @@ impl ResolvedMetric {
     }
 }
 
-/// Computes `metric` for every position of `book` into `out` (resized), on up to `threads`
-/// threads.
-pub fn metric_column(metric: &ResolvedMetric, book: &EventBook, out: &mut Vec<f64>, threads: usize) {
+/// Computes several metrics of the same event kind for every position of `book` in one pass
+/// over the book (each customer's events are read once for all of them), on up to `threads`
+/// threads. `outs[i]` receives `metrics[i]`.
+pub fn metric_columns(metrics: &[ResolvedMetric], book: &EventBook, outs: &mut [Vec<f64>], threads: usize) {
     let n = book.customers();
-    out.clear();
-    out.resize(n, 0.0);
-    let threads = threads.clamp(1, 16);
-    if threads == 1 || n < 50_000 {
-        for (p, x) in out.iter_mut().enumerate() {
-            *x = metric.value(book, p as u32);
+    for out in outs.iter_mut() {
+        out.clear();
+        out.resize(n, 0.0);
+    }
+    let threads = if n < 50_000 { 1 } else { threads.clamp(1, 16) };
+    let chunk = n.div_ceil(threads).max(1);
+    let mut parts: Vec<Vec<&mut [f64]>> = (0..threads).map(|_| Vec::new()).collect();
+    for out in outs.iter_mut() {
+        for (k, piece) in out.chunks_mut(chunk).enumerate() {
+            parts[k].push(piece);
+        }
+    }
+    let fill = |k: usize, mut cols: Vec<&mut [f64]>| {
+        let base = k * chunk;
+        let len = cols.first().map_or(0, |c| c.len());
+        for i in 0..len {
+            let events = book.events((base + i) as u32);
+            for (m, col) in metrics.iter().zip(cols.iter_mut()) {
+                col[i] = m.value_of(&events);
+            }
+        }
+    };
+    if threads == 1 {
+        for (k, cols) in parts.into_iter().enumerate() {
+            fill(k, cols);
         }
         return;
     }
-    let chunk = n.div_ceil(threads);
     std::thread::scope(|s| {
-        for (k, part) in out.chunks_mut(chunk).enumerate() {
-            s.spawn(move || {
-                let base = k * chunk;
-                for (i, x) in part.iter_mut().enumerate() {
-                    *x = metric.value(book, (base + i) as u32);
-                }
-            });
+        for (k, cols) in parts.into_iter().enumerate() {
+            let fill = &fill;
+            s.spawn(move || fill(k, cols));
         }
     });
 }

@@ -17,7 +17,7 @@ mod engine_tests;
 use attributes::Attributes;
 use calibration::Calibration;
 use eval::Facts;
-use metric::{metric_column, ResolvedMetric};
+use metric::{metric_columns, ResolvedMetric};
 use plan::{Binding, Plan};
 use run::{calibrate, evaluate_range, for_parts, ModelState};
 
@@ -160,13 +160,20 @@ impl Engine {
         self.states.iter().map(|s| s.calibration.clone()).collect()
     }
 
+    /// Recomputes every metric column: one pass per event kind for all its metrics.
     fn compute_metrics(&mut self) {
-        let threads = self.threads;
-        let mut columns = std::mem::take(&mut self.columns);
-        for (r, col) in self.metrics.iter().zip(columns.iter_mut()) {
-            metric_column(r, &self.books[kind_slot(r.metric.kind)], col, threads);
+        for kind in EventKind::ALL {
+            let slots: Vec<usize> = (0..self.metrics.len()).filter(|&i| self.metrics[i].metric.kind == kind).collect();
+            if slots.is_empty() {
+                continue;
+            }
+            let metrics: Vec<ResolvedMetric> = slots.iter().map(|&i| self.metrics[i]).collect();
+            let mut outs: Vec<Vec<f64>> = slots.iter().map(|&i| std::mem::take(&mut self.columns[i])).collect();
+            metric_columns(&metrics, &self.books[kind_slot(kind)], &mut outs, self.threads);
+            for (&i, out) in slots.iter().zip(outs) {
+                self.columns[i] = out;
+            }
         }
-        self.columns = columns;
     }
 
     fn prepare_rfm(&mut self, m: usize) {

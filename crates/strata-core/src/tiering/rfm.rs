@@ -20,24 +20,35 @@ pub struct RfmValues {
 pub const REVENUE: u8 = 1;
 
 impl RfmValues {
-    /// One pass over the order book, as of `today` (recency counts days up to `today`).
+    /// One pass over the order book, as of `today` (recency counts days up to `today`), on
+    /// two threads for large books.
     pub fn compute(orders: &EventBook, today: Day) -> RfmValues {
         let n = orders.customers();
         let mut v = RfmValues { recency: vec![0; n], frequency: vec![0; n], monetary: vec![0; n] };
-        for p in 0..n {
-            v.set(p, orders, today);
+        let fill = |base: usize, r: &mut [i32], f: &mut [u32], m: &mut [i64]| {
+            for i in 0..r.len() {
+                (r[i], f[i], m[i]) = Self::values_of(orders, (base + i) as u32, today);
+            }
+        };
+        if n < 50_000 {
+            fill(0, &mut v.recency, &mut v.frequency, &mut v.monetary);
+            return v;
         }
+        let half = n.div_ceil(2);
+        let (r0, r1) = v.recency.split_at_mut(half);
+        let (f0, f1) = v.frequency.split_at_mut(half);
+        let (m0, m1) = v.monetary.split_at_mut(half);
+        std::thread::scope(|s| {
+            let fill = &fill;
+            s.spawn(move || fill(half, r1, f1, m1));
+            fill(0, r0, f0, m0);
+        });
         v
     }
 
-    /// Recomputes one customer (after an incremental change).
-    pub fn set(&mut self, p: usize, orders: &EventBook, today: Day) {
-        if p >= self.frequency.len() {
-            self.recency.resize(p + 1, 0);
-            self.frequency.resize(p + 1, 0);
-            self.monetary.resize(p + 1, 0);
-        }
-        let s = orders.events(p as u32);
+    /// (recency, frequency, monetary) of one position.
+    fn values_of(orders: &EventBook, p: u32, today: Day) -> (i32, u32, i64) {
+        let s = orders.events(p);
         let (mut count, mut sum, mut last) = (0u32, 0i64, Day::MIN);
         for j in 0..s.len() {
             if s.flag[j] & REVENUE != 0 {
@@ -49,9 +60,17 @@ impl RfmValues {
                 last = last.max(s.day[j]);
             }
         }
-        self.frequency[p] = count;
-        self.monetary[p] = sum;
-        self.recency[p] = if count == 0 { 0 } else { today.saturating_sub(last) };
+        (if count == 0 { 0 } else { today.saturating_sub(last) }, count, sum)
+    }
+
+    /// Recomputes one customer (after an incremental change).
+    pub fn set(&mut self, p: usize, orders: &EventBook, today: Day) {
+        if p >= self.frequency.len() {
+            self.recency.resize(p + 1, 0);
+            self.frequency.resize(p + 1, 0);
+            self.monetary.resize(p + 1, 0);
+        }
+        (self.recency[p], self.frequency[p], self.monetary[p]) = Self::values_of(orders, p as u32, today);
     }
 
     pub fn len(&self) -> usize {
