@@ -10,7 +10,7 @@ use super::{
 use crate::{
     metrics::{Day, EventBook},
     tiering::{
-        model::{Body, Model},
+        model::{Body, Dimension, Model},
         rfm::{RfmCuts, RfmValues, NO_TIER},
     },
 };
@@ -49,14 +49,15 @@ pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize,
     match &model.body {
         Body::Ladder { .. } => {}
         Body::Score { dimensions, .. } => {
-            c.scales = dimensions
-                .iter()
-                .zip(&state.plans)
-                .map(|(d, plan)| {
-                    let values: Vec<f64> = blocks(n).flat_map(|(lo, hi)| facts.numbers(plan, lo, hi)).collect();
-                    Scale::fit(d, &values)
-                })
-                .collect();
+            // One thread per dimension: percentile fits sort the population.
+            let fit = |d: &Dimension, plan: &Plan| {
+                let values: Vec<f64> = blocks(n).flat_map(|(lo, hi)| facts.numbers(plan, lo, hi)).collect();
+                Scale::fit(d, &values)
+            };
+            c.scales = std::thread::scope(|s| {
+                let handles: Vec<_> = dimensions.iter().zip(&state.plans).map(|(d, plan)| s.spawn(move || fit(d, plan))).collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+            });
         }
         Body::Rfm { buckets, .. } => {
             let owned;
