@@ -14,7 +14,11 @@ use strata_core::{
 };
 use strata_store::Store;
 
-use crate::{bench::round3, bench_rfm::cpu_seconds, tiering::host::threads};
+use crate::{
+    bench::round3,
+    bench_rfm::{cpu_seconds, median},
+    tiering::host::threads,
+};
 
 const LADDER: &str = r#"
 key = "ladder"
@@ -100,11 +104,6 @@ fn catalog() -> anyhow::Result<Catalog> {
         specs.push(ModelSpec::from_toml(text).map_err(|e| anyhow::anyhow!(e))?);
     }
     Catalog::compile(&specs, &Schema::default()).map_err(|e| anyhow::anyhow!("bench models do not check: {e:?}"))
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Runs the three-model measurements; `rfm_tiers` is the RFM-only result to agree with.

@@ -6,7 +6,7 @@ use super::{
     attributes::{Attributes, CodesAt},
     plan::{Plan, TextRead},
 };
-use crate::rules::program::{Arith, Cmp};
+use crate::rules::program::Arith;
 
 pub const FALSE: u8 = 0;
 pub const UNKNOWN: u8 = 1;
@@ -154,16 +154,4 @@ impl Facts<'_> {
 /// Splits `0..n` into blocks.
 pub fn blocks(n: usize) -> impl Iterator<Item = (usize, usize)> {
     (0..n).step_by(BLOCK).map(move |lo| (lo, (lo + BLOCK).min(n)))
-}
-
-/// `Cmp` as text, for explanations.
-pub fn cmp_symbol(op: Cmp) -> &'static str {
-    match op {
-        Cmp::Eq => "=",
-        Cmp::Ne => "!=",
-        Cmp::Lt => "<",
-        Cmp::Le => "<=",
-        Cmp::Gt => ">",
-        Cmp::Ge => ">=",
-    }
 }

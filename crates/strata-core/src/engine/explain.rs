@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{
-    eval::{cmp_symbol, Facts, FALSE, TRUE},
+    eval::{Facts, FALSE, TRUE},
     plan::{Plan, TextRead},
     Engine,
 };
@@ -175,7 +175,7 @@ impl Engine {
                 format!("({} {s} {})", r(a), r(b))
             }
             Plan::DivOr(a, b, c) => format!("div({}, {}, {})", r(a), r(b), r(c)),
-            Plan::Cmp(op, a, b) => format!("{} {} {}", r(a), cmp_symbol(*op), r(b)),
+            Plan::Cmp(op, a, b) => format!("{} {} {}", r(a), op.symbol(), r(b)),
             Plan::NumIn { value, values, negated } => {
                 let list: Vec<String> = values.iter().map(|v| number(*v)).collect();
                 format!("{} {}in [{}]", r(value), if *negated { "not " } else { "" }, list.join(", "))
@@ -239,6 +239,9 @@ impl Engine {
         let detail = match &model.body {
             Body::Ladder { default, .. } => {
                 let mut steps = Vec::new();
+                // The next better tier: the one above a matched rule, else the last rule.
+                let matched_rule = usize::from(current) < state.plans.len();
+                let target = if matched_rule { usize::from(current).checked_sub(1) } else { state.plans.len().checked_sub(1) };
                 for (i, plan) in state.plans.iter().enumerate() {
                     let t = facts.condition_at(plan, p);
                     let mut checks = Vec::new();
@@ -248,7 +251,7 @@ impl Engine {
                         FALSE => "failed",
                         _ => "unknown",
                     };
-                    if i + 1 == usize::from(current) || (current == u16::MAX || Some(current) == *default) && i + 1 == state.plans.len() {
+                    if Some(i) == target {
                         let gaps: Vec<String> = checks
                             .iter()
                             .filter(|c| c.holds != "yes")

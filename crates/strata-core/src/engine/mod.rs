@@ -129,13 +129,13 @@ impl Engine {
         self.columns.clear();
         let mut states = Vec::with_capacity(catalog.models.len());
         for model in &catalog.models {
-            let programs: Vec<Program> = match &model.body {
-                Body::Ladder { rules, .. } => rules.clone(),
-                Body::Score { dimensions, .. } => dimensions.iter().map(|d| d.program.clone()).collect(),
+            let programs: Vec<&Program> = match &model.body {
+                Body::Ladder { rules, .. } => rules.iter().collect(),
+                Body::Score { dimensions, .. } => dimensions.iter().map(|d| &d.program).collect(),
                 Body::Rfm { .. } => Vec::new(),
             };
             let mut plans = Vec::new();
-            for p in &programs {
+            for p in programs {
                 let slots = self.slots_for(p);
                 let b = Binding { slots: &slots, attrs: &self.attrs, models: &schema.models, today: f64::from(self.today) };
                 plans.push(Plan::bind(p, &b));
@@ -184,7 +184,7 @@ impl Engine {
 
     /// Cut points for model `m` on the current population.
     pub fn fit(&self, m: usize) -> Calibration {
-        calibrate(&self.catalog.models[m], &self.states[m], &self.facts(), self.customers(), self.book(EventKind::Orders), self.today)
+        calibrate(&self.catalog.models[m], &self.states[m], &self.facts(), self.customers(), self.today)
     }
 
     /// Recomputes model `m`'s cut points and re-evaluates it (and models reading it).
@@ -203,31 +203,20 @@ impl Engine {
         let mut out = std::mem::take(&mut self.tiers[m]);
         out.clear();
         out.resize(n, NO_TIER);
-        let state = std::mem::take(&mut self.states[m]);
-        let mut scores = Vec::new();
-        {
-            let facts = self.facts();
-            let model = &self.catalog.models[m];
-            if let Body::Score { .. } = model.body {
-                let mut pairs: Vec<(u16, f32)> = vec![(NO_TIER, 0.0); n];
-                for_parts(&mut pairs, self.threads, |lo, part| {
-                    let (mut tiers, mut sc) = (vec![NO_TIER; part.len()], vec![0.0f32; part.len()]);
-                    evaluate_range(model, &state, &facts, lo, &mut tiers, &mut sc);
-                    for (p, (t, s)) in part.iter_mut().zip(tiers.into_iter().zip(sc)) {
-                        *p = (t, s);
-                    }
-                });
-                scores = pairs.iter().map(|p| p.1).collect();
-                out.iter_mut().zip(&pairs).for_each(|(o, p)| *o = p.0);
-            } else {
-                for_parts(&mut out, self.threads, |lo, part| evaluate_range(model, &state, &facts, lo, part, &mut []));
-            }
+        let (facts, model, state) = (self.facts(), &self.catalog.models[m], &self.states[m]);
+        if let Body::Score { .. } = model.body {
+            // Tier and score per position, evaluated together, then split.
+            let mut pairs: Vec<(u16, f32)> = vec![(NO_TIER, 0.0); n];
+            for_parts(&mut pairs, self.threads, |lo, part| {
+                let (mut tiers, mut scores) = (vec![NO_TIER; part.len()], vec![0.0f32; part.len()]);
+                evaluate_range(model, state, &facts, lo, &mut tiers, &mut scores);
+                part.iter_mut().zip(tiers.into_iter().zip(scores)).for_each(|(p, pair)| *p = pair);
+            });
+            out.iter_mut().zip(&pairs).for_each(|(o, p)| *o = p.0);
+            self.states[m].scores = pairs.into_iter().map(|p| p.1).collect();
+        } else {
+            for_parts(&mut out, self.threads, |lo, part| evaluate_range(model, state, &facts, lo, part, &mut []));
         }
-        let mut state = state;
-        if !scores.is_empty() {
-            state.scores = scores;
-        }
-        self.states[m] = state;
         self.tiers[m] = out;
     }
 
@@ -309,11 +298,12 @@ impl Engine {
             }
             let (mut out, mut score) = ([NO_TIER], [0.0f32]);
             evaluate_range(&self.catalog.models[m], &self.states[m], &self.facts(), p, &mut out, &mut score);
-            if let Some(s) = self.states[m].scores.get_mut(p) {
-                *s = score[0];
-            } else if matches!(self.catalog.models[m].body, Body::Score { .. }) {
-                self.states[m].scores.resize(p + 1, 0.0);
-                self.states[m].scores[p] = score[0];
+            if matches!(self.catalog.models[m].body, Body::Score { .. }) {
+                let scores = &mut self.states[m].scores;
+                if scores.len() <= p {
+                    scores.resize(p + 1, 0.0);
+                }
+                scores[p] = score[0];
             }
             let from = self.tiers[m][p];
             if from != out[0] {

@@ -8,7 +8,7 @@ use super::{
     plan::Plan,
 };
 use crate::{
-    metrics::{Day, EventBook},
+    metrics::Day,
     tiering::{
         model::{Body, Dimension, Model},
         rfm::{RfmCuts, RfmValues, NO_TIER},
@@ -44,7 +44,8 @@ pub fn for_parts<T: Send>(out: &mut [T], threads: usize, f: impl Fn(usize, &mut 
 }
 
 /// Fits the calibration of a relative model on the current population.
-pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize, orders: &EventBook, today: Day) -> Calibration {
+/// RFM models read the values the engine keeps in `state.rfm`.
+pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize, today: Day) -> Calibration {
     let mut c = Calibration { on: today, ..Calibration::default() };
     match &model.body {
         Body::Ladder { .. } => {}
@@ -60,15 +61,7 @@ pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize,
             });
         }
         Body::Rfm { buckets, .. } => {
-            let owned;
-            let values = match &state.rfm {
-                Some(v) if v.len() == n => v,
-                _ => {
-                    owned = RfmValues::compute(orders, today);
-                    &owned
-                }
-            };
-            c.rfm = Some(RfmCuts::compute(values, [&buckets[0], &buckets[1], &buckets[2]]));
+            c.rfm = state.rfm.as_ref().map(|values| RfmCuts::compute(values, [&buckets[0], &buckets[1], &buckets[2]]));
         }
     }
     c

@@ -63,6 +63,17 @@ pub enum Cmp {
 }
 
 impl Cmp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cmp::Eq => "=",
+            Cmp::Ne => "!=",
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+        }
+    }
+
     pub fn holds(self, a: f64, b: f64) -> bool {
         match self {
             Cmp::Eq => a == b,

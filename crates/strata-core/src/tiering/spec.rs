@@ -51,6 +51,17 @@ pub enum ModelKind {
     Rfm,
 }
 
+impl ModelKind {
+    /// The name used in files and the store.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Ladder => "ladder",
+            ModelKind::Score => "score",
+            ModelKind::Rfm => "rfm",
+        }
+    }
+}
+
 /// How often population-relative cut points are recomputed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

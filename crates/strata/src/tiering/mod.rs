@@ -30,14 +30,14 @@ fn read_spec(path: &Path) -> anyhow::Result<ModelSpec> {
     ModelSpec::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// Resolves a customer given by id or external id to an engine position.
-fn position(engine: &Engine, ids: &[(i64, Option<String>)], customer: &str) -> anyhow::Result<u32> {
-    let id = customer
+/// The customer id named by `customer`: an id, or else an external id.
+fn customer_id(ids: &[(i64, Option<String>)], customer: &str) -> anyhow::Result<i64> {
+    customer
         .parse::<i64>()
         .ok()
-        .filter(|id| engine.index.position(*id).is_some())
-        .or_else(|| ids.iter().find(|(_, ext)| ext.as_deref() == Some(customer)).map(|(id, _)| *id));
-    id.and_then(|id| engine.index.position(id)).with_context(|| format!("no customer with id or external id `{customer}`"))
+        .filter(|id| ids.iter().any(|(x, _)| x == id))
+        .or_else(|| ids.iter().find(|(_, ext)| ext.as_deref() == Some(customer)).map(|(id, _)| *id))
+        .with_context(|| format!("no customer with id or external id `{customer}`"))
 }
 
 pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCode> {
@@ -82,7 +82,7 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
             let order: Vec<String> = loaded.engine.catalog.models[m].tiers.iter().map(|t| t.key.clone()).collect();
             let p = preview::preview(&spec.key, &order, loaded.engine.index.ids(), &before, &host::tier_keys(&loaded.engine, m), samples);
             let version =
-                store.save_model_version(&spec.key, &spec.name, kind_name(&spec), &spec.to_toml(), "draft", &config.actor).await?;
+                store.save_model_version(&spec.key, &spec.name, spec.kind.name(), &spec.to_toml(), "draft", &config.actor).await?;
             store.set_model_preview(&spec.key, version, &serde_json::to_string(&p)?).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&p)?);
@@ -95,7 +95,8 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
         TierCommand::Explain { customer, model, json, today: t } => {
             let loaded = host::load(&store, today(t), None).await?;
             let ids = store.customer_external_ids().await?;
-            let p = position(&loaded.engine, &ids, &customer)?;
+            let id = customer_id(&ids, &customer)?;
+            let p = loaded.engine.index.position(id).with_context(|| format!("customer `{customer}` is not in the engine"))?;
             let models: Vec<usize> = match &model {
                 Some(k) => vec![loaded.engine.catalog.index(k).with_context(|| format!("no published model `{k}`"))?],
                 None => (0..loaded.engine.catalog.models.len()).collect(),
@@ -112,12 +113,7 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
         }
         TierCommand::History { customer } => {
             let ids = store.customer_external_ids().await?;
-            let id = customer
-                .parse::<i64>()
-                .ok()
-                .filter(|id| ids.iter().any(|(x, _)| x == id))
-                .or_else(|| ids.iter().find(|(_, e)| e.as_deref() == Some(customer.as_str())).map(|(id, _)| *id))
-                .with_context(|| format!("no customer with id or external id `{customer}`"))?;
+            let id = customer_id(&ids, &customer)?;
             for t in store.customer_tiers(id).await? {
                 println!("{:<16} {:<20} v{} since {}", t.model, t.tier, t.version, t.since.format("%Y-%m-%d %H:%M"));
             }
@@ -128,14 +124,6 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn kind_name(spec: &ModelSpec) -> &'static str {
-    match spec.kind {
-        strata_core::tiering::spec::ModelKind::Ladder => "ladder",
-        strata_core::tiering::spec::ModelKind::Score => "score",
-        strata_core::tiering::spec::ModelKind::Rfm => "rfm",
-    }
 }
 
 async fn check(store: &Store, files: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
@@ -164,7 +152,7 @@ async fn check(store: &Store, files: &[std::path::PathBuf]) -> anyhow::Result<Ex
         Ok(c) => {
             for s in &specs {
                 let m = c.index(&s.key).context("model missing")?;
-                println!("{}: ok ({} tiers, kind {})", s.key, c.models[m].tiers.len(), kind_name(s));
+                println!("{}: ok ({} tiers, kind {})", s.key, c.models[m].tiers.len(), s.kind.name());
             }
         }
         Err(errors) => {
@@ -233,7 +221,7 @@ async fn publish(config: &Config, store: &Store, spec: &ModelSpec, today: Day) -
     let latest = store.model_versions(&spec.key).await?.into_iter().next();
     let version = match latest {
         Some(v) if v.spec == text && matches!(v.status.as_str(), "draft" | "preview") => v.version,
-        _ => store.save_model_version(&spec.key, &spec.name, kind_name(spec), &text, "draft", &config.actor).await?,
+        _ => store.save_model_version(&spec.key, &spec.name, spec.kind.name(), &text, "draft", &config.actor).await?,
     };
     let mut moved = 0;
     for (m, v) in loaded.versions.iter().enumerate() {
