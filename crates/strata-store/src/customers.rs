@@ -13,6 +13,7 @@ use strata_core::{
 };
 
 use crate::{
+    data_changes::{note_changes, ChangeKind},
     import::insert_one,
     on_pool, placeholders,
     table::{self, Resolved},
@@ -245,20 +246,23 @@ impl Store {
             n + 2,
             n + 3
         );
-        on_pool!(self, p => {
-            let mut q = sqlx::query(&sql);
-            for v in &values {
-                q = value::bind_value!(q, v);
-            }
-            q.bind(key.clone()).bind(Utc::now()).bind(id).execute(p).await.map(|r| r.rows_affected())
-        })
-        .map_err(|e| match &e {
+        let unique = |e: sqlx::Error| match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict(
                 "duplicate_external_id",
                 format!("another customer has external id `{}`", key.clone().unwrap_or_default()),
             ),
             _ => StoreError::db("updating a customer")(e),
-        })?;
+        };
+        on_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(StoreError::db("starting a customer update"))?;
+            let mut q = sqlx::query(&sql);
+            for v in &values {
+                q = value::bind_value!(q, v);
+            }
+            q.bind(key.clone()).bind(Utc::now()).bind(id).execute(&mut *tx).await.map_err(unique)?;
+            note_changes!(&mut *tx, self.kind(), &[(ChangeKind::Customer, Some(id))]);
+            tx.commit().await.map_err(StoreError::db("committing a customer update"))?;
+        });
         self.get_customer(id).await
     }
 
@@ -276,8 +280,12 @@ impl Store {
         if let Some((t, n)) = counts.iter().find(|(_, n)| *n > 0) {
             return Err(StoreError::conflict("customer_has_records", format!("customer {id} has {n} {t}; delete or move them first")));
         }
-        on_pool!(self, p => sqlx::query("DELETE FROM customers WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))
-            .map_err(StoreError::db("deleting a customer"))?;
+        on_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(StoreError::db("starting a customer delete"))?;
+            sqlx::query("DELETE FROM customers WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(StoreError::db("deleting a customer"))?;
+            note_changes!(&mut *tx, self.kind(), &[(ChangeKind::Customer, Some(id))]);
+            tx.commit().await.map_err(StoreError::db("committing a customer delete"))?;
+        });
         Ok(())
     }
 

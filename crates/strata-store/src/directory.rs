@@ -117,15 +117,21 @@ impl Store {
         def.validate()?;
         let sql = "INSERT INTO custom_fields (key, label, kind, options, required, position, created_at) \
                    VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM custom_fields), $6)";
-        on_pool!(self, p => sqlx::query(sql).bind(&def.key).bind(&def.label).bind(def.kind.code()).bind(Json(&def.options))
-            .bind(def.required).bind(Utc::now()).execute(p).await.map(|r| r.rows_affected()))
-        .map_err(|e| {
+        let failed = |e: sqlx::Error| {
             if unique_violation(&e) {
                 StoreError::conflict("field_exists", format!("custom field `{}` already exists", def.key))
             } else {
                 StoreError::db("defining a custom field")(e)
             }
-        })?;
+        };
+        // A new field changes the schema rules are checked against: followers reload.
+        on_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(StoreError::db("starting a field definition"))?;
+            sqlx::query(sql).bind(&def.key).bind(&def.label).bind(def.kind.code()).bind(Json(&def.options))
+                .bind(def.required).bind(Utc::now()).execute(&mut *tx).await.map_err(failed)?;
+            crate::data_changes::note_changes!(&mut *tx, self.kind(), &[(crate::data_changes::ChangeKind::Reload, None)]);
+            tx.commit().await.map_err(StoreError::db("committing a field definition"))?;
+        });
         Ok(())
     }
 

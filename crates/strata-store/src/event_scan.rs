@@ -4,7 +4,10 @@
 
 use futures_util::TryStreamExt;
 use sqlx::Row;
-use strata_core::metrics::{day_of, CustomerIndex, EventBook, EventBookBuilder, EventKind, EventRow, MAX_CATS, MAX_NUMS, NO_NUM};
+use strata_core::{
+    engine::customer_update::RawEvent,
+    metrics::{day_of, CustomerIndex, EventBook, EventBookBuilder, EventKind, EventRow, MAX_CATS, MAX_NUMS, NO_NUM},
+};
 
 use crate::{on_pool, BackendKind, Result, Store, StoreError};
 
@@ -125,6 +128,29 @@ impl Store {
         on_pool!(self, p => {
             sqlx::query_as("SELECT id, external_id FROM customers").fetch_all(p).await.map_err(StoreError::db("listing external ids"))
         })
+    }
+
+    /// Every event of `kind` of one customer, as the engine's incremental update takes them.
+    pub async fn customer_events(&self, kind: EventKind, customer_id: i64) -> Result<Vec<RawEvent>> {
+        let sql = format!("{} WHERE customer_id = $1", scan_sql(kind, self.kind()));
+        let mut out = Vec::new();
+        on_pool!(self, p => {
+            let rows = sqlx::query(&sql).bind(customer_id).fetch_all(p).await.map_err(StoreError::db("reading a customer's events"))?;
+            for r in rows {
+                let text = |i: usize| r.try_get::<Option<String>, _>(i).ok().flatten();
+                let num = |i: usize| {
+                    r.try_get::<Option<i64>, _>(i).ok().flatten().or_else(|| r.try_get::<Option<i32>, _>(i).ok().flatten().map(i64::from))
+                };
+                let Some(day) = text(1).as_deref().map(str::as_bytes).and_then(parse_day) else { continue };
+                out.push(RawEvent {
+                    day,
+                    nums: [num(2), num(3), num(4)].map(|n| n.unwrap_or(NO_NUM)),
+                    cats: [text(5), text(6)],
+                    flag: u8::try_from(num(7).unwrap_or(0)).unwrap_or(0),
+                });
+            }
+        });
+        Ok(out)
     }
 
     /// Reads every event of `kind` into a book over the customers of `index`.

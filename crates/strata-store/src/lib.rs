@@ -4,6 +4,7 @@
 
 mod attribute_scan;
 mod customers;
+mod data_changes;
 mod directory;
 mod error;
 mod event_scan;
@@ -26,6 +27,7 @@ use sqlx::{
 };
 
 pub use customers::{CustomerFilter, CustomerPage, CustomerSort};
+pub use data_changes::{ChangeKind, DataChange, Touched, MAX_LISTED_CUSTOMERS};
 pub use error::StoreError;
 pub use export::{export_columns, ExportRow};
 pub use import::{ChunkOutcome, ImportSession, RejectedRow};

@@ -23,6 +23,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_tier_models.sql"),
         postgres: include_str!("../migrations/postgres/0002_tier_models.sql"),
     },
+    Migration {
+        version: 3,
+        name: "change_feed",
+        sqlite: include_str!("../migrations/sqlite/0003_change_feed.sql"),
+        postgres: include_str!("../migrations/postgres/0003_change_feed.sql"),
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

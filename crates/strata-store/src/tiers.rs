@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{dialect, on_pool, placeholders, Result, Store, StoreError};
+use crate::{
+    data_changes::{note_changes, ChangeKind},
+    dialect, on_pool, placeholders, Result, Store, StoreError,
+};
 
 /// One stored version of a tier model.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
@@ -144,6 +147,7 @@ impl Store {
             sqlx::query("UPDATE customer_tiers SET version = $1 WHERE model_id = $2").bind(version).bind(model_id).execute(&mut *tx).await
                 .map_err(StoreError::db("moving tiers to the new version"))?;
             write_changes!(&mut *tx, self.kind(), model_id, version, changes, "publish", now);
+            note_changes!(&mut *tx, self.kind(), &[(ChangeKind::Models, None)]);
             tx.commit().await.map_err(StoreError::db("committing a publish"))?;
             Ok(())
         })
@@ -152,8 +156,12 @@ impl Store {
     /// Replaces the cut points in force of the published version of `key` (a scheduled refresh).
     pub async fn set_model_calibration(&self, key: &str, calibration: &str) -> Result<()> {
         let sql = "UPDATE tier_model_versions SET calibration = $1 WHERE status = 'published' AND model_id = (SELECT id FROM tier_models WHERE key = $2)";
-        on_pool!(self, p => sqlx::query(sql).bind(calibration).bind(key).execute(p).await.map(|_| ()))
-            .map_err(StoreError::db("saving cut points"))?;
+        on_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(StoreError::db("starting a cut-point refresh"))?;
+            sqlx::query(sql).bind(calibration).bind(key).execute(&mut *tx).await.map_err(StoreError::db("saving cut points"))?;
+            note_changes!(&mut *tx, self.kind(), &[(ChangeKind::Models, None)]);
+            tx.commit().await.map_err(StoreError::db("committing a cut-point refresh"))?;
+        });
         Ok(())
     }
 
@@ -173,6 +181,41 @@ impl Store {
         })
     }
 
+    /// Writes tier changes found by one of possibly several servers following the same data:
+    /// each change applies only if the stored tier is still its `from` (compare and set), so
+    /// two servers re-evaluating the same customer record the change once. Returns the changes
+    /// applied. Customers deleted meanwhile are skipped.
+    pub async fn apply_tier_changes(&self, key: &str, version: i64, changes: &[TierWrite], reason: &str) -> Result<Vec<TierWrite>> {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = Utc::now();
+        let model_id = self.model_id(key).await?;
+        let mut applied = Vec::new();
+        on_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(StoreError::db("starting tier changes"))?;
+            for c in changes {
+                let q = match (&c.from, &c.to) {
+                    (Some(from), Some(to)) => sqlx::query("UPDATE customer_tiers SET tier = $1, version = $2, since = $3 WHERE customer_id = $4 AND model_id = $5 AND tier = $6")
+                        .bind(to.clone()).bind(version).bind(now).bind(c.customer_id).bind(model_id).bind(from.clone()),
+                    (None, Some(to)) => sqlx::query("INSERT INTO customer_tiers (customer_id, model_id, tier, version, since) SELECT $1, $2, $3, $4, $5 \
+                                                     WHERE EXISTS (SELECT 1 FROM customers WHERE id = $1) ON CONFLICT (customer_id, model_id) DO NOTHING")
+                        .bind(c.customer_id).bind(model_id).bind(to.clone()).bind(version).bind(now),
+                    (Some(from), None) => sqlx::query("DELETE FROM customer_tiers WHERE customer_id = $1 AND model_id = $2 AND tier = $3")
+                        .bind(c.customer_id).bind(model_id).bind(from.clone()),
+                    (None, None) => continue,
+                };
+                let n = q.execute(&mut *tx).await.map_err(StoreError::db("writing a current tier"))?.rows_affected();
+                if n == 1 {
+                    applied.push(c.clone());
+                }
+            }
+            write_history!(&mut *tx, self.kind(), model_id, version, &applied, reason, now);
+            tx.commit().await.map_err(StoreError::db("committing tier changes"))?;
+        });
+        Ok(applied)
+    }
+
     async fn model_id(&self, key: &str) -> Result<i64> {
         let id: Option<i64> =
             on_pool!(self, p => sqlx::query_scalar("SELECT id FROM tier_models WHERE key = $1").bind(key).fetch_optional(p).await)
@@ -184,6 +227,28 @@ impl Store {
     pub async fn current_tiers(&self, key: &str) -> Result<Vec<(i64, String)>> {
         let sql = "SELECT t.customer_id, t.tier FROM customer_tiers t JOIN tier_models m ON m.id = t.model_id WHERE m.key = $1 ORDER BY t.customer_id";
         on_pool!(self, p => sqlx::query_as(sql).bind(key).fetch_all(p).await).map_err(StoreError::db("reading current tiers"))
+    }
+
+    /// Current tiers in model `key` of the given customers (those without one are absent).
+    pub async fn tiers_of(&self, key: &str, customer_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        let mut out = Vec::new();
+        for chunk in customer_ids.chunks(500) {
+            let sql = format!(
+                "SELECT t.customer_id, t.tier FROM customer_tiers t JOIN tier_models m ON m.id = t.model_id WHERE m.key = $1 AND t.customer_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let sql = dialect(self.kind(), &sql);
+            let rows: Vec<(i64, String)> = on_pool!(self, p => {
+                let mut q = sqlx::query_as(&sql).bind(key);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await
+            })
+            .map_err(StoreError::db("reading current tiers"))?;
+            out.extend(rows);
+        }
+        Ok(out)
     }
 
     /// Customers per tier in model `key`.
@@ -244,8 +309,21 @@ macro_rules! write_changes {
                 }
                 q.execute($tx).await.map_err(StoreError::db("clearing tiers"))?;
             }
+            write_history!($tx, $backend, $model_id, $version, chunk, $reason, $now);
+        }
+    }};
+}
+use write_changes;
+
+/// Appends tier history rows inside the caller's transaction.
+macro_rules! write_history {
+    ($tx:expr, $backend:expr, $model_id:expr, $version:expr, $changes:expr, $reason:expr, $now:expr) => {{
+        for chunk in $changes.chunks(ROWS_PER_STATEMENT) {
             let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 7 + 1, 7))).collect();
-            let sql = format!("INSERT INTO tier_history (customer_id, model_id, version, from_tier, to_tier, at, reason) VALUES {}", rows.join(", "));
+            let sql = format!(
+                "INSERT INTO tier_history (customer_id, model_id, version, from_tier, to_tier, at, reason) VALUES {}",
+                rows.join(", ")
+            );
             let sql = dialect($backend, &sql);
             let mut q = sqlx::query(&sql);
             for c in chunk {
@@ -255,4 +333,4 @@ macro_rules! write_changes {
         }
     }};
 }
-use write_changes;
+use write_history;

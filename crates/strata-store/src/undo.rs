@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use strata_core::import::Entity;
 
-use crate::{on_pool, table, value, Result, Store, StoreError};
+use crate::{
+    data_changes::{note_changes, ChangeKind, MAX_LISTED_CUSTOMERS},
+    on_pool, table, value, Result, Store, StoreError,
+};
 
 /// A recorded import.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -88,6 +91,16 @@ impl Store {
                     }
                 }
             }
+            // The customers whose data this undo changes, noted in the feed: the batch's rows
+            // now, and (below) the rows restored from before-images.
+            let owner = if entity == Entity::Customers { "id" } else { "customer_id" };
+            let many = batch.inserted + batch.updated > MAX_LISTED_CUSTOMERS as i64;
+            if many {
+                note_changes!(&mut *tx, self.kind(), &[(ChangeKind::Reload, None)]);
+            } else {
+                let sql = format!("INSERT INTO data_changes (kind, customer_id, at) SELECT DISTINCT 'customer', {owner}, $1 FROM {tbl} WHERE batch_id = $2");
+                sqlx::query(&sql).bind(Utc::now()).bind(id).execute(&mut *tx).await.map_err(StoreError::db("noting undone customers"))?;
+            }
             let deleted = sqlx::query(&format!("DELETE FROM {tbl} WHERE {inserted_filter}")).bind(id).execute(&mut *tx).await
                 .map_err(StoreError::db("deleting imported rows"))?.rows_affected();
             let changes: Vec<(i64, Option<i64>, sqlx::types::Json<serde_json::Value>)> =
@@ -105,6 +118,11 @@ impl Store {
                 }
                 restored += q.bind(*prior).bind(Utc::now()).bind(*row_id).bind(id).execute(&mut *tx).await
                     .map_err(StoreError::db("restoring a before-image"))?.rows_affected();
+            }
+            if !many && !changes.is_empty() {
+                let sql = format!("INSERT INTO data_changes (kind, customer_id, at) SELECT DISTINCT 'customer', {owner}, $1 FROM {tbl} \
+                                   WHERE id IN (SELECT row_id FROM import_changes WHERE batch_id = $2 AND table_name = '{tbl}')");
+                sqlx::query(&sql).bind(Utc::now()).bind(id).execute(&mut *tx).await.map_err(StoreError::db("noting restored customers"))?;
             }
             sqlx::query("UPDATE import_batches SET status = 'undone', undone_at = $1, undone_by = $2 WHERE id = $3")
                 .bind(Utc::now()).bind(actor).bind(id).execute(&mut *tx).await.map_err(StoreError::db("marking a batch undone"))?;

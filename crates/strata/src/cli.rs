@@ -58,6 +58,12 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "STRATA_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
+    /// Evaluate tiers as of this business day (YYYY-MM-DD) instead of today in UTC+8.
+    #[arg(long, env = "STRATA_TODAY")]
+    pub today: Option<chrono::NaiveDate>,
+    /// How often (milliseconds) to read changes written by other processes.
+    #[arg(long, default_value_t = 1000)]
+    pub follow_ms: u64,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(a) => {
             let store = open(&config).await?;
+            let config = Config { today: a.today, follow_every: std::time::Duration::from_millis(a.follow_ms.max(50)), ..config };
             crate::server::serve(store, config, &a.bind).await?;
         }
         Command::Demo(a) => crate::demo::run(config, a).await?,

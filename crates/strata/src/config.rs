@@ -11,6 +11,10 @@ pub struct Config {
     pub database_url: String,
     /// Who is acting, recorded with imports and undos.
     pub actor: String,
+    /// A fixed business day for tier evaluation (demos, tests); None = today in UTC+8.
+    pub today: Option<chrono::NaiveDate>,
+    /// How often a server reads the change feed written by other processes.
+    pub follow_every: std::time::Duration,
 }
 
 impl Config {
@@ -18,7 +22,7 @@ impl Config {
         let database_url =
             database_url.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| format!("sqlite://{}", data_dir.join("strata.db").display()));
         let actor = actor.or_else(|| std::env::var("USER").ok()).filter(|a| !a.is_empty()).unwrap_or_else(|| "cli".into());
-        Config { data_dir, database_url, actor }
+        Config { data_dir, database_url, actor, today: None, follow_every: std::time::Duration::from_secs(1) }
     }
 
     pub fn reports_dir(&self) -> PathBuf {

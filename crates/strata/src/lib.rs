@@ -10,5 +10,6 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod live;
 pub mod server;
 pub mod tiering;

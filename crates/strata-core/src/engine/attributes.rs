@@ -168,6 +168,21 @@ impl Attributes {
         }
     }
 
+    /// How many distinct values the dictionaries hold: plans bind codes, so they must be bound
+    /// again when this grows.
+    pub fn codes_len(&self) -> usize {
+        let custom: usize = self
+            .custom
+            .iter()
+            .map(|c| match c {
+                CustomColumn::Text(t) => t.dict.len(),
+                CustomColumn::Multi(_, d) => d.len(),
+                CustomColumn::Number(_) => 0,
+            })
+            .sum();
+        self.text.iter().map(|t| t.dict.len()).sum::<usize>() + self.tags.len() + custom
+    }
+
     /// The text column of a built-in or custom text attribute.
     pub fn text_column(&self, attr: Attr) -> Option<&TextColumn> {
         match attr {

@@ -5,6 +5,7 @@
 
 pub mod attributes;
 pub mod calibration;
+pub mod customer_update;
 pub mod eval;
 pub mod explain;
 pub mod metric;
@@ -13,6 +14,8 @@ pub mod run;
 
 #[cfg(test)]
 mod engine_tests;
+
+use std::collections::BTreeSet;
 
 use attributes::Attributes;
 use calibration::Calibration;
@@ -53,7 +56,11 @@ pub struct Engine {
     metrics: Vec<ResolvedMetric>,
     /// Custom field keys (for explanations).
     custom_names: Vec<String>,
+    /// The models rules may read, as the catalog's schema lists them (for binding).
+    model_refs: Vec<crate::rules::schema::ModelRef>,
     columns: Vec<Vec<f64>>,
+    /// Positions of customers deleted since load: no tier in any model.
+    gone: BTreeSet<u32>,
     today: Day,
     threads: usize,
 }
@@ -83,7 +90,9 @@ impl Engine {
             tiers: Vec::new(),
             metrics: Vec::new(),
             custom_names: Vec::new(),
+            model_refs: Vec::new(),
             columns: Vec::new(),
+            gone: BTreeSet::new(),
             today,
             threads: threads.max(1),
         }
@@ -123,27 +132,13 @@ impl Engine {
     /// Installs the active models with the cut points in force (None: calibrate now) and
     /// evaluates every customer. Returns the calibrations in force.
     pub fn load(&mut self, catalog: Catalog, base: &Schema, calibrations: Vec<Option<Calibration>>) -> Vec<Calibration> {
-        let schema = catalog.schema(base);
         self.custom_names = base.custom.iter().map(|c| c.key.clone()).collect();
         self.metrics.clear();
         self.columns.clear();
-        let mut states = Vec::with_capacity(catalog.models.len());
-        for model in &catalog.models {
-            let programs: Vec<&Program> = match &model.body {
-                Body::Ladder { rules, .. } => rules.iter().collect(),
-                Body::Score { dimensions, .. } => dimensions.iter().map(|d| &d.program).collect(),
-                Body::Rfm { .. } => Vec::new(),
-            };
-            let mut plans = Vec::new();
-            for p in programs {
-                let slots = self.slots_for(p);
-                let b = Binding { slots: &slots, attrs: &self.attrs, models: &schema.models, today: f64::from(self.today) };
-                plans.push(Plan::bind(p, &b));
-            }
-            states.push(ModelState { plans, ..ModelState::default() });
-        }
         self.catalog = catalog;
-        self.states = states;
+        self.model_refs = self.catalog.schema(base).models;
+        self.states = (0..self.catalog.models.len()).map(|_| ModelState::default()).collect();
+        self.bind_plans();
         self.tiers = vec![Vec::new(); self.catalog.models.len()];
         self.compute_metrics();
         let mut calibrations = calibrations;
@@ -158,6 +153,28 @@ impl Engine {
             self.evaluate_model(m);
         }
         self.states.iter().map(|s| s.calibration.clone()).collect()
+    }
+
+    /// Binds every model's rules to the metric slots, dictionary codes and tier indices of now.
+    fn bind_plans(&mut self) {
+        for m in 0..self.catalog.models.len() {
+            let programs: Vec<Program> = match &self.catalog.models[m].body {
+                Body::Ladder { rules, .. } => rules.clone(),
+                Body::Score { dimensions, .. } => dimensions.iter().map(|d| d.program.clone()).collect(),
+                Body::Rfm { .. } => Vec::new(),
+            };
+            let mut plans = Vec::with_capacity(programs.len());
+            for p in &programs {
+                let slots = self.slots_for(p);
+                let b = Binding { slots: &slots, attrs: &self.attrs, models: &self.model_refs, today: f64::from(self.today) };
+                plans.push(Plan::bind(p, &b));
+            }
+            self.states[m].plans = plans;
+        }
+    }
+
+    fn attribute_codes(&self) -> usize {
+        self.attrs.codes_len()
     }
 
     /// Recomputes every metric column: one pass per event kind for all its metrics.
@@ -217,6 +234,11 @@ impl Engine {
         } else {
             for_parts(&mut out, self.threads, |lo, part| evaluate_range(model, state, &facts, lo, part, &mut []));
         }
+        for &p in &self.gone {
+            if let Some(t) = out.get_mut(p as usize) {
+                *t = NO_TIER;
+            }
+        }
         self.tiers[m] = out;
     }
 
@@ -240,6 +262,8 @@ impl Engine {
         for r in &mut self.metrics {
             *r = ResolvedMetric::new(r.metric, today);
         }
+        // `today()` in a rule is bound as a constant.
+        self.bind_plans();
         self.compute_metrics();
         for &m in &self.catalog.order.clone() {
             self.prepare_rfm(m);
@@ -297,7 +321,9 @@ impl Engine {
                 v.set(p, &self.books[kind_slot(EventKind::Orders)], self.today);
             }
             let (mut out, mut score) = ([NO_TIER], [0.0f32]);
-            evaluate_range(&self.catalog.models[m], &self.states[m], &self.facts(), p, &mut out, &mut score);
+            if !self.gone.contains(&position) {
+                evaluate_range(&self.catalog.models[m], &self.states[m], &self.facts(), p, &mut out, &mut score);
+            }
             if matches!(self.catalog.models[m].body, Body::Score { .. }) {
                 let scores = &mut self.states[m].scores;
                 if scores.len() <= p {

@@ -111,19 +111,30 @@ fn insert_sql(spec: &TableSpec, rows: usize) -> String {
     )
 }
 
-/// Used by single-record writes outside imports.
+/// Used by single-record writes outside imports: inserts the row and notes the customer it
+/// belongs to (itself, for a customer) in the change feed, in one transaction.
 pub(crate) async fn insert_one(store: &Store, entity: Entity, key: Option<String>, values: &[SqlValue]) -> Result<i64> {
     let spec = table::spec(entity);
     let sql = format!("{} RETURNING id", insert_sql(spec, 1));
     let now = Utc::now();
+    let owner = spec.cols.iter().position(|(c, _)| *c == "customer_id").and_then(|i| match values.get(i) {
+        Some(SqlValue::Int(id)) => *id,
+        _ => None,
+    });
     let row: Option<(i64,)> = on_pool!(store, p => {
+        let mut tx = p.begin().await.map_err(StoreError::db("starting an insert"))?;
         let mut q = sqlx::query_as(&sql).bind(key.clone());
         for v in values {
             q = value::bind_value!(q, v);
         }
-        q.bind(None::<i64>).bind(now).bind(now).fetch_optional(p).await
-    })
-    .map_err(StoreError::db("inserting a row"))?;
+        let row: Option<(i64,)> = q.bind(None::<i64>).bind(now).bind(now).fetch_optional(&mut *tx).await.map_err(StoreError::db("inserting a row"))?;
+        if let Some((id,)) = row {
+            let customer = if entity == Entity::Customers { Some(id) } else { owner };
+            crate::data_changes::note_changes!(&mut *tx, store.kind(), &[(crate::data_changes::ChangeKind::Customer, customer)]);
+        }
+        tx.commit().await.map_err(StoreError::db("committing an insert"))?;
+        row
+    });
     row.map(|r| r.0).ok_or_else(|| {
         StoreError::conflict("duplicate_external_id", format!("a {} with id `{}` already exists", entity.name(), key.unwrap_or_default()))
     })

@@ -18,6 +18,7 @@ mod update;
 pub(crate) use insert::insert_one;
 
 use crate::{
+    data_changes::{note_changes, Touched, MAX_LISTED_CUSTOMERS},
     on_pool, placeholders,
     table::{self, row_of, Resolved, TableSpec},
     undo::Batch,
@@ -79,6 +80,10 @@ pub struct ImportSession {
     by_canonical: Option<HashMap<String, Option<i64>>>,
     users: Option<HashMap<String, i64>>,
     teams: Option<HashMap<String, i64>>,
+    /// Customers whose events this import wrote (noted in the change feed at commit).
+    touched: Touched,
+    /// Position of `customer_id` among the table's columns (event tables).
+    customer_col: Option<usize>,
 }
 
 /// Which data columns a file supplies, from its mapped field keys.
@@ -171,6 +176,8 @@ impl Store {
             by_canonical: None,
             users: None,
             teams: None,
+            touched: Touched::default(),
+            customer_col: spec.cols.iter().position(|(c, _)| *c == "customer_id"),
         })
     }
 }
@@ -182,6 +189,13 @@ struct Pending {
 }
 
 impl ImportSession {
+    fn backend_kind(&self) -> crate::BackendKind {
+        match self.tx {
+            Tx::Sqlite(_) => crate::BackendKind::Sqlite,
+            Tx::Postgres(_) => crate::BackendKind::Postgres,
+        }
+    }
+
     pub fn batch_id(&self) -> i64 {
         self.batch_id
     }
@@ -221,6 +235,13 @@ impl ImportSession {
                 }
             }
             pending.push(Pending { row: *row, key, values });
+        }
+        if let Some(c) = self.customer_col {
+            for p in &pending {
+                if let Some(SqlValue::Int(Some(id))) = p.values.get(c) {
+                    self.touched.add(*id);
+                }
+            }
         }
         // Customers without an id match an existing one by canonical name + phone.
         let mut matched: Vec<(i64, Pending)> = Vec::new();
@@ -268,6 +289,9 @@ impl ImportSession {
             if merged == e.values {
                 out.unchanged += 1;
             } else {
+                if let Some(SqlValue::Int(Some(id))) = self.customer_col.and_then(|c| e.values.get(c)) {
+                    self.touched.add(*id);
+                }
                 self.update_row(&e, merged).await?;
                 out.updated += 1;
             }
@@ -315,6 +339,19 @@ impl ImportSession {
             on_tx!(&mut self.tx, t => sqlx::query(&sql).execute(&mut **t).await.map(|r| r.rows_affected()))
                 .map_err(StoreError::db("rebuilding an index"))?;
         }
+        if self.entity == Entity::Customers {
+            if self.totals.inserted + self.totals.updated > MAX_LISTED_CUSTOMERS as u64 {
+                self.touched.set_many();
+            } else if self.totals.inserted + self.totals.updated > 0 {
+                let ids: Vec<i64> = on_tx!(&mut self.tx, t => sqlx::query_scalar("SELECT id FROM customers WHERE batch_id = $1")
+                    .bind(self.batch_id).fetch_all(&mut **t).await)
+                .map_err(StoreError::db("listing imported customers"))?;
+                ids.into_iter().for_each(|id| self.touched.add(id));
+            }
+        }
+        let entries = self.touched.entries();
+        let backend = self.backend_kind();
+        on_tx!(&mut self.tx, t => { note_changes!(&mut **t, backend, &entries); });
         let sql = "UPDATE import_batches SET finished_at = $1, rows_total = $2, inserted = $3, updated = $4, unchanged = $5, rejected = $6, file_sha256 = $8 WHERE id = $7";
         let finished = Utc::now();
         on_tx!(&mut self.tx, t => sqlx::query(sql)

@@ -50,10 +50,31 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
         let total: u64 = counts.iter().map(|(_, n)| n).sum();
         eprintln!("demo data ready: {total} rows in {:.1}s", started.elapsed().as_secs_f64());
     }
+    let today = crate::tiering::today(args.until);
+    publish_presets(&store, &config, today).await?;
     if args.no_serve {
         return Ok(());
     }
+    let config = Config { today: args.until, ..config };
     crate::server::serve(store, config, &args.bind).await
+}
+
+/// Publishes the RFM and lifecycle presets when no model is published yet, so the demo shows
+/// tiers from the first page.
+async fn publish_presets(store: &Store, config: &Config, today: strata_core::metrics::Day) -> anyhow::Result<()> {
+    use strata_core::tiering::spec::{ModelSpec, PRESETS};
+    if !store.published_models().await?.is_empty() {
+        return Ok(());
+    }
+    for name in ["rfm", "lifecycle"] {
+        let text = PRESETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).with_context(|| format!("preset {name} is missing"))?;
+        let spec = ModelSpec::from_toml(text).map_err(|e| anyhow::anyhow!("preset {name}: {e}"))?;
+        let loaded = crate::tiering::host::load(store, today, Some(&spec)).await?;
+        let (prepared, counts) = crate::tiering::publish::prepare(&loaded, &spec)?;
+        let p = crate::tiering::publish::write(store, &spec, None, prepared, counts, &config.actor).await?;
+        eprintln!("published tier model {} v{}: {} customers", p.model, p.version, p.customers);
+    }
+    Ok(())
 }
 
 async fn directory(store: &Store) -> anyhow::Result<()> {

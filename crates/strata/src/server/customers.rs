@@ -141,6 +141,7 @@ fn input_of(b: CustomerBody) -> Result<CustomerInput, ApiError> {
 async fn create(State(s): State<AppState>, body: Result<Json<CustomerBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(body) = body.map_err(json_rejection)?;
     let c = s.store.create_customer(&input_of(body)?).await?;
+    s.written().await;
     Ok((StatusCode::CREATED, Json(json!(c))))
 }
 
@@ -162,11 +163,13 @@ async fn replace(
 ) -> Result<Json<Value>, ApiError> {
     let Json(body) = body.map_err(json_rejection)?;
     let c = s.store.replace_customer(id, &input_of(body)?).await?;
+    s.written().await;
     Ok(Json(json!(c)))
 }
 
 async fn remove(State(s): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
     s.store.delete_customer(id).await?;
+    s.written().await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -83,5 +83,6 @@ async fn add_field(State(s): State<AppState>, body: Result<Json<FieldBody>, Json
     let Json(b) = body.map_err(json_rejection)?;
     let def = CustomFieldDef { key: b.key, label: b.label, kind: b.kind, options: b.options, required: b.required };
     s.store.define_custom_field(&def).await?;
+    s.written().await;
     Ok((StatusCode::CREATED, Json(json!(def))))
 }

@@ -4,6 +4,7 @@
 mod customers;
 mod directory;
 mod error;
+mod tiers;
 mod transfer;
 
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use axum::{extract::State, routing::get, Json, Router};
 use serde_json::json;
 use strata_store::Store;
 
-use crate::config::Config;
+use crate::{config::Config, live::LiveEngine};
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -20,11 +21,37 @@ pub use error::ApiError;
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    /// The tier engine, kept current with the store.
+    pub live: Arc<LiveEngine>,
 }
 
-/// The whole application as a router.
+impl AppState {
+    pub fn new(store: Store, config: Config) -> AppState {
+        let live = LiveEngine::new(store.clone(), config.today);
+        AppState { store, config: Arc::new(config), live }
+    }
+
+    /// After a write: the engine applies it (and writes the tier changes) before the response,
+    /// waiting at most a few seconds (a large import reloads in the background instead). The
+    /// sync runs as its own task, so a response that stops waiting never interrupts it.
+    pub async fn written(&self) {
+        let live = self.live.clone();
+        let task = tokio::spawn(async move { live.sync().await });
+        match tokio::time::timeout(std::time::Duration::from_secs(3), task).await {
+            Ok(Ok(Err(e))) => tracing::error!(error = %format!("{e:#}"), "re-evaluating after a write failed; the follower retries"),
+            Ok(Err(e)) => tracing::error!(error = %e, "re-evaluating after a write panicked"),
+            Ok(Ok(Ok(_))) | Err(_) => {}
+        }
+    }
+}
+
+/// The whole application as a router. The engine loads on the first request that needs it.
 pub fn app(store: Store, config: Config) -> Router {
-    let state = AppState { store, config: Arc::new(config) };
+    router(AppState::new(store, config))
+}
+
+/// The application over a prepared state (`serve` starts the engine's follower first).
+pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/health", get(health))
@@ -34,7 +61,7 @@ pub fn app(store: Store, config: Config) -> Router {
 }
 
 fn api() -> Router<AppState> {
-    customers::routes().merge(directory::routes()).merge(transfer::routes())
+    customers::routes().merge(directory::routes()).merge(transfer::routes()).merge(tiers::routes())
 }
 
 /// The landing page: what this server offers until the web application lands.
@@ -66,7 +93,8 @@ async fn health(State(s): State<AppState>) -> Result<Json<serde_json::Value>, Ap
         strata_store::BackendKind::Postgres => "postgres",
     };
     Ok(Json(
-        json!({"status": "ok", "backend": backend, "schema_version": strata_store::schema_version(), "version": env!("CARGO_PKG_VERSION")}),
+        json!({"status": "ok", "backend": backend, "schema_version": strata_store::schema_version(), "version": env!("CARGO_PKG_VERSION"),
+               "engine": s.live.status()}),
     ))
 }
 
@@ -77,7 +105,11 @@ pub async fn serve(store: Store, config: Config, bind: &str) -> anyhow::Result<(
     tracing::info!(%addr, database = %config.database_display(), "strata is serving");
     eprintln!("Strata is running at http://{addr}/  (health: http://{addr}/health, API: http://{addr}/api/v1/customers)");
     let store2 = store.clone();
-    axum::serve(listener, app(store, config)).with_graceful_shutdown(shutdown()).await?;
+    let every = config.follow_every;
+    let state = AppState::new(store, config);
+    let follower = tokio::spawn(state.live.clone().run(every));
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await?;
+    follower.abort();
     store2.close().await;
     Ok(())
 }

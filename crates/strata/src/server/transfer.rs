@@ -48,7 +48,9 @@ async fn batch(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Va
 }
 
 async fn undo(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!(s.store.undo_batch(id, "api").await?)))
+    let outcome = s.store.undo_batch(id, "api").await?;
+    s.written().await;
+    Ok(Json(json!(outcome)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +133,9 @@ async fn upload(
     };
     let summary = run_import(&s.store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;
     drop(path);
+    if summary.committed {
+        s.written().await;
+    }
     let mut body = json!(summary);
     if let Some(o) = body.as_object_mut() {
         let url = summary.report.as_ref().map(|_| format!("/api/v1/import-reports/{report_name}"));

@@ -6,9 +6,18 @@ use strata_core::{
     engine::{attributes::schema_of, calibration::Calibration, Engine},
     metrics::{CustomerIndex, Day, EventKind},
     rules::schema::Schema,
-    tiering::{model::Catalog, rfm::NO_TIER, spec::ModelSpec},
+    tiering::{
+        model::{Catalog, ModelError},
+        rfm::NO_TIER,
+        spec::ModelSpec,
+    },
 };
 use strata_store::{ModelVersion, Store, TierWrite};
+
+/// Models that do not check together (each error with its model, path, position and fix).
+#[derive(Debug, thiserror::Error)]
+#[error("the models do not check:\n{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+pub struct ModelsInvalid(pub Vec<ModelError>);
 
 /// The engine with the stored versions its models came from.
 pub struct Loaded {
@@ -68,10 +77,7 @@ pub async fn load(store: &Store, today: Day, replace: Option<&ModelSpec>) -> any
     let (mut engine, schema) = engine_state(store, today).await?;
     let published = store.published_models().await?;
     let (specs, versions, cuts) = catalog_inputs(&published, replace)?;
-    let catalog = Catalog::compile(&specs, &schema).map_err(|errors| {
-        let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        anyhow::anyhow!("the models do not check:\n{}", text.join("\n"))
-    })?;
+    let catalog = Catalog::compile(&specs, &schema).map_err(ModelsInvalid)?;
     engine.load(catalog, &schema, cuts);
     Ok(Loaded { engine, schema, versions })
 }
@@ -84,13 +90,18 @@ pub fn tier_keys(engine: &Engine, m: usize) -> Vec<Option<&str>> {
 
 /// Stored current tiers of `key`, per engine position.
 pub async fn stored_tiers(store: &Store, engine: &Engine, key: &str) -> anyhow::Result<Vec<Option<String>>> {
+    Ok(align(engine, store.current_tiers(key).await?))
+}
+
+/// Stored tiers (customer id, tier) placed at the engine's positions.
+pub fn align(engine: &Engine, stored: Vec<(i64, String)>) -> Vec<Option<String>> {
     let mut out = vec![None; engine.customers()];
-    for (id, tier) in store.current_tiers(key).await? {
+    for (id, tier) in stored {
         if let Some(p) = engine.index.position(id) {
             out[p as usize] = Some(tier);
         }
     }
-    Ok(out)
+    out
 }
 
 /// Differences between stored tiers and the engine's tiers of model `m`.
@@ -103,4 +114,62 @@ pub fn changes(engine: &Engine, m: usize, stored: &[Option<String>]) -> Vec<Tier
         }
     }
     out
+}
+
+/// The tiers of every model at one moment, detached from the engine (so the store can be
+/// compared and written without holding the engine).
+pub struct TierSnapshot {
+    /// Customer id per position (ascending).
+    pub ids: Vec<i64>,
+    pub models: Vec<ModelTiers>,
+}
+
+/// One model's tiers in a snapshot.
+pub struct ModelTiers {
+    pub key: String,
+    /// The published version (0 for a model being previewed).
+    pub version: i64,
+    /// Tier keys by tier index.
+    pub labels: Vec<String>,
+    /// Tier index per position (`NO_TIER` = none).
+    pub tiers: Vec<u16>,
+}
+
+impl TierSnapshot {
+    pub fn of(loaded: &Loaded) -> TierSnapshot {
+        let e = &loaded.engine;
+        let models = e
+            .catalog
+            .models
+            .iter()
+            .enumerate()
+            .map(|(m, model)| ModelTiers {
+                key: model.key().to_string(),
+                version: loaded.versions.get(m).and_then(|v| v.as_ref()).map_or(0, |v| v.version),
+                labels: model.tiers.iter().map(|t| t.key.clone()).collect(),
+                tiers: e.tiers[m].clone(),
+            })
+            .collect();
+        TierSnapshot { ids: e.index.ids().to_vec(), models }
+    }
+
+    /// Differences from the stored tiers of model `m` (`stored` sorted by customer id, as
+    /// `Store::current_tiers` returns them). Stored tiers of customers unknown here are kept.
+    pub fn changes(&self, m: usize, stored: &[(i64, String)]) -> Vec<TierWrite> {
+        let model = &self.models[m];
+        let mut out = Vec::new();
+        let mut s = stored.iter().peekable();
+        for (p, &id) in self.ids.iter().enumerate() {
+            while s.peek().is_some_and(|(sid, _)| *sid < id) {
+                s.next();
+            }
+            let old = s.peek().filter(|(sid, _)| *sid == id).map(|(_, t)| t.as_str());
+            let t = model.tiers.get(p).copied().unwrap_or(NO_TIER);
+            let new = if t == NO_TIER { None } else { model.labels.get(usize::from(t)).map(String::as_str) };
+            if old != new {
+                out.push(TierWrite { customer_id: id, from: old.map(String::from), to: new.map(String::from) });
+            }
+        }
+        out
+    }
 }

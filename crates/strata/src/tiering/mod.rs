@@ -3,6 +3,8 @@
 
 pub mod host;
 pub mod preview;
+pub mod publish;
+pub mod sweep;
 
 use std::{path::Path, process::ExitCode};
 
@@ -13,7 +15,7 @@ use strata_core::{
     metrics::{date_of, day_of, Day},
     tiering::{
         model::Catalog,
-        spec::{ModelSpec, Refresh, PRESETS},
+        spec::{ModelSpec, PRESETS},
     },
 };
 use strata_store::Store;
@@ -91,7 +93,20 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
             }
         }
         TierCommand::Publish { file, today: t } => publish(config, &store, &read_spec(&file)?, today(t)).await?,
-        TierCommand::Eval { today: t } => sweep(&store, today(t)).await?,
+        TierCommand::Eval { today: t } => {
+            let today = today(t);
+            let holder = sweep::holder_id();
+            anyhow::ensure!(
+                sweep::take_lease(&store, &holder).await?,
+                "another Strata process is sweeping tiers right now; try again in a few minutes"
+            );
+            let mut loaded = host::load(&store, today, None).await?;
+            let result = sweep::sweep(&store, &mut loaded, today, "sweep").await;
+            store.finish_lease(sweep::JOB, &holder, &date_of(today).to_string()).await?;
+            for line in result? {
+                println!("{}", serde_json::to_string(&line)?);
+            }
+        }
         TierCommand::Explain { customer, model, json, today: t } => {
             let loaded = host::load(&store, today(t), None).await?;
             let ids = store.customer_external_ids().await?;
@@ -216,74 +231,11 @@ fn print_explanation(engine: &Engine, m: usize, x: &strata_core::engine::explain
 
 async fn publish(config: &Config, store: &Store, spec: &ModelSpec, today: Day) -> anyhow::Result<()> {
     let loaded = host::load(store, today, Some(spec)).await?;
-    let engine = &loaded.engine;
-    let text = spec.to_toml();
-    let latest = store.model_versions(&spec.key).await?.into_iter().next();
-    let version = match latest {
-        Some(v) if v.spec == text && matches!(v.status.as_str(), "draft" | "preview") => v.version,
-        _ => store.save_model_version(&spec.key, &spec.name, spec.kind.name(), &text, "draft", &config.actor).await?,
-    };
-    let mut moved = 0;
-    for (m, v) in loaded.versions.iter().enumerate() {
-        let key = engine.catalog.models[m].key();
-        let stored = host::stored_tiers(store, engine, key).await?;
-        let changes = host::changes(engine, m, &stored);
-        moved += changes.len();
-        match v {
-            None => {
-                let cuts = serde_json::to_string(&engine.states[m].calibration)?;
-                store.publish_model(key, version, &cuts, &changes).await?;
-            }
-            Some(v) => store.record_tier_changes(key, v.version, &changes, "publish").await?,
-        }
-    }
-    let m = engine.catalog.index(&spec.key).context("model missing")?;
-    println!("published {} v{version}: {} customers evaluated, {moved} tier changes recorded", spec.key, engine.customers());
-    let keys = host::tier_keys(engine, m);
-    for t in &engine.catalog.models[m].tiers {
-        println!("  {:<24} {}", t.name, keys.iter().filter(|k| **k == Some(t.key.as_str())).count());
-    }
-    Ok(())
-}
-
-/// Whether cut points computed on `on` are due for a refresh on `today`.
-fn refresh_due(refresh: Refresh, on: Day, today: Day) -> bool {
-    use chrono::Datelike;
-    let (a, b) = (date_of(on), date_of(today));
-    match refresh {
-        Refresh::Never => false,
-        Refresh::Daily => today > on,
-        Refresh::Weekly => today - on >= 7,
-        Refresh::Monthly => (b.year(), b.month()) != (a.year(), a.month()),
-        Refresh::Quarterly => (b.year(), b.month0() / 3) != (a.year(), a.month0() / 3),
-    }
-}
-
-/// The daily sweep: re-evaluates everyone as of `today`, refreshes due cut points, records
-/// every change.
-async fn sweep(store: &Store, today: Day) -> anyhow::Result<()> {
-    let mut loaded = host::load(store, today, None).await?;
-    let n = loaded.engine.catalog.models.len();
-    let mut refreshed = vec![false; n];
-    for (m, done) in refreshed.iter_mut().enumerate() {
-        let model = &loaded.engine.catalog.models[m];
-        if model.is_relative() && refresh_due(model.spec.refresh, loaded.engine.states[m].calibration.on, today) {
-            loaded.engine.refresh(m);
-            let key = loaded.engine.catalog.models[m].key().to_string();
-            store.set_model_calibration(&key, &serde_json::to_string(&loaded.engine.states[m].calibration)?).await?;
-            *done = true;
-        }
-    }
-    for (m, &done) in refreshed.iter().enumerate() {
-        let engine = &loaded.engine;
-        let key = engine.catalog.models[m].key();
-        let stored = host::stored_tiers(store, engine, key).await?;
-        let changes = host::changes(engine, m, &stored);
-        let version = loaded.versions[m].as_ref().map_or(0, |v| v.version);
-        let reason = if done { "refresh" } else { "sweep" };
-        store.record_tier_changes(key, version, &changes, reason).await?;
-        let line = serde_json::json!({"model": key, "version": version, "changes": changes.len(), "refreshed": done, "today": date_of(today).to_string()});
-        println!("{line}");
+    let (prepared, counts) = publish::prepare(&loaded, spec)?;
+    let p = publish::write(store, spec, None, prepared, counts, &config.actor).await?;
+    println!("published {} v{}: {} customers evaluated, {} tier changes recorded", p.model, p.version, p.customers, p.changes);
+    for c in &p.counts {
+        println!("  {:<24} {}", c.name, c.customers);
     }
     Ok(())
 }

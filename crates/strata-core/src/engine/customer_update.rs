@@ -1,0 +1,115 @@
+//! Bringing one customer up to date from what the store holds now: its attributes and its
+//! events of every kind, as read back after a write. New customers are added, deleted ones
+//! emptied and kept out of every tier, and the customer is re-evaluated once in every model.
+
+use super::{attributes::AttributeRow, kind_slot, Engine, TierChange};
+use crate::{
+    metrics::{Day, EventKind, EventRow, MAX_CATS, MAX_NUMS},
+    tiering::rfm::NO_TIER,
+};
+
+/// One stored event with its categories still as text (the book interns them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    pub day: Day,
+    /// Numeric fields in `EventKind::numbers` order; `NO_NUM` when missing.
+    pub nums: [i64; MAX_NUMS],
+    pub cats: [Option<String>; MAX_CATS],
+    pub flag: u8,
+}
+
+/// A customer as the store holds it now; `attributes` None = the customer no longer exists.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerState {
+    pub attributes: Option<AttributeRow>,
+    /// Every event of each kind (kinds not listed are left as they are).
+    pub events: Vec<(EventKind, Vec<RawEvent>)>,
+}
+
+/// What bringing a customer up to date did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerUpdate {
+    /// Re-evaluated; the tier changes it caused.
+    Evaluated(Vec<TierChange>),
+    /// The id is new but lower than one already held (ids arrived out of order): the caller
+    /// must reload the engine to place it.
+    NeedsReload,
+    /// Unknown id and nothing to add (a customer created and deleted in between).
+    Ignored,
+}
+
+impl Engine {
+    /// Replaces customer `id`'s attributes and events with `state` and re-evaluates it.
+    pub fn update_customer(&mut self, id: i64, state: &CustomerState) -> CustomerUpdate {
+        let position = match (self.index.position(id), &state.attributes) {
+            (Some(p), _) => p,
+            (None, None) => return CustomerUpdate::Ignored,
+            (None, Some(_)) => match self.add_customer(id) {
+                Some(p) => p,
+                None => return CustomerUpdate::NeedsReload,
+            },
+        };
+        let p = position as usize;
+        let before: Vec<u16> = self.tiers.iter().map(|t| t.get(p).copied().unwrap_or(NO_TIER)).collect();
+        let grew = self.attribute_codes();
+        match &state.attributes {
+            Some(row) => {
+                self.gone.remove(&position);
+                self.attrs.set(p, row);
+            }
+            None => {
+                self.gone.insert(position);
+                self.attrs.set(p, &AttributeRow { custom: Vec::new(), ..AttributeRow::default() });
+            }
+        }
+        for (kind, raw) in &state.events {
+            let book = &mut self.books[kind_slot(*kind)];
+            let rows: Vec<EventRow> = raw
+                .iter()
+                .map(|e| {
+                    let mut row = EventRow::new(e.day);
+                    row.nums = e.nums;
+                    row.flag = e.flag;
+                    for (i, c) in e.cats.iter().enumerate() {
+                        if let Some(text) = c {
+                            row.cats[i] = book.intern(i, text);
+                        }
+                    }
+                    row
+                })
+                .collect();
+            book.replace(position, &rows);
+        }
+        // A value no rule had seen (a new industry, a new tag) gets a code that plans bound
+        // earlier do not know: bind them again so `industry = "新行业"` matches it.
+        if self.attribute_codes() != grew {
+            self.bind_plans();
+        }
+        self.customer_changed(position, None);
+        let changes = before
+            .iter()
+            .enumerate()
+            .filter_map(|(m, &from)| {
+                let to = self.tiers[m][p];
+                (from != to).then_some(TierChange { position, model: m, from, to })
+            })
+            .collect();
+        CustomerUpdate::Evaluated(changes)
+    }
+
+    /// Whether the customer at `position` was deleted since the engine was loaded.
+    pub fn is_gone(&self, position: u32) -> bool {
+        self.gone.contains(&position)
+    }
+
+    /// Folds incremental changes back into the books' compact columns when they have grown
+    /// past a twentieth of the customers (or 10,000).
+    pub fn compact_if_large(&mut self) {
+        let limit = (self.customers() / 20).max(10_000);
+        for b in &mut self.books {
+            if b.overlay_customers() > limit {
+                b.compact();
+            }
+        }
+    }
+}

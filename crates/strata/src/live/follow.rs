@@ -1,0 +1,189 @@
+//! Following the change feed: which entries were applied (with the gaps PostgreSQL can leave
+//! when transactions commit out of order), and applying a run of entries: customers re-read and
+//! re-evaluated, models re-installed, or everything reloaded.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use serde::Serialize;
+use strata_core::{
+    engine::customer_update::{CustomerState, CustomerUpdate},
+    metrics::EventKind,
+    tiering::{model::Catalog, rfm::NO_TIER},
+};
+use strata_store::{ChangeKind, DataChange, TierWrite};
+
+use super::LiveEngine;
+use crate::tiering::host;
+
+/// Entries read per round.
+const PAGE: i64 = 5_000;
+/// How long a missing sequence number is re-checked before it is taken as a rolled-back one.
+const GAP_TTL: Duration = Duration::from_secs(120);
+
+/// The follower's position in the feed.
+#[derive(Debug, Default)]
+pub(super) struct Follow {
+    pub seq: i64,
+    /// Sequence numbers below `seq` not seen yet, with when they were first missed.
+    gaps: BTreeMap<i64, Instant>,
+}
+
+impl Follow {
+    pub fn reset(&mut self, seq: i64) {
+        self.seq = seq;
+        self.gaps.clear();
+    }
+
+    /// Takes a page of entries (plus late ones that fill gaps) into account.
+    fn advance(&mut self, page: &[DataChange], late: &[DataChange]) {
+        for c in late {
+            self.gaps.remove(&c.seq);
+        }
+        let now = Instant::now();
+        for c in page {
+            for missing in (self.seq + 1)..c.seq {
+                self.gaps.insert(missing, now);
+            }
+            self.seq = self.seq.max(c.seq);
+        }
+        self.gaps.retain(|_, since| now.duration_since(*since) < GAP_TTL);
+    }
+}
+
+/// One model's tiers (key, published version, tier per customer) after an update.
+type Wanted = (String, i64, Vec<(i64, Option<String>)>);
+
+/// What one sync applied.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct Synced {
+    /// Customers re-read and re-evaluated.
+    pub customers: usize,
+    /// Tier changes written (by this server).
+    pub tier_changes: usize,
+    /// Whether models were re-installed.
+    pub models: bool,
+    /// Whether everything was reloaded.
+    pub reloaded: bool,
+}
+
+impl LiveEngine {
+    /// Applies entries until the feed is exhausted.
+    pub(super) async fn follow_feed(&self, f: &mut Follow) -> anyhow::Result<Synced> {
+        let mut out = Synced::default();
+        loop {
+            let page = self.store.changes_after(f.seq, PAGE).await?;
+            let gaps: Vec<i64> = f.gaps.keys().copied().collect();
+            let late = self.store.changes_at(&gaps).await?;
+            if page.is_empty() && late.is_empty() {
+                return Ok(out);
+            }
+            f.advance(&page, &late);
+            let entries: Vec<&DataChange> = late.iter().chain(&page).collect();
+            if entries.iter().any(|c| c.kind == ChangeKind::Reload) {
+                self.reload(f).await?;
+                out.reloaded = true;
+                continue;
+            }
+            if entries.iter().any(|c| c.kind == ChangeKind::Models) {
+                self.install_models().await?;
+                out.models = true;
+            }
+            let ids: BTreeSet<i64> = entries.iter().filter(|c| c.kind == ChangeKind::Customer).filter_map(|c| c.customer_id).collect();
+            match self.update_customers(&ids).await? {
+                Some(n) => out.tier_changes += n,
+                None => {
+                    self.reload(f).await?;
+                    out.reloaded = true;
+                    continue;
+                }
+            }
+            out.customers += ids.len();
+            if page.len() < PAGE as usize {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Re-installs the published models (with their stored cut points) over the loaded data.
+    async fn install_models(&self) -> anyhow::Result<()> {
+        let published = self.store.published_models().await?;
+        let mut guard = self.loaded.write().unwrap_or_else(|e| e.into_inner());
+        let Some(loaded) = guard.as_mut() else { return Ok(()) };
+        let (specs, versions, cuts) = host::catalog_inputs(&published, None)?;
+        let catalog = Catalog::compile(&specs, &loaded.schema).map_err(|errors| {
+            let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            anyhow::anyhow!("the published models do not check:\n{}", text.join("\n"))
+        })?;
+        loaded.engine.load(catalog, &loaded.schema, cuts);
+        loaded.versions = versions;
+        Ok(())
+    }
+
+    /// Re-reads and re-evaluates `ids`, then writes their tiers where the stored ones differ.
+    /// Returns the changes written, or None when the engine must be reloaded instead.
+    async fn update_customers(&self, ids: &BTreeSet<i64>) -> anyhow::Result<Option<usize>> {
+        if ids.is_empty() {
+            return Ok(Some(0));
+        }
+        let defs = self.store.list_custom_fields().await?;
+        let mut states = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let attributes = self.store.customer_attribute_row(id, &defs).await?;
+            let mut events = Vec::with_capacity(EventKind::ALL.len());
+            if attributes.is_some() {
+                for kind in EventKind::ALL {
+                    events.push((kind, self.store.customer_events(kind, id).await?));
+                }
+            } else {
+                events.extend(EventKind::ALL.iter().map(|&k| (k, Vec::new())));
+            }
+            states.push((id, CustomerState { attributes, events }));
+        }
+        // Apply under the write lock (no awaits), and note each customer's tiers now.
+        let mut wanted: Vec<Wanted> = Vec::new();
+        {
+            let mut guard = self.loaded.write().unwrap_or_else(|e| e.into_inner());
+            let Some(loaded) = guard.as_mut() else { return Ok(Some(0)) };
+            if loaded.schema.custom.len() != defs.len() {
+                return Ok(None);
+            }
+            let mut positions = Vec::new();
+            for (id, state) in &states {
+                match loaded.engine.update_customer(*id, state) {
+                    CustomerUpdate::Evaluated(_) => positions.extend(loaded.engine.index.position(*id).map(|p| (*id, p))),
+                    CustomerUpdate::NeedsReload => return Ok(None),
+                    CustomerUpdate::Ignored => {}
+                }
+            }
+            loaded.engine.compact_if_large();
+            for (m, model) in loaded.engine.catalog.models.iter().enumerate() {
+                let version = loaded.versions.get(m).and_then(|v| v.as_ref()).map_or(0, |v| v.version);
+                let tiers = positions
+                    .iter()
+                    .map(|&(id, p)| {
+                        let t = loaded.engine.tiers[m][p as usize];
+                        (id, if t == NO_TIER { None } else { model.tiers.get(usize::from(t)).map(|l| l.key.clone()) })
+                    })
+                    .collect();
+                wanted.push((model.key().to_string(), version, tiers));
+            }
+        }
+        let mut written = 0;
+        for (key, version, tiers) in wanted {
+            let ids: Vec<i64> = tiers.iter().map(|(id, _)| *id).collect();
+            let stored: BTreeMap<i64, String> =
+                self.store.tiers_of(&key, &ids).await.context("reading stored tiers")?.into_iter().collect();
+            let changes: Vec<TierWrite> = tiers
+                .into_iter()
+                .filter(|(id, to)| stored.get(id) != to.as_ref())
+                .map(|(id, to)| TierWrite { customer_id: id, from: stored.get(&id).cloned(), to })
+                .collect();
+            written += self.store.apply_tier_changes(&key, version, &changes, "event").await?.len();
+        }
+        Ok(Some(written))
+    }
+}

@@ -1,0 +1,213 @@
+//! The server's tier engine, kept current: loaded from the store at start, then following the
+//! store's change feed (`data_changes`), so writes made through this server, another server on
+//! the same database or a CLI import re-evaluate the customers they touched. Tier changes found
+//! this way are written with compare-and-set, so several servers record each change once. A
+//! daily sweep (one server at a time, under a lease) moves "today" and refreshes cut points.
+
+mod follow;
+pub mod models;
+
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc, RwLock, RwLockReadGuard,
+};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use strata_core::metrics::Day;
+use strata_store::Store;
+
+use crate::tiering::{
+    host::{self, Loaded},
+    sweep,
+};
+pub use follow::Synced;
+
+/// Where the engine is.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Status {
+    /// Not loaded yet (the server is reading the store).
+    Loading,
+    Ready {
+        customers: usize,
+        models: usize,
+        /// The business day the engine evaluates as of.
+        today: String,
+        /// The last change-feed entry applied.
+        seq: i64,
+        engine_bytes: usize,
+    },
+    /// Loading failed; the message says why. Tier endpoints answer 503 until a reload works.
+    Failed { message: String },
+}
+
+/// The engine shared by every request handler and the follower task.
+pub struct LiveEngine {
+    store: Store,
+    /// A fixed business date (demos and tests); None = today in UTC+8.
+    fixed_today: Option<NaiveDate>,
+    holder: String,
+    loaded: RwLock<Option<Loaded>>,
+    failed: RwLock<Option<String>>,
+    follow: tokio::sync::Mutex<follow::Follow>,
+    /// Whether `run` loads and follows in the background (else the first request loads).
+    background: AtomicBool,
+}
+
+/// What a reader sees: the loaded engine, under a read lock (do not hold across `.await`).
+pub type EngineRead<'a> = RwLockReadGuard<'a, Option<Loaded>>;
+
+impl LiveEngine {
+    pub fn new(store: Store, fixed_today: Option<NaiveDate>) -> Arc<LiveEngine> {
+        Arc::new(LiveEngine {
+            store,
+            fixed_today,
+            holder: sweep::holder_id(),
+            loaded: RwLock::new(None),
+            failed: RwLock::new(None),
+            follow: tokio::sync::Mutex::new(follow::Follow::default()),
+            background: AtomicBool::new(false),
+        })
+    }
+
+    /// The business day now.
+    pub fn today(&self) -> Day {
+        crate::tiering::today(self.fixed_today)
+    }
+
+    /// The loaded engine (None while loading).
+    pub fn read(&self) -> EngineRead<'_> {
+        self.loaded.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn status(&self) -> Status {
+        if let Some(l) = self.read().as_ref() {
+            let seq = self.follow.try_lock().map_or(-1, |f| f.seq);
+            return Status::Ready {
+                customers: l.engine.customers(),
+                models: l.engine.catalog.models.len(),
+                today: strata_core::metrics::date_of(l.engine.today()).to_string(),
+                seq,
+                engine_bytes: l.engine.heap_bytes(),
+            };
+        }
+        match self.failed.read().unwrap_or_else(|e| e.into_inner()).clone() {
+            Some(message) => Status::Failed { message },
+            None => Status::Loading,
+        }
+    }
+
+    /// Ready to answer: loaded, or loaded now when no background task is loading it.
+    pub async fn ensure_loaded(&self) -> anyhow::Result<()> {
+        if self.read().is_some() {
+            return Ok(());
+        }
+        if self.background.load(Ordering::Relaxed) {
+            return Err(models::EngineLoading.into());
+        }
+        let mut f = self.follow.lock().await;
+        if self.read().is_some() {
+            return Ok(());
+        }
+        self.reload(&mut f).await
+    }
+
+    /// Loads everything from the store (replacing what is loaded), then writes the tiers that
+    /// changed while nobody followed the store (reason `catch_up`).
+    pub async fn load(&self) -> anyhow::Result<()> {
+        let mut f = self.follow.lock().await;
+        self.reload(&mut f).await
+    }
+
+    async fn reload(&self, f: &mut follow::Follow) -> anyhow::Result<()> {
+        let seq = self.store.last_change_seq().await?;
+        let today = self.today();
+        match host::load(&self.store, today, None).await {
+            Ok(mut loaded) => {
+                if sweep::take_lease(&self.store, &self.holder).await? {
+                    let result = sweep::sweep(&self.store, &mut loaded, today, "catch_up").await;
+                    self.store.finish_lease(sweep::JOB, &self.holder, &strata_core::metrics::date_of(today).to_string()).await?;
+                    result?;
+                }
+                *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = Some(loaded);
+                *self.failed.write().unwrap_or_else(|e| e.into_inner()) = None;
+                f.reset(seq);
+                Ok(())
+            }
+            Err(e) => {
+                *self.failed.write().unwrap_or_else(|e| e.into_inner()) = Some(format!("{e:#}"));
+                Err(e)
+            }
+        }
+    }
+
+    /// Applies every change-feed entry not applied yet and writes the tier changes they cause.
+    /// Request handlers call this after a write so the response shows the new tiers.
+    pub async fn sync(&self) -> anyhow::Result<Synced> {
+        let mut f = self.follow.lock().await;
+        if self.read().is_none() {
+            return Ok(Synced::default());
+        }
+        self.follow_feed(&mut f).await
+    }
+
+    /// Runs until the process ends: load, then follow the feed every `every` and sweep when the
+    /// business day changes.
+    pub async fn run(self: Arc<Self>, every: std::time::Duration) {
+        self.background.store(true, Ordering::Relaxed);
+        let mut wait = every;
+        loop {
+            let ready = self.read().is_some();
+            let step = if ready { self.tick().await } else { self.load().await };
+            match step {
+                Ok(()) => wait = every,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "tier engine step failed; retrying");
+                    wait = (wait * 2).min(std::time::Duration::from_secs(60));
+                }
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One step of the follower: the feed, then the daily sweep if the day moved.
+    async fn tick(&self) -> anyhow::Result<()> {
+        let mut f = self.follow.lock().await;
+        let synced = self.follow_feed(&mut f).await?;
+        if synced.customers > 0 {
+            tracing::debug!(customers = synced.customers, tier_changes = synced.tier_changes, "followed the change feed");
+        }
+        let today = self.today();
+        let behind = self.read().as_ref().is_some_and(|l| l.engine.today() < today);
+        if behind {
+            self.daily_sweep(today).await?;
+        }
+        Ok(())
+    }
+
+    /// Moves the engine to `today`; the lease holder writes the changes (and refreshes cut
+    /// points that are due); other servers only move their own engine and pick the refreshed
+    /// cut points up from the feed.
+    async fn daily_sweep(&self, today: Day) -> anyhow::Result<()> {
+        let day = strata_core::metrics::date_of(today).to_string();
+        let lead =
+            self.store.job_last_run(sweep::JOB).await?.is_none_or(|d| d < day) && sweep::take_lease(&self.store, &self.holder).await?;
+        let prepared = {
+            let mut guard = self.loaded.write().unwrap_or_else(|e| e.into_inner());
+            let Some(loaded) = guard.as_mut() else { return Ok(()) };
+            if lead {
+                Some(sweep::advance(loaded, today)?)
+            } else {
+                loaded.engine.advance(today);
+                None
+            }
+        };
+        let Some((refreshed, snapshot)) = prepared else { return Ok(()) };
+        let result = sweep::write(&self.store, &refreshed, &snapshot, today, "sweep").await;
+        self.store.finish_lease(sweep::JOB, &self.holder, &day).await?;
+        let lines = result?;
+        tracing::info!(day = %day, changes = lines.iter().map(|l| l.changes).sum::<usize>(), "daily tier sweep");
+        Ok(())
+    }
+}

@@ -1,0 +1,200 @@
+//! Tier endpoints: the engine's status, models (list, versions, check, save, preview,
+//! publish, presets), a customer's tiers with their explanations and history, and the feed of
+//! tier changes that automation reads.
+
+use axum::{
+    extract::{rejection::JsonRejection, rejection::QueryRejection, Path, Query, State},
+    http::StatusCode,
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use strata_core::tiering::spec::{ModelSpec, PRESETS};
+
+use super::{
+    error::{json_rejection, query_rejection},
+    ApiError, AppState,
+};
+use crate::{
+    live::{models::EngineLoading, LiveEngine},
+    tiering::host::ModelsInvalid,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/engine", get(engine))
+        .route("/tier-models", get(list).post(save))
+        .route("/tier-models/check", post(check))
+        .route("/tier-models/preview", post(preview))
+        .route("/tier-models/{key}", get(show))
+        .route("/tier-models/{key}/versions/{version}/publish", post(publish))
+        .route("/tier-presets", get(presets))
+        .route("/tier-presets/{name}", get(preset))
+        .route("/customers/{id}/tiers", get(customer_tiers))
+        .route("/customers/{id}/tier-history", get(customer_history))
+        .route("/tier-changes", get(changes))
+}
+
+/// A model file in a request: TOML text.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecBody {
+    spec: String,
+    /// Sample customers per migration cell (preview only).
+    samples: Option<usize>,
+}
+
+/// Turns engine errors into API errors: invalid models → 422 with every error; loading → 503.
+fn engine_error(e: anyhow::Error) -> ApiError {
+    if let Some(ModelsInvalid(errors)) = e.downcast_ref::<ModelsInvalid>() {
+        let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
+        return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "model_invalid", first).with_details(json!(errors));
+    }
+    if e.downcast_ref::<EngineLoading>().is_some() {
+        return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "engine_loading", e.to_string());
+    }
+    match e.downcast::<strata_store::StoreError>() {
+        Ok(s) => s.into(),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "tier engine failed");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "engine_error", "the tier engine failed; see the server log")
+        }
+    }
+}
+
+fn parse_spec(text: &str) -> Result<ModelSpec, ApiError> {
+    ModelSpec::from_toml(text).map_err(|m| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "model_file_invalid", format!("the model file does not parse: {m}"))
+            .with_details(json!({"help": "a model file is TOML: key, name, kind = \"ladder\" | \"score\" | \"rfm\" and its tiers; `strata tier preset rfm` prints an example"}))
+    })
+}
+
+/// The engine ready to answer (loading it now when this app is not served by `strata serve`).
+async fn ready(live: &LiveEngine) -> Result<(), ApiError> {
+    live.ensure_loaded().await.map_err(engine_error)
+}
+
+async fn engine(State(s): State<AppState>) -> Json<Value> {
+    Json(json!(s.live.status()))
+}
+
+async fn list(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let mut items = Vec::new();
+    for v in s.store.latest_model_versions().await? {
+        let versions = s.store.model_versions(&v.key).await?;
+        let published = versions.iter().find(|x| x.status == "published").map(|x| x.version);
+        let counts: Vec<Value> = s.store.tier_counts(&v.key).await?.into_iter().map(|(t, n)| json!({"tier": t, "customers": n})).collect();
+        items.push(json!({"key": v.key, "name": v.name, "kind": v.kind, "latest_version": v.version, "latest_status": v.status,
+                          "published_version": published, "counts": counts}));
+    }
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn show(State(s): State<AppState>, Path(key): Path<String>) -> Result<Json<Value>, ApiError> {
+    let versions = s.store.model_versions(&key).await?;
+    if versions.is_empty() {
+        return Err(ApiError::not_found("tier model", &key));
+    }
+    let counts: Vec<Value> = s.store.tier_counts(&key).await?.into_iter().map(|(t, n)| json!({"tier": t, "customers": n})).collect();
+    let versions: Vec<Value> = versions
+        .iter()
+        .map(|v| {
+            let preview: Option<Value> = v.preview.as_deref().and_then(|p| serde_json::from_str(p).ok());
+            let cuts: Option<Value> = v.calibration.as_deref().and_then(|p| serde_json::from_str(p).ok());
+            json!({"version": v.version, "status": v.status, "spec": v.spec, "created_by": v.created_by, "created_at": v.created_at,
+                   "published_at": v.published_at, "cut_points": cuts, "preview": preview})
+        })
+        .collect();
+    Ok(Json(json!({"key": key, "counts": counts, "versions": versions})))
+}
+
+async fn check(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+    let Json(body) = body.map_err(json_rejection)?;
+    let spec = parse_spec(&body.spec)?;
+    ready(&s.live).await?;
+    let catalog = s.live.check(&spec).map_err(engine_error)?;
+    let m = catalog.index(&spec.key).ok_or_else(|| ApiError::not_found("tier model", &spec.key))?;
+    let tiers: Vec<Value> = catalog.models[m].tiers.iter().map(|t| json!({"key": t.key, "name": t.name, "name_en": t.name_en})).collect();
+    Ok(Json(json!({"ok": true, "key": spec.key, "kind": spec.kind.name(), "tiers": tiers})))
+}
+
+async fn save(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Json(body) = body.map_err(json_rejection)?;
+    let spec = parse_spec(&body.spec)?;
+    ready(&s.live).await?;
+    s.live.check(&spec).map_err(engine_error)?;
+    let version = s.store.save_model_version(&spec.key, &spec.name, spec.kind.name(), &spec.to_toml(), "draft", &s.config.actor).await?;
+    Ok((StatusCode::CREATED, Json(json!({"key": spec.key, "version": version, "status": "draft"}))))
+}
+
+async fn preview(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+    let Json(body) = body.map_err(json_rejection)?;
+    let spec = parse_spec(&body.spec)?;
+    let samples = body.samples.unwrap_or(5).min(50);
+    ready(&s.live).await?;
+    let (version, p) = s.live.preview(&spec, samples, &s.config.actor).await.map_err(engine_error)?;
+    Ok(Json(json!({"key": spec.key, "version": version, "status": "preview", "preview": p})))
+}
+
+async fn publish(State(s): State<AppState>, Path((key, version)): Path<(String, i64)>) -> Result<Json<Value>, ApiError> {
+    let stored = s.store.model_versions(&key).await?.into_iter().find(|v| v.version == version);
+    let stored = stored.ok_or_else(|| ApiError::not_found("tier model version", &format!("{key} v{version}")))?;
+    let spec = parse_spec(&stored.spec)?;
+    ready(&s.live).await?;
+    let p = s.live.publish(&spec, Some(version), &s.config.actor).await.map_err(engine_error)?;
+    Ok(Json(json!(p)))
+}
+
+async fn presets() -> Json<Value> {
+    Json(json!({"items": PRESETS.iter().map(|(n, _)| *n).collect::<Vec<_>>()}))
+}
+
+async fn preset(Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+    let text = PRESETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).ok_or_else(|| ApiError::not_found("preset", &name))?;
+    Ok(Json(json!({"name": name, "spec": text})))
+}
+
+async fn customer_tiers(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    s.store.get_customer(id).await?;
+    let stored = s.store.customer_tiers(id).await?;
+    ready(&s.live).await?;
+    let guard = s.live.read();
+    let loaded = guard.as_ref().ok_or_else(|| engine_error(EngineLoading.into()))?;
+    let engine = &loaded.engine;
+    let p = engine.index.position(id);
+    let items: Vec<Value> = (0..engine.catalog.models.len())
+        .map(|m| {
+            let model = &engine.catalog.models[m];
+            let since = stored.iter().find(|t| t.model == model.key());
+            let explanation = p.and_then(|p| engine.explain(m, p));
+            json!({"model": model.key(), "model_name": model.spec.name, "tier": explanation.as_ref().and_then(|x| x.tier.clone()),
+                   "version": since.map(|t| t.version), "since": since.map(|t| t.since), "explanation": explanation})
+        })
+        .collect();
+    Ok(Json(json!({"customer_id": id, "today": strata_core::metrics::date_of(engine.today()).to_string(), "items": items})))
+}
+
+async fn customer_history(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    s.store.get_customer(id).await?;
+    let history = s.store.tier_history(id).await?;
+    Ok(Json(json!({"customer_id": id, "items": history})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn changes(State(s): State<AppState>, q: Result<Query<ChangesQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(query_rejection)?;
+    let limit = q.limit.unwrap_or(500);
+    if !(1..=5000).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_query", "limit must be between 1 and 5000"));
+    }
+    let items = s.store.tier_changes_since(q.after.unwrap_or(0), limit).await?;
+    let next = items.last().map(|h| h.id);
+    Ok(Json(json!({"items": items, "next_after": next})))
+}
