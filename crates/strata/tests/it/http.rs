@@ -11,16 +11,29 @@ use tower::ServiceExt;
 
 use super::support::{CUSTOMERS_CSV, ORDERS_CSV};
 
-struct Api {
-    app: Router,
-    _dir: tempfile::TempDir,
+pub struct Api {
+    pub app: Router,
+    pub state: strata::server::AppState,
+    /// Keeps the data directory alive as long as the server.
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 impl Api {
-    async fn new() -> Api {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = strata::config::Config::new(dir.path().join("data"), None, Some("tester".into()));
+    pub async fn new() -> Api {
+        Api::on(std::sync::Arc::new(tempfile::tempdir().expect("tempdir")), None).await
+    }
+
+    /// A server over the data directory `dir` (a second call is a second server on the same
+    /// database), evaluating tiers as of `today`.
+    pub async fn on(dir: std::sync::Arc<tempfile::TempDir>, today: Option<chrono::NaiveDate>) -> Api {
+        let mut config = strata::config::Config::new(dir.path().join("data"), None, Some("tester".into()));
+        config.today = today;
         let store = strata_store::Store::open(&config.database_url).await.expect("store");
+        let state = strata::server::AppState::new(store.clone(), config);
+        let app = strata::server::router(state.clone());
+        if !store.list_teams().await.expect("teams").is_empty() {
+            return Api { app, state, _dir: dir };
+        }
         store.create_team("华南大区").await.expect("team");
         let user = strata_core::customer::UserInput {
             login: "wangwei".into(),
@@ -30,10 +43,10 @@ impl Api {
             role: strata_core::customer::Role::Sales,
         };
         store.create_user(&user).await.expect("user");
-        Api { app: strata::server::app(store, config), _dir: dir }
+        Api { app, state, _dir: dir }
     }
 
-    async fn send(&self, req: Request<Body>) -> (StatusCode, Vec<u8>, Option<String>) {
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, Vec<u8>, Option<String>) {
         let res = self.app.clone().oneshot(req).await.expect("response");
         let status = res.status();
         let ctype = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -41,7 +54,7 @@ impl Api {
         (status, body, ctype)
     }
 
-    async fn json(&self, method: Method, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn json(&self, method: Method, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(uri);
         let body = match body {
             Some(b) => {
@@ -54,7 +67,7 @@ impl Api {
         (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
-    async fn upload(&self, entity: &str, query: &str, name: &str, content: &[u8]) -> (StatusCode, Value) {
+    pub async fn upload(&self, entity: &str, query: &str, name: &str, content: &[u8]) -> (StatusCode, Value) {
         let boundary = "strata-test-boundary";
         let mut body = Vec::new();
         body.extend_from_slice(

@@ -3,3 +3,4 @@
 mod cli;
 mod http;
 mod support;
+mod tiers_http;

@@ -1,0 +1,169 @@
+//! Tier models over HTTP: check with positioned errors, preview with the migration matrix,
+//! publish, explanations, and the live engine re-evaluating customers the moment their data
+//! is written — also when the write came through another server on the same database.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use super::{
+    http::Api,
+    support::{CUSTOMERS_CSV, ORDERS_CSV},
+};
+
+const VALUE_MODEL: &str = r#"
+key = "value"
+name = "价值分层"
+name_en = "Value"
+kind = "ladder"
+
+[[tiers]]
+key = "big"
+name = "大客户"
+name_en = "Big"
+when = "sum(orders.amount, last 365d) > 10000"
+
+[[tiers]]
+key = "active"
+name = "活跃"
+name_en = "Active"
+when = "count(orders, last 365d) >= 1"
+
+[[tiers]]
+key = "dormant"
+name = "沉睡"
+name_en = "Dormant"
+"#;
+
+fn today() -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::from_ymd_opt(2024, 3, 31)
+}
+
+async fn customer_id(api: &Api, q: &str) -> i64 {
+    let (_, page) = api.json(Method::GET, &format!("/api/v1/customers?q={q}"), None).await;
+    page["items"][0]["id"].as_i64().unwrap_or_else(|| panic!("customer {q}: {page}"))
+}
+
+async fn tier_of(api: &Api, id: i64) -> Option<String> {
+    let (status, t) = api.json(Method::GET, &format!("/api/v1/customers/{id}/tiers"), None).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let item = t["items"].as_array().and_then(|a| a.iter().find(|i| i["model"] == "value")).cloned().unwrap_or(Value::Null);
+    item["tier"]["key"].as_str().map(String::from)
+}
+
+async fn history(api: &Api, id: i64) -> Vec<(Option<String>, Option<String>, String)> {
+    let (_, h) = api.json(Method::GET, &format!("/api/v1/customers/{id}/tier-history"), None).await;
+    h["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| (e["from_tier"].as_str().map(String::from), e["to_tier"].as_str().map(String::from), e["reason"].to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn models_check_preview_publish_and_explain() {
+    let api = Api::on(std::sync::Arc::new(tempfile::tempdir().expect("tempdir")), today()).await;
+    assert_eq!(api.upload("customers", "", "c.csv", CUSTOMERS_CSV.as_bytes()).await.0, StatusCode::OK);
+    assert_eq!(api.upload("orders", "", "o.csv", ORDERS_CSV.as_bytes()).await.0, StatusCode::OK);
+
+    // A typo is rejected with its place and a suggestion; a file that is not TOML too.
+    let typo = VALUE_MODEL.replace("orders.amount", "orders.amout");
+    let (status, e) = api.json(Method::POST, "/api/v1/tier-models/check", Some(json!({"spec": typo}))).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("model_invalid")), "{e}");
+    assert_eq!(e["details"][0]["path"], "tiers[1].when", "{e}");
+    assert!(e["details"][0]["help"].as_str().unwrap_or_default().contains("amount"), "{e}");
+    assert!(e["details"][0]["position"].is_array(), "{e}");
+    let (status, e) = api.json(Method::POST, "/api/v1/tier-models/check", Some(json!({"spec": "key = "}))).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("model_file_invalid")), "{e}");
+    let (status, ok) = api.json(Method::POST, "/api/v1/tier-models/check", Some(json!({"spec": VALUE_MODEL}))).await;
+    assert_eq!(status, StatusCode::OK, "{ok}");
+    assert_eq!(ok["tiers"].as_array().map(Vec::len), Some(3));
+
+    // Preview: counts and the migration matrix from "no tier"; nothing is in force yet.
+    let (status, p) = api.json(Method::POST, "/api/v1/tier-models/preview", Some(json!({"spec": VALUE_MODEL}))).await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["preview"]["customers"], 3);
+    assert_eq!(p["preview"]["moving"], 3);
+    // C002's only order was refunded: it does not count.
+    assert_eq!(p["preview"]["counts"], json!([["big", 1], ["dormant", 2]]), "{p}");
+    let version = p["version"].as_i64().expect("version");
+    let c1 = customer_id(&api, "C001").await;
+    assert_eq!(tier_of(&api, c1).await, None, "a preview changes nothing");
+
+    // Publish: every customer gets a tier with its explanation and history.
+    let (status, out) = api.json(Method::POST, &format!("/api/v1/tier-models/value/versions/{version}/publish"), None).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!((out["changes"].as_u64(), out["version"].as_i64()), (Some(3), Some(version)));
+    let (status, e) = api.json(Method::POST, &format!("/api/v1/tier-models/value/versions/{version}/publish"), None).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::CONFLICT, Some("already_published")), "{e}");
+    let (_, t) = api.json(Method::GET, &format!("/api/v1/customers/{c1}/tiers"), None).await;
+    let item = &t["items"][0];
+    assert_eq!(item["tier"]["name"], "大客户", "{t}");
+    assert_eq!(item["version"], version);
+    assert!(item["explanation"]["detail"].to_string().contains("sum(orders.amount, last 365d)"), "{t}");
+    assert_eq!(history(&api, c1).await, vec![(None, Some("big".into()), "\"publish\"".into())]);
+    let (_, list) = api.json(Method::GET, "/api/v1/tier-models", None).await;
+    assert_eq!(list["items"][0]["published_version"], version, "{list}");
+    let (status, shown) = api.json(Method::GET, "/api/v1/tier-models/value", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(shown["versions"][0]["status"], "published");
+    let (status, _) = api.json(Method::GET, "/api/v1/tier-models/nope", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, preset) = api.json(Method::GET, "/api/v1/tier-presets/rfm", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(preset["spec"].as_str().unwrap_or_default().contains("kind = \"rfm\""));
+}
+
+#[tokio::test]
+async fn writes_re_evaluate_at_once_and_other_servers_follow() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().expect("tempdir"));
+    let a = Api::on(dir.clone(), today()).await;
+    let b = Api::on(dir.clone(), today()).await;
+    assert_eq!(a.upload("customers", "", "c.csv", CUSTOMERS_CSV.as_bytes()).await.0, StatusCode::OK);
+    assert_eq!(a.upload("orders", "", "o.csv", ORDERS_CSV.as_bytes()).await.0, StatusCode::OK);
+    let (_, p) = a.json(Method::POST, "/api/v1/tier-models/preview", Some(json!({"spec": VALUE_MODEL}))).await;
+    let v = p["version"].as_i64().expect("version");
+    let (status, out) = a.json(Method::POST, &format!("/api/v1/tier-models/value/versions/{v}/publish"), None).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let c2 = customer_id(&a, "C002").await;
+    assert_eq!(tier_of(&b, c2).await.as_deref(), Some("dormant"), "server b loads the published model");
+
+    // A new order through server a: the response comes after the re-evaluation.
+    let big = "订单号,客户编号,下单日期,金额\nSO-7,C002,2024-03-30,2万\n";
+    let (status, s) = a.upload("orders", "", "big.csv", big.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    let batch = s["batch"]["id"].as_i64().expect("batch");
+    assert_eq!(tier_of(&a, c2).await.as_deref(), Some("big"));
+    // Server b follows the feed; both re-evaluated, the change is recorded once.
+    let synced = b.state.live.sync().await.expect("sync");
+    assert_eq!((synced.customers, synced.tier_changes), (1, 0), "{synced:?}");
+    assert_eq!(tier_of(&b, c2).await.as_deref(), Some("big"));
+    let changes = history(&a, c2).await;
+    assert_eq!(changes.last(), Some(&(Some("dormant".into()), Some("big".into()), "\"event\"".into())), "{changes:?}");
+    assert_eq!(changes.len(), 2, "{changes:?}");
+
+    // A new customer gets the default tier at once; undoing the order moves C002 back.
+    let (status, c) = b.json(Method::POST, "/api/v1/customers", Some(json!({"name": "新客户有限公司", "industry": "新行业"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let new_id = c["id"].as_i64().expect("id");
+    assert_eq!(tier_of(&b, new_id).await.as_deref(), Some("dormant"));
+    let (status, _) = b.json(Method::POST, &format!("/api/v1/batches/{batch}/undo"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tier_of(&b, c2).await.as_deref(), Some("dormant"));
+    a.state.live.sync().await.expect("sync a");
+    assert_eq!(tier_of(&a, new_id).await.as_deref(), Some("dormant"));
+    assert_eq!(tier_of(&a, c2).await.as_deref(), Some("dormant"));
+
+    // Deleting the customer removes it from every tier; the feed lists every change in order.
+    let (status, _) = a.json(Method::DELETE, &format!("/api/v1/customers/{new_id}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, feed) = a.json(Method::GET, "/api/v1/tier-changes?after=0&limit=100", None).await;
+    let reasons: Vec<&str> = feed["items"].as_array().map(|a| a.iter().filter_map(|e| e["reason"].as_str()).collect()).unwrap_or_default();
+    assert_eq!(reasons, ["publish", "publish", "publish", "event", "event", "event"], "{feed}");
+    let (status, e) = a.json(Method::GET, "/api/v1/tier-changes?limit=0", None).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
+    let (_, engine) = a.json(Method::GET, "/api/v1/engine", None).await;
+    assert_eq!((engine["state"].as_str(), engine["models"].as_u64()), (Some("ready"), Some(1)), "{engine}");
+}
