@@ -9,19 +9,18 @@ use strata_core::{
     metrics::{day_of, CustomerIndex},
 };
 
-use crate::{on_pool, BackendKind, Result, Store, StoreError};
+use crate::{dialect, on_pool, placeholders, BackendKind, Result, Store, StoreError};
 
-/// The attribute query (optionally for one customer).
-fn attributes_sql(backend: BackendKind, one: bool) -> String {
+/// The attribute query (a WHERE clause may follow).
+fn attributes_sql(backend: BackendKind) -> String {
     let pg = backend == BackendKind::Postgres;
     let since = if pg { "to_char(c.since, 'YYYY-MM-DD')" } else { "c.since" };
     let json = |c: &str| if pg { format!("CAST(c.{c} AS TEXT)") } else { format!("c.{c}") };
     format!(
         "SELECT c.id, c.kind, c.industry, c.province, c.city, c.source_channel, u.display_name, t.name, c.lifecycle_stage, {since}, {}, {} \
-         FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams t ON t.id = c.team_id{}",
+         FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams t ON t.id = c.team_id",
         json("tags"),
         json("custom"),
-        if one { " WHERE c.id = $1" } else { "" }
     )
 }
 
@@ -46,7 +45,7 @@ macro_rules! decode_row {
 impl Store {
     /// Attribute columns for every customer of `index` (others are skipped).
     pub async fn customer_attributes(&self, index: &CustomerIndex, defs: &[CustomFieldDef]) -> Result<Attributes> {
-        let sql = attributes_sql(self.kind(), false);
+        let sql = attributes_sql(self.kind());
         let kinds: Vec<_> = defs.iter().map(|d| d.kind).collect();
         let mut attrs = Attributes::new(&kinds);
         let mut row = AttributeRow::default();
@@ -64,17 +63,27 @@ impl Store {
 
     /// One customer's attributes; None when the customer does not exist (any more).
     pub async fn customer_attribute_row(&self, id: i64, defs: &[CustomFieldDef]) -> Result<Option<AttributeRow>> {
-        let sql = attributes_sql(self.kind(), true);
-        let mut row = AttributeRow::default();
-        on_pool!(self, p => {
-            let found = sqlx::query(&sql).bind(id).fetch_optional(p).await.map_err(StoreError::db("reading a customer's attributes"))?;
-            match found {
-                Some(r) => {
-                    decode_row!(r, defs, row);
-                    Ok(Some(row))
+        Ok(self.customer_attribute_rows(&[id], defs).await?.into_iter().next().map(|(_, r)| r))
+    }
+
+    /// The attributes of those of `ids` that exist (deleted customers are absent).
+    pub async fn customer_attribute_rows(&self, ids: &[i64], defs: &[CustomFieldDef]) -> Result<Vec<(i64, AttributeRow)>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let sql = format!("{} WHERE c.id IN ({})", attributes_sql(self.kind()), placeholders(1, chunk.len()));
+            let sql = dialect(self.kind(), &sql);
+            on_pool!(self, p => {
+                let mut q = sqlx::query(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
                 }
-                None => Ok(None),
-            }
-        })
+                for r in q.fetch_all(p).await.map_err(StoreError::db("reading customers' attributes"))? {
+                    let mut row = AttributeRow::default();
+                    let id = decode_row!(r, defs, row);
+                    out.push((id, row));
+                }
+            });
+        }
+        Ok(out)
     }
 }

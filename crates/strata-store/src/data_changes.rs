@@ -48,6 +48,8 @@ pub struct DataChange {
     pub seq: i64,
     pub kind: ChangeKind,
     pub customer_id: Option<i64>,
+    /// The server that applied this change to its own engine when it wrote it, if any.
+    pub origin: Option<String>,
 }
 
 /// The customers a write touched: listed while few, else "many" (noted as a reload).
@@ -90,16 +92,20 @@ impl Touched {
 /// Appends change entries inside the caller's transaction or on the pool, a few hundred rows per
 /// statement.
 macro_rules! note_changes {
-    ($exec:expr, $backend:expr, $entries:expr) => {{
+    ($exec:expr, $backend:expr, $entries:expr) => {
+        crate::data_changes::note_changes!($exec, $backend, $entries, None::<&str>)
+    };
+    ($exec:expr, $backend:expr, $entries:expr, $origin:expr) => {{
         let now = chrono::Utc::now();
         let entries: &[(crate::data_changes::ChangeKind, Option<i64>)] = $entries;
-        for chunk in entries.chunks(300) {
-            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::placeholders(i * 3 + 1, 3))).collect();
-            let sql = format!("INSERT INTO data_changes (kind, customer_id, at) VALUES {}", rows.join(", "));
+        let origin: Option<&str> = $origin;
+        for chunk in entries.chunks(250) {
+            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", crate::placeholders(i * 4 + 1, 4))).collect();
+            let sql = format!("INSERT INTO data_changes (kind, customer_id, at, origin) VALUES {}", rows.join(", "));
             let sql = crate::dialect($backend, &sql);
             let mut q = sqlx::query(&sql);
             for (kind, id) in chunk {
-                q = q.bind(kind.name()).bind(*id).bind(now);
+                q = q.bind(kind.name()).bind(*id).bind(now).bind(origin);
             }
             q.execute($exec).await.map_err(crate::StoreError::db("noting a data change"))?;
         }
@@ -118,10 +124,14 @@ impl Store {
 
     /// Entries after `seq`, oldest first, at most `limit`.
     pub async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<DataChange>> {
-        let sql = "SELECT seq, kind, customer_id FROM data_changes WHERE seq > $1 ORDER BY seq LIMIT $2";
-        let rows: Vec<(i64, String, Option<i64>)> = on_pool!(self, p => sqlx::query_as(sql).bind(seq).bind(limit).fetch_all(p).await)
-            .map_err(StoreError::db("reading the change feed"))?;
-        Ok(rows.into_iter().map(|(seq, kind, customer_id)| DataChange { seq, kind: ChangeKind::parse(&kind), customer_id }).collect())
+        let sql = "SELECT seq, kind, customer_id, origin FROM data_changes WHERE seq > $1 ORDER BY seq LIMIT $2";
+        let rows: Vec<(i64, String, Option<i64>, Option<String>)> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(seq).bind(limit).fetch_all(p).await)
+                .map_err(StoreError::db("reading the change feed"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, kind, customer_id, origin)| DataChange { seq, kind: ChangeKind::parse(&kind), customer_id, origin })
+            .collect())
     }
 
     /// Entries with the given sequence numbers (gaps a follower saw and re-checks: on PostgreSQL
@@ -130,9 +140,10 @@ impl Store {
         if seqs.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!("SELECT seq, kind, customer_id FROM data_changes WHERE seq IN ({}) ORDER BY seq", placeholders(1, seqs.len()));
+        let sql =
+            format!("SELECT seq, kind, customer_id, origin FROM data_changes WHERE seq IN ({}) ORDER BY seq", placeholders(1, seqs.len()));
         let sql = dialect(self.kind(), &sql);
-        let rows: Vec<(i64, String, Option<i64>)> = on_pool!(self, p => {
+        let rows: Vec<(i64, String, Option<i64>, Option<String>)> = on_pool!(self, p => {
             let mut q = sqlx::query_as(&sql);
             for s in seqs {
                 q = q.bind(*s);
@@ -140,7 +151,16 @@ impl Store {
             q.fetch_all(p).await
         })
         .map_err(StoreError::db("reading the change feed"))?;
-        Ok(rows.into_iter().map(|(seq, kind, customer_id)| DataChange { seq, kind: ChangeKind::parse(&kind), customer_id }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(seq, kind, customer_id, origin)| DataChange { seq, kind: ChangeKind::parse(&kind), customer_id, origin })
+            .collect())
+    }
+
+    /// The customers an import batch last wrote (inserted or updated).
+    pub async fn batch_customers(&self, batch_id: i64) -> Result<Vec<i64>> {
+        on_pool!(self, p => sqlx::query_scalar("SELECT id FROM customers WHERE batch_id = $1").bind(batch_id).fetch_all(p).await)
+            .map_err(StoreError::db("listing a batch's customers"))
     }
 
     /// Notes a change outside a larger transaction (e.g. models published by another command).

@@ -9,7 +9,7 @@ use strata_core::{
     metrics::{day_of, CustomerIndex, EventBook, EventBookBuilder, EventKind, EventRow, MAX_CATS, MAX_NUMS, NO_NUM},
 };
 
-use crate::{on_pool, BackendKind, Result, Store, StoreError};
+use crate::{dialect, on_pool, placeholders, BackendKind, Result, Store, StoreError};
 
 /// The SELECT list (customer, day text, 3 numbers, 2 categories, flag) and table of a kind.
 fn scan_sql(kind: EventKind, backend: BackendKind) -> String {
@@ -132,24 +132,37 @@ impl Store {
 
     /// Every event of `kind` of one customer, as the engine's incremental update takes them.
     pub async fn customer_events(&self, kind: EventKind, customer_id: i64) -> Result<Vec<RawEvent>> {
-        let sql = format!("{} WHERE customer_id = $1", scan_sql(kind, self.kind()));
+        Ok(self.customers_events(kind, &[customer_id]).await?.into_iter().map(|(_, e)| e).collect())
+    }
+
+    /// Every event of `kind` of the given customers (a few hundred per statement), with the
+    /// customer each belongs to.
+    pub async fn customers_events(&self, kind: EventKind, customer_ids: &[i64]) -> Result<Vec<(i64, RawEvent)>> {
         let mut out = Vec::new();
-        on_pool!(self, p => {
-            let rows = sqlx::query(&sql).bind(customer_id).fetch_all(p).await.map_err(StoreError::db("reading a customer's events"))?;
-            for r in rows {
-                let text = |i: usize| r.try_get::<Option<String>, _>(i).ok().flatten();
-                let num = |i: usize| {
-                    r.try_get::<Option<i64>, _>(i).ok().flatten().or_else(|| r.try_get::<Option<i32>, _>(i).ok().flatten().map(i64::from))
-                };
-                let Some(day) = text(1).as_deref().map(str::as_bytes).and_then(parse_day) else { continue };
-                out.push(RawEvent {
-                    day,
-                    nums: [num(2), num(3), num(4)].map(|n| n.unwrap_or(NO_NUM)),
-                    cats: [text(5), text(6)],
-                    flag: u8::try_from(num(7).unwrap_or(0)).unwrap_or(0),
-                });
-            }
-        });
+        for chunk in customer_ids.chunks(500) {
+            let sql = format!("{} WHERE customer_id IN ({})", scan_sql(kind, self.kind()), placeholders(1, chunk.len()));
+            let sql = dialect(self.kind(), &sql);
+            on_pool!(self, p => {
+                let mut q = sqlx::query(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                let rows = q.fetch_all(p).await.map_err(StoreError::db("reading customers' events"))?;
+                for r in rows {
+                    let text = |i: usize| r.try_get::<Option<String>, _>(i).ok().flatten();
+                    let num = |i: usize| {
+                        r.try_get::<Option<i64>, _>(i).ok().flatten().or_else(|| r.try_get::<Option<i32>, _>(i).ok().flatten().map(i64::from))
+                    };
+                    let (Some(id), Some(day)) = (num(0), text(1).as_deref().map(str::as_bytes).and_then(parse_day)) else { continue };
+                    out.push((id, RawEvent {
+                        day,
+                        nums: [num(2), num(3), num(4)].map(|n| n.unwrap_or(NO_NUM)),
+                        cats: [text(5), text(6)],
+                        flag: u8::try_from(num(7).unwrap_or(0)).unwrap_or(0),
+                    }));
+                }
+            });
+        }
         Ok(out)
     }
 

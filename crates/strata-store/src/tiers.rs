@@ -1,6 +1,8 @@
 //! Tier models and tiers: model versions (draft → preview → published → retired) with their
 //! cut points, each customer's current tier per model, and the append-only history of changes.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 
 use crate::{
@@ -194,21 +196,54 @@ impl Store {
         let mut applied = Vec::new();
         on_pool!(self, p => {
             let mut tx = p.begin().await.map_err(StoreError::db("starting tier changes"))?;
-            for c in changes {
-                let q = match (&c.from, &c.to) {
-                    (Some(from), Some(to)) => sqlx::query("UPDATE customer_tiers SET tier = $1, version = $2, since = $3 WHERE customer_id = $4 AND model_id = $5 AND tier = $6")
-                        .bind(to.clone()).bind(version).bind(now).bind(c.customer_id).bind(model_id).bind(from.clone()),
-                    (None, Some(to)) => sqlx::query("INSERT INTO customer_tiers (customer_id, model_id, tier, version, since) SELECT $1, $2, $3, $4, $5 \
-                                                     WHERE EXISTS (SELECT 1 FROM customers WHERE id = $1) ON CONFLICT (customer_id, model_id) DO NOTHING")
-                        .bind(c.customer_id).bind(model_id).bind(to.clone()).bind(version).bind(now),
-                    (Some(from), None) => sqlx::query("DELETE FROM customer_tiers WHERE customer_id = $1 AND model_id = $2 AND tier = $3")
-                        .bind(c.customer_id).bind(model_id).bind(from.clone()),
-                    (None, None) => continue,
-                };
-                let n = q.execute(&mut *tx).await.map_err(StoreError::db("writing a current tier"))?.rows_affected();
-                if n == 1 {
-                    applied.push(c.clone());
+            // Moves: UPDATE … FROM (VALUES …) where the stored tier is still `from`.
+            let moves: Vec<&TierWrite> = changes.iter().filter(|c| c.from.is_some() && c.to.is_some()).collect();
+            for chunk in moves.chunks(ROWS_PER_STATEMENT) {
+                let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(3 + i * 3, 3))).collect();
+                let m = 3 + chunk.len() * 3;
+                let sql = format!(
+                    "UPDATE customer_tiers SET tier = v.column3, version = $1, since = $2 FROM (VALUES {}) AS v \
+                     WHERE customer_tiers.customer_id = v.column1 AND customer_tiers.tier = v.column2 AND customer_tiers.model_id = ${m} RETURNING customer_id",
+                    rows.join(", ")
+                );
+                let sql = dialect(self.kind(), &sql);
+                let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(version).bind(now);
+                for c in chunk {
+                    q = q.bind(c.customer_id).bind(c.from.clone()).bind(c.to.clone());
                 }
+                let done: HashSet<i64> = q.bind(model_id).fetch_all(&mut *tx).await.map_err(StoreError::db("moving current tiers"))?.into_iter().collect();
+                applied.extend(chunk.iter().filter(|c| done.contains(&c.customer_id)).map(|c| (*c).clone()));
+            }
+            // New tiers: INSERT where none is stored (and the customer still exists).
+            let news: Vec<&TierWrite> = changes.iter().filter(|c| c.from.is_none() && c.to.is_some()).collect();
+            for chunk in news.chunks(ROWS_PER_STATEMENT) {
+                let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(4 + i * 2, 2))).collect();
+                let sql = format!(
+                    "INSERT INTO customer_tiers (customer_id, model_id, tier, version, since) SELECT v.column1, $1, v.column2, $2, $3 \
+                     FROM (VALUES {}) AS v WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = v.column1) \
+                     ON CONFLICT (customer_id, model_id) DO NOTHING RETURNING customer_id",
+                    rows.join(", ")
+                );
+                let sql = dialect(self.kind(), &sql);
+                let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(model_id).bind(version).bind(now);
+                for c in chunk {
+                    q = q.bind(c.customer_id).bind(c.to.clone());
+                }
+                let done: HashSet<i64> = q.fetch_all(&mut *tx).await.map_err(StoreError::db("writing current tiers"))?.into_iter().collect();
+                applied.extend(chunk.iter().filter(|c| done.contains(&c.customer_id)).map(|c| (*c).clone()));
+            }
+            // Lost tiers: DELETE where the stored tier is still `from`.
+            let lost: Vec<&TierWrite> = changes.iter().filter(|c| c.from.is_some() && c.to.is_none()).collect();
+            for chunk in lost.chunks(ROWS_PER_STATEMENT) {
+                let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(2 + i * 2, 2))).collect();
+                let sql = format!("DELETE FROM customer_tiers WHERE model_id = $1 AND (customer_id, tier) IN (VALUES {}) RETURNING customer_id", rows.join(", "));
+                let sql = dialect(self.kind(), &sql);
+                let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(model_id);
+                for c in chunk {
+                    q = q.bind(c.customer_id).bind(c.from.clone());
+                }
+                let done: HashSet<i64> = q.fetch_all(&mut *tx).await.map_err(StoreError::db("clearing current tiers"))?.into_iter().collect();
+                applied.extend(chunk.iter().filter(|c| done.contains(&c.customer_id)).map(|c| (*c).clone()));
             }
             write_history!(&mut *tx, self.kind(), model_id, version, &applied, reason, now);
             tx.commit().await.map_err(StoreError::db("committing tier changes"))?;

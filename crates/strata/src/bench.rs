@@ -57,6 +57,15 @@ pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
             }
         }
         BenchCommand::Rfm { data, store, repeat } => crate::bench_rfm::run(config, &data, store.as_deref(), repeat).await?,
+        BenchCommand::Ingest { store, orders, batch, today } => {
+            anyhow::ensure!(
+                batch >= 1 && batch <= strata_store::MAX_LISTED_CUSTOMERS as u64,
+                "--batch must be between 1 and {}",
+                strata_store::MAX_LISTED_CUSTOMERS
+            );
+            let store = Store::open(&store).await?;
+            crate::bench_ingest::run(store, today, orders, batch).await?
+        }
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ use crate::{
     tiering::host::threads,
 };
 
-const LADDER: &str = r#"
+pub const LADDER: &str = r#"
 key = "ladder"
 name = "价值阶梯"
 kind = "ladder"
@@ -49,7 +49,7 @@ key = "regular"
 name = "普通"
 "#;
 
-const SCORE: &str = r#"
+pub const SCORE: &str = r#"
 key = "score"
 name = "综合评分"
 kind = "score"

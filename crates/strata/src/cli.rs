@@ -226,6 +226,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         repeat: usize,
     },
+    /// Sustained ingest of new orders into an existing store through the live engine (each
+    /// batch persisted, the touched customers re-evaluated, tier changes written); one JSON line.
+    Ingest {
+        /// The store (path or postgres:// URL) holding customers, e.g. from `bench rfm --store`.
+        #[arg(long)]
+        store: String,
+        /// Orders to write.
+        #[arg(long, default_value_t = 200_000)]
+        orders: u64,
+        /// Orders per import batch (one transaction, then one engine sync).
+        #[arg(long, default_value_t = 5_000)]
+        batch: u64,
+        /// Business day of the new orders and of evaluation.
+        #[arg(long, default_value = "2025-01-01")]
+        today: chrono::NaiveDate,
+    },
 }
 
 fn parse_entity(s: &str) -> Result<Entity, String> {

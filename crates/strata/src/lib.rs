@@ -2,6 +2,7 @@
 //! import and export pipelines, the demo generator and benchmarks. `main.rs` only calls in here.
 
 pub mod bench;
+pub mod bench_ingest;
 pub mod bench_models;
 pub mod bench_rfm;
 pub mod cli;

@@ -4,7 +4,9 @@
 
 use super::{attributes::AttributeRow, kind_slot, Engine, TierChange};
 use crate::{
-    metrics::{Day, EventKind, EventRow, MAX_CATS, MAX_NUMS},
+    import::Record,
+    label::Labelled,
+    metrics::{day_of, Day, EventKind, EventRow, MAX_CATS, MAX_NUMS},
     tiering::rfm::NO_TIER,
 };
 
@@ -16,6 +18,36 @@ pub struct RawEvent {
     pub nums: [i64; MAX_NUMS],
     pub cats: [Option<String>; MAX_CATS],
     pub flag: u8,
+}
+
+impl RawEvent {
+    /// The event a newly written record adds, for the kinds whose stored row maps one to one
+    /// onto an event (orders, payments; the same fields the store's scan reads). None for the
+    /// others: their customers are re-read instead.
+    pub fn of_record(record: &Record) -> Option<(EventKind, RawEvent)> {
+        let none = crate::metrics::NO_NUM;
+        match record {
+            Record::Order(_, o) => Some((
+                EventKind::Orders,
+                RawEvent {
+                    day: day_of(o.order_date),
+                    nums: [o.amount_cents, none, none],
+                    cats: [o.product_line.clone(), None],
+                    flag: u8::from(o.status.is_revenue()),
+                },
+            )),
+            Record::Payment(_, p) => Some((
+                EventKind::Payments,
+                RawEvent {
+                    day: day_of(p.paid_on),
+                    nums: [p.amount_cents, none, none],
+                    cats: [p.method.map(|m| m.code().to_string()), None],
+                    flag: 1,
+                },
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// A customer as the store holds it now; `attributes` None = the customer no longer exists.
@@ -95,6 +127,22 @@ impl Engine {
             })
             .collect();
         CustomerUpdate::Evaluated(changes)
+    }
+
+    /// Adds one new event of customer `id` (as just written) and re-evaluates it. None when the
+    /// customer is not in the engine (the caller re-reads it instead).
+    pub fn record_raw(&mut self, kind: EventKind, id: i64, event: &RawEvent) -> Option<Vec<TierChange>> {
+        let position = self.index.position(id)?;
+        let book = &mut self.books[kind_slot(kind)];
+        let mut row = EventRow::new(event.day);
+        row.nums = event.nums;
+        row.flag = event.flag;
+        for (i, c) in event.cats.iter().enumerate() {
+            if let Some(text) = c.as_deref() {
+                row.cats[i] = book.intern(i, text);
+            }
+        }
+        Some(self.record(kind, position, &row))
     }
 
     /// Whether the customer at `position` was deleted since the engine was loaded.

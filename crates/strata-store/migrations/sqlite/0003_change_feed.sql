@@ -9,7 +9,9 @@ CREATE TABLE data_changes (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     kind         TEXT NOT NULL,
     customer_id  INTEGER,
-    at           TEXT NOT NULL
+    at           TEXT NOT NULL,
+    -- The server that applied the change to its own engine as it wrote it (it skips the entry).
+    origin       TEXT
 );
 
 CREATE TABLE job_leases (

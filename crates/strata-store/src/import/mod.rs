@@ -61,6 +61,13 @@ pub struct ChunkOutcome {
     pub updated: u64,
     pub unchanged: u64,
     pub rejected: Vec<RejectedRow>,
+    /// Event tables: (file row, customer id) of every row inserted, for a caller that applies
+    /// new events to its engine directly.
+    #[serde(skip)]
+    pub inserted_rows: Vec<(u64, i64)>,
+    /// Event tables: customers of updated rows (before and after), which must be re-read.
+    #[serde(skip)]
+    pub changed_customers: Vec<i64>,
 }
 
 /// An open import. Drop it (or call [`ImportSession::rollback`]) to discard everything.
@@ -77,6 +84,10 @@ pub struct ImportSession {
     /// `CREATE INDEX` statements of indexes dropped for this import, rebuilt at commit.
     deferred_indexes: Vec<String>,
     by_external: Option<HashMap<String, i64>>,
+    /// Whether `by_external` holds every customer's external id (else only those looked up).
+    external_complete: bool,
+    /// Announced as large (`expect_rows`): load reference caches whole.
+    large: bool,
     by_canonical: Option<HashMap<String, Option<i64>>>,
     users: Option<HashMap<String, i64>>,
     teams: Option<HashMap<String, i64>>,
@@ -84,6 +95,8 @@ pub struct ImportSession {
     touched: Touched,
     /// Position of `customer_id` among the table's columns (event tables).
     customer_col: Option<usize>,
+    /// Who applies this import to its engine itself (noted with the feed entries).
+    origin: Option<String>,
 }
 
 /// Which data columns a file supplies, from its mapped field keys.
@@ -173,11 +186,14 @@ impl Store {
             totals: ChunkOutcome::default(),
             deferred_indexes: Vec::new(),
             by_external: None,
+            external_complete: false,
+            large: false,
             by_canonical: None,
             users: None,
             teams: None,
             touched: Touched::default(),
             customer_col: spec.cols.iter().position(|(c, _)| *c == "customer_id"),
+            origin: None,
         })
     }
 }
@@ -189,7 +205,7 @@ struct Pending {
 }
 
 impl ImportSession {
-    fn backend_kind(&self) -> crate::BackendKind {
+    pub(crate) fn backend_kind(&self) -> crate::BackendKind {
         match self.tx {
             Tx::Sqlite(_) => crate::BackendKind::Sqlite,
             Tx::Postgres(_) => crate::BackendKind::Postgres,
@@ -236,10 +252,12 @@ impl ImportSession {
             }
             pending.push(Pending { row: *row, key, values });
         }
+        let mut candidates: Vec<(u64, i64)> = Vec::new();
         if let Some(c) = self.customer_col {
             for p in &pending {
                 if let Some(SqlValue::Int(Some(id))) = p.values.get(c) {
                     self.touched.add(*id);
+                    candidates.push((p.row, *id));
                 }
             }
         }
@@ -263,6 +281,8 @@ impl ImportSession {
         }
         // Insert what is new; rows whose key exists come back as conflicts.
         let conflicts = self.insert_new(pending, &mut out).await?;
+        let not_inserted: HashSet<u64> = conflicts.iter().map(|p| p.row).collect();
+        out.inserted_rows = candidates.into_iter().filter(|(row, _)| !not_inserted.contains(row)).collect();
         let mut existing = self.fetch_existing_by_key(&conflicts).await?;
         let mut to_compare: Vec<(Pending, ExistingRow)> = Vec::new();
         for p in conflicts {
@@ -289,8 +309,13 @@ impl ImportSession {
             if merged == e.values {
                 out.unchanged += 1;
             } else {
-                if let Some(SqlValue::Int(Some(id))) = self.customer_col.and_then(|c| e.values.get(c)) {
-                    self.touched.add(*id);
+                if let Some(c) = self.customer_col {
+                    for v in [e.values.get(c), merged.get(c)] {
+                        if let Some(SqlValue::Int(Some(id))) = v {
+                            self.touched.add(*id);
+                            out.changed_customers.push(*id);
+                        }
+                    }
                 }
                 self.update_row(&e, merged).await?;
                 out.updated += 1;
@@ -302,13 +327,23 @@ impl ImportSession {
         Ok(out)
     }
 
+    /// Marks the feed entries of this import as applied by `origin` (a server that updates
+    /// its own engine from the written rows; other followers still re-read them).
+    pub fn set_origin(&mut self, origin: &str) {
+        self.origin = Some(origin.to_string());
+    }
+
     /// Tells the session that about `expected_rows` rows will come. On SQLite, when that is at
     /// least 100,000 and more than the table holds, the table's non-unique indexes are dropped
     /// now and rebuilt (one sort each) at commit: inside this transaction, so readers keep
     /// using them and a rollback or a killed process restores them.
     pub async fn expect_rows(&mut self, expected_rows: u64) -> Result<()> {
         let table = self.spec.table;
+        self.large = expected_rows >= 100_000;
         let Tx::Sqlite(t) = &mut self.tx else { return Ok(()) };
+        if self.large {
+            sqlx::query("PRAGMA cache_size = -65536").execute(&mut **t).await.map_err(StoreError::db("sizing the import's page cache"))?;
+        }
         // Customers' canonical-name index serves the import's own name matching: keep it.
         if table == "customers" || expected_rows < 100_000 || !self.deferred_indexes.is_empty() {
             return Ok(());
@@ -351,7 +386,8 @@ impl ImportSession {
         }
         let entries = self.touched.entries();
         let backend = self.backend_kind();
-        on_tx!(&mut self.tx, t => { note_changes!(&mut **t, backend, &entries); });
+        let origin = self.origin.clone();
+        on_tx!(&mut self.tx, t => { note_changes!(&mut **t, backend, &entries, origin.as_deref()); });
         let sql = "UPDATE import_batches SET finished_at = $1, rows_total = $2, inserted = $3, updated = $4, unchanged = $5, rejected = $6, file_sha256 = $8 WHERE id = $7";
         let finished = Utc::now();
         on_tx!(&mut self.tx, t => sqlx::query(sql)
@@ -359,6 +395,11 @@ impl ImportSession {
             .bind(self.totals.unchanged as i64).bind(rejected as i64).bind(self.batch_id).bind(file_sha256)
             .execute(&mut **t).await.map(|r| r.rows_affected()))
         .map_err(StoreError::db("finishing an import batch"))?;
+        if self.large {
+            if let Tx::Sqlite(t) = &mut self.tx {
+                sqlx::query("PRAGMA cache_size = -16384").execute(&mut **t).await.map_err(StoreError::db("sizing the page cache"))?;
+            }
+        }
         on_tx!(self.tx, t => t.commit().await).map_err(StoreError::db("committing an import"))?;
         Ok(Batch {
             id: self.batch_id,

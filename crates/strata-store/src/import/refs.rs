@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// Distinct unknown customer numbers in one chunk above which every external id is loaded
+/// (an import announced as large loads them all at its first chunk).
+const FULL_LOAD_AFTER: usize = 50_000;
+
 impl ImportSession {
     pub(super) async fn load_caches(&mut self, records: &[(u64, Record)]) -> Result<()> {
         let needs_user = records.iter().any(|(_, r)| match r {
@@ -35,12 +39,49 @@ impl ImportSession {
             .map_err(StoreError::db("loading teams"))?;
             self.teams = Some(rows.into_iter().map(|(id, n)| (n, id)).collect());
         }
-        if need_ext && self.by_external.is_none() {
-            let rows: Vec<(String, i64)> =
-                on_tx!(&mut self.tx, t => sqlx::query_as("SELECT external_id, id FROM customers WHERE external_id IS NOT NULL")
-                .fetch_all(&mut **t).await)
-                .map_err(StoreError::db("loading customer ids"))?;
-            self.by_external = Some(rows.into_iter().collect());
+        if need_ext {
+            // Small chunks look up just their customers; a large one loads every external id once.
+            if self.by_external.is_none() {
+                self.external_complete = false;
+            }
+            let known = self.by_external.get_or_insert_with(HashMap::new);
+            let mut missing: Vec<String> = Vec::new();
+            if !self.external_complete {
+                let mut seen: HashSet<&str> = HashSet::new();
+                for r in records.iter().filter_map(|(_, r)| record_ref(r)) {
+                    if let Some(e) = r.external_id.as_deref() {
+                        if !known.contains_key(e) && seen.insert(e) {
+                            missing.push(e.to_string());
+                        }
+                    }
+                }
+            }
+            if !missing.is_empty() && (self.large || missing.len() > FULL_LOAD_AFTER) {
+                let rows: Vec<(String, i64)> =
+                    on_tx!(&mut self.tx, t => sqlx::query_as("SELECT external_id, id FROM customers WHERE external_id IS NOT NULL")
+                    .fetch_all(&mut **t).await)
+                    .map_err(StoreError::db("loading customer ids"))?;
+                self.by_external = Some(rows.into_iter().collect());
+                self.external_complete = true;
+            } else {
+                let backend = self.backend_kind();
+                let mut found: Vec<(String, i64)> = Vec::new();
+                for chunk in missing.chunks(500) {
+                    let sql =
+                        format!("SELECT external_id, id FROM customers WHERE external_id IN ({})", crate::placeholders(1, chunk.len()));
+                    let sql = crate::dialect(backend, &sql);
+                    let rows: Vec<(String, i64)> = on_tx!(&mut self.tx, t => {
+                        let mut q = sqlx::query_as(&sql);
+                        for e in chunk {
+                            q = q.bind(e);
+                        }
+                        q.fetch_all(&mut **t).await
+                    })
+                    .map_err(StoreError::db("looking up customer ids"))?;
+                    found.extend(rows);
+                }
+                self.by_external.get_or_insert_with(HashMap::new).extend(found);
+            }
         }
         if need_name && self.by_canonical.is_none() {
             let rows: Vec<(String, i64)> = on_tx!(&mut self.tx, t => sqlx::query_as("SELECT canonical_name, id FROM customers")

@@ -57,6 +57,43 @@ impl Follow {
 /// One model's tiers (key, published version, tier per customer) after an update.
 type Wanted = (String, i64, Vec<(i64, Option<String>)>);
 
+impl LiveEngine {
+    /// Writes the engine's tiers of `ids` wherever the stored ones differ (compare and set,
+    /// reason `event`). Returns the changes written.
+    pub(super) async fn write_tiers(&self, ids: &[i64]) -> anyhow::Result<usize> {
+        let mut wanted: Vec<Wanted> = Vec::new();
+        {
+            let guard = self.read();
+            let Some(loaded) = guard.as_ref() else { return Ok(0) };
+            let positions: Vec<(i64, u32)> = ids.iter().filter_map(|&id| loaded.engine.index.position(id).map(|p| (id, p))).collect();
+            for (m, model) in loaded.engine.catalog.models.iter().enumerate() {
+                let version = loaded.versions.get(m).and_then(|v| v.as_ref()).map_or(0, |v| v.version);
+                let tiers = positions
+                    .iter()
+                    .map(|&(id, p)| {
+                        let t = loaded.engine.tiers[m][p as usize];
+                        (id, if t == NO_TIER { None } else { model.tiers.get(usize::from(t)).map(|l| l.key.clone()) })
+                    })
+                    .collect();
+                wanted.push((model.key().to_string(), version, tiers));
+            }
+        }
+        let mut written = 0;
+        for (key, version, tiers) in wanted {
+            let ids: Vec<i64> = tiers.iter().map(|(id, _)| *id).collect();
+            let stored: BTreeMap<i64, String> =
+                self.store.tiers_of(&key, &ids).await.context("reading stored tiers")?.into_iter().collect();
+            let changes: Vec<TierWrite> = tiers
+                .into_iter()
+                .filter(|(id, to)| stored.get(id) != to.as_ref())
+                .map(|(id, to)| TierWrite { customer_id: id, from: stored.get(&id).cloned(), to })
+                .collect();
+            written += self.store.apply_tier_changes(&key, version, &changes, "event").await?.len();
+        }
+        Ok(written)
+    }
+}
+
 /// What one sync applied.
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
 pub struct Synced {
@@ -82,7 +119,9 @@ impl LiveEngine {
                 return Ok(out);
             }
             f.advance(&page, &late);
-            let entries: Vec<&DataChange> = late.iter().chain(&page).collect();
+            // Entries this server wrote and applied to its engine as it wrote them are done.
+            let entries: Vec<&DataChange> =
+                late.iter().chain(&page).filter(|c| c.origin.as_deref() != Some(self.holder.as_str())).collect();
             if entries.iter().any(|c| c.kind == ChangeKind::Reload) {
                 self.reload(f).await?;
                 out.reloaded = true;
@@ -125,65 +164,48 @@ impl LiveEngine {
 
     /// Re-reads and re-evaluates `ids`, then writes their tiers where the stored ones differ.
     /// Returns the changes written, or None when the engine must be reloaded instead.
-    async fn update_customers(&self, ids: &BTreeSet<i64>) -> anyhow::Result<Option<usize>> {
+    pub(super) async fn update_customers(&self, ids: &BTreeSet<i64>) -> anyhow::Result<Option<usize>> {
         if ids.is_empty() {
             return Ok(Some(0));
         }
+        let t0 = Instant::now();
         let defs = self.store.list_custom_fields().await?;
-        let mut states = Vec::with_capacity(ids.len());
-        for &id in ids {
-            let attributes = self.store.customer_attribute_row(id, &defs).await?;
-            let mut events = Vec::with_capacity(EventKind::ALL.len());
-            if attributes.is_some() {
-                for kind in EventKind::ALL {
-                    events.push((kind, self.store.customer_events(kind, id).await?));
-                }
-            } else {
-                events.extend(EventKind::ALL.iter().map(|&k| (k, Vec::new())));
+        let list: Vec<i64> = ids.iter().copied().collect();
+        let mut states: BTreeMap<i64, CustomerState> = ids.iter().map(|&id| (id, CustomerState::default())).collect();
+        for (id, row) in self.store.customer_attribute_rows(&list, &defs).await? {
+            if let Some(s) = states.get_mut(&id) {
+                s.attributes = Some(row);
             }
-            states.push((id, CustomerState { attributes, events }));
         }
-        // Apply under the write lock (no awaits), and note each customer's tiers now.
-        let mut wanted: Vec<Wanted> = Vec::new();
+        for kind in EventKind::ALL {
+            for s in states.values_mut() {
+                s.events.push((kind, Vec::new()));
+            }
+            for (id, e) in self.store.customers_events(kind, &list).await? {
+                if let Some((_, events)) = states.get_mut(&id).and_then(|s| s.events.last_mut()) {
+                    events.push(e);
+                }
+            }
+        }
+        let read_s = t0.elapsed().as_secs_f64();
+        // Apply under the write lock (no awaits).
         {
             let mut guard = self.loaded.write().unwrap_or_else(|e| e.into_inner());
             let Some(loaded) = guard.as_mut() else { return Ok(Some(0)) };
             if loaded.schema.custom.len() != defs.len() {
                 return Ok(None);
             }
-            let mut positions = Vec::new();
             for (id, state) in &states {
-                match loaded.engine.update_customer(*id, state) {
-                    CustomerUpdate::Evaluated(_) => positions.extend(loaded.engine.index.position(*id).map(|p| (*id, p))),
-                    CustomerUpdate::NeedsReload => return Ok(None),
-                    CustomerUpdate::Ignored => {}
+                if loaded.engine.update_customer(*id, state) == CustomerUpdate::NeedsReload {
+                    return Ok(None);
                 }
             }
             loaded.engine.compact_if_large();
-            for (m, model) in loaded.engine.catalog.models.iter().enumerate() {
-                let version = loaded.versions.get(m).and_then(|v| v.as_ref()).map_or(0, |v| v.version);
-                let tiers = positions
-                    .iter()
-                    .map(|&(id, p)| {
-                        let t = loaded.engine.tiers[m][p as usize];
-                        (id, if t == NO_TIER { None } else { model.tiers.get(usize::from(t)).map(|l| l.key.clone()) })
-                    })
-                    .collect();
-                wanted.push((model.key().to_string(), version, tiers));
-            }
         }
-        let mut written = 0;
-        for (key, version, tiers) in wanted {
-            let ids: Vec<i64> = tiers.iter().map(|(id, _)| *id).collect();
-            let stored: BTreeMap<i64, String> =
-                self.store.tiers_of(&key, &ids).await.context("reading stored tiers")?.into_iter().collect();
-            let changes: Vec<TierWrite> = tiers
-                .into_iter()
-                .filter(|(id, to)| stored.get(id) != to.as_ref())
-                .map(|(id, to)| TierWrite { customer_id: id, from: stored.get(&id).cloned(), to })
-                .collect();
-            written += self.store.apply_tier_changes(&key, version, &changes, "event").await?.len();
-        }
+        let eval_s = t0.elapsed().as_secs_f64() - read_s;
+        let written = self.write_tiers(&list).await?;
+        let total_s = t0.elapsed().as_secs_f64();
+        tracing::debug!(customers = ids.len(), read_s, eval_s, write_s = total_s - read_s - eval_s, written, "customers updated");
         Ok(Some(written))
     }
 }

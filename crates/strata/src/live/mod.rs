@@ -5,6 +5,7 @@
 //! daily sweep (one server at a time, under a lease) moves "today" and refreshes cut points.
 
 mod follow;
+pub mod ingest;
 pub mod models;
 
 use std::sync::{

@@ -4,6 +4,7 @@
 mod customers;
 mod directory;
 mod error;
+mod events;
 mod tiers;
 mod transfer;
 
@@ -61,7 +62,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn api() -> Router<AppState> {
-    customers::routes().merge(directory::routes()).merge(transfer::routes()).merge(tiers::routes())
+    customers::routes().merge(directory::routes()).merge(transfer::routes()).merge(tiers::routes()).merge(events::routes())
 }
 
 /// The landing page: what this server offers until the web application lands.

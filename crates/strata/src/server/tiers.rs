@@ -46,7 +46,7 @@ pub struct SpecBody {
 }
 
 /// Turns engine errors into API errors: invalid models → 422 with every error; loading → 503.
-fn engine_error(e: anyhow::Error) -> ApiError {
+pub(super) fn engine_error(e: anyhow::Error) -> ApiError {
     if let Some(ModelsInvalid(errors)) = e.downcast_ref::<ModelsInvalid>() {
         let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
         return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "model_invalid", first).with_details(json!(errors));

@@ -167,3 +167,43 @@ async fn writes_re_evaluate_at_once_and_other_servers_follow() {
     let (_, engine) = a.json(Method::GET, "/api/v1/engine", None).await;
     assert_eq!((engine["state"].as_str(), engine["models"].as_u64()), (Some("ready"), Some(1)), "{engine}");
 }
+
+#[tokio::test]
+async fn events_posted_as_json_move_tiers_before_the_response() {
+    let api = Api::on(std::sync::Arc::new(tempfile::tempdir().expect("tempdir")), today()).await;
+    assert_eq!(api.upload("customers", "", "c.csv", CUSTOMERS_CSV.as_bytes()).await.0, StatusCode::OK);
+    let (_, p) = api.json(Method::POST, "/api/v1/tier-models/preview", Some(json!({"spec": VALUE_MODEL}))).await;
+    let v = p["version"].as_i64().expect("version");
+    assert_eq!(api.json(Method::POST, &format!("/api/v1/tier-models/value/versions/{v}/publish"), None).await.0, StatusCode::OK);
+    let c2 = customer_id(&api, "C002").await;
+    assert_eq!(tier_of(&api, c2).await.as_deref(), Some("dormant"));
+
+    let order = json!({"external_id": "EV-1", "customer_external_id": "C002", "order_date": "2024-03-30", "amount": "2万"});
+    let (status, out) = api.json(Method::POST, "/api/v1/events/orders", Some(json!({"rows": [order]}))).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!((out["applied"].as_u64(), out["tier_changes"].as_u64()), (Some(1), Some(1)), "{out}");
+    assert_eq!(tier_of(&api, c2).await.as_deref(), Some("big"));
+    assert_eq!(history(&api, c2).await.last().map(|h| h.2.clone()), Some("\"event\"".to_string()));
+    // Sending the same order again changes nothing.
+    let (status, again) = api.json(Method::POST, "/api/v1/events/orders", Some(json!({"rows": [order]}))).await;
+    assert_eq!((status, again["applied"].as_u64(), again["tier_changes"].as_u64()), (StatusCode::OK, Some(0), Some(0)), "{again}");
+
+    // One bad row rejects the whole request; nothing is written.
+    let rows = json!({"rows": [
+        {"external_id": "EV-2", "customer_external_id": "C001", "order_date": "2024-03-30", "amount": "100"},
+        {"external_id": "EV-3", "customer_external_id": "C001", "order_date": "someday", "amount": "100"},
+        {"external_id": "EV-4", "customer_external_id": "C404", "order_date": "2024-03-30", "amount": "100"}]});
+    let (status, e) = api.json(Method::POST, "/api/v1/events/orders", Some(rows)).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("rows_rejected")), "{e}");
+    assert_eq!(e["details"]["rejected"][0]["row"], 2, "{e}");
+    let c1 = customer_id(&api, "C001").await;
+    let (_, orders) = api.json(Method::GET, &format!("/api/v1/customers/{c1}/orders"), None).await;
+    assert_eq!(orders["items"].as_array().map(Vec::len), Some(0), "{orders}");
+    let unknown = json!({"rows": [{"external_id": "EV-5", "customer_external_id": "C404", "order_date": "2024-03-30", "amount": "1"}]});
+    let (status, e) = api.json(Method::POST, "/api/v1/events/orders", Some(unknown)).await;
+    assert_eq!((status, e["details"]["rejected"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_customer")), "{e}");
+    let (status, _) = api.json(Method::POST, "/api/v1/events/widgets", Some(json!({"rows": []}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, e) = api.json(Method::POST, "/api/v1/events/orders", Some(json!({"rows": []}))).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_body")));
+}
