@@ -23,15 +23,7 @@ fn records(entity: Entity, headers: &[&str], rows: &[&[&str]], custom: &[CustomF
             (i as u64 + 2, m.record(&cells, &opts).unwrap_or_else(|e| panic!("row {i}: {e:?}")))
         })
         .collect();
-    let fields = m
-        .columns
-        .iter()
-        .filter_map(|c| match &c.target {
-            strata_core::import::Target::Field(k) => Some(k.to_string()),
-            strata_core::import::Target::Custom(_) => Some("custom".to_string()),
-            strata_core::import::Target::Ignore => None,
-        })
-        .collect();
+    let fields = m.field_keys();
     (fields, recs)
 }
 

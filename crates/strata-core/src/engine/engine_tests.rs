@@ -15,7 +15,7 @@ use crate::{
     },
 };
 
-fn day(s: &str) -> Day {
+pub(super) fn day(s: &str) -> Day {
     day_of(s.parse().unwrap())
 }
 
@@ -27,7 +27,7 @@ fn order(d: &str, yuan: i64) -> EventRow {
 }
 
 /// Customers 1..=5 with orders; attributes: industry and province; customer 3 tagged.
-fn engine() -> Engine {
+pub(super) fn engine() -> Engine {
     let orders: Vec<Vec<EventRow>> = vec![
         vec![order("2024-05-01", 50_000), order("2024-05-20", 80_000), order("2024-06-01", 10_000)],
         vec![order("2023-01-01", 1_000)],
@@ -61,7 +61,7 @@ fn engine() -> Engine {
     Engine::new(CustomerIndex::new(vec![1, 2, 3, 4, 5]), vec![book], attrs, day("2024-06-15"), 2)
 }
 
-const VALUE: &str = r#"
+pub(super) const VALUE: &str = r#"
 key = "value"
 name = "价值分层"
 kind = "ladder"
@@ -126,11 +126,11 @@ fn specs(texts: &[&str]) -> Vec<ModelSpec> {
     texts.iter().map(|t| ModelSpec::from_toml(t).unwrap()).collect()
 }
 
-fn keys(e: &Engine, m: usize) -> Vec<String> {
+pub(super) fn keys(e: &Engine, m: usize) -> Vec<String> {
     e.tiers[m].iter().map(|&t| if t == NO_TIER { "-".into() } else { e.catalog.models[m].tiers[usize::from(t)].key.clone() }).collect()
 }
 
-fn loaded(texts: &[&str]) -> Engine {
+pub(super) fn loaded(texts: &[&str]) -> Engine {
     let mut e = engine();
     let catalog = Catalog::compile(&specs(texts), &Schema::default()).unwrap();
     e.load(catalog, &Schema::default(), vec![]);

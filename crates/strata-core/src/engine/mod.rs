@@ -13,6 +13,8 @@ pub mod plan;
 pub mod run;
 
 #[cfg(test)]
+mod customer_update_tests;
+#[cfg(test)]
 mod engine_tests;
 
 use std::collections::BTreeSet;

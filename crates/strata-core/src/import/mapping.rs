@@ -69,6 +69,19 @@ fn unit_pow_of(header: &str) -> u32 {
 }
 
 impl Mapping {
+    /// The field keys the mapped columns supply (`custom` for custom-field columns): on an
+    /// update only these columns change.
+    pub fn field_keys(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .filter_map(|c| match &c.target {
+                Target::Field(k) => Some(k.to_string()),
+                Target::Custom(_) => Some("custom".into()),
+                Target::Ignore => None,
+            })
+            .collect()
+    }
+
     /// Resolves `headers` for `entity`. `overrides` maps a header (as written) to a field key,
     /// `custom:<key>` / a custom field key, or `ignore`. Headers that match nothing are ignored
     /// (see [`Mapping::unmapped`]).

@@ -152,18 +152,6 @@ impl RowSink for Validator {
     }
 }
 
-/// Field keys a mapping supplies (what an update may change).
-fn mapped_fields(m: &Mapping) -> Vec<String> {
-    m.columns
-        .iter()
-        .filter_map(|c| match &c.target {
-            Target::Field(k) => Some(k.to_string()),
-            Target::Custom(_) => Some("custom".into()),
-            Target::Ignore => None,
-        })
-        .collect()
-}
-
 /// The column header a store-level rejection refers to.
 fn header_of(m: &Mapping, field: &str) -> String {
     m.index_of(field).map_or_else(|| field.to_string(), |i| m.columns[i].header.clone())
@@ -211,7 +199,7 @@ pub async fn run_import(
         match msg {
             Msg::MappingFailed(e) => mapping_error = Some(e),
             Msg::Mapped(m) => {
-                let mut s = store.begin_import(req.entity, &req.file_name, &req.actor, &mapped_fields(&m)).await?;
+                let mut s = store.begin_import(req.entity, &req.file_name, &req.actor, &Mapping::field_keys(&m)).await?;
                 // A CSV row is rarely shorter than 24 bytes: a safe lower bound of the row count.
                 s.expect_rows(file_bytes / 24).await?;
                 session = Some(s);

@@ -124,8 +124,16 @@ impl LiveEngine {
     async fn reload(&self, f: &mut follow::Follow) -> anyhow::Result<()> {
         let seq = self.store.last_change_seq().await?;
         let today = self.today();
+        let started = std::time::Instant::now();
         match host::load(&self.store, today, None).await {
             Ok(mut loaded) => {
+                tracing::info!(
+                    customers = loaded.engine.customers(),
+                    models = loaded.engine.catalog.models.len(),
+                    seconds = started.elapsed().as_secs_f64(),
+                    engine_mb = loaded.engine.heap_bytes() / 1_000_000,
+                    "tier engine loaded"
+                );
                 if sweep::take_lease(&self.store, &self.holder).await? {
                     let result = sweep::sweep(&self.store, &mut loaded, today, "catch_up").await;
                     self.store.finish_lease(sweep::JOB, &self.holder, &strata_core::metrics::date_of(today).to_string()).await?;

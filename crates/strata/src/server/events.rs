@@ -79,15 +79,7 @@ async fn intake(
         }
     }
     if rejected.is_empty() {
-        let fields: Vec<String> = mapping
-            .columns
-            .iter()
-            .filter_map(|c| match &c.target {
-                strata_core::import::Target::Field(k) => Some(k.to_string()),
-                strata_core::import::Target::Custom(_) => Some("custom".to_string()),
-                strata_core::import::Target::Ignore => None,
-            })
-            .collect();
+        let fields = mapping.field_keys();
         let out = s.live.ingest(entity, &fields, records, "api", &s.config.actor).await.map_err(super::tiers::engine_error)?;
         if out.rejected.is_empty() {
             return Ok(Json(json!(out)));
