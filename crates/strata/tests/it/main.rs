@@ -2,5 +2,6 @@
 
 mod cli;
 mod http;
+mod serve_follow;
 mod support;
 mod tiers_http;
