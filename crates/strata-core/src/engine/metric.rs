@@ -94,7 +94,7 @@ impl ResolvedMetric {
                 let col = s.nums[i.min(s.nums.len() - 1)];
                 let (mut n, mut sum, mut lo, mut hi) = (0u64, 0i64, i64::MAX, i64::MIN);
                 for j in span {
-                    let v = col.get(j).copied().unwrap_or(NO_NUM);
+                    let v = col.get(j);
                     if v == NO_NUM || !self.counts(s, j) {
                         continue;
                     }
@@ -120,7 +120,7 @@ impl ResolvedMetric {
                     }
                     let v = match field {
                         EventField::Cat(c) => i64::from(s.cats[c.min(s.cats.len() - 1)].get(j)),
-                        EventField::Num(c) => s.nums[c.min(s.nums.len() - 1)].get(j).copied().unwrap_or(NO_NUM),
+                        EventField::Num(c) => s.nums[c.min(s.nums.len() - 1)].get(j),
                     };
                     let missing = match field {
                         EventField::Cat(_) => v == 0,

@@ -4,7 +4,13 @@
 
 use std::collections::HashMap;
 
-use super::{codes::CodeColumn, day::Day, dictionary::Dictionary, window::DayRange};
+use super::{
+    codes::CodeColumn,
+    day::Day,
+    dictionary::Dictionary,
+    nums::{NumColumn, NumSlice},
+    window::DayRange,
+};
 use crate::import::Entity;
 
 pub use super::codes::CodeSlice;
@@ -99,7 +105,7 @@ impl EventRow {
 #[derive(Debug, Clone, Copy)]
 pub struct EventSlice<'a> {
     pub day: &'a [Day],
-    pub nums: [&'a [i64]; MAX_NUMS],
+    pub nums: [NumSlice<'a>; MAX_NUMS],
     pub cats: [CodeSlice<'a>; MAX_CATS],
     pub flag: &'a [u8],
 }
@@ -117,7 +123,7 @@ impl<'a> EventSlice<'a> {
     pub fn row(&self, j: usize) -> EventRow {
         EventRow {
             day: self.day[j],
-            nums: std::array::from_fn(|i| self.nums[i].get(j).copied().unwrap_or(NO_NUM)),
+            nums: std::array::from_fn(|i| self.nums[i].get(j)),
             cats: std::array::from_fn(|i| self.cats[i].get(j)),
             flag: self.flag[j],
         }
@@ -147,7 +153,7 @@ impl OwnedEvents {
     fn slice(&self) -> EventSlice<'_> {
         EventSlice {
             day: &self.day,
-            nums: [&self.nums[0], &self.nums[1], &self.nums[2]],
+            nums: [NumSlice::I64(&self.nums[0]), NumSlice::I64(&self.nums[1]), NumSlice::I64(&self.nums[2])],
             cats: [CodeSlice::U32(&self.cats[0]), CodeSlice::U32(&self.cats[1])],
             flag: &self.flag,
         }
@@ -173,7 +179,7 @@ pub struct EventBook {
     /// `offsets[p]..offsets[p + 1]` are position p's events in the base columns.
     offsets: Vec<u32>,
     day: Vec<Day>,
-    nums: [Vec<i64>; MAX_NUMS],
+    nums: [NumColumn; MAX_NUMS],
     cats: [CodeColumn; MAX_CATS],
     flag: Vec<u8>,
     /// Per category field: the text of each code.
@@ -221,10 +227,9 @@ impl EventBook {
             (Some(&a), Some(&b)) => (a as usize, b as usize),
             _ => (0, 0),
         };
-        let num = |i: usize| if self.nums[i].is_empty() { &[][..] } else { &self.nums[i][a..b] };
         EventSlice {
             day: &self.day[a..b],
-            nums: [num(0), num(1), num(2)],
+            nums: [self.nums[0].slice(a, b), self.nums[1].slice(a, b), self.nums[2].slice(a, b)],
             cats: [self.cats[0].slice(a, b), self.cats[1].slice(a, b)],
             flag: &self.flag[a..b],
         }
@@ -320,7 +325,7 @@ impl EventBook {
     pub fn heap_bytes(&self) -> usize {
         let base = self.offsets.len() * 4
             + self.day.len() * 4
-            + self.nums.iter().map(|c| c.len() * 8).sum::<usize>()
+            + self.nums.iter().map(NumColumn::heap_bytes).sum::<usize>()
             + self.cats.iter().map(CodeColumn::heap_bytes).sum::<usize>()
             + self.flag.len();
         base + self.overlay_events * 25 + self.overlay.len() * 200 + self.dicts.iter().map(Dictionary::heap_bytes).sum::<usize>()
@@ -333,7 +338,7 @@ pub struct EventBookBuilder {
     offsets: Vec<u32>,
     fill: Vec<u32>,
     day: Vec<Day>,
-    nums: [Vec<i64>; MAX_NUMS],
+    nums: [NumColumn; MAX_NUMS],
     cats: [CodeColumn; MAX_CATS],
     flag: Vec<u8>,
     pub dicts: [Dictionary; MAX_CATS],
@@ -358,7 +363,7 @@ impl EventBookBuilder {
             fill: offsets[..counts.len()].to_vec(),
             offsets,
             day: vec![0; n],
-            nums: std::array::from_fn(|i| if i < numbered { vec![NO_NUM; n] } else { Vec::new() }),
+            nums: std::array::from_fn(|i| NumColumn::missing(if i < numbered { n } else { 0 })),
             cats: std::array::from_fn(|i| if i < categorised { CodeColumn::zeros(n) } else { CodeColumn::zeros(0) }),
             flag: vec![0; n],
             dicts: Default::default(),
@@ -386,9 +391,7 @@ impl EventBookBuilder {
     fn write(&mut self, i: usize, row: &EventRow) {
         self.day[i] = row.day;
         for (col, v) in self.nums.iter_mut().zip(row.nums) {
-            if let Some(x) = col.get_mut(i) {
-                *x = v;
-            }
+            col.set(i, v);
         }
         for (col, v) in self.cats.iter_mut().zip(row.cats) {
             col.set(i, v);
@@ -440,7 +443,7 @@ impl EventBookBuilder {
     fn row(&self, i: usize) -> EventRow {
         EventRow {
             day: self.day[i],
-            nums: std::array::from_fn(|k| self.nums[k].get(i).copied().unwrap_or(NO_NUM)),
+            nums: std::array::from_fn(|k| self.nums[k].get(i)),
             cats: std::array::from_fn(|k| self.cats[k].get(i)),
             flag: self.flag[i],
         }

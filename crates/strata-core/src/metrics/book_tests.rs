@@ -31,7 +31,7 @@ fn builds_grouped_and_sorted_from_scattered_rows() {
     assert!(book.events(1).is_empty());
     let c = book.events(2);
     assert_eq!(days(c), vec![5, 20, 30]);
-    assert_eq!(c.nums[0], &[50, 200, 300]);
+    assert_eq!(c.nums[0].to_vec(), [50, 200, 300]);
     assert_eq!((c.cats[0].get(0), c.cats[0].get(2)), (2, 1));
     assert!(book.events(77).is_empty());
 }
@@ -70,7 +70,7 @@ fn overlay_adds_and_replaces_then_compacts() {
     let mut book = b.finish();
     book.add(0, &order(15, 999, 3));
     assert_eq!(days(book.events(0)), vec![10, 15, 20]);
-    assert_eq!(book.events(0).nums[0], &[100, 999, 200]);
+    assert_eq!(book.events(0).nums[0].to_vec(), [100, 999, 200]);
     assert_eq!(book.len(), 4);
     book.add(4, &order(1, 1, 0)); // a customer added after the build
     assert_eq!(days(book.events(4)), vec![1]);
@@ -97,8 +97,8 @@ fn kinds_without_category_fields_read_missing() {
     b.push(0, &r);
     let book = b.finish();
     let s = book.events(0);
-    assert_eq!(s.nums[0], &[9]);
-    assert_eq!(s.nums[1], &[NO_NUM]);
+    assert_eq!(s.nums[0].to_vec(), [9]);
+    assert_eq!(s.nums[1].to_vec(), [NO_NUM]);
     assert!(s.nums[2].is_empty());
     assert_eq!(s.cats[0].get(0), 0);
 }

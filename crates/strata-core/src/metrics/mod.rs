@@ -9,6 +9,7 @@ mod codes;
 mod day;
 mod dictionary;
 mod index;
+mod nums;
 mod window;
 
 pub use book::{EventBook, EventBookBuilder, EventKind, EventRow, EventSlice, MAX_CATS, MAX_NUMS, NO_NUM};
@@ -16,6 +17,7 @@ pub use codes::CodeColumn;
 pub use day::{date_of, day_of, Day};
 pub use dictionary::Dictionary;
 pub use index::CustomerIndex;
+pub use nums::{NumColumn, NumSlice};
 pub use window::{DayRange, Window};
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ impl RfmValues {
         for j in 0..s.len() {
             if s.flag[j] & REVENUE != 0 {
                 count += 1;
-                let amount = s.nums[0].get(j).copied().unwrap_or(NO_NUM);
+                let amount = s.nums[0].get(j);
                 if amount != NO_NUM {
                     sum = sum.saturating_add(amount);
                 }
