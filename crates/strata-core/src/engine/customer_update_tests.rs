@@ -83,3 +83,131 @@ fn recorded_events_agree_with_a_full_evaluation() {
     e.advance(e.today());
     assert_eq!(keys(&e, 0), incremental);
 }
+
+mod agreement {
+    //! Whatever sequence of new events, edits and deletions arrives, the incrementally updated
+    //! engine holds the same tiers as an engine built from scratch on the final data with the
+    //! same cut points.
+
+    use proptest::prelude::*;
+
+    use super::{attrs, order};
+    use crate::{
+        engine::{
+            attributes::Attributes,
+            customer_update::{CustomerState, RawEvent},
+            engine_tests::{day, keys, READER, SCORE, VALUE},
+            Engine,
+        },
+        metrics::{CustomerIndex, EventBookBuilder, EventKind, EventRow},
+        rules::schema::Schema,
+        tiering::{model::Catalog, spec::ModelSpec},
+    };
+
+    const INDUSTRIES: [&str; 3] = ["制造", "零售", "新能源"];
+    const PROVINCES: [&str; 2] = ["广东", "上海"];
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Order { customer: usize, days_ago: u32, yuan: i64 },
+        Edit { customer: usize, industry: usize, province: usize, tagged: bool },
+        Delete { customer: usize },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0..6usize, 0..400u32, 1..200_000i64).prop_map(|(customer, days_ago, yuan)| Op::Order { customer, days_ago, yuan }),
+            (0..6usize, 0..3usize, 0..2usize, any::<bool>()).prop_map(|(customer, industry, province, tagged)| Op::Edit {
+                customer,
+                industry,
+                province,
+                tagged
+            }),
+            (0..6usize).prop_map(|customer| Op::Delete { customer }),
+        ]
+    }
+
+    /// The data of one customer as the test keeps it (None = deleted).
+    type Data = Option<(usize, usize, bool, Vec<RawEvent>)>;
+
+    fn state(d: &Data) -> CustomerState {
+        match d {
+            None => CustomerState::default(),
+            Some((i, p, tagged, orders)) => CustomerState {
+                attributes: Some(attrs(INDUSTRIES[*i], PROVINCES[*p], if *tagged { &["战略客户"] } else { &[] })),
+                events: vec![(EventKind::Orders, orders.clone())],
+            },
+        }
+    }
+
+    fn row(e: &RawEvent) -> EventRow {
+        let mut r = EventRow::new(e.day);
+        r.nums = e.nums;
+        r.flag = e.flag;
+        r
+    }
+
+    /// An engine built from scratch over the customers that exist in `data`.
+    fn fresh(data: &[Data], today: i32) -> Engine {
+        let ids: Vec<i64> = (0..data.len()).filter(|&c| data[c].is_some()).map(|c| c as i64 + 1).collect();
+        let present: Vec<&(usize, usize, bool, Vec<RawEvent>)> = data.iter().flatten().collect();
+        let counts: Vec<u32> = present.iter().map(|d| d.3.len() as u32).collect();
+        let mut b = EventBookBuilder::new(EventKind::Orders, &counts);
+        let mut a = Attributes::new(&[]);
+        for (p, d) in present.iter().enumerate() {
+            d.3.iter().for_each(|e| b.push(p as u32, &row(e)));
+            a.set(p, &state(&Some((*d).clone())).attributes.unwrap_or_default());
+        }
+        Engine::new(CustomerIndex::new(ids), vec![b.finish()], a, today, 1)
+    }
+
+    fn catalog() -> Catalog {
+        let specs: Vec<ModelSpec> = [VALUE, SCORE, READER].iter().map(|t| ModelSpec::from_toml(t).unwrap()).collect();
+        Catalog::compile(&specs, &Schema::default()).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn incremental_updates_agree_with_a_fresh_build(ops in proptest::collection::vec(op(), 0..40)) {
+            let today = day("2024-06-15");
+            let mut data: Vec<Data> = (0..6).map(|c| Some((c % 3, c % 2, c == 2, vec![order("2024-05-01", 1_000 * (c as i64 + 1))]))).collect();
+            let mut live = fresh(&data, today);
+            live.load(catalog(), &Schema::default(), vec![]);
+            let cuts: Vec<_> = live.states.iter().map(|s| Some(s.calibration.clone())).collect();
+            for op in &ops {
+                match *op {
+                    Op::Order { customer, days_ago, yuan } => {
+                        if let Some(d) = data[customer].as_mut() {
+                            let e = RawEvent { day: today - days_ago as i32, ..order("2024-01-01", yuan) };
+                            d.3.push(e.clone());
+                            prop_assert!(live.record_raw(EventKind::Orders, customer as i64 + 1, &e).is_some());
+                        }
+                    }
+                    Op::Edit { customer, industry, province, tagged } => {
+                        let orders = data[customer].as_ref().map(|d| d.3.clone()).unwrap_or_default();
+                        if data[customer].is_some() {
+                            data[customer] = Some((industry, province, tagged, orders));
+                            live.update_customer(customer as i64 + 1, &state(&data[customer]));
+                        }
+                    }
+                    Op::Delete { customer } => {
+                        data[customer] = None;
+                        live.update_customer(customer as i64 + 1, &CustomerState::default());
+                    }
+                }
+            }
+            let mut rebuilt = fresh(&data, today);
+            rebuilt.load(catalog(), &Schema::default(), cuts);
+            for m in 0..3 {
+                let kept: Vec<String> = keys(&live, m)
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(p, _)| !live.is_gone(*p as u32))
+                    .map(|(_, k)| k)
+                    .collect();
+                prop_assert_eq!(&kept, &keys(&rebuilt, m), "model {}", m);
+            }
+        }
+    }
+}

@@ -82,7 +82,7 @@ key = "D"
 name = "普通"
 "#;
 
-const SCORE: &str = r#"
+pub(super) const SCORE: &str = r#"
 key = "score"
 name = "综合评分"
 kind = "score"
@@ -109,7 +109,7 @@ name = "低"
 min_score = 0
 "#;
 
-const READER: &str = r#"
+pub(super) const READER: &str = r#"
 key = "focus"
 name = "重点关注"
 kind = "ladder"

@@ -78,7 +78,13 @@ pub async fn load(store: &Store, today: Day, replace: Option<&ModelSpec>) -> any
     let published = store.published_models().await?;
     let (specs, versions, cuts) = catalog_inputs(&published, replace)?;
     let catalog = Catalog::compile(&specs, &schema).map_err(ModelsInvalid)?;
-    engine.load(catalog, &schema, cuts);
+    // Evaluating every customer takes seconds at a million: off the async workers.
+    let (engine, schema) = tokio::task::spawn_blocking(move || {
+        engine.load(catalog, &schema, cuts);
+        (engine, schema)
+    })
+    .await
+    .context("evaluating the models")?;
     Ok(Loaded { engine, schema, versions })
 }
 

@@ -77,6 +77,7 @@ fn serve_follows_cli_imports_and_publishes() {
     bin.ok(&["import", "orders", path_str(&bin.write("o.csv", "订单号,客户编号,下单日期,金额\nSO-1,C002,2024-03-30,2万\n".as_bytes()))]);
     assert_eq!(wait_for(Some("big")).as_deref(), Some("big"), "the server re-evaluates the imported customer");
     let history = get(&addr, &format!("/api/v1/customers/{id}/tier-history"));
-    let reasons: Vec<&str> = history["items"].as_array().map(|a| a.iter().filter_map(|h| h["reason"].as_str()).collect()).unwrap_or_default();
+    let reasons: Vec<&str> =
+        history["items"].as_array().map(|a| a.iter().filter_map(|h| h["reason"].as_str()).collect()).unwrap_or_default();
     assert_eq!(reasons, ["publish", "event"], "{history}");
 }
