@@ -180,7 +180,7 @@ async fn story(store: Store) {
     let mut seen: Vec<(i32, i64, u8)> = (0..index.len() as u32)
         .flat_map(|p| {
             let e = book.events(p);
-            (0..e.len()).map(move |j| (e.day[j], e.nums[0].get(j), e.flag[j])).collect::<Vec<_>>()
+            (0..e.len()).map(move |j| (e.day.get(j), e.nums[0].get(j), e.flag[j])).collect::<Vec<_>>()
         })
         .collect();
     seen.sort();

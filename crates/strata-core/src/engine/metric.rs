@@ -134,7 +134,7 @@ impl ResolvedMetric {
             }
             Aggregate::DaysSince(end) => {
                 let span = s.span(range);
-                let mut days = span.filter(|&j| self.counts(s, j)).map(|j| s.day[j]);
+                let mut days = span.filter(|&j| self.counts(s, j)).map(|j| s.day.get(j));
                 let day = match end {
                     End::First => days.next(),
                     End::Last => days.next_back(),

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::{
     codes::CodeColumn,
     day::Day,
+    day_column::{DayColumn, DaySlice},
     dictionary::Dictionary,
     nums::{NumColumn, NumSlice},
     window::DayRange,
@@ -104,7 +105,7 @@ impl EventRow {
 /// A customer's events, columns of equal length sorted by day.
 #[derive(Debug, Clone, Copy)]
 pub struct EventSlice<'a> {
-    pub day: &'a [Day],
+    pub day: DaySlice<'a>,
     pub nums: [NumSlice<'a>; MAX_NUMS],
     pub cats: [CodeSlice<'a>; MAX_CATS],
     pub flag: &'a [u8],
@@ -122,7 +123,7 @@ impl<'a> EventSlice<'a> {
     /// Event `j` as a row (numeric fields a kind lacks read as missing).
     pub fn row(&self, j: usize) -> EventRow {
         EventRow {
-            day: self.day[j],
+            day: self.day.get(j),
             nums: std::array::from_fn(|i| self.nums[i].get(j)),
             cats: std::array::from_fn(|i| self.cats[i].get(j)),
             flag: self.flag[j],
@@ -134,8 +135,8 @@ impl<'a> EventSlice<'a> {
         if range == DayRange::ALL {
             return 0..self.day.len();
         }
-        let lo = self.day.partition_point(|&d| d < range.start);
-        let hi = self.day.partition_point(|&d| d <= range.end);
+        let lo = self.day.partition_point(|d| d < range.start);
+        let hi = self.day.partition_point(|d| d <= range.end);
         lo..hi.max(lo)
     }
 }
@@ -152,7 +153,7 @@ struct OwnedEvents {
 impl OwnedEvents {
     fn slice(&self) -> EventSlice<'_> {
         EventSlice {
-            day: &self.day,
+            day: DaySlice::I32(&self.day),
             nums: [NumSlice::I64(&self.nums[0]), NumSlice::I64(&self.nums[1]), NumSlice::I64(&self.nums[2])],
             cats: [CodeSlice::U32(&self.cats[0]), CodeSlice::U32(&self.cats[1])],
             flag: &self.flag,
@@ -178,7 +179,7 @@ pub struct EventBook {
     kind: EventKind,
     /// `offsets[p]..offsets[p + 1]` are position p's events in the base columns.
     offsets: Vec<u32>,
-    day: Vec<Day>,
+    day: DayColumn,
     nums: [NumColumn; MAX_NUMS],
     cats: [CodeColumn; MAX_CATS],
     flag: Vec<u8>,
@@ -228,7 +229,7 @@ impl EventBook {
             _ => (0, 0),
         };
         EventSlice {
-            day: &self.day[a..b],
+            day: self.day.slice(a, b),
             nums: [self.nums[0].slice(a, b), self.nums[1].slice(a, b), self.nums[2].slice(a, b)],
             cats: [self.cats[0].slice(a, b), self.cats[1].slice(a, b)],
             flag: &self.flag[a..b],
@@ -324,7 +325,7 @@ impl EventBook {
     /// Bytes held by the columns (what the engine's memory figures report).
     pub fn heap_bytes(&self) -> usize {
         let base = self.offsets.len() * 4
-            + self.day.len() * 4
+            + self.day.heap_bytes()
             + self.nums.iter().map(NumColumn::heap_bytes).sum::<usize>()
             + self.cats.iter().map(CodeColumn::heap_bytes).sum::<usize>()
             + self.flag.len();
@@ -337,7 +338,7 @@ pub struct EventBookBuilder {
     kind: EventKind,
     offsets: Vec<u32>,
     fill: Vec<u32>,
-    day: Vec<Day>,
+    day: DayColumn,
     nums: [NumColumn; MAX_NUMS],
     cats: [CodeColumn; MAX_CATS],
     flag: Vec<u8>,
@@ -362,7 +363,7 @@ impl EventBookBuilder {
             kind,
             fill: offsets[..counts.len()].to_vec(),
             offsets,
-            day: vec![0; n],
+            day: DayColumn::zeros(n),
             nums: std::array::from_fn(|i| NumColumn::missing(if i < numbered { n } else { 0 })),
             cats: std::array::from_fn(|i| if i < categorised { CodeColumn::zeros(n) } else { CodeColumn::zeros(0) }),
             flag: vec![0; n],
@@ -389,7 +390,7 @@ impl EventBookBuilder {
 
     /// Stores `row` in slot `i` (numeric and category fields the kind lacks are dropped).
     fn write(&mut self, i: usize, row: &EventRow) {
-        self.day[i] = row.day;
+        self.day.set(i, row.day);
         for (col, v) in self.nums.iter_mut().zip(row.nums) {
             col.set(i, v);
         }
@@ -423,7 +424,7 @@ impl EventBookBuilder {
         }
         for p in 0..n {
             let (a, b) = (self.offsets[p] as usize, self.offsets[p + 1] as usize);
-            if self.day[a..b].windows(2).any(|w| w[0] > w[1]) {
+            if !self.day.slice(a, b).is_sorted() {
                 self.sort_run(a, b);
             }
         }
@@ -442,7 +443,7 @@ impl EventBookBuilder {
 
     fn row(&self, i: usize) -> EventRow {
         EventRow {
-            day: self.day[i],
+            day: self.day.get(i),
             nums: std::array::from_fn(|k| self.nums[k].get(i)),
             cats: std::array::from_fn(|k| self.cats[k].get(i)),
             flag: self.flag[i],

@@ -7,6 +7,7 @@
 mod book;
 mod codes;
 mod day;
+mod day_column;
 mod dictionary;
 mod index;
 mod nums;
@@ -15,6 +16,7 @@ mod window;
 pub use book::{EventBook, EventBookBuilder, EventKind, EventRow, EventSlice, MAX_CATS, MAX_NUMS, NO_NUM};
 pub use codes::CodeColumn;
 pub use day::{date_of, day_of, Day};
+pub use day_column::{DayColumn, DaySlice};
 pub use dictionary::Dictionary;
 pub use index::CustomerIndex;
 pub use nums::{NumColumn, NumSlice};

@@ -57,7 +57,7 @@ impl RfmValues {
                 if amount != NO_NUM {
                     sum = sum.saturating_add(amount);
                 }
-                last = last.max(s.day[j]);
+                last = last.max(s.day.get(j));
             }
         }
         (if count == 0 { 0 } else { today.saturating_sub(last) }, count, sum)
