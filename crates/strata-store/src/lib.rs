@@ -33,7 +33,7 @@ pub use export::{export_columns, ExportRow};
 pub use import::{ChunkOutcome, ImportSession, RejectedRow};
 pub use migrate::latest_version as schema_version;
 pub(crate) use statement::{dialect, placeholders};
-pub use tiers::{CustomerTier, ModelVersion, TierHistoryEntry, TierWrite};
+pub use tiers::{CustomerTier, ModelVersion, StoredTiers, TierHistoryEntry, TierWrite};
 pub use undo::{Batch, UndoOutcome};
 pub use value::SqlValue;
 
@@ -62,6 +62,28 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a transaction that reads first and writes later would otherwise fail
+/// with "database is locked" when another connection wrote in between, instead of waiting.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
 
 /// A handle to the database. Cheap to clone; all clones share one connection pool.
 #[derive(Clone)]

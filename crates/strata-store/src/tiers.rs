@@ -1,13 +1,15 @@
 //! Tier models and tiers: model versions (draft → preview → published → retired) with their
 //! cut points, each customer's current tier per model, and the append-only history of changes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use futures_util::TryStreamExt;
 
 use chrono::{DateTime, Utc};
 
 use crate::{
     data_changes::{note_changes, ChangeKind},
-    dialect, on_pool, placeholders, Result, Store, StoreError,
+    dialect, on_pool, placeholders, BeginWrite, Result, Store, StoreError,
 };
 
 /// One stored version of a tier model.
@@ -36,6 +38,15 @@ pub struct TierWrite {
     pub customer_id: i64,
     pub from: Option<String>,
     pub to: Option<String>,
+}
+
+/// Stored current tiers of one model, compactly: see `Store::current_tier_indices`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredTiers {
+    /// (customer id, index into the labels asked for), by customer id.
+    pub known: Vec<(i64, u16)>,
+    /// Customers whose stored tier is not among the labels.
+    pub other: HashMap<i64, String>,
 }
 
 /// A customer's current tier in one model.
@@ -72,7 +83,7 @@ impl Store {
     pub async fn save_model_version(&self, key: &str, name: &str, kind: &str, spec: &str, status: &str, actor: &str) -> Result<i64> {
         let now = Utc::now();
         on_pool!(self, p => {
-            let mut tx = p.begin().await.map_err(StoreError::db("starting a model save"))?;
+            let mut tx = p.begin_write().await.map_err(StoreError::db("starting a model save"))?;
             let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM tier_models WHERE key = $1").bind(key).fetch_optional(&mut *tx).await
                 .map_err(StoreError::db("finding a model"))?;
             let model_id = match existing {
@@ -133,7 +144,7 @@ impl Store {
         let now = Utc::now();
         let model_id = self.model_id(key).await?;
         on_pool!(self, p => {
-            let mut tx = p.begin().await.map_err(StoreError::db("starting a publish"))?;
+            let mut tx = p.begin_write().await.map_err(StoreError::db("starting a publish"))?;
             let status: Option<String> = sqlx::query_scalar("SELECT status FROM tier_model_versions WHERE model_id = $1 AND version = $2")
                 .bind(model_id).bind(version).fetch_optional(&mut *tx).await.map_err(StoreError::db("reading a version"))?;
             match status.as_deref() {
@@ -262,6 +273,29 @@ impl Store {
     pub async fn current_tiers(&self, key: &str) -> Result<Vec<(i64, String)>> {
         let sql = "SELECT t.customer_id, t.tier FROM customer_tiers t JOIN tier_models m ON m.id = t.model_id WHERE m.key = $1 ORDER BY t.customer_id";
         on_pool!(self, p => sqlx::query_as(sql).bind(key).fetch_all(p).await).map_err(StoreError::db("reading current tiers"))
+    }
+
+    /// Current tiers of every customer in model `key` as indices into `labels` (sorted by
+    /// customer id), streamed so a million customers cost 16 bytes each; tiers not among the
+    /// labels (a tier the new version dropped) come back by name.
+    pub async fn current_tier_indices(&self, key: &str, labels: &[String]) -> Result<StoredTiers> {
+        let sql = "SELECT t.customer_id, t.tier FROM customer_tiers t JOIN tier_models m ON m.id = t.model_id WHERE m.key = $1 ORDER BY t.customer_id";
+        let index: HashMap<&str, u16> =
+            labels.iter().enumerate().map(|(i, l)| (l.as_str(), u16::try_from(i).unwrap_or(u16::MAX))).collect();
+        let mut out = StoredTiers::default();
+        on_pool!(self, p => {
+            let mut rows = sqlx::query_as::<_, (i64, String)>(sql).bind(key).fetch(p);
+            while let Some((id, tier)) = rows.try_next().await.map_err(StoreError::db("reading current tiers"))? {
+                match index.get(tier.as_str()) {
+                    Some(&i) => out.known.push((id, i)),
+                    None => {
+                        out.other.insert(id, tier);
+                    }
+                }
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(out)
     }
 
     /// Current tiers in model `key` of the given customers (those without one are absent).

@@ -7,7 +7,7 @@ use strata_core::import::Entity;
 
 use crate::{
     data_changes::{note_changes, ChangeKind, MAX_LISTED_CUSTOMERS},
-    on_pool, table, value, Result, Store, StoreError,
+    on_pool, table, value, BeginWrite, Result, Store, StoreError,
 };
 
 /// A recorded import.
@@ -70,7 +70,7 @@ impl Store {
         let spec = table::spec(entity);
         let tbl = spec.table;
         on_pool!(self, p => {
-            let mut tx = p.begin().await.map_err(StoreError::db("starting an undo"))?;
+            let mut tx = p.begin_write().await.map_err(StoreError::db("starting an undo"))?;
             let later: Option<i64> = sqlx::query_scalar(
                 "SELECT c.batch_id FROM import_changes c JOIN import_batches b ON b.id = c.batch_id \
                  WHERE c.prior_batch_id = $1 AND b.status = 'committed' ORDER BY c.batch_id DESC LIMIT 1")

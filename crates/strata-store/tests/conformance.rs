@@ -320,6 +320,10 @@ async fn change_feed(store: &Store) {
     assert!(store.apply_tier_changes("feed", v, &[set(Some("B"), Some("C"))], "event").await.unwrap().is_empty());
     assert_eq!(store.apply_tier_changes("feed", v, &[set(Some("A"), Some("B"))], "event").await.unwrap().len(), 1);
     assert_eq!(store.tiers_of("feed", &[x.id, 999_999]).await.unwrap(), vec![(x.id, "B".to_string())]);
+    let compact = store.current_tier_indices("feed", &["A".to_string(), "B".to_string()]).await.unwrap();
+    assert_eq!((compact.known.clone(), compact.other.len()), (vec![(x.id, 1)], 0));
+    let renamed = store.current_tier_indices("feed", &["A".to_string()]).await.unwrap();
+    assert_eq!((renamed.known.len(), renamed.other.get(&x.id).map(String::as_str)), (0, Some("B")));
     let hist: Vec<_> = store.tier_history(x.id).await.unwrap().into_iter().filter(|h| h.model == "feed").map(|h| h.to_tier).collect();
     assert_eq!(hist, vec![Some("A".to_string()), Some("B".to_string())]);
 

@@ -12,7 +12,7 @@ use strata_core::{
         spec::ModelSpec,
     },
 };
-use strata_store::{ModelVersion, Store, TierWrite};
+use strata_store::{ModelVersion, Store, StoredTiers, TierWrite};
 
 /// Models that do not check together (each error with its model, path, position and fix).
 #[derive(Debug, thiserror::Error)]
@@ -159,21 +159,24 @@ impl TierSnapshot {
         TierSnapshot { ids: e.index.ids().to_vec(), models }
     }
 
-    /// Differences from the stored tiers of model `m` (`stored` sorted by customer id, as
-    /// `Store::current_tiers` returns them). Stored tiers of customers unknown here are kept.
-    pub fn changes(&self, m: usize, stored: &[(i64, String)]) -> Vec<TierWrite> {
+    /// Differences from the stored tiers of model `m` (as `Store::current_tier_indices`
+    /// returns them for this model's labels). Stored tiers of customers unknown here are kept.
+    pub fn changes(&self, m: usize, stored: &StoredTiers) -> Vec<TierWrite> {
         let model = &self.models[m];
+        let label = |t: u16| if t == NO_TIER { None } else { model.labels.get(usize::from(t)).cloned() };
         let mut out = Vec::new();
-        let mut s = stored.iter().peekable();
+        let mut s = stored.known.iter().peekable();
         for (p, &id) in self.ids.iter().enumerate() {
             while s.peek().is_some_and(|(sid, _)| *sid < id) {
                 s.next();
             }
-            let old = s.peek().filter(|(sid, _)| *sid == id).map(|(_, t)| t.as_str());
-            let t = model.tiers.get(p).copied().unwrap_or(NO_TIER);
-            let new = if t == NO_TIER { None } else { model.labels.get(usize::from(t)).map(String::as_str) };
+            let old = match s.peek().filter(|(sid, _)| *sid == id) {
+                Some(&&(_, i)) => label(i),
+                None => stored.other.get(&id).cloned(),
+            };
+            let new = label(model.tiers.get(p).copied().unwrap_or(NO_TIER));
             if old != new {
-                out.push(TierWrite { customer_id: id, from: old.map(String::from), to: new.map(String::from) });
+                out.push(TierWrite { customer_id: id, from: old, to: new });
             }
         }
         out

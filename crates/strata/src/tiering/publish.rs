@@ -81,7 +81,7 @@ pub async fn write(
     order.sort_by_key(|&m| m != prepared.model);
     for m in order {
         let model = &prepared.snapshot.models[m];
-        let stored = store.current_tiers(&model.key).await?;
+        let stored = store.current_tier_indices(&model.key, &model.labels).await?;
         let changes = prepared.snapshot.changes(m, &stored);
         moved += changes.len();
         if m == prepared.model {

@@ -85,7 +85,7 @@ pub async fn write(
     }
     let mut lines = Vec::new();
     for (m, model) in snapshot.models.iter().enumerate() {
-        let stored = store.current_tiers(&model.key).await?;
+        let stored = store.current_tier_indices(&model.key, &model.labels).await?;
         let changes = snapshot.changes(m, &stored);
         let done = refreshed.iter().any(|(k, _)| *k == model.key);
         store.record_tier_changes(&model.key, model.version, &changes, if done { "refresh" } else { reason }).await?;
