@@ -159,8 +159,45 @@ impl ModelSpec {
         toml::to_string(self).unwrap_or_default()
     }
 
+    /// Reads a model file written in YAML (the same fields as the TOML form). Errors name the
+    /// line and column.
+    pub fn from_yaml(text: &str) -> Result<ModelSpec, String> {
+        serde_norway::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub fn to_yaml(&self) -> String {
+        serde_norway::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a model file in the format its name says (`.yaml` / `.yml`, else TOML).
+    pub fn from_file(name: &str, text: &str) -> Result<ModelSpec, String> {
+        let lower = name.to_lowercase();
+        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            ModelSpec::from_yaml(text)
+        } else {
+            ModelSpec::from_toml(text)
+        }
+    }
+
     /// A preset by name.
     pub fn preset(name: &str) -> Option<ModelSpec> {
         PRESETS.iter().find(|(n, _)| *n == name).and_then(|(_, text)| ModelSpec::from_toml(text).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_files_read_like_toml_files() {
+        for (name, text) in PRESETS {
+            let spec = ModelSpec::from_toml(text).unwrap();
+            let yaml = spec.to_yaml();
+            assert_eq!(ModelSpec::from_file(&format!("{name}.yaml"), &yaml).as_ref(), Ok(&spec), "{name}:\n{yaml}");
+            assert_eq!(ModelSpec::from_file(&format!("{name}.toml"), text).as_ref(), Ok(&spec));
+        }
+        let err = ModelSpec::from_file("x.yml", "key: [unclosed").unwrap_err();
+        assert!(err.contains("line 1"), "{err}");
     }
 }

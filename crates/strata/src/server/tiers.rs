@@ -36,13 +36,23 @@ pub fn routes() -> Router<AppState> {
         .route("/tier-changes", get(changes))
 }
 
-/// A model file in a request: TOML text.
+/// A model file in a request: TOML text, or YAML with `"format": "yaml"`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpecBody {
     spec: String,
+    #[serde(default)]
+    format: SpecFormat,
     /// Sample customers per migration cell (preview only).
     samples: Option<usize>,
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpecFormat {
+    #[default]
+    Toml,
+    Yaml,
 }
 
 /// Turns engine errors into API errors: invalid models → 422 with every error; loading → 503.
@@ -63,10 +73,14 @@ pub(super) fn engine_error(e: anyhow::Error) -> ApiError {
     }
 }
 
-fn parse_spec(text: &str) -> Result<ModelSpec, ApiError> {
-    ModelSpec::from_toml(text).map_err(|m| {
+fn parse_spec(text: &str, format: SpecFormat) -> Result<ModelSpec, ApiError> {
+    let parsed = match format {
+        SpecFormat::Toml => ModelSpec::from_toml(text),
+        SpecFormat::Yaml => ModelSpec::from_yaml(text),
+    };
+    parsed.map_err(|m| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "model_file_invalid", format!("the model file does not parse: {m}"))
-            .with_details(json!({"help": "a model file is TOML: key, name, kind = \"ladder\" | \"score\" | \"rfm\" and its tiers; `strata tier preset rfm` prints an example"}))
+            .with_details(json!({"help": "a model file is TOML (or YAML with \"format\": \"yaml\"): key, name, kind = \"ladder\" | \"score\" | \"rfm\" and its tiers; `strata tier preset rfm` prints an example"}))
     })
 }
 
@@ -111,7 +125,7 @@ async fn show(State(s): State<AppState>, Path(key): Path<String>) -> Result<Json
 
 async fn check(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
     let Json(body) = body.map_err(json_rejection)?;
-    let spec = parse_spec(&body.spec)?;
+    let spec = parse_spec(&body.spec, body.format)?;
     ready(&s.live).await?;
     let catalog = s.live.check(&spec).map_err(engine_error)?;
     let m = catalog.index(&spec.key).ok_or_else(|| ApiError::not_found("tier model", &spec.key))?;
@@ -121,7 +135,7 @@ async fn check(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejec
 
 async fn save(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(body) = body.map_err(json_rejection)?;
-    let spec = parse_spec(&body.spec)?;
+    let spec = parse_spec(&body.spec, body.format)?;
     ready(&s.live).await?;
     s.live.check(&spec).map_err(engine_error)?;
     let version = s.store.save_model_version(&spec.key, &spec.name, spec.kind.name(), &spec.to_toml(), "draft", &s.config.actor).await?;
@@ -130,7 +144,7 @@ async fn save(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonReject
 
 async fn preview(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
     let Json(body) = body.map_err(json_rejection)?;
-    let spec = parse_spec(&body.spec)?;
+    let spec = parse_spec(&body.spec, body.format)?;
     let samples = body.samples.unwrap_or(5).min(50);
     ready(&s.live).await?;
     let (version, p) = s.live.preview(&spec, samples, &s.config.actor).await.map_err(engine_error)?;
@@ -140,7 +154,7 @@ async fn preview(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRej
 async fn publish(State(s): State<AppState>, Path((key, version)): Path<(String, i64)>) -> Result<Json<Value>, ApiError> {
     let stored = s.store.model_versions(&key).await?.into_iter().find(|v| v.version == version);
     let stored = stored.ok_or_else(|| ApiError::not_found("tier model version", &format!("{key} v{version}")))?;
-    let spec = parse_spec(&stored.spec)?;
+    let spec = parse_spec(&stored.spec, SpecFormat::Toml)?;
     ready(&s.live).await?;
     let p = s.live.publish(&spec, Some(version), &s.config.actor).await.map_err(engine_error)?;
     Ok(Json(json!(p)))

@@ -29,7 +29,7 @@ pub fn today(given: Option<NaiveDate>) -> Day {
 
 fn read_spec(path: &Path) -> anyhow::Result<ModelSpec> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read model file {}", path.display()))?;
-    ModelSpec::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    ModelSpec::from_file(&path.to_string_lossy(), &text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// The customer id named by `customer`: an id, or else an external id.

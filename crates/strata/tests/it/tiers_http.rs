@@ -80,6 +80,11 @@ async fn models_check_preview_publish_and_explain() {
     let (status, ok) = api.json(Method::POST, "/api/v1/tier-models/check", Some(json!({"spec": VALUE_MODEL}))).await;
     assert_eq!(status, StatusCode::OK, "{ok}");
     assert_eq!(ok["tiers"].as_array().map(Vec::len), Some(3));
+    let yaml = strata_core::tiering::spec::ModelSpec::from_toml(VALUE_MODEL).expect("toml").to_yaml();
+    let (status, ok) = api.json(Method::POST, "/api/v1/tier-models/check", Some(json!({"spec": yaml, "format": "yaml"}))).await;
+    assert_eq!((status, ok["key"].as_str()), (StatusCode::OK, Some("value")), "{ok}");
+    let (status, e) = api.json(Method::POST, "/api/v1/tier-models/check", Some(json!({"spec": yaml, "format": "xml"}))).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body")), "{e}");
 
     // Preview: counts and the migration matrix from "no tier"; nothing is in force yet.
     let (status, p) = api.json(Method::POST, "/api/v1/tier-models/preview", Some(json!({"spec": VALUE_MODEL}))).await;
