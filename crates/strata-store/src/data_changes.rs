@@ -75,10 +75,6 @@ impl Touched {
         self.ids.clear();
     }
 
-    pub fn is_empty(&self) -> bool {
-        !self.many && self.ids.is_empty()
-    }
-
     /// The entries to append: one per customer, or one reload.
     pub(crate) fn entries(&self) -> Vec<(ChangeKind, Option<i64>)> {
         if self.many {
@@ -161,12 +157,6 @@ impl Store {
     pub async fn batch_customers(&self, batch_id: i64) -> Result<Vec<i64>> {
         on_pool!(self, p => sqlx::query_scalar("SELECT id FROM customers WHERE batch_id = $1").bind(batch_id).fetch_all(p).await)
             .map_err(StoreError::db("listing a batch's customers"))
-    }
-
-    /// Notes a change outside a larger transaction (e.g. models published by another command).
-    pub async fn note_change(&self, kind: ChangeKind, customer_id: Option<i64>) -> Result<()> {
-        on_pool!(self, p => { note_changes!(p, self.kind(), &[(kind, customer_id)]); });
-        Ok(())
     }
 
     /// Takes (or renews) the lease on `job` for `holder` until `until`; false when another

@@ -83,7 +83,7 @@ impl Engine {
         };
         let p = position as usize;
         let before: Vec<u16> = self.tiers.iter().map(|t| t.get(p).copied().unwrap_or(NO_TIER)).collect();
-        let grew = self.attribute_codes();
+        let codes_before = self.attrs.codes_len();
         match &state.attributes {
             Some(row) => {
                 self.gone.remove(&position);
@@ -114,7 +114,7 @@ impl Engine {
         }
         // A value no rule had seen (a new industry, a new tag) gets a code that plans bound
         // earlier do not know: bind them again so `industry = "新行业"` matches it.
-        if self.attribute_codes() != grew {
+        if self.attrs.codes_len() != codes_before {
             self.bind_plans();
         }
         self.customer_changed(position, None);

@@ -175,10 +175,6 @@ impl Engine {
         }
     }
 
-    fn attribute_codes(&self) -> usize {
-        self.attrs.codes_len()
-    }
-
     /// Recomputes every metric column: one pass per event kind for all its metrics.
     fn compute_metrics(&mut self) {
         for kind in EventKind::ALL {

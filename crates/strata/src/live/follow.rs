@@ -12,7 +12,6 @@ use serde::Serialize;
 use strata_core::{
     engine::customer_update::{CustomerState, CustomerUpdate},
     metrics::EventKind,
-    tiering::{model::Catalog, rfm::NO_TIER},
 };
 use strata_store::{ChangeKind, DataChange, TierWrite};
 
@@ -66,16 +65,13 @@ impl LiveEngine {
             let guard = self.read();
             let Some(loaded) = guard.as_ref() else { return Ok(0) };
             let positions: Vec<(i64, u32)> = ids.iter().filter_map(|&id| loaded.engine.index.position(id).map(|p| (id, p))).collect();
-            for (m, model) in loaded.engine.catalog.models.iter().enumerate() {
-                let version = loaded.versions.get(m).and_then(|v| v.as_ref()).map_or(0, |v| v.version);
+            let engine = &loaded.engine;
+            for (m, model) in engine.catalog.models.iter().enumerate() {
                 let tiers = positions
                     .iter()
-                    .map(|&(id, p)| {
-                        let t = loaded.engine.tiers[m][p as usize];
-                        (id, if t == NO_TIER { None } else { model.tiers.get(usize::from(t)).map(|l| l.key.clone()) })
-                    })
+                    .map(|&(id, p)| (id, host::tier_key(engine, m, engine.tiers[m][p as usize]).map(String::from)))
                     .collect();
-                wanted.push((model.key().to_string(), version, tiers));
+                wanted.push((model.key().to_string(), loaded.version(m), tiers));
             }
         }
         let mut written = 0;
@@ -128,7 +124,7 @@ impl LiveEngine {
                 continue;
             }
             if entries.iter().any(|c| c.kind == ChangeKind::Models) {
-                self.install_models().await?;
+                self.install(None).await?;
                 out.models = true;
             }
             let ids: BTreeSet<i64> = entries.iter().filter(|c| c.kind == ChangeKind::Customer).filter_map(|c| c.customer_id).collect();
@@ -145,21 +141,6 @@ impl LiveEngine {
                 return Ok(out);
             }
         }
-    }
-
-    /// Re-installs the published models (with their stored cut points) over the loaded data.
-    async fn install_models(&self) -> anyhow::Result<()> {
-        let published = self.store.published_models().await?;
-        let mut guard = self.loaded.write().unwrap_or_else(|e| e.into_inner());
-        let Some(loaded) = guard.as_mut() else { return Ok(()) };
-        let (specs, versions, cuts) = host::catalog_inputs(&published, None)?;
-        let catalog = Catalog::compile(&specs, &loaded.schema).map_err(|errors| {
-            let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            anyhow::anyhow!("the published models do not check:\n{}", text.join("\n"))
-        })?;
-        loaded.engine.load(catalog, &loaded.schema, cuts);
-        loaded.versions = versions;
-        Ok(())
     }
 
     /// Re-reads and re-evaluates `ids`, then writes their tiers where the stored ones differ.

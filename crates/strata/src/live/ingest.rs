@@ -10,11 +10,11 @@ use serde::Serialize;
 use strata_core::{
     engine::customer_update::RawEvent,
     import::{Entity, Record},
-    tiering::rfm::NO_TIER,
 };
 use strata_store::{Batch, RejectedRow, TierWrite};
 
 use super::{models::EngineLoading, LiveEngine};
+use crate::tiering::host;
 
 /// What an ingest did.
 #[derive(Debug, Clone, Serialize)]
@@ -78,21 +78,14 @@ impl LiveEngine {
             }
             loaded.engine.compact_if_large();
             let engine = &loaded.engine;
-            let label = |m: usize, t: u16| {
-                if t == NO_TIER {
-                    None
-                } else {
-                    engine.catalog.models[m].tiers.get(usize::from(t)).map(|l| l.key.clone())
-                }
-            };
+            let label = |m: usize, t: u16| host::tier_key(engine, m, t).map(String::from);
             for (m, model) in engine.catalog.models.iter().enumerate() {
-                let version = loaded.versions.get(m).and_then(|v| v.as_ref()).map_or(0, |v| v.version);
                 let changes: Vec<TierWrite> = moved
                     .range((m, i64::MIN)..=(m, i64::MAX))
                     .filter(|(&(_, id), (from, to))| from != to && !reread.contains(&id))
                     .map(|(&(_, id), &(from, to))| TierWrite { customer_id: id, from: label(m, from), to: label(m, to) })
                     .collect();
-                writes.push((model.key().to_string(), version, changes));
+                writes.push((model.key().to_string(), loaded.version(m), changes));
             }
         }
         if entity == Entity::Customers {

@@ -20,7 +20,8 @@ pub struct EngineLoading;
 impl LiveEngine {
     /// Installs the published models with `replace` standing in for its key (None: exactly
     /// the published ones), all with their stored cut points except `replace`'s (fitted now).
-    async fn install(&self, replace: Option<&ModelSpec>) -> anyhow::Result<Vec<Option<strata_store::ModelVersion>>> {
+    /// Models that do not check leave the engine as it was.
+    pub(super) async fn install(&self, replace: Option<&ModelSpec>) -> anyhow::Result<Vec<Option<strata_store::ModelVersion>>> {
         let published = self.store.published_models().await?;
         let (specs, versions, cuts) = host::catalog_inputs(&published, replace)?;
         let mut guard = self.loaded.write().unwrap_or_else(|e| e.into_inner());
@@ -46,31 +47,22 @@ impl LiveEngine {
     /// version. Returns the version number and the preview.
     pub async fn preview(&self, spec: &ModelSpec, samples: usize, actor: &str) -> anyhow::Result<(i64, Preview)> {
         let _f = self.follow.lock().await;
-        self.check(spec)?;
         let stored = self.store.current_tiers(&spec.key).await?;
         self.install(Some(spec)).await?;
         let result = {
             let guard = self.read();
             let loaded = guard.as_ref().ok_or(EngineLoading)?;
-            let engine = &loaded.engine;
-            loaded.engine.catalog.index(&spec.key).map(|m| {
-                let order: Vec<String> = engine.catalog.models[m].tiers.iter().map(|t| t.key.clone()).collect();
-                let before = host::align(engine, stored);
-                preview::preview(&spec.key, &order, engine.index.ids(), &before, &host::tier_keys(engine, m), samples)
-            })
+            preview::of_engine(&loaded.engine, &spec.key, stored, samples)
         };
         // Put the published models back whatever happened.
         self.install(None).await?;
-        let p = result.ok_or_else(|| anyhow::anyhow!("model `{}` is missing after installing it", spec.key))?;
-        let version = self.store.save_model_version(&spec.key, &spec.name, spec.kind.name(), &spec.to_toml(), "draft", actor).await?;
-        self.store.set_model_preview(&spec.key, version, &serde_json::to_string(&p)?).await?;
-        Ok((version, p))
+        let p = result?;
+        Ok((preview::save(&self.store, spec, &p, actor).await?, p))
     }
 
     /// Publishes `spec` (as stored `version`, or a new version) and writes every tier change.
     pub async fn publish(&self, spec: &ModelSpec, version: Option<i64>, actor: &str) -> anyhow::Result<Published> {
         let _f = self.follow.lock().await;
-        self.check(spec)?;
         self.install(Some(spec)).await?;
         let prepared = {
             let guard = self.read();

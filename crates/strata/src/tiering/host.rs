@@ -28,6 +28,13 @@ pub struct Loaded {
     pub versions: Vec<Option<ModelVersion>>,
 }
 
+impl Loaded {
+    /// The published version of catalog model `m` (0 for a model being previewed).
+    pub fn version(&self, m: usize) -> i64 {
+        self.versions.get(m).and_then(|v| v.as_ref()).map_or(0, |v| v.version)
+    }
+}
+
 /// Threads the engine uses for full evaluations.
 pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get()).min(16)
@@ -88,15 +95,17 @@ pub async fn load(store: &Store, today: Day, replace: Option<&ModelSpec>) -> any
     Ok(Loaded { engine, schema, versions })
 }
 
-/// The tier key of every position in model `m` (None = no tier).
-pub fn tier_keys(engine: &Engine, m: usize) -> Vec<Option<&str>> {
-    let model = &engine.catalog.models[m];
-    engine.tiers[m].iter().map(|&t| if t == NO_TIER { None } else { model.tiers.get(usize::from(t)).map(|l| l.key.as_str()) }).collect()
+/// The key of tier index `t` of model `m` (None for no tier).
+pub fn tier_key(engine: &Engine, m: usize, t: u16) -> Option<&str> {
+    if t == NO_TIER {
+        return None;
+    }
+    engine.catalog.models[m].tiers.get(usize::from(t)).map(|l| l.key.as_str())
 }
 
-/// Stored current tiers of `key`, per engine position.
-pub async fn stored_tiers(store: &Store, engine: &Engine, key: &str) -> anyhow::Result<Vec<Option<String>>> {
-    Ok(align(engine, store.current_tiers(key).await?))
+/// The tier key of every position in model `m` (None = no tier).
+pub fn tier_keys(engine: &Engine, m: usize) -> Vec<Option<&str>> {
+    engine.tiers[m].iter().map(|&t| tier_key(engine, m, t)).collect()
 }
 
 /// Stored tiers (customer id, tier) placed at the engine's positions.
@@ -105,18 +114,6 @@ pub fn align(engine: &Engine, stored: Vec<(i64, String)>) -> Vec<Option<String>>
     for (id, tier) in stored {
         if let Some(p) = engine.index.position(id) {
             out[p as usize] = Some(tier);
-        }
-    }
-    out
-}
-
-/// Differences between stored tiers and the engine's tiers of model `m`.
-pub fn changes(engine: &Engine, m: usize, stored: &[Option<String>]) -> Vec<TierWrite> {
-    let now = tier_keys(engine, m);
-    let mut out = Vec::new();
-    for (p, (old, new)) in stored.iter().zip(now).enumerate() {
-        if old.as_deref() != new {
-            out.push(TierWrite { customer_id: engine.index.id(p as u32), from: old.clone(), to: new.map(String::from) });
         }
     }
     out
@@ -151,7 +148,7 @@ impl TierSnapshot {
             .enumerate()
             .map(|(m, model)| ModelTiers {
                 key: model.key().to_string(),
-                version: loaded.versions.get(m).and_then(|v| v.as_ref()).map_or(0, |v| v.version),
+                version: loaded.version(m),
                 labels: model.tiers.iter().map(|t| t.key.clone()).collect(),
                 tiers: e.tiers[m].clone(),
             })

@@ -79,13 +79,8 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
         TierCommand::Preview { file, samples, today: t, json } => {
             let spec = read_spec(&file)?;
             let loaded = host::load(&store, today(t), Some(&spec)).await?;
-            let m = loaded.engine.catalog.index(&spec.key).context("model missing after load")?;
-            let before = host::stored_tiers(&store, &loaded.engine, &spec.key).await?;
-            let order: Vec<String> = loaded.engine.catalog.models[m].tiers.iter().map(|t| t.key.clone()).collect();
-            let p = preview::preview(&spec.key, &order, loaded.engine.index.ids(), &before, &host::tier_keys(&loaded.engine, m), samples);
-            let version =
-                store.save_model_version(&spec.key, &spec.name, spec.kind.name(), &spec.to_toml(), "draft", &config.actor).await?;
-            store.set_model_preview(&spec.key, version, &serde_json::to_string(&p)?).await?;
+            let p = preview::of_engine(&loaded.engine, &spec.key, store.current_tiers(&spec.key).await?, samples)?;
+            let version = preview::save(&store, &spec, &p, &config.actor).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&p)?);
             } else {

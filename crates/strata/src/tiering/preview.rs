@@ -4,6 +4,10 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use strata_core::{engine::Engine, tiering::spec::ModelSpec};
+use strata_store::Store;
+
+use super::host;
 
 /// How many customers move from one tier to another.
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +56,22 @@ pub fn preview(model: &str, order: &[String], ids: &[i64], before: &[Option<Stri
     let mut matrix: Vec<Cell> = cells.into_values().collect();
     matrix.sort_by_key(|c| (rank(&c.from), rank(&c.to)));
     Preview { model: model.to_string(), customers: before.len() as u64, counts, moving, matrix }
+}
+
+/// The preview of catalog model `key` as the engine evaluated it, against the stored tiers
+/// (customer id, tier).
+pub fn of_engine(engine: &Engine, key: &str, stored: Vec<(i64, String)>, samples: usize) -> anyhow::Result<Preview> {
+    let m = engine.catalog.index(key).ok_or_else(|| anyhow::anyhow!("model `{key}` is missing after installing it"))?;
+    let order: Vec<String> = engine.catalog.models[m].tiers.iter().map(|t| t.key.clone()).collect();
+    let before = host::align(engine, stored);
+    Ok(preview(key, &order, engine.index.ids(), &before, &host::tier_keys(engine, m), samples))
+}
+
+/// Saves `spec` as a new version carrying preview `p`; returns the version number.
+pub async fn save(store: &Store, spec: &ModelSpec, p: &Preview, actor: &str) -> anyhow::Result<i64> {
+    let version = store.save_model_version(&spec.key, &spec.name, spec.kind.name(), &spec.to_toml(), "draft", actor).await?;
+    store.set_model_preview(&spec.key, version, &serde_json::to_string(p)?).await?;
+    Ok(version)
 }
 
 #[cfg(test)]
