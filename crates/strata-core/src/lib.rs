@@ -19,6 +19,7 @@ pub mod label;
 pub mod metrics;
 pub mod money;
 pub mod phone;
+pub mod predict;
 pub mod rules;
 pub mod service;
 pub mod text;

@@ -1,0 +1,49 @@
+//! Predicted purchases and value: BG/NBD (who is still active, how many purchases next), the
+//! Gamma-Gamma spend model, and customer lifetime value, fitted by maximum likelihood on
+//! histories derived from the order book.
+
+mod bgnbd;
+mod clv;
+mod gamma_gamma;
+mod history;
+mod hypergeometric;
+mod optimizer;
+
+pub use bgnbd::{BgNbd, BgNbdFit, MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS};
+pub use clv::{customer_value, lifetime_value, ClvTerms, DAYS_PER_MONTH};
+pub use gamma_gamma::{GammaGamma, GammaGammaFit, SpendData, MIN_REPEAT_BUYERS};
+pub use history::{Grouped, GroupedRow, Histories, History, TimeUnit};
+pub use hypergeometric::hyp2f1;
+
+/// ln Γ(x) for x > 0.
+fn ln_gamma(x: f64) -> f64 {
+    special::Gamma::ln_gamma(x).0
+}
+
+/// Why a model could not be fitted. Nothing is stored when a fit fails.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PredictError {
+    #[error("too few customers with a purchase by the calibration end: {have}, at least {need} are needed")]
+    TooFewCustomers { have: u64, need: u64 },
+    #[error("too few repeat buyers by the calibration end: {have}, at least {need} are needed")]
+    TooFewRepeatCustomers { have: u64, need: u64 },
+    #[error("the optimiser did not converge after {iterations} iterations: {detail}")]
+    NotConverged { iterations: u64, detail: String },
+    #[error("a history with {repeat} repeat purchases, last at day {last_days}, age {age_days} days is impossible")]
+    BadHistory { repeat: u32, last_days: u32, age_days: u32 },
+}
+
+impl PredictError {
+    /// Stable error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PredictError::TooFewCustomers { .. } => "too_few_customers",
+            PredictError::TooFewRepeatCustomers { .. } => "too_few_repeat_buyers",
+            PredictError::NotConverged { .. } => "fit_not_converged",
+            PredictError::BadHistory { .. } => "bad_history",
+        }
+    }
+}
+
+#[cfg(test)]
+mod cdnow_tests;
