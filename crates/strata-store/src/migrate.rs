@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_change_feed.sql"),
         postgres: include_str!("../migrations/postgres/0003_change_feed.sql"),
     },
+    Migration {
+        version: 4,
+        name: "model_fits",
+        sqlite: include_str!("../migrations/sqlite/0004_model_fits.sql"),
+        postgres: include_str!("../migrations/postgres/0004_model_fits.sql"),
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

@@ -56,6 +56,9 @@ pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
                 f.await?;
             }
         }
+        BenchCommand::Bgnbd { data, repeat } => {
+            tokio::task::spawn_blocking(move || crate::bench_bgnbd::run(&data, repeat)).await??;
+        }
         BenchCommand::Rfm { data, store, repeat } => crate::bench_rfm::run(config, &data, store.as_deref(), repeat).await?,
         BenchCommand::Ingest { store, orders, batch, today } => {
             anyhow::ensure!(

@@ -48,9 +48,43 @@ pub enum Command {
     /// Tier models: check, preview, publish, evaluate, explain.
     #[command(subcommand)]
     Tier(TierCommand),
+    /// Predictive models: fit BG/NBD (still active? purchases to come) and Gamma-Gamma (value).
+    #[command(subcommand)]
+    Model(ModelCommand),
     /// Benchmarks (print one JSON line per measurement).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Fit a model on the order table and put it in force (a failed fit changes nothing).
+    Fit {
+        kind: crate::forecast::FitKind,
+        /// Last day of the calibration period (YYYY-MM-DD); default today.
+        #[arg(long)]
+        calibration_end: Option<chrono::NaiveDate>,
+        /// Time unit of the fit: days or weeks.
+        #[arg(long, default_value = "days", value_parser = parse_unit)]
+        unit: strata_core::predict::TimeUnit,
+        /// Business day taken as today (YYYY-MM-DD); default today in UTC+8.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        /// Print the stored fit as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The fits in force, and with --history N the last N fits of each kind.
+    Show {
+        #[arg(long)]
+        history: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_unit(s: &str) -> Result<strata_core::predict::TimeUnit, String> {
+    strata_core::predict::TimeUnit::parse(s).ok_or_else(|| format!("unknown time unit `{s}`; use days or weeks"))
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +258,15 @@ pub enum BenchCommand {
         store: Option<String>,
         /// Evaluation repetitions from the in-memory state (the median is reported).
         #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
+    /// BG/NBD on DIR/orders.csv (customer_id, order_date, amount) in days as of 2025-01-01, as the
+    /// lifetimes peer fits it: histories, fit and P(alive) scoring timed; one JSON line.
+    Bgnbd {
+        #[arg(long)]
+        data: PathBuf,
+        /// Fit repetitions (the median is reported).
+        #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
     /// Sustained ingest of new orders into an existing store through the live engine (each

@@ -2,6 +2,7 @@
 //! import and export pipelines, the demo generator and benchmarks. `main.rs` only calls in here.
 
 pub mod bench;
+pub mod bench_bgnbd;
 pub mod bench_ingest;
 pub mod bench_models;
 pub mod bench_rfm;
@@ -10,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod forecast;
 pub mod import;
 pub mod live;
 pub mod server;

@@ -114,7 +114,7 @@ impl GammaGamma {
         let mean = data.rows.iter().map(|r| r.1).sum::<f64>() / n as f64;
         let min = minimize(data, vec![0.0, 0.0, mean.max(1e-6).ln()])?;
         let params = GammaGamma { p: min.theta[0].exp(), q: min.theta[1].exp(), gamma: min.theta[2].exp() };
-        if !(params.q > 1.0) {
+        if params.q.is_nan() || params.q <= 1.0 {
             return Err(PredictError::NotConverged {
                 iterations: min.iterations,
                 detail: format!("q = {:.4} ≤ 1: the spend data has no finite mean value under this model", params.q),

@@ -27,9 +27,12 @@ pub struct Minimum {
 const GRADIENT_TOLERANCE: f64 = 1e-7;
 const MAX_ITERATIONS: u64 = 500;
 
+/// A point with its value and gradient.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
 struct Cached<'a, O> {
     objective: &'a O,
-    last: RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    last: RefCell<Option<Evaluated>>,
 }
 
 impl<O: Objective> Cached<'_, O> {
@@ -91,7 +94,7 @@ pub fn minimize<O: Objective>(objective: &O, start: Vec<f64>) -> Result<Minimum,
     let gradient_norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
     // The line search can stop a hair above the tolerance once the likelihood is flat to machine
     // precision; anything beyond a loose bound is a real failure.
-    if !value.is_finite() || !(gradient_norm < GRADIENT_TOLERANCE * 1e3) {
+    if !value.is_finite() || gradient_norm.is_nan() || gradient_norm >= GRADIENT_TOLERANCE * 1e3 {
         let why = match state.get_termination_status() {
             TerminationStatus::Terminated(TerminationReason::MaxItersReached) => format!("stopped after {MAX_ITERATIONS} iterations"),
             other => format!("{other:?}"),

@@ -2,6 +2,7 @@
 
 mod cli;
 mod http;
+mod purchase_models;
 mod serve_follow;
 mod support;
 mod tiers_http;

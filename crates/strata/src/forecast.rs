@@ -1,0 +1,213 @@
+//! Purchase-model fits over the store: derive every customer's history from the order table at a
+//! calibration end, fit BG/NBD or Gamma-Gamma, store the fit (it is then in force), show fits.
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use serde_json::json;
+use strata_core::{
+    metrics::{date_of, day_of, CustomerIndex, Day, EventBook, EventKind},
+    predict::{BgNbd, GammaGamma, Histories, PredictError, SpendData, TimeUnit},
+};
+use strata_store::{ModelFit, NewModelFit, Store, StoreError};
+
+/// The models that can be fitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitKind {
+    /// BG/NBD: purchase counts and the probability a customer is still active.
+    Bgnbd,
+    /// Gamma-Gamma: the expected value of a customer's purchases (repeat buyers).
+    #[value(name = "gamma-gamma", alias = "gamma_gamma")]
+    #[serde(alias = "gamma-gamma")]
+    GammaGamma,
+}
+
+impl FitKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FitKind::Bgnbd => "bgnbd",
+            FitKind::GammaGamma => "gamma_gamma",
+        }
+    }
+}
+
+/// Why a fit was not stored (the previous fit stays in force).
+#[derive(Debug, thiserror::Error)]
+pub enum FitError {
+    #[error("no revenue orders on or before {end}: the first order is on {first}; choose a calibration end on or after it")]
+    BeforeData { end: NaiveDate, first: NaiveDate },
+    #[error("the calibration end {end} is after today ({today}); choose a day that has passed")]
+    InFuture { end: NaiveDate, today: NaiveDate },
+    #[error("there are no revenue orders to fit on; import orders first")]
+    NoOrders,
+    #[error(transparent)]
+    Predict(#[from] PredictError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl FitError {
+    /// Stable error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FitError::BeforeData { .. } | FitError::InFuture { .. } => "calibration_outside_data",
+            FitError::NoOrders => "no_orders",
+            FitError::Predict(e) => e.code(),
+            FitError::Store(e) => e.code(),
+        }
+    }
+}
+
+/// What to fit.
+#[derive(Debug, Clone, Copy)]
+pub struct FitRequest {
+    pub kind: FitKind,
+    /// Default: today.
+    pub calibration_end: Option<NaiveDate>,
+    pub unit: TimeUnit,
+}
+
+/// First and last revenue order day in the book.
+fn order_span(orders: &EventBook) -> Option<(Day, Day)> {
+    let mut span: Option<(Day, Day)> = None;
+    for p in 0..orders.customers() as u32 {
+        let e = orders.events(p);
+        for j in 0..e.len() {
+            if e.flag[j] != 0 {
+                let d = e.day.get(j);
+                span = Some(span.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+            }
+        }
+    }
+    span
+}
+
+/// The fit computed from an order book, ready to store.
+pub fn fit_book(orders: &EventBook, request: FitRequest, today: Day, actor: &str) -> Result<NewModelFit, FitError> {
+    let started = Instant::now();
+    let end_day = request.calibration_end.map_or(today, day_of);
+    let end = date_of(end_day);
+    if end_day > today {
+        return Err(FitError::InFuture { end, today: date_of(today) });
+    }
+    let (first, _) = order_span(orders).ok_or(FitError::NoOrders)?;
+    if end_day < first {
+        return Err(FitError::BeforeData { end, first: date_of(first) });
+    }
+    let histories = Histories::of_book(orders, end_day);
+    let (params, log_likelihood, customers, repeat, iterations) = match request.kind {
+        FitKind::Bgnbd => {
+            let fit = BgNbd::fit(&histories.grouped(request.unit)?)?;
+            (serde_json::to_string(&fit.params), fit.log_likelihood, fit.customers, fit.repeat_customers, fit.iterations)
+        }
+        FitKind::GammaGamma => {
+            let fit = GammaGamma::fit(&SpendData::of_histories(&histories))?;
+            (serde_json::to_string(&fit.params), fit.log_likelihood, fit.customers, fit.customers, fit.iterations)
+        }
+    };
+    Ok(NewModelFit {
+        kind: request.kind.name().into(),
+        calibration_end: end.to_string(),
+        time_unit: request.unit.name().into(),
+        params: params.unwrap_or_default(),
+        log_likelihood,
+        customers: customers as i64,
+        repeat_customers: repeat as i64,
+        iterations: iterations as i64,
+        seconds: started.elapsed().as_secs_f64(),
+        fitted_by: actor.into(),
+    })
+}
+
+/// Loads the order table, fits and stores the fit; returns the stored fit.
+pub async fn fit(store: &Store, request: FitRequest, today: Day, actor: &str) -> Result<ModelFit, FitError> {
+    let index = CustomerIndex::new(store.customer_ids().await?);
+    let orders = store.event_book(EventKind::Orders, &index).await?;
+    let actor = actor.to_string();
+    let new = tokio::task::spawn_blocking(move || fit_book(&orders, request, today, &actor))
+        .await
+        .map_err(|e| FitError::Predict(PredictError::NotConverged { iterations: 0, detail: e.to_string() }))??;
+    let id = store.save_model_fit(&new).await?;
+    let stored = store.model_fit_history(&new.kind, 1).await?;
+    stored.into_iter().find(|f| f.id == id).ok_or(FitError::Store(StoreError::NotFound { what: "model fit", id: id.to_string() }))
+}
+
+/// A stored fit as JSON (parameters as an object).
+pub fn fit_json(fit: &ModelFit) -> serde_json::Value {
+    let params: serde_json::Value = serde_json::from_str(&fit.params).unwrap_or(serde_json::Value::Null);
+    json!({
+        "id": fit.id, "kind": fit.kind, "params": params, "log_likelihood": fit.log_likelihood,
+        "calibration_end": fit.calibration_end, "time_unit": fit.time_unit, "customers": fit.customers,
+        "repeat_customers": fit.repeat_customers, "iterations": fit.iterations, "seconds": fit.seconds,
+        "fitted_at": fit.fitted_at, "fitted_by": fit.fitted_by,
+    })
+}
+
+/// A stored fit as text for the terminal.
+pub fn fit_text(fit: &ModelFit) -> String {
+    let params: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&fit.params).unwrap_or_default();
+    let order: &[&str] = if fit.kind == "bgnbd" { &["r", "alpha", "a", "b"] } else { &["p", "q", "gamma"] };
+    let shown: Vec<String> =
+        order.iter().map(|k| format!("{k} = {:.4}", params.get(*k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN))).collect();
+    let (title, who) = match fit.kind.as_str() {
+        "bgnbd" => ("BG/NBD", format!("{} customers ({} repeat buyers)", fit.customers, fit.repeat_customers)),
+        _ => ("Gamma-Gamma", format!("{} repeat buyers", fit.customers)),
+    };
+    format!(
+        "{title} fit #{} — {who}, calibration end {}, in {}\n  {}\n  log-likelihood {:.2}, {} iterations, {:.3} s, fitted {} by {}",
+        fit.id,
+        fit.calibration_end,
+        fit.time_unit,
+        shown.join("  "),
+        fit.log_likelihood,
+        fit.iterations,
+        fit.seconds,
+        fit.fitted_at.format("%Y-%m-%d %H:%M UTC"),
+        fit.fitted_by
+    )
+}
+
+/// `strata model …`.
+pub async fn run(config: &crate::config::Config, command: crate::cli::ModelCommand) -> anyhow::Result<()> {
+    use crate::cli::ModelCommand;
+    let store = crate::commands::open(config).await?;
+    match command {
+        ModelCommand::Fit { kind, calibration_end, unit, today, json } => {
+            let today = crate::tiering::today(today.or(config.today));
+            let fit = fit(&store, FitRequest { kind, calibration_end, unit }, today, &config.actor)
+                .await
+                .map_err(|e| anyhow::anyhow!("{} not fitted, {}: {e}; the fit in force is unchanged", kind.name(), e.code()))?;
+            if json {
+                println!("{}", fit_json(&fit));
+            } else {
+                println!("{}", fit_text(&fit));
+            }
+        }
+        ModelCommand::Show { history, json } => {
+            let current = store.current_model_fits().await?;
+            if current.is_empty() && !json {
+                println!("no model fitted yet; run `strata model fit bgnbd` (and `gamma-gamma`)");
+            }
+            let mut shown = Vec::new();
+            for fit in current {
+                let earlier = match history {
+                    Some(n) => store.model_fit_history(&fit.kind, n.max(1)).await?,
+                    None => Vec::new(),
+                };
+                if json {
+                    shown.push(json!({ "in_force": fit_json(&fit), "history": earlier.iter().map(fit_json).collect::<Vec<_>>() }));
+                    continue;
+                }
+                println!("{}", fit_text(&fit));
+                for old in earlier.iter().filter(|f| f.id != fit.id) {
+                    println!("  earlier: {}", fit_text(old).replace('\n', "\n  "));
+                }
+            }
+            if json {
+                println!("{}", serde_json::Value::Array(shown));
+            }
+        }
+    }
+    Ok(())
+}
