@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 use strata_core::{
     metrics::{date_of, day_of, CustomerIndex, Day, EventBook, EventKind},
-    predict::{BgNbd, GammaGamma, Histories, PredictError, SpendData, TimeUnit},
+    predict::{BgNbd, Forecast, GammaGamma, Histories, PredictError, PurchaseModel, SpendData, TimeUnit},
 };
 use strata_store::{ModelFit, NewModelFit, Store, StoreError};
 
@@ -133,6 +133,58 @@ pub async fn fit(store: &Store, request: FitRequest, today: Day, actor: &str) ->
     stored.into_iter().find(|f| f.id == id).ok_or(FitError::Store(StoreError::NotFound { what: "model fit", id: id.to_string() }))
 }
 
+/// The fits in force as the engine uses them (fits that no longer parse are left out).
+pub fn forecast_of(fits: &[ModelFit]) -> Forecast {
+    let mut forecast = Forecast::default();
+    for fit in fits {
+        match fit.kind.as_str() {
+            "bgnbd" => {
+                let params = serde_json::from_str::<BgNbd>(&fit.params).ok();
+                let unit = TimeUnit::parse(&fit.time_unit);
+                if let (Some(params), Some(unit)) = (params, unit) {
+                    forecast.purchases = Some(PurchaseModel { params, unit });
+                }
+            }
+            "gamma_gamma" => forecast.spend = serde_json::from_str::<GammaGamma>(&fit.params).ok(),
+            _ => {}
+        }
+    }
+    forecast
+}
+
+/// After a new fit: if a published model reads predictions, re-evaluates every customer and
+/// writes the tier changes (reason `refit`) under the sweep lease. Returns the changes written.
+pub async fn reevaluate(store: &Store, today: Day) -> anyhow::Result<usize> {
+    let defs = store.list_custom_fields().await?;
+    let mut schema = strata_core::engine::attributes::schema_of(&defs);
+    schema.forecast = forecast_of(&store.current_model_fits().await?);
+    let published = store.published_models().await?;
+    let (specs, _, _) = crate::tiering::host::catalog_inputs(&published, None)?;
+    let reads = match strata_core::tiering::model::Catalog::compile(&specs, &schema) {
+        Ok(catalog) => catalog.models.iter().any(|m| m.reads_predictions()),
+        Err(_) => true,
+    };
+    if !reads {
+        return Ok(0);
+    }
+    let holder = crate::tiering::sweep::holder_id();
+    anyhow::ensure!(
+        crate::tiering::sweep::take_lease(store, &holder).await?,
+        "the fit is stored, but another process is re-evaluating tiers right now; the tiers that read predictions follow at its end or at the next daily sweep"
+    );
+    let last_run = store.job_last_run(crate::tiering::sweep::JOB).await?.unwrap_or_default();
+    let result = async {
+        let loaded = crate::tiering::host::load(store, today, None).await?;
+        let snapshot = crate::tiering::host::TierSnapshot::of(&loaded);
+        drop(loaded);
+        let lines = crate::tiering::sweep::write(store, &[], &snapshot, today, "refit").await?;
+        anyhow::Ok(lines.iter().map(|l| l.changes).sum())
+    }
+    .await;
+    store.finish_lease(crate::tiering::sweep::JOB, &holder, &last_run).await?;
+    result
+}
+
 /// A stored fit as JSON (parameters as an object).
 pub fn fit_json(fit: &ModelFit) -> serde_json::Value {
     let params: serde_json::Value = serde_json::from_str(&fit.params).unwrap_or(serde_json::Value::Null);
@@ -178,10 +230,16 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
             let fit = fit(&store, FitRequest { kind, calibration_end, unit }, today, &config.actor)
                 .await
                 .map_err(|e| anyhow::anyhow!("{} not fitted, {}: {e}; the fit in force is unchanged", kind.name(), e.code()))?;
+            let moved = reevaluate(&store, today).await?;
             if json {
-                println!("{}", fit_json(&fit));
+                let mut v = fit_json(&fit);
+                v["tier_changes"] = json!(moved);
+                println!("{v}");
             } else {
                 println!("{}", fit_text(&fit));
+                if moved > 0 {
+                    println!("  {moved} tier changes written (models that read predictions)");
+                }
             }
         }
         ModelCommand::Show { history, json } => {

@@ -323,7 +323,7 @@ pub fn schema_of(defs: &[crate::custom_field::CustomFieldDef]) -> crate::rules::
             },
         })
         .collect();
-    crate::rules::schema::Schema { custom, models: Vec::new() }
+    crate::rules::schema::Schema { custom, models: Vec::new(), forecast: Default::default() }
 }
 
 /// A stored custom value (JSON, as validated on write) as the engine holds it: money in

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     metrics::{date_of, Window},
+    predict::Prediction,
     rules::{
         program::{Aggregate, Arith, Cmp, Metric},
         schema::{Attr, EventField, BUILTIN_ATTRS},
@@ -123,6 +124,9 @@ pub fn describe_metric(m: &Metric) -> String {
         Aggregate::Distinct(EventField::Num(f)) => format!("distinct({}{window})", field(f)),
         Aggregate::DaysSince(End::First) => format!("days_since(first {one})"),
         Aggregate::DaysSince(End::Last) => format!("days_since(last {one})"),
+        Aggregate::Predicted(Prediction::PAlive) => "p_alive".into(),
+        Aggregate::Predicted(Prediction::ExpectedOrders(d)) => format!("expected_orders({d}d)"),
+        Aggregate::Predicted(Prediction::Clv(m)) => format!("clv({m} months)"),
     };
     if m.growth {
         format!("growth({inner})")

@@ -4,6 +4,7 @@
 
 use crate::{
     metrics::{Day, DayRange, EventBook, EventSlice, NO_NUM},
+    predict::Forecast,
     rules::{
         program::{Aggregate, Metric},
         schema::EventField,
@@ -23,10 +24,12 @@ pub struct ResolvedMetric {
     scale: f64,
     /// Only events with the revenue flag count (orders).
     revenue_only: bool,
+    /// The purchase models in force, for predicted metrics.
+    forecast: Forecast,
 }
 
 impl ResolvedMetric {
-    pub fn new(metric: Metric, today: Day) -> ResolvedMetric {
+    pub fn new(metric: Metric, today: Day, forecast: Forecast) -> ResolvedMetric {
         let field = match metric.aggregate {
             Aggregate::Sum(i) | Aggregate::Avg(i) | Aggregate::Min(i) | Aggregate::Max(i) => metric.kind.numbers().get(i).copied(),
             _ => None,
@@ -39,6 +42,7 @@ impl ResolvedMetric {
             today,
             scale: if money { 0.01 } else { 1.0 },
             revenue_only: metric.kind == crate::metrics::EventKind::Orders,
+            forecast: if matches!(metric.aggregate, Aggregate::Predicted(_)) { forecast } else { Forecast::default() },
         }
     }
 
@@ -132,6 +136,7 @@ impl ResolvedMetric {
                 }
                 seen.len() as f64
             }
+            Aggregate::Predicted(prediction) => self.forecast.value(prediction, s, self.today),
             Aggregate::DaysSince(end) => {
                 let span = s.span(range);
                 let mut days = span.filter(|&j| self.counts(s, j)).map(|j| s.day.get(j));

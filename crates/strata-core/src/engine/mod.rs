@@ -28,6 +28,7 @@ use run::{calibrate, evaluate_range, for_parts, ModelState};
 
 use crate::{
     metrics::{CustomerIndex, Day, EventBook, EventKind, EventRow},
+    predict::Forecast,
     rules::{program::Program, schema::Schema},
     tiering::{
         model::{Body, Catalog},
@@ -64,6 +65,8 @@ pub struct Engine {
     /// Positions of customers deleted since load: no tier in any model.
     gone: BTreeSet<u32>,
     today: Day,
+    /// The purchase models in force (predicted metrics).
+    forecast: Forecast,
     threads: usize,
 }
 
@@ -96,12 +99,26 @@ impl Engine {
             columns: Vec::new(),
             gone: BTreeSet::new(),
             today,
+            forecast: Forecast::default(),
             threads: threads.max(1),
         }
     }
 
     pub fn today(&self) -> Day {
         self.today
+    }
+
+    pub fn forecast(&self) -> Forecast {
+        self.forecast
+    }
+
+    /// Puts purchase-model fits in force for the next evaluation (`load`, `advance`): predicted
+    /// metrics read them.
+    pub fn set_forecast(&mut self, forecast: Forecast) {
+        self.forecast = forecast;
+        for r in &mut self.metrics {
+            *r = ResolvedMetric::new(r.metric, self.today, forecast);
+        }
     }
 
     pub fn customers(&self) -> usize {
@@ -123,7 +140,7 @@ impl Engine {
             .iter()
             .map(|m| {
                 self.metrics.iter().position(|r| r.metric == *m).unwrap_or_else(|| {
-                    self.metrics.push(ResolvedMetric::new(*m, self.today));
+                    self.metrics.push(ResolvedMetric::new(*m, self.today, self.forecast));
                     self.columns.push(Vec::new());
                     self.metrics.len() - 1
                 })
@@ -258,7 +275,7 @@ impl Engine {
         let before = self.tiers.clone();
         self.today = today;
         for r in &mut self.metrics {
-            *r = ResolvedMetric::new(r.metric, today);
+            *r = ResolvedMetric::new(r.metric, today, self.forecast);
         }
         // `today()` in a rule is bound as a constant.
         self.bind_plans();

@@ -4,6 +4,7 @@
 
 mod bgnbd;
 mod clv;
+mod forecast;
 mod gamma_gamma;
 mod history;
 mod hypergeometric;
@@ -11,6 +12,7 @@ mod optimizer;
 
 pub use bgnbd::{BgNbd, BgNbdFit, MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS};
 pub use clv::{customer_value, lifetime_value, ClvTerms, DAYS_PER_MONTH};
+pub use forecast::{Forecast, Prediction, PurchaseModel, RULE_YEARLY_DISCOUNT};
 pub use gamma_gamma::{GammaGamma, GammaGammaFit, SpendData, MIN_REPEAT_BUYERS};
 pub use history::{Grouped, GroupedRow, Histories, History, TimeUnit};
 pub use hypergeometric::hyp2f1;

@@ -143,6 +143,9 @@ impl Checker<'_> {
         if let Some((attr, ty)) = self.schema.attr(name) {
             return Ok(if ty == ValueType::Text { Typed::TextRef(TextSource::Attr(attr)) } else { Typed::Value(Node::Attr(attr), ty) });
         }
+        if calls::is_bare_prediction(name) && path.len() == 1 {
+            return self.prediction(crate::predict::Prediction::PAlive, span);
+        }
         if event_kind(name).is_some() {
             return Err(RuleError::new("event_kind_as_value", span, format!("`{name}` is a kind of event, not a value"))
                 .help(format!("count them, e.g. count({name}, last 90d) > 0")));

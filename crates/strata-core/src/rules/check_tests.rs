@@ -14,6 +14,7 @@ fn schema() -> Schema {
             name: "价值分层".into(),
             tiers: vec![TierLabel::new("A", "A类", "A"), TierLabel::new("B", "B类", "B"), TierLabel::new("C", "C类", "C")],
         }],
+        forecast: Default::default(),
     }
 }
 
@@ -157,5 +158,39 @@ mod properties {
                 let _ = e.render(&src);
             }
         }
+    }
+}
+
+#[test]
+fn predictions_need_the_fits_in_force() {
+    use crate::predict::{BgNbd, Forecast, GammaGamma, Prediction, PurchaseModel, TimeUnit};
+    let mut s = schema();
+    let e = check_condition("p_alive < 0.3", &s).unwrap_err();
+    assert_eq!((e.code, e.span.start), ("model_not_fitted", 0));
+    assert!(e.help.as_deref().unwrap_or("").contains("strata model fit bgnbd"));
+    s.forecast = Forecast {
+        purchases: Some(PurchaseModel { params: BgNbd { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 }, unit: TimeUnit::Weeks }),
+        spend: None,
+    };
+    let p = check_condition("p_alive < 0.3 and 存活概率() < 0.5 and expected_orders(90d) > 1", &s).unwrap();
+    let predicted: Vec<Aggregate> = p.metrics.iter().map(|m| m.aggregate).collect();
+    assert_eq!(predicted, vec![Aggregate::Predicted(Prediction::PAlive), Aggregate::Predicted(Prediction::ExpectedOrders(90))]);
+    let e = check_condition("clv(12 months) > 100", &s).unwrap_err();
+    assert_eq!(e.code, "model_not_fitted");
+    assert!(e.help.as_deref().unwrap_or("").contains("gamma-gamma"));
+    s.forecast.spend = Some(GammaGamma { p: 6.25, q: 3.74, gamma: 15.44 });
+    for (src, months) in [("clv(12 months) > 100", 12), ("clv(1y) > 1", 12), ("clv(6个月) > 1", 6), ("clv() > 1", 12), ("clv(90d) > 1", 3)]
+    {
+        let p = check_condition(src, &s).unwrap_or_else(|e| panic!("{}", e.render(src)));
+        assert_eq!(p.metrics[0].aggregate, Aggregate::Predicted(Prediction::Clv(months)), "{src}");
+    }
+    for (src, code) in [
+        ("expected_orders(orders) > 1", "expected_duration"),
+        ("expected_orders() > 1", "wrong_arguments"),
+        ("clv(200 months) > 1", "wrong_arguments"),
+        ("p_alive(90d) > 0", "wrong_arguments"),
+        ("count(orders, 90d) > 1", "expected_window"),
+    ] {
+        assert_eq!(check_condition(src, &s).unwrap_err().code, code, "{src}");
     }
 }

@@ -318,6 +318,24 @@ impl Parser {
     /// A call argument: a window, `first|last <event>`, or an expression.
     fn arg(&mut self) -> Result<Arg, RuleError> {
         let t = self.token();
+        if let Tok::Duration(n, unit) = t.tok {
+            self.bump();
+            return Ok(duration_arg(n, unit, t.span));
+        }
+        if let Tok::Num(v) = t.tok {
+            let unit = match self.tokens.get(self.at + 1).map(|n| &n.tok) {
+                Some(Tok::Ident(w)) => unit_word(w),
+                _ => None,
+            };
+            if let Some(unit) = unit {
+                if v.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&v) {
+                    return Err(RuleError::new("bad_duration", t.span, format!("a duration needs a whole number, not {v}")));
+                }
+                self.bump();
+                let end = self.bump().span;
+                return Ok(duration_arg(v as u32, unit, t.span.to(end)));
+            }
+        }
         let Tok::Ident(word) = &t.tok else { return Ok(Arg::Expr(self.expr()?)) };
         let lower = word.to_ascii_lowercase();
         let next = self.tokens.get(self.at + 1).cloned();
@@ -383,6 +401,27 @@ impl Parser {
             }
         }
     }
+}
+
+/// `12 months`, `90 days`: a unit written as a word after a number.
+fn unit_word(word: &str) -> Option<Unit> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "day" | "days" | "天" | "日" => Unit::Day,
+        "week" | "weeks" | "周" => Unit::Week,
+        "month" | "months" | "个月" | "月" => Unit::Month,
+        "year" | "years" | "年" => Unit::Year,
+        _ => return None,
+    })
+}
+
+fn duration_arg(count: u32, unit: Unit, span: Span) -> Arg {
+    let months = matches!(unit, Unit::Month | Unit::Year);
+    let count = if unit == Unit::Year { count.saturating_mul(12) } else { count };
+    let days = match unit {
+        Unit::Month | Unit::Year => (f64::from(count) * crate::predict::DAYS_PER_MONTH).round().min(f64::from(u32::MAX)) as u32,
+        other => days(count, other),
+    };
+    Arg::Duration { days, count, months, span }
 }
 
 fn days(n: u32, unit: Unit) -> u32 {

@@ -26,6 +26,13 @@ fn sexpr(e: &Expr) -> String {
                     Arg::Expr(e) => sexpr(e),
                     Arg::Window(w, _) => window(w),
                     Arg::Event(end, n) => format!("{end:?}:{}", n.text),
+                    Arg::Duration { days, count, months, .. } => {
+                        if *months {
+                            format!("{count}mo")
+                        } else {
+                            format!("{days}d")
+                        }
+                    }
                 })
                 .collect();
             format!("({} {})", name.text, args.join(" "))
@@ -54,6 +61,11 @@ fn parses_the_rules_a_sales_director_writes() {
         (
             "days_since(last order) > 180 and tier(\"value\") in [\"A\", \"B\"]",
             "(and (> (days_since Last:order) 180) (in (tier \"value\") [\"A\" \"B\"]))",
+        ),
+        ("p_alive() < 0.3 and clv(12 months) > 1万", "(and (< (p_alive ) 0.3) (> (clv 12mo) 10000))"),
+        (
+            "expected_orders(90d) >= 1 or expected_orders(2 weeks) > 0 or clv(1y) > 0",
+            "(or (or (>= (expected_orders 90d) 1) (> (expected_orders 14d) 0)) (> (clv 12mo) 0))",
         ),
         (
             "industry in [\"医疗器械\", \"制造\"] and province = \"广东\"",

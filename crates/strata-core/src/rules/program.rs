@@ -17,6 +17,8 @@ pub enum Aggregate {
     Max(usize),
     Distinct(EventField),
     DaysSince(End),
+    /// A prediction from the purchase models in force (orders only).
+    Predicted(crate::predict::Prediction),
 }
 
 /// A per-customer number computed from events.
@@ -32,7 +34,11 @@ pub struct Metric {
 impl Metric {
     /// Whether the metric can be missing (no events, or no previous period for growth).
     pub fn nullable(&self) -> bool {
-        self.growth || matches!(self.aggregate, Aggregate::Avg(_) | Aggregate::Min(_) | Aggregate::Max(_) | Aggregate::DaysSince(_))
+        self.growth
+            || matches!(
+                self.aggregate,
+                Aggregate::Avg(_) | Aggregate::Min(_) | Aggregate::Max(_) | Aggregate::DaysSince(_) | Aggregate::Predicted(_)
+            )
     }
 }
 

@@ -124,6 +124,8 @@ pub struct ModelRef {
 pub struct Schema {
     pub custom: Vec<CustomAttr>,
     pub models: Vec<ModelRef>,
+    /// The purchase-model fits in force: `p_alive`, `expected_orders(…)` and `clv(…)` need them.
+    pub forecast: crate::predict::Forecast,
 }
 
 impl Schema {

@@ -74,6 +74,14 @@ pub enum Arg {
     Window(Window, Span),
     /// `last order`, `first interaction`
     Event(End, Name),
+    /// A length of time on its own: `90d`, `12 months`, `1y` (for predictions), in days and as
+    /// written (count and unit).
+    Duration {
+        days: u32,
+        count: u32,
+        months: bool,
+        span: Span,
+    },
 }
 
 impl Arg {
@@ -82,6 +90,7 @@ impl Arg {
             Arg::Expr(e) => e.span,
             Arg::Window(_, s) => *s,
             Arg::Event(_, n) => n.span,
+            Arg::Duration { span, .. } => *span,
         }
     }
 }

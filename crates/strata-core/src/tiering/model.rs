@@ -100,6 +100,17 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether a rule of this model uses a prediction (`p_alive`, `expected_orders`, `clv`), so
+    /// a new purchase-model fit can move its tiers.
+    pub fn reads_predictions(&self) -> bool {
+        let programs: Vec<&Program> = match &self.body {
+            Body::Ladder { rules, .. } => rules.iter().collect(),
+            Body::Score { dimensions, .. } => dimensions.iter().map(|d| &d.program).collect(),
+            Body::Rfm { .. } => Vec::new(),
+        };
+        programs.iter().any(|p| p.metrics.iter().any(|m| matches!(m.aggregate, crate::rules::program::Aggregate::Predicted(_))))
+    }
+
     pub fn key(&self) -> &str {
         &self.spec.key
     }

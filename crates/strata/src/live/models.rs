@@ -24,8 +24,11 @@ impl LiveEngine {
     pub(super) async fn install(&self, replace: Option<&ModelSpec>) -> anyhow::Result<Vec<Option<strata_store::ModelVersion>>> {
         let published = self.store.published_models().await?;
         let (specs, versions, cuts) = host::catalog_inputs(&published, replace)?;
+        let forecast = crate::forecast::forecast_of(&self.store.current_model_fits().await?);
         let mut guard = self.loaded.write().unwrap_or_else(|e| e.into_inner());
         let loaded = guard.as_mut().ok_or(EngineLoading)?;
+        loaded.schema.forecast = forecast;
+        loaded.engine.set_forecast(forecast);
         let catalog = Catalog::compile(&specs, &loaded.schema).map_err(ModelsInvalid)?;
         loaded.engine.load(catalog, &loaded.schema, cuts);
         loaded.versions = versions.clone();

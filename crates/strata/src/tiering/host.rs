@@ -49,7 +49,12 @@ pub async fn engine_state(store: &Store, today: Day) -> anyhow::Result<(Engine, 
     }
     let defs = store.list_custom_fields().await?;
     let attrs = store.customer_attributes(&index, &defs).await?;
-    Ok((Engine::new(index, books, attrs, today, threads()), schema_of(&defs)))
+    let forecast = crate::forecast::forecast_of(&store.current_model_fits().await?);
+    let mut engine = Engine::new(index, books, attrs, today, threads());
+    engine.set_forecast(forecast);
+    let mut schema = schema_of(&defs);
+    schema.forecast = forecast;
+    Ok((engine, schema))
 }
 
 /// Model files, their stored versions and the cut points in force, aligned by index.

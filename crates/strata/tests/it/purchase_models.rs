@@ -21,6 +21,26 @@ fn cdnow_files(bin: &Bin) -> (std::path::PathBuf, std::path::PathBuf) {
     (bin.write("cdnow-customers.csv", customers.as_bytes()), bin.write("cdnow-orders.csv", orders.as_bytes()))
 }
 
+const RETENTION: &str = r#"
+key = "retention"
+name = "挽留"
+kind = "ladder"
+
+[[tiers]]
+key = "at_risk"
+name = "高危挽留"
+when = "p_alive < 0.3 and clv(12 months) > 5"
+
+[[tiers]]
+key = "active"
+name = "活跃"
+when = "存活概率 >= 0.3 or expected_orders(90d) >= 0.5"
+
+[[tiers]]
+key = "other"
+name = "其他"
+"#;
+
 fn fit(bin: &Bin, kind: &str) -> serde_json::Value {
     let out = bin.ok(&["model", "fit", kind, "--calibration-end", "1997-09-30", "--unit", "weeks", "--today", "1998-07-01", "--json"]);
     serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
@@ -37,6 +57,10 @@ fn cdnow_fits_match_the_published_estimates() {
     let (customers, orders) = cdnow_files(&bin);
     assert!(bin.ok(&["import", "customers", path_str(&customers)]).contains("2357 new"));
     assert!(bin.ok(&["import", "orders", path_str(&orders)]).contains("6919 new"));
+    // A model that reads predictions cannot be checked before the fits exist.
+    let retention = bin.write("retention.toml", RETENTION.as_bytes());
+    let early = bin.fails(&["tier", "check", path_str(&retention)]);
+    assert!(early.contains("needs a BG/NBD fit, and none is in force") && early.contains("strata model fit bgnbd"), "{early}");
 
     let bg = fit(&bin, "bgnbd");
     for (k, want) in [("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)] {
@@ -53,6 +77,21 @@ fn cdnow_fits_match_the_published_estimates() {
     }
     assert_eq!(gg["customers"].as_i64(), Some(946));
 
+    // Predictions in rules: publish a retention ladder; a refit re-evaluates it.
+    bin.ok(&["tier", "publish", path_str(&retention), "--today", "1998-07-01"]);
+    let shown = bin.ok(&["tier", "show", "retention"]);
+    let count = |tier: &str| -> u64 {
+        shown.lines().find(|l| l.trim_start().starts_with(tier)).and_then(|l| l.split_whitespace().last()?.parse().ok()).unwrap_or(0)
+    };
+    let (at_risk, active) = (count("at_risk"), count("active"));
+    assert!(at_risk > 100 && active > 100 && at_risk + active + count("other") == 2357, "{shown}");
+    let why = bin.ok(&["tier", "explain", "CD0001", "--model", "retention", "--today", "1998-07-01"]);
+    assert!(why.contains("p_alive"), "{why}");
+    let refit = bin.ok(&["model", "fit", "bgnbd", "--calibration-end", "1998-06-30", "--unit", "weeks", "--today", "1998-07-01"]);
+    assert!(refit.contains("BG/NBD fit #3"), "{refit}");
+    let history = bin.ok(&["tier", "history", "CD0001"]);
+    assert!(history.contains("publish"), "{history}");
+
     // Bad requests: a clear error, nothing stored, the fits in force unchanged.
     let before = bin.ok(&["model", "show", "--json"]);
     let early = bin.fails(&["model", "fit", "bgnbd", "--calibration-end", "1996-12-31", "--today", "1998-07-01"]);
@@ -66,7 +105,7 @@ fn cdnow_fits_match_the_published_estimates() {
     );
     assert_eq!(bin.ok(&["model", "show", "--json"]), before);
     let shown = bin.ok(&["model", "show"]);
-    assert!(shown.contains("BG/NBD fit #1") && shown.contains("Gamma-Gamma fit #2"), "{shown}");
+    assert!(shown.contains("BG/NBD fit #3") && shown.contains("Gamma-Gamma fit #2"), "{shown}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use super::{boxed, Checker, Typed};
 use crate::{
     metrics::Window,
+    predict::Prediction,
     rules::{
         error::{suggest, RuleError, Span},
         program::*,
@@ -12,7 +13,7 @@ use crate::{
     },
 };
 
-const FUNCTIONS: [(&str, &[&str]); 12] = [
+const FUNCTIONS: [(&str, &[&str]); 15] = [
     ("count", &["计数", "数量", "次数"]),
     ("sum", &["总额", "合计", "求和"]),
     ("avg", &["平均", "均值"]),
@@ -25,7 +26,25 @@ const FUNCTIONS: [(&str, &[&str]); 12] = [
     ("has_tag", &["有标签", "标签包含"]),
     ("div", &["除"]),
     ("today", &["今天"]),
+    ("p_alive", &["存活概率", "活跃概率"]),
+    ("expected_orders", &["预计订单数", "预期订单数"]),
+    ("clv", &["客户终身价值", "终身价值", "预测价值"]),
 ];
+
+/// Whether `name` is a prediction that may be written without parentheses (`p_alive < 0.3`).
+pub(crate) fn is_bare_prediction(name: &str) -> bool {
+    function(name) == Some("p_alive")
+}
+
+/// The horizon argument of a prediction: `90d`, `12 months`, `1y`.
+fn horizon(args: &[Arg], i: usize, usage: &str) -> Result<(u32, u32, bool), RuleError> {
+    match args.get(i) {
+        Some(Arg::Duration { days, count, months, .. }) if *days > 0 => Ok((*days, *count, *months)),
+        Some(other) => Err(RuleError::new("expected_duration", other.span(), "expected a length of time here, e.g. 90d or 12 months")
+            .help(usage.to_string())),
+        None => Err(RuleError::new("wrong_arguments", Span::new(0, 0), usage.to_string())),
+    }
+}
 
 fn function(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
@@ -178,11 +197,62 @@ impl Checker<'_> {
                 let a = nodes.pop().unwrap_or(Node::Const(0.0));
                 Ok(Typed::Value(Node::DivOr(boxed(a), boxed(b), boxed(fallback)), ValueType::Number))
             }
+            "p_alive" => {
+                arity(name, args, 0, 0, "no arguments: p_alive < 0.3", span)?;
+                self.prediction(Prediction::PAlive, name.span)
+            }
+            "expected_orders" => {
+                let usage = "a coming period: expected_orders(90d)";
+                arity(name, args, 1, 1, usage, span)?;
+                let (days, _, _) = horizon(args, 0, usage)?;
+                if days > 3660 {
+                    return Err(RuleError::new("wrong_arguments", args[0].span(), "predict at most 10 years ahead"));
+                }
+                self.prediction(Prediction::ExpectedOrders(days), name.span)
+            }
+            "clv" => {
+                let usage = "a horizon in months: clv(12 months)";
+                arity(name, args, 0, 1, usage, span)?;
+                let months = if args.is_empty() {
+                    12
+                } else {
+                    let (days, count, in_months) = horizon(args, 0, usage)?;
+                    if in_months {
+                        count
+                    } else {
+                        (f64::from(days) / crate::predict::DAYS_PER_MONTH).round().max(1.0) as u32
+                    }
+                };
+                if months > 120 {
+                    return Err(RuleError::new("wrong_arguments", args[0].span(), "lifetime value over at most 120 months"));
+                }
+                self.prediction(Prediction::Clv(months), name.span)
+            }
             _ => {
                 arity(name, args, 0, 0, "no arguments: today()", span)?;
                 Ok(Typed::Value(Node::Today, ValueType::Date))
             }
         }
+    }
+
+    /// A predicted metric, if the fits it needs are in force.
+    pub(super) fn prediction(&mut self, prediction: Prediction, at: Span) -> Result<Typed, RuleError> {
+        if !self.schema.forecast.supports(prediction) {
+            let (what, run) = match (prediction, self.schema.forecast.purchases.is_some()) {
+                (Prediction::Clv(_), true) => ("a Gamma-Gamma spend model", "strata model fit gamma-gamma"),
+                (Prediction::Clv(_), false) => ("BG/NBD and Gamma-Gamma fits", "strata model fit bgnbd, then strata model fit gamma-gamma"),
+                _ => ("a BG/NBD fit", "strata model fit bgnbd"),
+            };
+            return Err(RuleError::new("model_not_fitted", at, format!("this prediction needs {what}, and none is in force"))
+                .help(format!("fit it first: {run}")));
+        }
+        let m = Metric {
+            kind: crate::metrics::EventKind::Orders,
+            aggregate: Aggregate::Predicted(prediction),
+            window: Window::All,
+            growth: false,
+        };
+        Ok(Typed::Value(self.metric(m), ValueType::Number))
     }
 
     fn kind_arg(&self, arg: &Arg) -> Result<crate::metrics::EventKind, RuleError> {
