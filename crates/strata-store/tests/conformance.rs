@@ -280,7 +280,41 @@ async fn story(store: Store) {
     store.delete_customer(deletable.id).await.expect("delete");
     assert_eq!(store.list_teams().await.unwrap().len(), 1);
     change_feed(&store).await;
+    model_fits(&store).await;
     store.close().await;
+}
+
+/// Predictive fits: stored with their figures, the newest of a kind in force, noted in the feed.
+async fn model_fits(store: &Store) {
+    use strata_store::NewModelFit;
+    assert!(store.current_model_fits().await.unwrap().is_empty());
+    let fit = |kind: &str, params: &str, ll: f64| NewModelFit {
+        kind: kind.into(),
+        calibration_end: "1997-09-30".into(),
+        time_unit: "weeks".into(),
+        params: params.into(),
+        log_likelihood: ll,
+        customers: 2357,
+        repeat_customers: 946,
+        iterations: 23,
+        seconds: 0.01,
+        fitted_by: "tester".into(),
+    };
+    let seq = store.last_change_seq().await.unwrap();
+    let first = store.save_model_fit(&fit("bgnbd", r#"{"r":0.24,"alpha":4.4,"a":0.79,"b":2.4}"#, -9582.43)).await.unwrap();
+    let spend = store.save_model_fit(&fit("gamma_gamma", r#"{"p":6.25,"q":3.74,"gamma":15.44}"#, -4055.9)).await.unwrap();
+    let second = store.save_model_fit(&fit("bgnbd", r#"{"r":0.25,"alpha":5.4,"a":0.6,"b":2.6}"#, -17138.2)).await.unwrap();
+    assert!(first < spend && spend < second);
+    let changes = store.changes_after(seq, 10).await.unwrap();
+    assert_eq!(changes.len(), 3);
+    assert!(changes.iter().all(|c| c.kind == strata_store::ChangeKind::Models));
+    let current = store.current_model_fits().await.unwrap();
+    let ids: Vec<(String, i64)> = current.iter().map(|f| (f.kind.clone(), f.id)).collect();
+    assert_eq!(ids, vec![("bgnbd".to_string(), second), ("gamma_gamma".to_string(), spend)]);
+    assert_eq!((current[0].log_likelihood, current[0].customers, current[0].time_unit.as_str()), (-17138.2, 2357, "weeks"));
+    let history: Vec<i64> = store.model_fit_history("bgnbd", 10).await.unwrap().iter().map(|f| f.id).collect();
+    assert_eq!(history, vec![second, first]);
+    assert_eq!(store.model_fit_history("bgnbd", 1).await.unwrap().len(), 1);
 }
 
 /// Every write that can move a tier lands in the change feed; tier writes compare and set;

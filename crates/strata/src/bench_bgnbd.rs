@@ -64,12 +64,16 @@ pub fn run(data: &Path, repeat: usize) -> anyhow::Result<()> {
     let grouped = histories.grouped(TimeUnit::Days)?;
     let summary_s = t.elapsed().as_secs_f64();
 
-    let mut fits = Vec::new();
-    let mut walls = Vec::new();
+    let threads = crate::tiering::host::threads();
+    let (mut fits, mut walls, mut single) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..repeat.max(1) {
         let t = Instant::now();
-        fits.push(BgNbd::fit(&grouped)?);
+        fits.push(BgNbd::fit_on(&grouped, threads)?);
         walls.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let one = BgNbd::fit(&grouped)?;
+        single.push(t.elapsed().as_secs_f64());
+        anyhow::ensure!(fits.iter().all(|f| (f.params.r - one.params.r).abs() <= 1e-6 * one.params.r), "thread counts disagree");
     }
     let fit = fits.pop().context("no fit")?;
     let model = fit.params;
@@ -119,8 +123,11 @@ pub fn run(data: &Path, repeat: usize) -> anyhow::Result<()> {
         "params": model,
         "log_likelihood": fit.log_likelihood,
         "iterations": fit.iterations,
+        "threads": threads,
         "fit_s": median(walls.clone()),
         "fit_runs_s": walls,
+        "fit_one_thread_s": median(single.clone()),
+        "fit_one_thread_runs_s": single,
         "score_p_alive_s": score_s,
         "mean_p_alive": alive.iter().sum::<f64>() / n,
         "expected_orders_90d_s": expected_s,

@@ -83,9 +83,8 @@ fn order_span(orders: &EventBook) -> Option<(Day, Day)> {
     span
 }
 
-/// The fit computed from an order book, ready to store.
-pub fn fit_book(orders: &EventBook, request: FitRequest, today: Day, actor: &str) -> Result<NewModelFit, FitError> {
-    let started = Instant::now();
+/// Every customer's history at the calibration end, after checking the end against the data.
+pub fn histories(orders: &EventBook, request: FitRequest, today: Day) -> Result<Histories, FitError> {
     let end_day = request.calibration_end.map_or(today, day_of);
     let end = date_of(end_day);
     if end_day > today {
@@ -95,20 +94,25 @@ pub fn fit_book(orders: &EventBook, request: FitRequest, today: Day, actor: &str
     if end_day < first {
         return Err(FitError::BeforeData { end, first: date_of(first) });
     }
-    let histories = Histories::of_book(orders, end_day);
+    Ok(Histories::of_book(orders, end_day))
+}
+
+/// The fit of `histories`, ready to store.
+pub fn fit_histories(histories: &Histories, request: FitRequest, actor: &str) -> Result<NewModelFit, FitError> {
+    let started = Instant::now();
     let (params, log_likelihood, customers, repeat, iterations) = match request.kind {
         FitKind::Bgnbd => {
-            let fit = BgNbd::fit(&histories.grouped(request.unit)?)?;
+            let fit = BgNbd::fit_on(&histories.grouped(request.unit)?, crate::tiering::host::threads())?;
             (serde_json::to_string(&fit.params), fit.log_likelihood, fit.customers, fit.repeat_customers, fit.iterations)
         }
         FitKind::GammaGamma => {
-            let fit = GammaGamma::fit(&SpendData::of_histories(&histories))?;
+            let fit = GammaGamma::fit(&SpendData::of_histories(histories))?;
             (serde_json::to_string(&fit.params), fit.log_likelihood, fit.customers, fit.customers, fit.iterations)
         }
     };
     Ok(NewModelFit {
         kind: request.kind.name().into(),
-        calibration_end: end.to_string(),
+        calibration_end: date_of(histories.end).to_string(),
         time_unit: request.unit.name().into(),
         params: params.unwrap_or_default(),
         log_likelihood,
@@ -120,17 +124,22 @@ pub fn fit_book(orders: &EventBook, request: FitRequest, today: Day, actor: &str
     })
 }
 
+/// Stores a computed fit and returns it as stored.
+pub async fn store_fit(store: &Store, new: &NewModelFit) -> Result<ModelFit, FitError> {
+    let id = store.save_model_fit(new).await?;
+    let stored = store.model_fit_history(&new.kind, 1).await?;
+    stored.into_iter().find(|f| f.id == id).ok_or(FitError::Store(StoreError::NotFound { what: "model fit", id: id.to_string() }))
+}
+
 /// Loads the order table, fits and stores the fit; returns the stored fit.
 pub async fn fit(store: &Store, request: FitRequest, today: Day, actor: &str) -> Result<ModelFit, FitError> {
     let index = CustomerIndex::new(store.customer_ids().await?);
     let orders = store.event_book(EventKind::Orders, &index).await?;
     let actor = actor.to_string();
-    let new = tokio::task::spawn_blocking(move || fit_book(&orders, request, today, &actor))
+    let new = tokio::task::spawn_blocking(move || fit_histories(&histories(&orders, request, today)?, request, &actor))
         .await
         .map_err(|e| FitError::Predict(PredictError::NotConverged { iterations: 0, detail: e.to_string() }))??;
-    let id = store.save_model_fit(&new).await?;
-    let stored = store.model_fit_history(&new.kind, 1).await?;
-    stored.into_iter().find(|f| f.id == id).ok_or(FitError::Store(StoreError::NotFound { what: "model fit", id: id.to_string() }))
+    store_fit(store, &new).await
 }
 
 /// The fits in force as the engine uses them (fits that no longer parse are left out).

@@ -114,7 +114,7 @@ fn gradients_match_finite_differences() {
     let h = calibration();
     let grouped = h.grouped(TimeUnit::Weeks).expect("grouped");
     let theta = [0.3f64.ln(), 3.0f64.ln(), 0.6f64.ln(), 2.0f64.ln()];
-    check_gradient(&super::bgnbd::Likelihood { data: &grouped }, &theta);
+    check_gradient(&super::bgnbd::Likelihood::new(&grouped, 1), &theta);
     let spend = SpendData::of_histories(&h);
     check_gradient(&spend, &[5.0f64.ln(), 3.0f64.ln(), 12.0f64.ln()]);
 
@@ -140,4 +140,70 @@ fn too_little_data_is_a_clear_error() {
     assert_eq!(BgNbd::fit(&no_repeat).unwrap_err().code(), "too_few_repeat_buyers");
     assert_eq!(GammaGamma::fit(&SpendData::new(vec![(1, 10.0)])).unwrap_err().code(), "too_few_repeat_buyers");
     assert!(matches!(Grouped::new([(1u32, 20u32, 10u32)].into_iter(), TimeUnit::Days), Err(PredictError::BadHistory { .. })));
+}
+
+/// Summing the likelihood on several threads gives the same fit (to rounding).
+#[test]
+fn thread_count_does_not_change_the_fit() {
+    // 60,000 customers simulated from the BG/NBD process itself (λ ~ Exp(α = 20 days),
+    // p ~ Beta(1, 3)), deterministic.
+    let mut seed = 42u64;
+    let mut uniform = move || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let rows: Vec<(u32, u32, u32)> = (0..60_000)
+        .map(|_| {
+            let age = 30 + (uniform() * 1000.0) as u32;
+            let rate = -uniform().ln() / 20.0;
+            let churn = 1.0 - (1.0 - uniform()).powf(1.0 / 3.0);
+            let (mut t, mut x, mut last) = (0.0f64, 0u32, 0u32);
+            loop {
+                if uniform() < churn && x > 0 {
+                    break;
+                }
+                t += -uniform().ln() / rate;
+                if t > f64::from(age) {
+                    break;
+                }
+                x += 1;
+                last = t as u32;
+            }
+            (x, last, age)
+        })
+        .collect();
+    let grouped = Grouped::new(rows.into_iter(), TimeUnit::Days).expect("grouped");
+    let one = BgNbd::fit_on(&grouped, 1).expect("fit");
+    let four = BgNbd::fit_on(&grouped, 4).expect("fit");
+    for (a, b) in
+        [(one.params.r, four.params.r), (one.params.alpha, four.params.alpha), (one.params.a, four.params.a), (one.params.b, four.params.b)]
+    {
+        assert!((a - b).abs() <= 1e-6 * a.abs(), "{one:?} vs {four:?}");
+    }
+}
+
+/// Histories with no structure (repeat counts unrelated to age): the fit either converges or
+/// says clearly that it did not — it never returns parameters it did not reach.
+#[test]
+fn awkward_data_converges_or_says_so() {
+    let mut seed = 7u64;
+    let mut next = move |m: u32| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) % u64::from(m)) as u32
+    };
+    let rows: Vec<(u32, u32, u32)> = (0..60_000)
+        .map(|_| {
+            let age = 30 + next(1000);
+            let x = if next(3) == 0 { 0 } else { 1 + next(40) };
+            (x, if x == 0 { 0 } else { next(age + 1) }, age)
+        })
+        .collect();
+    let grouped = Grouped::new(rows.into_iter(), TimeUnit::Days).expect("grouped");
+    match BgNbd::fit(&grouped) {
+        Ok(fit) => {
+            let again = fit.params.log_likelihood(&grouped);
+            assert!((again - fit.log_likelihood).abs() < 1e-6 * again.abs());
+        }
+        Err(e) => assert_eq!(e.code(), "fit_not_converged", "{e}"),
+    }
 }

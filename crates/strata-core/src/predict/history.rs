@@ -179,6 +179,14 @@ impl Grouped {
         Ok(Grouped { unit, customers, repeat_customers, max_days, rows })
     }
 
+    /// Every `step`-th row (with its count): a systematic sample for warm starts.
+    pub fn sample(&self, step: usize) -> Grouped {
+        let rows: Vec<GroupedRow> = self.rows.iter().step_by(step.max(1)).copied().collect();
+        let customers = rows.iter().map(|r| u64::from(r.count)).sum();
+        let repeat_customers = rows.iter().filter(|r| r.repeat > 0).map(|r| u64::from(r.count)).sum();
+        Grouped { unit: self.unit, customers, repeat_customers, max_days: self.max_days, rows }
+    }
+
     /// The largest repeat count.
     pub fn max_repeat(&self) -> u32 {
         self.rows.last().map_or(0, |r| r.repeat)

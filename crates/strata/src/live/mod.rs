@@ -4,6 +4,7 @@
 //! this way are written with compare-and-set, so several servers record each change once. A
 //! daily sweep (one server at a time, under a lease) moves "today" and refreshes cut points.
 
+mod fits;
 mod follow;
 pub mod ingest;
 pub mod models;
@@ -189,8 +190,9 @@ impl LiveEngine {
         }
         let today = self.today();
         let behind = self.read().as_ref().is_some_and(|l| l.engine.today() < today);
-        if behind {
-            self.daily_sweep(today).await?;
+        if behind && self.daily_sweep(today).await? {
+            drop(f);
+            self.refit_due(today).await?;
         }
         Ok(())
     }
@@ -198,13 +200,14 @@ impl LiveEngine {
     /// Moves the engine to `today`; the lease holder writes the changes (and refreshes cut
     /// points that are due); other servers only move their own engine and pick the refreshed
     /// cut points up from the feed.
-    async fn daily_sweep(&self, today: Day) -> anyhow::Result<()> {
+    /// Returns whether this server led the sweep (and so also runs the scheduled refits).
+    async fn daily_sweep(&self, today: Day) -> anyhow::Result<bool> {
         let day = strata_core::metrics::date_of(today).to_string();
         let lead =
             self.store.job_last_run(sweep::JOB).await?.is_none_or(|d| d < day) && sweep::take_lease(&self.store, &self.holder).await?;
         let prepared = {
             let mut guard = self.loaded.write().unwrap_or_else(|e| e.into_inner());
-            let Some(loaded) = guard.as_mut() else { return Ok(()) };
+            let Some(loaded) = guard.as_mut() else { return Ok(false) };
             if lead {
                 Some(sweep::advance(loaded, today)?)
             } else {
@@ -212,11 +215,11 @@ impl LiveEngine {
                 None
             }
         };
-        let Some((refreshed, snapshot)) = prepared else { return Ok(()) };
+        let Some((refreshed, snapshot)) = prepared else { return Ok(false) };
         let result = sweep::write(&self.store, &refreshed, &snapshot, today, "sweep").await;
         self.store.finish_lease(sweep::JOB, &self.holder, &day).await?;
         let lines = result?;
         tracing::info!(day = %day, changes = lines.iter().map(|l| l.changes).sum::<usize>(), "daily tier sweep");
-        Ok(())
+        Ok(true)
     }
 }

@@ -5,6 +5,7 @@ mod customers;
 mod directory;
 mod error;
 mod events;
+mod fits;
 mod tiers;
 mod transfer;
 
@@ -62,7 +63,12 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn api() -> Router<AppState> {
-    customers::routes().merge(directory::routes()).merge(transfer::routes()).merge(tiers::routes()).merge(events::routes())
+    customers::routes()
+        .merge(directory::routes())
+        .merge(transfer::routes())
+        .merge(tiers::routes())
+        .merge(events::routes())
+        .merge(fits::routes())
 }
 
 /// The landing page: what this server offers until the web application lands.

@@ -1,0 +1,89 @@
+//! Predictive-model endpoints: the fits in force (with their history) and fitting BG/NBD or
+//! Gamma-Gamma on demand. A failed fit is a 422 with a stable code and stores nothing.
+
+use axum::{
+    extract::{rejection::JsonRejection, rejection::QueryRejection, Path, Query, State},
+    http::StatusCode,
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use strata_core::predict::TimeUnit;
+
+use super::{
+    error::{json_rejection, query_rejection},
+    tiers::engine_error,
+    ApiError, AppState,
+};
+use crate::forecast::{fit_json, FitError, FitKind, FitRequest};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/model-fits", get(list)).route("/model-fits/{kind}", post(fit))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    /// Also the last N fits of each kind.
+    history: Option<i64>,
+}
+
+async fn list(State(s): State<AppState>, q: Result<Query<ListQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(query_rejection)?;
+    let mut out = Vec::new();
+    for fit in s.store.current_model_fits().await? {
+        let history = match q.history {
+            Some(n) => s.store.model_fit_history(&fit.kind, n.clamp(1, 1000)).await?.iter().map(fit_json).collect(),
+            None => Vec::new(),
+        };
+        out.push(json!({ "in_force": fit_json(&fit), "history": history }));
+    }
+    Ok(Json(json!({ "fits": out })))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FitBody {
+    /// Last day of the calibration period; default today.
+    calibration_end: Option<chrono::NaiveDate>,
+    /// days (default) or weeks.
+    unit: Option<String>,
+}
+
+fn fit_kind(text: &str) -> Result<FitKind, ApiError> {
+    match text {
+        "bgnbd" => Ok(FitKind::Bgnbd),
+        "gamma_gamma" | "gamma-gamma" => Ok(FitKind::GammaGamma),
+        other => Err(ApiError::not_found("predictive model", other).with_details(json!({ "kinds": ["bgnbd", "gamma_gamma"] }))),
+    }
+}
+
+async fn fit(
+    State(s): State<AppState>,
+    Path(kind): Path<String>,
+    body: Result<Json<FitBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let kind = fit_kind(&kind)?;
+    let Json(body) = body.map_err(json_rejection)?;
+    let unit = match body.unit.as_deref() {
+        None => TimeUnit::Days,
+        Some(u) => TimeUnit::parse(u).ok_or_else(|| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_unit", format!("unknown time unit `{u}`; use days or weeks"))
+        })?,
+    };
+    s.live.ensure_loaded().await.map_err(engine_error)?;
+    let request = FitRequest { kind, calibration_end: body.calibration_end, unit };
+    match s.live.fit(request, &s.config.actor).await {
+        Ok((fit, changes)) => {
+            let mut v = fit_json(&fit);
+            v["tier_changes"] = json!(changes);
+            Ok((StatusCode::CREATED, Json(v)))
+        }
+        Err(e) => match e.downcast::<FitError>() {
+            Ok(FitError::Store(s)) => Err(s.into()),
+            Ok(f) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, f.code(), format!("{f}; the fit in force is unchanged"))),
+            Err(e) => Err(engine_error(e)),
+        },
+    }
+}

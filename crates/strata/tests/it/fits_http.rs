@@ -1,0 +1,85 @@
+//! Predictive-model fits over HTTP: fit on demand (the CDNOW sample), the fits in force with
+//! their history, a model that reads predictions re-evaluated by a refit, and bad requests.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use super::http::Api;
+
+const CDNOW: &str = include_str!("../../../../fixtures/cdnow/CDNOW_sample.txt");
+
+const RETENTION: &str = r#"
+key = "retention"
+name = "挽留"
+kind = "ladder"
+
+[[tiers]]
+key = "at_risk"
+name = "高危挽留"
+when = "p_alive < 0.3"
+
+[[tiers]]
+key = "other"
+name = "其他"
+"#;
+
+#[tokio::test]
+async fn fits_are_made_shown_and_move_tiers() {
+    let api = Api::on(std::sync::Arc::new(tempfile::tempdir().expect("tempdir")), chrono::NaiveDate::from_ymd_opt(1998, 7, 1)).await;
+    let mut customers = String::from("客户编号,客户名称\n");
+    let mut orders = String::from("订单编号,客户编号,下单日期,金额,币种\n");
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, line) in CDNOW.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if seen.insert(f[1]) {
+            customers.push_str(&format!("CD{},c{}\n", f[1], f[1]));
+        }
+        orders.push_str(&format!("O{i},CD{},{},{},USD\n", f[1], f[2], f[4]));
+    }
+    assert_eq!(api.upload("customers", "", "c.csv", customers.as_bytes()).await.0, StatusCode::OK);
+    assert_eq!(api.upload("orders", "", "o.csv", orders.as_bytes()).await.0, StatusCode::OK);
+
+    // Before any fit: a model reading p_alive does not check.
+    let (status, e) = api.json(Method::POST, "/api/v1/tier-models/check", Some(json!({"spec": RETENTION}))).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("model_invalid")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("needs a BG/NBD fit"), "{e}");
+
+    let body = json!({"calibration_end": "1997-09-30", "unit": "weeks"});
+    let (status, fit) = api.json(Method::POST, "/api/v1/model-fits/bgnbd", Some(body.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{fit}");
+    let r = fit["params"]["r"].as_f64().unwrap_or(0.0);
+    assert!((r - 0.243).abs() < 0.243 * 0.005, "{fit}");
+
+    // Publish a model reading p_alive; a refit on the whole period moves some customers.
+    let (status, saved) = api.json(Method::POST, "/api/v1/tier-models", Some(json!({"spec": RETENTION}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let version = saved["version"].as_i64().unwrap_or(1);
+    let (status, out) = api.json(Method::POST, &format!("/api/v1/tier-models/retention/versions/{version}/publish"), None).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (status, refit) =
+        api.json(Method::POST, "/api/v1/model-fits/bgnbd", Some(json!({"calibration_end": "1998-06-30", "unit": "weeks"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{refit}");
+    assert!(refit["tier_changes"].as_u64().unwrap_or(0) > 0, "{refit}");
+    let (_, changes) = api.json(Method::GET, "/api/v1/tier-changes?limit=5000", None).await;
+    assert!(changes.to_string().contains("refit"), "{changes}");
+
+    let (status, list) = api.json(Method::GET, "/api/v1/model-fits?history=5", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["fits"][0]["in_force"]["calibration_end"], "1998-06-30", "{list}");
+    assert_eq!(list["fits"][0]["history"].as_array().map(|a| a.len()), Some(2), "{list}");
+
+    // Bad requests: specific codes, nothing stored.
+    for (uri, body, code) in [
+        ("/api/v1/model-fits/bgnbd", json!({"calibration_end": "1990-01-01"}), "calibration_outside_data"),
+        ("/api/v1/model-fits/bgnbd", json!({"calibration_end": "1999-01-01"}), "calibration_outside_data"),
+        ("/api/v1/model-fits/bgnbd", json!({"unit": "fortnights"}), "invalid_unit"),
+        ("/api/v1/model-fits/bgnbd", json!({"calibration_end": "1997-01-01"}), "too_few_customers"),
+        ("/api/v1/model-fits/bgnbd", json!({"calibrate": "1997-01-01"}), "invalid_body"),
+        ("/api/v1/model-fits/pareto", json!({}), "not_found"),
+    ] {
+        let (_, e) = api.json(Method::POST, uri, Some(body)).await;
+        assert_eq!(e["code"], code, "{uri}: {e}");
+    }
+    let (_, after) = api.json(Method::GET, "/api/v1/model-fits?history=5", None).await;
+    assert_eq!(after, list, "failed fits stored nothing");
+}
