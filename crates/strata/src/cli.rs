@@ -74,6 +74,45 @@ pub enum ModelCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Churn model: logistic regression on customer metrics, trained on the outcomes up to the
+    /// cut-off and evaluated on those after it (AUC, precision/recall, weights in words).
+    Churn {
+        /// The day features are computed on for evaluation (YYYY-MM-DD).
+        #[arg(long)]
+        cutoff: chrono::NaiveDate,
+        /// Churned = no revenue order within this long after a day: 180d, 26w, 6mo, 1y.
+        #[arg(long, default_value = "180d", value_parser = crate::outcomes::parse_horizon)]
+        horizon: u32,
+        /// A feature in the rule language (repeatable); default: order, interaction and ticket metrics.
+        #[arg(long)]
+        feature: Vec<String>,
+        /// Probability from which a customer counts as predicted to churn.
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f64,
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rules learnt from an outcome (a shallow decision tree), ready to paste into a tier model.
+    SuggestRules {
+        #[arg(long, value_enum)]
+        outcome: crate::outcomes::Outcome,
+        /// Features are computed as of this day; the outcome is what happened after it.
+        #[arg(long)]
+        cutoff: chrono::NaiveDate,
+        #[arg(long, default_value = "180d", value_parser = crate::outcomes::parse_horizon)]
+        horizon: u32,
+        #[arg(long)]
+        feature: Vec<String>,
+        /// Conditions per rule (tree depth), 1 to 5.
+        #[arg(long, default_value_t = 3)]
+        depth: usize,
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The fits in force, and with --history N the last N fits of each kind.
     Show {
         #[arg(long)]

@@ -251,6 +251,28 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
                 }
             }
         }
+        ModelCommand::Churn { cutoff, horizon, feature, threshold, today, json } => {
+            let (base, schema) = crate::tiering::host::engine_state(&store, crate::tiering::today(today.or(config.today))).await?;
+            let features = features_or_default(feature);
+            let study = crate::outcomes::Study { outcome: crate::outcomes::Outcome::Churned, cutoff, horizon, features: &features };
+            let report = crate::outcomes::churn(&base, &schema, &study, threshold)?;
+            if json {
+                println!("{report}");
+            } else {
+                print_churn(&report);
+            }
+        }
+        ModelCommand::SuggestRules { outcome, cutoff, horizon, feature, depth, today, json } => {
+            let (base, schema) = crate::tiering::host::engine_state(&store, crate::tiering::today(today.or(config.today))).await?;
+            let features = features_or_default(feature);
+            let study = crate::outcomes::Study { outcome, cutoff, horizon, features: &features };
+            let report = crate::outcomes::suggest(&base, &schema, &study, depth)?;
+            if json {
+                println!("{report}");
+            } else {
+                print_rules(&report);
+            }
+        }
         ModelCommand::Show { history, json } => {
             let current = store.current_model_fits().await?;
             if current.is_empty() && !json {
@@ -277,4 +299,72 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
         }
     }
     Ok(())
+}
+
+fn features_or_default(given: Vec<String>) -> Vec<String> {
+    if given.is_empty() {
+        crate::outcomes::DEFAULT_FEATURES.iter().map(|f| f.to_string()).collect()
+    } else {
+        given
+    }
+}
+
+fn print_churn(r: &serde_json::Value) {
+    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    println!("churn: no revenue order within {} days", r["horizon_days"]);
+    for (name, part) in [("trained on", &r["train"]), ("evaluated on", &r["test"])] {
+        println!(
+            "  {name} {} buyers as of {}, {:.1}% churned",
+            part["customers"],
+            part["as_of"].as_str().unwrap_or(""),
+            100.0 * f(&part["outcome_rate"])
+        );
+    }
+    println!(
+        "  AUC {:.3}; predicted churners (p ≥ {}): precision {:.3}, recall {:.3}",
+        f(&r["auc"]),
+        r["threshold"],
+        f(&r["precision"]),
+        f(&r["recall"])
+    );
+    println!("  what moves the odds of churn (one standard deviation more of each):");
+    for w in r["weights"].as_array().into_iter().flatten() {
+        let name = w["feature"].as_str().unwrap_or("");
+        if w["has_data"] != json!(true) {
+            println!("    {name:<44} no variation in the data");
+            continue;
+        }
+        let odds = f(&w["odds_ratio_per_sd"]);
+        let change = if odds >= 1.0 { format!("raises the odds ×{odds:.2}") } else { format!("lowers the odds ×{odds:.2}") };
+        println!("    {name:<44} +{:.1} {change}", f(&w["sd"]));
+    }
+}
+
+fn print_rules(r: &serde_json::Value) {
+    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    println!(
+        "{} buyers as of {}, outcome `{}` within {} days: base rate {:.1}%",
+        r["customers"],
+        r["as_of"].as_str().unwrap_or(""),
+        r["outcome"].as_str().unwrap_or(""),
+        r["horizon_days"],
+        100.0 * f(&r["base_rate"])
+    );
+    let rules = r["rules"].as_array().cloned().unwrap_or_default();
+    if rules.is_empty() {
+        println!("no rule separates the outcome better than the base rate with these features");
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        println!(
+            "\n# rule {}: precision {:.1}%, lift ×{:.2}, {} customers ({:.1}%)\n[[tiers]]\nkey = \"suggested_{}\"\nname = \"建议规则 {}\"\nwhen = {}",
+            i + 1,
+            100.0 * f(&rule["precision"]),
+            f(&rule["lift"]),
+            rule["customers"],
+            100.0 * f(&rule["support"]),
+            i + 1,
+            i + 1,
+            rule["rule"]
+        );
+    }
 }

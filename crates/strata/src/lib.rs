@@ -14,5 +14,6 @@ pub mod export;
 pub mod forecast;
 pub mod import;
 pub mod live;
+pub mod outcomes;
 pub mod server;
 pub mod tiering;

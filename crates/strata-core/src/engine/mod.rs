@@ -148,6 +148,28 @@ impl Engine {
             .collect()
     }
 
+    /// The value of each number program for every position (features for learning). Programs
+    /// must not read tiers. Metrics are computed as of the engine's today.
+    pub fn number_columns(&mut self, programs: &[Program]) -> Vec<Vec<f64>> {
+        let slots: Vec<Vec<usize>> = programs.iter().map(|p| self.slots_for(p)).collect();
+        self.compute_metrics();
+        let n = self.customers();
+        programs
+            .iter()
+            .zip(&slots)
+            .map(|(p, slots)| {
+                let b = Binding { slots, attrs: &self.attrs, models: &[], today: f64::from(self.today) };
+                let plan = Plan::bind(p, &b);
+                let facts = self.facts();
+                let mut out = Vec::with_capacity(n);
+                for (lo, hi) in eval::blocks(n) {
+                    out.extend(facts.numbers(&plan, lo, hi));
+                }
+                out
+            })
+            .collect()
+    }
+
     /// Installs the active models with the cut points in force (None: calibrate now) and
     /// evaluates every customer. Returns the calibrations in force.
     pub fn load(&mut self, catalog: Catalog, base: &Schema, calibrations: Vec<Option<Calibration>>) -> Vec<Calibration> {

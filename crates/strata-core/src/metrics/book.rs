@@ -246,6 +246,22 @@ impl EventBook {
         self.base_slice(position)
     }
 
+    /// A copy holding only the events on or before `day` (for features "as of" a past date).
+    /// Category codes keep their meaning: the dictionaries are copied.
+    pub fn until(&self, day: Day) -> EventBook {
+        let n = self.customers() as u32;
+        let counts: Vec<u32> = (0..n).map(|p| self.events(p).span(DayRange { start: Day::MIN, end: day }).len() as u32).collect();
+        let mut b = EventBookBuilder::new(self.kind, &counts);
+        b.dicts = self.dicts.clone();
+        for p in 0..n {
+            let e = self.events(p);
+            for j in 0..counts[p as usize] as usize {
+                b.push(p, &e.row(j));
+            }
+        }
+        b.finish()
+    }
+
     /// The dictionary of category field `i`.
     pub fn dictionary(&self, i: usize) -> &Dictionary {
         &self.dicts[i.min(MAX_CATS - 1)]

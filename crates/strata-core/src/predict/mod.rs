@@ -8,7 +8,9 @@ mod forecast;
 mod gamma_gamma;
 mod history;
 mod hypergeometric;
+mod logistic;
 mod optimizer;
+mod rule_tree;
 
 pub use bgnbd::{BgNbd, BgNbdFit, MIN_CUSTOMERS, MIN_REPEAT_CUSTOMERS};
 pub use clv::{customer_value, lifetime_value, ClvTerms, DAYS_PER_MONTH};
@@ -16,6 +18,8 @@ pub use forecast::{Forecast, Prediction, PurchaseModel, RULE_YEARLY_DISCOUNT};
 pub use gamma_gamma::{GammaGamma, GammaGammaFit, SpendData, MIN_REPEAT_BUYERS};
 pub use history::{Grouped, GroupedRow, Histories, History, TimeUnit};
 pub use hypergeometric::hyp2f1;
+pub use logistic::{auc, precision_recall, Logistic, MIN_PER_CLASS};
+pub use rule_tree::{suggest_rules, SuggestedRule, TreeTerms};
 
 /// ln Γ(x) for x > 0.
 fn ln_gamma(x: f64) -> f64 {
@@ -31,6 +35,8 @@ pub enum PredictError {
     TooFewRepeatCustomers { have: u64, need: u64 },
     #[error("the optimiser did not converge after {iterations} iterations: {detail}")]
     NotConverged { iterations: u64, detail: String },
+    #[error("too few examples to learn from: {positives} with the outcome and {negatives} without, at least {need} of each are needed")]
+    TooFewLabelled { positives: usize, negatives: usize, need: usize },
     #[error("a history with {repeat} repeat purchases, last at day {last_days}, age {age_days} days is impossible")]
     BadHistory { repeat: u32, last_days: u32, age_days: u32 },
 }
@@ -43,9 +49,12 @@ impl PredictError {
             PredictError::TooFewRepeatCustomers { .. } => "too_few_repeat_buyers",
             PredictError::NotConverged { .. } => "fit_not_converged",
             PredictError::BadHistory { .. } => "bad_history",
+            PredictError::TooFewLabelled { .. } => "too_few_examples",
         }
     }
 }
 
 #[cfg(test)]
 mod cdnow_tests;
+#[cfg(test)]
+mod outcome_tests;

@@ -19,7 +19,69 @@ use super::{
 use crate::forecast::{fit_json, FitError, FitKind, FitRequest};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/model-fits", get(list)).route("/model-fits/{kind}", post(fit))
+    Router::new()
+        .route("/model-fits", get(list))
+        .route("/model-fits/{kind}", post(fit))
+        .route("/churn-model", post(churn))
+        .route("/rule-suggestions", post(suggest))
+}
+
+/// A study over the loaded customers: cut-off, horizon, features (rule expressions).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StudyBody {
+    cutoff: chrono::NaiveDate,
+    /// 180d (default), 26w, 6mo, 1y.
+    horizon: Option<String>,
+    #[serde(default)]
+    features: Vec<String>,
+    /// churn-model: probability from which a customer counts as predicted to churn.
+    threshold: Option<f64>,
+    /// rule-suggestions: churned or top20.
+    outcome: Option<String>,
+    /// rule-suggestions: conditions per rule.
+    depth: Option<usize>,
+}
+
+enum StudyKind {
+    Churn,
+    Rules,
+}
+
+async fn churn(s: State<AppState>, body: Result<Json<StudyBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+    study(s, body, StudyKind::Churn).await
+}
+
+async fn suggest(s: State<AppState>, body: Result<Json<StudyBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+    study(s, body, StudyKind::Rules).await
+}
+
+async fn study(State(s): State<AppState>, body: Result<Json<StudyBody>, JsonRejection>, kind: StudyKind) -> Result<Json<Value>, ApiError> {
+    use crate::outcomes::{Outcome, Study, DEFAULT_FEATURES};
+    let Json(body) = body.map_err(json_rejection)?;
+    let invalid = |code: &'static str, m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, m);
+    let horizon = crate::outcomes::parse_horizon(body.horizon.as_deref().unwrap_or("180d")).map_err(|m| invalid("invalid_horizon", m))?;
+    let outcome = match body.outcome.as_deref() {
+        None | Some("churned") => Outcome::Churned,
+        Some("top20") => Outcome::Top20,
+        Some(other) => return Err(invalid("invalid_outcome", format!("unknown outcome `{other}`; use churned or top20"))),
+    };
+    let features = if body.features.is_empty() { DEFAULT_FEATURES.iter().map(|f| f.to_string()).collect() } else { body.features };
+    s.live.ensure_loaded().await.map_err(engine_error)?;
+    let live = s.live.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let guard = live.read();
+        let loaded = guard.as_ref().ok_or(crate::live::models::EngineLoading)?;
+        let study = Study { outcome, cutoff: body.cutoff, horizon, features: &features };
+        anyhow::Ok(match kind {
+            StudyKind::Churn => crate::outcomes::churn(&loaded.engine, &loaded.schema, &study, body.threshold.unwrap_or(0.5)),
+            StudyKind::Rules => crate::outcomes::suggest(&loaded.engine, &loaded.schema, &study, body.depth.unwrap_or(3)),
+        })
+    })
+    .await
+    .map_err(|e| engine_error(e.into()))?
+    .map_err(engine_error)?;
+    result.map(Json).map_err(|e| invalid(e.code(), e.to_string()))
 }
 
 #[derive(Debug, Deserialize)]

@@ -82,4 +82,32 @@ async fn fits_are_made_shown_and_move_tiers() {
     }
     let (_, after) = api.json(Method::GET, "/api/v1/model-fits?history=5", None).await;
     assert_eq!(after, list, "failed fits stored nothing");
+
+    // Learning from outcomes: a churn model evaluated after its cut-off, and suggested rules.
+    let (status, churn) = api.json(Method::POST, "/api/v1/churn-model", Some(json!({"cutoff": "1997-12-31", "horizon": "180d"}))).await;
+    assert_eq!(status, StatusCode::OK, "{churn}");
+    let auc = churn["auc"].as_f64().unwrap_or(0.0);
+    assert!(auc > 0.7 && auc < 0.95, "{churn}");
+    assert_eq!((churn["train"]["as_of"].as_str(), churn["test"]["customers"].as_u64()), (Some("1997-07-04"), Some(2357)), "{churn}");
+    let days = churn["weights"].as_array().and_then(|w| w.iter().find(|w| w["feature"] == "days_since(last order)")).cloned();
+    assert!(days.and_then(|d| d["odds_ratio_per_sd"].as_f64()).unwrap_or(0.0) > 1.0, "{churn}");
+    let body = json!({"cutoff": "1997-12-31", "outcome": "churned", "depth": 2, "features": ["days_since(last order)", "count(orders, last 365d)"]});
+    let (status, rules) = api.json(Method::POST, "/api/v1/rule-suggestions", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{rules}");
+    let first = &rules["rules"][0];
+    assert!(first["precision"].as_f64().unwrap_or(0.0) > rules["base_rate"].as_f64().unwrap_or(1.0), "{rules}");
+    // The suggestion is a rule Strata accepts as it stands.
+    let model = format!("key = \"suggested\"\nname = \"建议\"\nkind = \"ladder\"\n\n[[tiers]]\nkey = \"risk\"\nname = \"风险\"\nwhen = {}\n\n[[tiers]]\nkey = \"rest\"\nname = \"其他\"\n", first["rule"]);
+    let (status, checked) = api.json(Method::POST, "/api/v1/tier-models/check", Some(json!({"spec": model}))).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    for (uri, body, code) in [
+        ("/api/v1/churn-model", json!({"cutoff": "1998-06-01"}), "window_after_today"),
+        ("/api/v1/churn-model", json!({"cutoff": "1997-12-31", "horizon": "6 moons"}), "invalid_horizon"),
+        ("/api/v1/churn-model", json!({"cutoff": "1997-12-31", "features": ["count(order, last 90x)"]}), "feature_invalid"),
+        ("/api/v1/churn-model", json!({"cutoff": "1997-01-01", "horizon": "30d"}), "too_few_examples"),
+        ("/api/v1/rule-suggestions", json!({"cutoff": "1997-12-31", "outcome": "happy"}), "invalid_outcome"),
+    ] {
+        let (status, e) = api.json(Method::POST, uri, Some(body)).await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{uri}: {e}");
+    }
 }

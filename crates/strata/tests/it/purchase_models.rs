@@ -104,6 +104,13 @@ fn cdnow_fits_match_the_published_estimates() {
         "{thin}"
     );
     assert_eq!(bin.ok(&["model", "show", "--json"]), before);
+    let churn = bin.ok(&["model", "churn", "--cutoff", "1997-12-31", "--today", "1998-07-01"]);
+    assert!(churn.contains("AUC 0.") && churn.contains("days_since(last order)") && churn.contains("raises the odds"), "{churn}");
+    let rules =
+        bin.ok(&["model", "suggest-rules", "--outcome", "churned", "--cutoff", "1997-12-31", "--today", "1998-07-01", "--depth", "2"]);
+    assert!(rules.contains("[[tiers]]") && rules.contains("when = \"") && rules.contains("precision"), "{rules}");
+    let late = bin.fails(&["model", "churn", "--cutoff", "1998-06-01", "--today", "1998-07-01"]);
+    assert!(late.contains("after today"), "{late}");
     let shown = bin.ok(&["model", "show"]);
     assert!(shown.contains("BG/NBD fit #3") && shown.contains("Gamma-Gamma fit #2"), "{shown}");
 }
