@@ -7,7 +7,7 @@ use std::{collections::HashMap, path::Path, time::Instant};
 use anyhow::Context;
 use serde_json::json;
 use strata_core::{
-    metrics::{day_of, EventBook, EventBookBuilder, EventKind, EventRow},
+    metrics::{day_of, EventBook},
     predict::{customer_value, BgNbd, ClvTerms, GammaGamma, Histories, SpendData, TimeUnit},
 };
 
@@ -35,18 +35,7 @@ fn read_orders(path: &Path) -> anyhow::Result<EventBook> {
         let p = *positions.entry(id).or_insert(next);
         rows.push((p, day_of(date), (amount * 100.0).round() as i64));
     }
-    let mut counts = vec![0u32; positions.len()];
-    for r in &rows {
-        counts[r.0 as usize] += 1;
-    }
-    let mut builder = EventBookBuilder::new(EventKind::Orders, &counts);
-    for (p, day, cents) in rows {
-        let mut row = EventRow::new(day);
-        row.nums[0] = cents;
-        row.flag = 1;
-        builder.push(p, &row);
-    }
-    Ok(builder.finish())
+    Ok(EventBook::of_orders(&rows))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

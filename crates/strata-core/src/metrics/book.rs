@@ -246,6 +246,23 @@ impl EventBook {
         self.base_slice(position)
     }
 
+    /// An order book from (position, day, amount in cents) rows, every order counting as revenue.
+    pub fn of_orders(rows: &[(u32, Day, i64)]) -> EventBook {
+        let customers = rows.iter().map(|r| r.0 as usize + 1).max().unwrap_or(0);
+        let mut counts = vec![0u32; customers];
+        for r in rows {
+            counts[r.0 as usize] += 1;
+        }
+        let mut b = EventBookBuilder::new(EventKind::Orders, &counts);
+        for &(p, day, cents) in rows {
+            let mut row = EventRow::new(day);
+            row.nums[0] = cents;
+            row.flag = 1;
+            b.push(p, &row);
+        }
+        b.finish()
+    }
+
     /// A copy holding only the events on or before `day` (for features "as of" a past date).
     /// Category codes keep their meaning: the dictionaries are copied.
     pub fn until(&self, day: Day) -> EventBook {

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::*;
-use crate::metrics::{day_of, Day, EventBook, EventBookBuilder, EventKind, EventRow};
+use crate::metrics::{day_of, Day, EventBook};
 
 const CDNOW: &str = include_str!("../../../../fixtures/cdnow/CDNOW_sample.txt");
 
@@ -24,19 +24,7 @@ fn cdnow_book() -> EventBook {
             (id - 1, day(f[2]), (dollars * 100.0).round() as i64)
         })
         .collect();
-    let customers = rows.iter().map(|r| r.0).max().expect("rows") as usize + 1;
-    let mut counts = vec![0u32; customers];
-    for r in &rows {
-        counts[r.0 as usize] += 1;
-    }
-    let mut b = EventBookBuilder::new(EventKind::Orders, &counts);
-    for (p, d, cents) in rows {
-        let mut row = EventRow::new(d);
-        row.nums[0] = cents;
-        row.flag = 1;
-        b.push(p, &row);
-    }
-    b.finish()
+    EventBook::of_orders(&rows)
 }
 
 fn within(got: f64, want: f64, share: f64) -> bool {

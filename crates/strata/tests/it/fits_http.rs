@@ -6,8 +6,6 @@ use serde_json::json;
 
 use super::http::Api;
 
-const CDNOW: &str = include_str!("../../../../fixtures/cdnow/CDNOW_sample.txt");
-
 const RETENTION: &str = r#"
 key = "retention"
 name = "挽留"
@@ -26,16 +24,7 @@ name = "其他"
 #[tokio::test]
 async fn fits_are_made_shown_and_move_tiers() {
     let api = Api::on(std::sync::Arc::new(tempfile::tempdir().expect("tempdir")), chrono::NaiveDate::from_ymd_opt(1998, 7, 1)).await;
-    let mut customers = String::from("客户编号,客户名称\n");
-    let mut orders = String::from("订单编号,客户编号,下单日期,金额,币种\n");
-    let mut seen = std::collections::BTreeSet::new();
-    for (i, line) in CDNOW.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if seen.insert(f[1]) {
-            customers.push_str(&format!("CD{},c{}\n", f[1], f[1]));
-        }
-        orders.push_str(&format!("O{i},CD{},{},{},USD\n", f[1], f[2], f[4]));
-    }
+    let (customers, orders) = super::support::cdnow_csv();
     assert_eq!(api.upload("customers", "", "c.csv", customers.as_bytes()).await.0, StatusCode::OK);
     assert_eq!(api.upload("orders", "", "o.csv", orders.as_bytes()).await.0, StatusCode::OK);
 

@@ -4,20 +4,9 @@
 
 use super::support::{path_str, Bin};
 
-const CDNOW: &str = include_str!("../../../../fixtures/cdnow/CDNOW_sample.txt");
-
-/// The sample as two importable CSV files: customers and orders (dollar amounts).
+/// The sample as two importable CSV files: customers and orders.
 fn cdnow_files(bin: &Bin) -> (std::path::PathBuf, std::path::PathBuf) {
-    let mut customers = String::from("客户编号,客户名称\n");
-    let mut orders = String::from("订单编号,客户编号,下单日期,金额,币种\n");
-    let mut seen = std::collections::BTreeSet::new();
-    for (i, line) in CDNOW.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if seen.insert(f[1].to_string()) {
-            customers.push_str(&format!("CD{},CDNOW customer {}\n", f[1], f[1]));
-        }
-        orders.push_str(&format!("O{i},CD{},{},{},USD\n", f[1], f[2], f[4]));
-    }
+    let (customers, orders) = super::support::cdnow_csv();
     (bin.write("cdnow-customers.csv", customers.as_bytes()), bin.write("cdnow-orders.csv", orders.as_bytes()))
 }
 

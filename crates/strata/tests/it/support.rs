@@ -15,6 +15,22 @@ SO-1,C001,2024/1/5,\"¥1,234.50\",已完成\n\
 SO-2,C001,2024年2月1日,1.2万,\n\
 SO-3,C002,2024.3.1,88,已退款\n";
 
+/// The CDNOW sample (fixtures/cdnow) as importable customers and orders CSV (dollar amounts).
+pub fn cdnow_csv() -> (String, String) {
+    const CDNOW: &str = include_str!("../../../../fixtures/cdnow/CDNOW_sample.txt");
+    let mut customers = String::from("客户编号,客户名称\n");
+    let mut orders = String::from("订单编号,客户编号,下单日期,金额,币种\n");
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, line) in CDNOW.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if seen.insert(f[1]) {
+            customers.push_str(&format!("CD{},CDNOW customer {}\n", f[1], f[1]));
+        }
+        orders.push_str(&format!("O{i},CD{},{},{},USD\n", f[1], f[2], f[4]));
+    }
+    (customers, orders)
+}
+
 pub struct Bin {
     pub dir: tempfile::TempDir,
 }
