@@ -299,3 +299,45 @@ name="w""#;
     let unknown = ModelSpec::from_toml("key=\"m\"\nname=\"m\"\nkind=\"ladder\"\nbogus=1").unwrap_err();
     assert!(unknown.contains("bogus"), "{unknown}");
 }
+
+/// Predictions as rule metrics: a ladder on p_alive, moved by a new order without a reload;
+/// features as of a past day see only the events up to it.
+#[test]
+fn predictions_follow_new_orders_and_past_days_see_the_past() {
+    use crate::predict::{BgNbd, Forecast, PurchaseModel, TimeUnit};
+    const RISK: &str = r#"
+key = "risk"
+name = "挽留"
+kind = "ladder"
+[[tiers]]
+key = "at_risk"
+name = "高危"
+when = "p_alive < 0.5"
+[[tiers]]
+key = "ok"
+name = "正常"
+"#;
+    let forecast = Forecast {
+        purchases: Some(PurchaseModel { params: BgNbd { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 }, unit: TimeUnit::Weeks }),
+        spend: None,
+    };
+    let schema = Schema { forecast, ..Schema::default() };
+    let mut e = engine();
+    e.set_forecast(forecast);
+    let catalog = Catalog::compile(&specs(&[RISK]), &schema).unwrap();
+    e.load(catalog, &schema, vec![]);
+    // Recent repeat buyers are alive; one-time buyers have P(alive) = 1; customer 4 has no
+    // orders (unknown), so the condition does not match and the default applies.
+    assert_eq!(keys(&e, 0), ["ok", "ok", "ok", "ok", "ok"]);
+    // A customer with two orders long ago is at risk; a new order today brings them back.
+    let p = e.add_customer(6).expect("new customer");
+    e.record(EventKind::Orders, p, &order("2023-01-01", 100));
+    e.record(EventKind::Orders, p, &order("2023-02-01", 100));
+    assert_eq!(keys(&e, 0)[p as usize], "at_risk");
+    let changes = e.record(EventKind::Orders, p, &order("2024-06-14", 100));
+    assert_eq!(keys(&e, 0)[p as usize], "ok");
+    assert_eq!(changes.len(), 1);
+    // The book as of a past day holds only the events up to it.
+    let past = e.book(EventKind::Orders).until(day("2024-05-01"));
+    assert_eq!((past.events(0).len(), past.events(2).len(), past.events(p).len()), (1, 1, 2));
+}
