@@ -117,6 +117,15 @@ impl Placer<'_> {
 
 impl Store {
     /// Every customer id, for the engine's customer index.
+    /// Every won or lost deal: (customer id, won, closing day as YYYY-MM-DD), for outcome studies.
+    /// Deals closed without a date are left out.
+    pub async fn closed_deals(&self) -> Result<Vec<(i64, bool, String)>> {
+        let sql = "SELECT customer_id, stage = 'won', CAST(closed_on AS TEXT) FROM deals \
+                   WHERE stage IN ('won', 'lost') AND closed_on IS NOT NULL ORDER BY customer_id, closed_on, id";
+        on_pool!(self, p => sqlx::query_as::<_, (i64, bool, String)>(sql).fetch_all(p).await)
+            .map_err(StoreError::db("listing closed deals"))
+    }
+
     pub async fn customer_ids(&self) -> Result<Vec<i64>> {
         on_pool!(self, p => {
             sqlx::query_scalar::<_, i64>("SELECT id FROM customers").fetch_all(p).await.map_err(StoreError::db("listing customer ids"))

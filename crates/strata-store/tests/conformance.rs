@@ -315,6 +315,18 @@ async fn model_fits(store: &Store) {
     let history: Vec<i64> = store.model_fit_history("bgnbd", 10).await.unwrap().iter().map(|f| f.id).collect();
     assert_eq!(history, vec![second, first]);
     assert_eq!(store.model_fit_history("bgnbd", 1).await.unwrap().len(), 1);
+
+    // Closed deals, for outcome studies: won and lost with their closing day, open ones left out.
+    let c = store.create_customer(&CustomerInput { external_id: Some("D-1".into()), ..customer("深圳成交科技有限公司") }).await.unwrap();
+    let dh = ["商机编号", "客户编号", "客户名称", "商机名称", "商机阶段", "成交日期"];
+    let rows: [&[&str]; 3] = [
+        &["DL-1", "D-1", "", "扩容", "赢单", "2024-05-06"],
+        &["DL-2", "D-1", "", "续约", "lost", "2024-07-01"],
+        &["DL-3", "D-1", "", "新线", "proposal", ""],
+    ];
+    import(store, Entity::Deals, &dh, &rows, &[]).await;
+    let closed: Vec<_> = store.closed_deals().await.unwrap().into_iter().filter(|d| d.0 == c.id).collect();
+    assert_eq!(closed, vec![(c.id, true, "2024-05-06".to_string()), (c.id, false, "2024-07-01".to_string())]);
 }
 
 /// Every write that can move a tier lands in the change feed; tier writes compare and set;

@@ -254,7 +254,13 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
         ModelCommand::Churn { cutoff, horizon, feature, threshold, today, json } => {
             let (base, schema) = crate::tiering::host::engine_state(&store, crate::tiering::today(today.or(config.today))).await?;
             let features = features_or_default(feature);
-            let study = crate::outcomes::Study { outcome: crate::outcomes::Outcome::Churned, cutoff, horizon, features: &features };
+            let study = crate::outcomes::Study {
+                outcome: crate::outcomes::Outcome::Churned,
+                cutoff,
+                horizon,
+                features: &features,
+                deals: Vec::new(),
+            };
             let report = crate::outcomes::churn(&base, &schema, &study, threshold)?;
             if json {
                 println!("{report}");
@@ -265,7 +271,8 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
         ModelCommand::SuggestRules { outcome, cutoff, horizon, feature, depth, today, json } => {
             let (base, schema) = crate::tiering::host::engine_state(&store, crate::tiering::today(today.or(config.today))).await?;
             let features = features_or_default(feature);
-            let study = crate::outcomes::Study { outcome, cutoff, horizon, features: &features };
+            let deals = if outcome == crate::outcomes::Outcome::Won { crate::outcomes::closed_deals(&store).await? } else { Vec::new() };
+            let study = crate::outcomes::Study { outcome, cutoff, horizon, features: &features, deals };
             let report = crate::outcomes::suggest(&base, &schema, &study, depth)?;
             if json {
                 println!("{report}");
@@ -343,7 +350,7 @@ fn print_churn(r: &serde_json::Value) {
 fn print_rules(r: &serde_json::Value) {
     let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
     println!(
-        "{} buyers as of {}, outcome `{}` within {} days: base rate {:.1}%",
+        "{} customers as of {}, outcome `{}` within {} days: base rate {:.1}%",
         r["customers"],
         r["as_of"].as_str().unwrap_or(""),
         r["outcome"].as_str().unwrap_or(""),

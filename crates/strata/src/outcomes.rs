@@ -20,6 +20,17 @@ pub enum Outcome {
     Churned,
     /// A buyer whose revenue in the horizon is in the top 20 %.
     Top20,
+    /// A customer with a deal closed in the horizon, one of them won (the population: customers
+    /// with a won or lost deal closed in the horizon).
+    Won,
+}
+
+/// Won and lost deals: (customer id, won, closing day), as `Store::closed_deals` lists them.
+pub type ClosedDeals = Vec<(i64, bool, Day)>;
+
+/// Reads the closed deals for the `won` outcome.
+pub async fn closed_deals(store: &strata_store::Store) -> anyhow::Result<ClosedDeals> {
+    Ok(store.closed_deals().await?.into_iter().filter_map(|(id, won, on)| Some((id, won, day_of(on.get(..10)?.parse().ok()?)))).collect())
 }
 
 /// Why a study could not run.
@@ -29,7 +40,7 @@ pub enum StudyError {
     FeatureInvalid { feature: String, rendered: String },
     #[error("the outcome window after the cut-off ends on {end}, after today ({today}); choose a cut-off at least {horizon} days ago")]
     WindowAfterToday { end: NaiveDate, today: NaiveDate, horizon: u32 },
-    #[error("only {have} customers had bought by {cutoff}; at least 20 are needed")]
+    #[error("only {have} customers are in the population at {cutoff} (buyers by then; for `won`, customers with a deal closed in the horizon); at least 20 are needed")]
     TooFewBuyers { have: usize, cutoff: NaiveDate },
     #[error(transparent)]
     Predict(#[from] strata_core::predict::PredictError),
@@ -85,8 +96,26 @@ fn features_at(base: &Engine, day: Day, programs: &[Program]) -> Vec<Vec<f64>> {
     engine.number_columns(programs)
 }
 
-/// Buyers by `day` (positions) and their outcome in (day, day + horizon].
-fn labelled(base: &Engine, outcome: Outcome, day: Day, horizon: u32) -> (Vec<usize>, Vec<bool>) {
+/// Customers with a deal closed in (day, end] and whether one of them was won.
+fn deal_outcomes(base: &Engine, deals: &ClosedDeals, day: Day, end: Day) -> (Vec<usize>, Vec<bool>) {
+    let mut by_position: std::collections::BTreeMap<usize, bool> = std::collections::BTreeMap::new();
+    for &(id, won, on) in deals {
+        if on > day && on <= end {
+            if let Some(p) = base.index.position(id) {
+                *by_position.entry(p as usize).or_insert(false) |= won;
+            }
+        }
+    }
+    by_position.into_iter().unzip()
+}
+
+/// The population (positions) and their outcome in (day, day + horizon]: buyers by `day` for
+/// order outcomes; customers with a deal closed in the window for `won`.
+fn labelled(base: &Engine, study: &Study<'_>, day: Day) -> (Vec<usize>, Vec<bool>) {
+    let (outcome, horizon) = (study.outcome, study.horizon);
+    if outcome == Outcome::Won {
+        return deal_outcomes(base, &study.deals, day, day + horizon as Day);
+    }
     let orders = base.book(EventKind::Orders);
     let end = day + horizon as Day;
     let mut positions = Vec::new();
@@ -112,6 +141,7 @@ fn labelled(base: &Engine, outcome: Outcome, day: Day, horizon: u32) -> (Vec<usi
     }
     let labels = match outcome {
         Outcome::Churned => revenue.iter().map(|&r| r == 0).collect(),
+        Outcome::Won => Vec::new(),
         Outcome::Top20 => {
             let mut sorted = revenue.clone();
             sorted.sort_unstable();
@@ -132,6 +162,8 @@ pub struct Study<'a> {
     pub cutoff: NaiveDate,
     pub horizon: u32,
     pub features: &'a [String],
+    /// For the `won` outcome.
+    pub deals: ClosedDeals,
 }
 
 fn programs(study: &Study<'_>, schema: &Schema) -> Result<Vec<Program>, StudyError> {
@@ -157,8 +189,8 @@ pub fn churn(base: &Engine, schema: &Schema, study: &Study<'_>, threshold: f64) 
     let cutoff = check_dates(study, base.today())?;
     let programs = programs(study, schema)?;
     let train_day = cutoff - study.horizon as Day;
-    let (train_pos, train_labels) = labelled(base, study.outcome, train_day, study.horizon);
-    let (test_pos, test_labels) = labelled(base, study.outcome, cutoff, study.horizon);
+    let (train_pos, train_labels) = labelled(base, study, train_day);
+    let (test_pos, test_labels) = labelled(base, study, cutoff);
     let train_x = rows_of(&features_at(base, train_day, &programs), &train_pos);
     let test_x = rows_of(&features_at(base, cutoff, &programs), &test_pos);
     let model = Logistic::fit(&train_x, &train_labels)?;
@@ -188,7 +220,7 @@ pub fn churn(base: &Engine, schema: &Schema, study: &Study<'_>, threshold: f64) 
 pub fn suggest(base: &Engine, schema: &Schema, study: &Study<'_>, depth: usize) -> Result<serde_json::Value, StudyError> {
     let cutoff = check_dates(study, base.today())?;
     let programs = programs(study, schema)?;
-    let (pos, labels) = labelled(base, study.outcome, cutoff, study.horizon);
+    let (pos, labels) = labelled(base, study, cutoff);
     if pos.len() < 20 {
         return Err(StudyError::TooFewBuyers { have: pos.len(), cutoff: study.cutoff });
     }

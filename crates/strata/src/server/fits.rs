@@ -37,7 +37,7 @@ struct StudyBody {
     features: Vec<String>,
     /// churn-model: probability from which a customer counts as predicted to churn.
     threshold: Option<f64>,
-    /// rule-suggestions: churned or top20.
+    /// rule-suggestions: churned, top20 or won.
     outcome: Option<String>,
     /// rule-suggestions: conditions per rule.
     depth: Option<usize>,
@@ -64,15 +64,17 @@ async fn study(State(s): State<AppState>, body: Result<Json<StudyBody>, JsonReje
     let outcome = match body.outcome.as_deref() {
         None | Some("churned") => Outcome::Churned,
         Some("top20") => Outcome::Top20,
-        Some(other) => return Err(invalid("invalid_outcome", format!("unknown outcome `{other}`; use churned or top20"))),
+        Some("won") => Outcome::Won,
+        Some(other) => return Err(invalid("invalid_outcome", format!("unknown outcome `{other}`; use churned, top20 or won"))),
     };
     let features = if body.features.is_empty() { DEFAULT_FEATURES.iter().map(|f| f.to_string()).collect() } else { body.features };
+    let deals = if outcome == Outcome::Won { crate::outcomes::closed_deals(&s.store).await.map_err(engine_error)? } else { Vec::new() };
     s.live.ensure_loaded().await.map_err(engine_error)?;
     let live = s.live.clone();
     let result = tokio::task::spawn_blocking(move || {
         let guard = live.read();
         let loaded = guard.as_ref().ok_or(crate::live::models::EngineLoading)?;
-        let study = Study { outcome, cutoff: body.cutoff, horizon, features: &features };
+        let study = Study { outcome, cutoff: body.cutoff, horizon, features: &features, deals };
         anyhow::Ok(match kind {
             StudyKind::Churn => crate::outcomes::churn(&loaded.engine, &loaded.schema, &study, body.threshold.unwrap_or(0.5)),
             StudyKind::Rules => crate::outcomes::suggest(&loaded.engine, &loaded.schema, &study, body.depth.unwrap_or(3)),

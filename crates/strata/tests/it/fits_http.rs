@@ -95,6 +95,7 @@ async fn fits_are_made_shown_and_move_tiers() {
         ("/api/v1/churn-model", json!({"cutoff": "1997-12-31", "features": ["count(order, last 90x)"]}), "feature_invalid"),
         ("/api/v1/churn-model", json!({"cutoff": "1997-01-01", "horizon": "30d"}), "too_few_examples"),
         ("/api/v1/rule-suggestions", json!({"cutoff": "1997-12-31", "outcome": "happy"}), "invalid_outcome"),
+        ("/api/v1/rule-suggestions", json!({"cutoff": "1997-12-31", "outcome": "won"}), "too_few_customers"),
     ] {
         let (status, e) = api.json(Method::POST, uri, Some(body)).await;
         assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{uri}: {e}");

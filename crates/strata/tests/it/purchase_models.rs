@@ -111,3 +111,12 @@ fn fitting_without_orders_says_what_is_missing() {
     assert!(out.contains("no_orders") && out.contains("import orders first"), "{out}");
     assert!(bin.ok(&["model", "show"]).contains("no model fitted yet"));
 }
+
+#[test]
+fn rules_are_suggested_from_won_and_lost_deals() {
+    let bin = Bin::new();
+    bin.ok(&["demo", "--no-serve", "--size", "500", "--until", "2025-06-30"]);
+    let out = bin.ok(&["model", "suggest-rules", "--outcome", "won", "--cutoff", "2024-06-30", "--horizon", "1y", "--today", "2025-06-30"]);
+    assert!(out.contains("outcome `won` within 365 days"), "{out}");
+    assert!(out.contains("[[tiers]]") || out.contains("no rule separates"), "{out}");
+}
