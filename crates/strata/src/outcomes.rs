@@ -170,7 +170,14 @@ fn programs(study: &Study<'_>, schema: &Schema) -> Result<Vec<Program>, StudyErr
     study
         .features
         .iter()
-        .map(|f| check_number(f, schema).map_err(|e| StudyError::FeatureInvalid { feature: f.clone(), rendered: e.render(f) }))
+        .map(|f| match check_number(f, schema) {
+            Ok(p) if p.root.has_percentile() => Err(StudyError::FeatureInvalid {
+                feature: f.clone(),
+                rendered: "percentile(…) ranks within a published model's population; use the value itself as a feature".into(),
+            }),
+            Ok(p) => Ok(p),
+            Err(e) => Err(StudyError::FeatureInvalid { feature: f.clone(), rendered: e.render(f) }),
+        })
         .collect()
 }
 

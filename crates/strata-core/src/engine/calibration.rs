@@ -35,7 +35,7 @@ pub struct Calibration {
 impl Scale {
     /// Calibrates `d` on the population's raw values (missing values are ignored).
     pub fn fit(d: &Dimension, values: &[f64]) -> Scale {
-        let mut present: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+        let present: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
         match d.normalise {
             Normalise::Bins => Scale::Bins,
             Normalise::MinMax => {
@@ -47,16 +47,20 @@ impl Scale {
                     Scale::MinMax { min, max }
                 }
             }
-            Normalise::Percentile => {
-                if present.is_empty() {
-                    return Scale::Percentile { points: Vec::new() };
-                }
-                present.sort_unstable_by(f64::total_cmp);
-                let last = present.len() - 1;
-                let points = (0..PERCENTILE_POINTS).map(|i| present[i * last / (PERCENTILE_POINTS - 1)]).collect();
-                Scale::Percentile { points }
-            }
+            Normalise::Percentile => Scale::percentile(present),
         }
+    }
+
+    /// The percentile scale of the known values.
+    pub fn percentile(mut present: Vec<f64>) -> Scale {
+        present.retain(|x| !x.is_nan());
+        if present.is_empty() {
+            return Scale::Percentile { points: Vec::new() };
+        }
+        present.sort_unstable_by(f64::total_cmp);
+        let last = present.len() - 1;
+        let points = (0..PERCENTILE_POINTS).map(|i| present[i * last / (PERCENTILE_POINTS - 1)]).collect();
+        Scale::Percentile { points }
     }
 
     /// Points 0–100 for a raw value; 0 when missing.
@@ -83,7 +87,7 @@ impl Scale {
 
 /// Share (0–100) of the calibrated population with a lower value, interpolated between the
 /// stored points.
-fn percentile_rank(points: &[f64], x: f64) -> f64 {
+pub(super) fn percentile_rank(points: &[f64], x: f64) -> f64 {
     if points.len() < 2 {
         return 0.0;
     }

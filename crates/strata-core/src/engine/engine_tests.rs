@@ -341,3 +341,45 @@ name = "正常"
     let past = e.book(EventKind::Orders).until(day("2024-05-01"));
     assert_eq!((past.events(0).len(), past.events(2).len(), past.events(p).len()), (1, 1, 2));
 }
+
+/// `percentile(…)` in a ladder: ranks against the population at calibration, stored with the
+/// version; an incremental change moves only the customer it concerns.
+#[test]
+fn percentiles_in_rules_rank_against_the_calibrated_population() {
+    const TOP: &str = r#"
+key = "top"
+name = "头部"
+kind = "ladder"
+[[tiers]]
+key = "top"
+name = "头部"
+when = "percentile(sum(orders.amount)) > 0.8"
+[[tiers]]
+key = "rest"
+name = "其他"
+"#;
+    let mut e = engine();
+    let catalog = Catalog::compile(&specs(&[TOP]), &Schema::default()).unwrap();
+    assert!(catalog.models[0].is_relative());
+    let cuts = e.load(catalog.clone(), &Schema::default(), vec![]);
+    // Revenue 140,000 / 1,000 / 5,000 / 0 / 500 ranks 1, 0.5, 0.75, 0, 0.25: only customer 1 is above 0.8.
+    assert_eq!(keys(&e, 0), ["top", "rest", "rest", "rest", "rest"]);
+    assert_eq!(cuts[0].scales.len(), 1);
+    // A big new order moves customer 3 into the top against the stored scale; nobody else moves.
+    let changes = e.record(EventKind::Orders, 2, &order("2024-06-14", 200_000));
+    assert_eq!(keys(&e, 0), ["top", "rest", "top", "rest", "rest"]);
+    assert_eq!(changes.len(), 1);
+    // Loading with the stored cut points reproduces the tiers; the explanation names the rank.
+    let mut again = engine();
+    again.load(catalog, &Schema::default(), cuts.into_iter().map(Some).collect());
+    assert_eq!(keys(&again, 0), ["top", "rest", "rest", "rest", "rest"]);
+    let why = again.explain(0, 0).unwrap();
+    let text = serde_json::to_string(&why).unwrap();
+    assert!(text.contains("percentile(sum(orders.amount))"), "{text}");
+    // Not inside a score dimension; not nested.
+    let score = "key = \"s\"\nname = \"s\"\nkind = \"score\"\n[[dimensions]]\nkey = \"d\"\nname = \"d\"\nexpr = \"percentile(count(orders))\"\nweight = 1\nnormalise = \"min_max\"\n[[tiers]]\nkey = \"a\"\nname = \"a\"\nmin_score = 0\n";
+    let errors = Catalog::compile(&specs(&[score]), &Schema::default()).unwrap_err();
+    assert_eq!(errors[0].path, "dimensions[1].expr");
+    let nested = crate::rules::check_condition("percentile(percentile(count(orders))) > 0.5", &Schema::default()).unwrap_err();
+    assert_eq!(nested.code, "wrong_arguments");
+}

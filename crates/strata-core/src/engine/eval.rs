@@ -22,6 +22,8 @@ pub struct Facts<'a> {
     pub metrics: &'a [Vec<f64>],
     pub attrs: &'a Attributes,
     pub tiers: &'a [Vec<u16>],
+    /// The evaluated model's calibrated scales (for `percentile(…)`).
+    pub scales: &'a [super::calibration::Scale],
 }
 
 fn tri(b: bool) -> u8 {
@@ -66,6 +68,16 @@ impl Facts<'_> {
                     *a = if b == 0.0 { c } else { *a / b };
                 }
                 a
+            }
+            Plan::Percentile { inner, k } => {
+                let mut v = self.numbers(inner, lo, hi);
+                match self.scales.get(*k) {
+                    Some(super::calibration::Scale::Percentile { points }) if points.len() >= 2 => {
+                        v.iter_mut().filter(|x| !x.is_nan()).for_each(|x| *x = super::calibration::percentile_rank(points, *x) / 100.0)
+                    }
+                    _ => v.fill(f64::NAN),
+                }
+                v
             }
             // A condition used as a number (e.g. compared with `= true`): 1, 0 or missing.
             cond => self

@@ -187,6 +187,7 @@ impl Engine {
             Plan::And(a, b) => format!("{} and {}", r(a), r(b)),
             Plan::Or(a, b) => format!("({} or {})", r(a), r(b)),
             Plan::Not(x) => format!("not ({})", r(x)),
+            Plan::Percentile { inner, .. } => format!("percentile({})", r(inner)),
         }
     }
 
@@ -237,8 +238,8 @@ impl Engine {
         let p = position as usize;
         let current = *self.tiers.get(m)?.get(p)?;
         let tier = model.tiers.get(usize::from(current)).cloned();
-        let facts = self.facts();
         let state = &self.states[m];
+        let facts = Facts { scales: &state.calibration.scales, ..self.facts() };
         let mut to_move_up = Vec::new();
         let detail = match &model.body {
             Body::Ladder { default, .. } => {

@@ -130,7 +130,7 @@ impl Engine {
     }
 
     fn facts(&self) -> Facts<'_> {
-        Facts { metrics: &self.columns, attrs: &self.attrs, tiers: &self.tiers }
+        Facts { metrics: &self.columns, attrs: &self.attrs, tiers: &self.tiers, scales: &[] }
     }
 
     /// Shared metric slots of a program's metrics (adding new ones unresolved).
@@ -158,7 +158,8 @@ impl Engine {
             .iter()
             .zip(&slots)
             .map(|(p, slots)| {
-                let b = Binding { slots, attrs: &self.attrs, models: &[], today: f64::from(self.today) };
+                let none = std::cell::Cell::new(0);
+                let b = Binding { slots, attrs: &self.attrs, models: &[], today: f64::from(self.today), percentiles: &none };
                 let plan = Plan::bind(p, &b);
                 let facts = self.facts();
                 let mut out = Vec::with_capacity(n);
@@ -205,9 +206,16 @@ impl Engine {
                 Body::Rfm { .. } => Vec::new(),
             };
             let mut plans = Vec::with_capacity(programs.len());
+            let percentiles = std::cell::Cell::new(0);
             for p in &programs {
                 let slots = self.slots_for(p);
-                let b = Binding { slots: &slots, attrs: &self.attrs, models: &self.model_refs, today: f64::from(self.today) };
+                let b = Binding {
+                    slots: &slots,
+                    attrs: &self.attrs,
+                    models: &self.model_refs,
+                    today: f64::from(self.today),
+                    percentiles: &percentiles,
+                };
                 plans.push(Plan::bind(p, &b));
             }
             self.states[m].plans = plans;

@@ -46,6 +46,11 @@ pub enum Plan {
     And(Box<Plan>, Box<Plan>),
     Or(Box<Plan>, Box<Plan>),
     Not(Box<Plan>),
+    /// Percentile rank of `inner` against scale `k` of the model's calibration.
+    Percentile {
+        inner: Box<Plan>,
+        k: usize,
+    },
 }
 
 /// What binding needs: where each of the program's metrics lives, the attribute dictionaries,
@@ -56,6 +61,8 @@ pub struct Binding<'a> {
     pub attrs: &'a Attributes,
     pub models: &'a [ModelRef],
     pub today: f64,
+    /// Numbers the model's `percentile(…)` calls in order (scale k of its calibration).
+    pub percentiles: &'a std::cell::Cell<usize>,
 }
 
 fn tier_codes(tiers: &[TierLabel], values: &[String]) -> Vec<u32> {
@@ -100,6 +107,30 @@ impl Plan {
             Node::And(x, y) => Plan::And(bx(x), bx(y)),
             Node::Or(x, y) => Plan::Or(bx(x), bx(y)),
             Node::Not(x) => Plan::Not(bx(x)),
+            Node::Percentile(x) => {
+                let k = b.percentiles.get();
+                b.percentiles.set(k + 1);
+                Plan::Percentile { inner: bx(x), k }
+            }
+        }
+    }
+
+    /// The `percentile(…)` calls in this plan as (scale index, inner plan).
+    pub fn percentiles<'p>(&'p self, out: &mut Vec<(usize, &'p Plan)>) {
+        match self {
+            Plan::Percentile { inner, k } => out.push((*k, inner)),
+            Plan::Neg(x) | Plan::Not(x) => x.percentiles(out),
+            Plan::Arith(_, a, b) | Plan::Cmp(_, a, b) | Plan::And(a, b) | Plan::Or(a, b) => {
+                a.percentiles(out);
+                b.percentiles(out);
+            }
+            Plan::DivOr(a, b, c) => {
+                a.percentiles(out);
+                b.percentiles(out);
+                c.percentiles(out);
+            }
+            Plan::NumIn { value, .. } => value.percentiles(out),
+            _ => {}
         }
     }
 

@@ -48,7 +48,18 @@ pub fn for_parts<T: Send>(out: &mut [T], threads: usize, f: impl Fn(usize, &mut 
 pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize, today: Day) -> Calibration {
     let mut c = Calibration { on: today, ..Calibration::default() };
     match &model.body {
-        Body::Ladder { .. } => {}
+        Body::Ladder { .. } => {
+            // One percentile scale per `percentile(…)` call, in binding order.
+            let mut calls = Vec::new();
+            for plan in &state.plans {
+                plan.percentiles(&mut calls);
+            }
+            calls.sort_by_key(|(k, _)| *k);
+            c.scales = calls
+                .into_iter()
+                .map(|(_, inner)| Scale::percentile(blocks(n).flat_map(|(lo, hi)| facts.numbers(inner, lo, hi)).collect()))
+                .collect();
+        }
         Body::Score { dimensions, .. } => {
             // One thread per dimension: percentile fits sort the population.
             let fit = |d: &Dimension, plan: &Plan| {
@@ -71,7 +82,10 @@ pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize,
 /// for score models, `scores` (same length).
 pub fn evaluate_range(model: &Model, state: &ModelState, facts: &Facts<'_>, lo: usize, out: &mut [u16], scores: &mut [f32]) {
     match &model.body {
-        Body::Ladder { default, .. } => ladder(&state.plans, default.unwrap_or(NO_TIER), facts, lo, out),
+        Body::Ladder { default, .. } => {
+            let facts = Facts { scales: &state.calibration.scales, ..*facts };
+            ladder(&state.plans, default.unwrap_or(NO_TIER), &facts, lo, out)
+        }
         Body::Score { dimensions, by_min } => {
             let scales = &state.calibration.scales;
             for (b_lo, b_hi) in blocks(out.len()) {

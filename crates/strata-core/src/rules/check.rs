@@ -143,8 +143,8 @@ impl Checker<'_> {
         if let Some((attr, ty)) = self.schema.attr(name) {
             return Ok(if ty == ValueType::Text { Typed::TextRef(TextSource::Attr(attr)) } else { Typed::Value(Node::Attr(attr), ty) });
         }
-        if calls::is_bare_prediction(name) && path.len() == 1 {
-            return self.prediction(crate::predict::Prediction::PAlive, span);
+        if let Some(prediction) = calls::bare_prediction(name).filter(|_| path.len() == 1) {
+            return self.prediction(prediction, span);
         }
         if event_kind(name).is_some() {
             return Err(RuleError::new("event_kind_as_value", span, format!("`{name}` is a kind of event, not a value"))

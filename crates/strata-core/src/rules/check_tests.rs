@@ -179,6 +179,8 @@ fn predictions_need_the_fits_in_force() {
     assert_eq!(e.code, "model_not_fitted");
     assert!(e.help.as_deref().unwrap_or("").contains("gamma-gamma"));
     s.forecast.spend = Some(GammaGamma { p: 6.25, q: 3.74, gamma: 15.44 });
+    let p = check_condition("p_alive < 0.3 and percentile(clv) > 0.8", &s).unwrap();
+    assert_eq!(p.metrics[1].aggregate, Aggregate::Predicted(Prediction::Clv(12)));
     for (src, months) in [("clv(12 months) > 100", 12), ("clv(1y) > 1", 12), ("clv(6个月) > 1", 6), ("clv() > 1", 12), ("clv(90d) > 1", 3)]
     {
         let p = check_condition(src, &s).unwrap_or_else(|e| panic!("{}", e.render(src)));

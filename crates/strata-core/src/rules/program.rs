@@ -122,6 +122,22 @@ pub enum Node {
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Not(Box<Node>),
+    /// The value's percentile rank (0–1) in the population the model was calibrated on.
+    Percentile(Box<Node>),
+}
+
+impl Node {
+    /// Whether a `percentile(…)` occurs in this expression.
+    pub fn has_percentile(&self) -> bool {
+        match self {
+            Node::Percentile(_) => true,
+            Node::Neg(x) | Node::Not(x) => x.has_percentile(),
+            Node::Arith(_, a, b) | Node::Cmp(_, a, b) | Node::And(a, b) | Node::Or(a, b) => a.has_percentile() || b.has_percentile(),
+            Node::DivOr(a, b, c) => a.has_percentile() || b.has_percentile() || c.has_percentile(),
+            Node::NumIn { value, .. } => value.has_percentile(),
+            _ => false,
+        }
+    }
 }
 
 /// A checked rule: its root, the metrics it needs and its type.

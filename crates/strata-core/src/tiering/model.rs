@@ -118,7 +118,7 @@ impl Model {
     /// Whether evaluation depends on cut points computed from the population.
     pub fn is_relative(&self) -> bool {
         match &self.body {
-            Body::Ladder { .. } => false,
+            Body::Ladder { rules, .. } => rules.iter().any(|r| r.root.has_percentile()),
             Body::Score { dimensions, .. } => dimensions.iter().any(|d| d.normalise != Normalise::Bins),
             Body::Rfm { buckets, .. } => buckets.iter().any(|b| matches!(b, Buckets::Quantiles(_))),
         }
@@ -344,6 +344,10 @@ fn score(spec: &ModelSpec, schema: &Schema, reads: &mut Vec<usize>, errors: &mut
             errors.push(ModelError::new("wrong_setting", key, format!("{path}.bins"), "bins are only used with normalise = \"bins\""));
         }
         match check_number(&d.expr, schema) {
+            Ok(p) if p.root.has_percentile() => errors.push(
+                ModelError::new("wrong_setting", key, format!("{path}.expr"), "percentile(…) is not used inside a score dimension")
+                    .help("give the dimension the plain value and normalise = \"percentile\""),
+            ),
             Ok(p) => {
                 reads.extend(&p.reads_models);
                 dimensions.push(Dimension {

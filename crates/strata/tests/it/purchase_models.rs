@@ -30,6 +30,21 @@ key = "other"
 name = "其他"
 "#;
 
+const RESCUE: &str = r#"
+key = "rescue"
+name = "挽留优先级"
+kind = "ladder"
+
+[[tiers]]
+key = "rescue"
+name = "高危挽留"
+when = "p_alive < 0.3 and percentile(clv) > 0.8"
+
+[[tiers]]
+key = "rest"
+name = "其他"
+"#;
+
 fn fit(bin: &Bin, kind: &str) -> serde_json::Value {
     let out = bin.ok(&["model", "fit", kind, "--calibration-end", "1997-09-30", "--unit", "weeks", "--today", "1998-07-01", "--json"]);
     serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
@@ -74,6 +89,17 @@ fn cdnow_fits_match_the_published_estimates() {
     };
     let (at_risk, active) = (count("at_risk"), count("active"));
     assert!(at_risk > 100 && active > 100 && at_risk + active + count("other") == 2357, "{shown}");
+    // The brief's rule: at risk and in the top fifth by lifetime value (ranked at publish).
+    let rescue = bin.write("rescue.toml", RESCUE.as_bytes());
+    bin.ok(&["tier", "publish", path_str(&rescue), "--today", "1998-07-01"]);
+    let shown = bin.ok(&["tier", "show", "rescue"]);
+    let rescued: u64 = shown
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with("rescue"))
+        .and_then(|l| l.split_whitespace().last()?.parse().ok())
+        .unwrap_or(0);
+    assert!(rescued > 0 && rescued < 2357 / 5, "{shown}");
     let why = bin.ok(&["tier", "explain", "CD0001", "--model", "retention", "--today", "1998-07-01"]);
     assert!(why.contains("p_alive"), "{why}");
     let refit = bin.ok(&["model", "fit", "bgnbd", "--calibration-end", "1998-06-30", "--unit", "weeks", "--today", "1998-07-01"]);

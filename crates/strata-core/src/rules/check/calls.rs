@@ -13,7 +13,7 @@ use crate::{
     },
 };
 
-const FUNCTIONS: [(&str, &[&str]); 15] = [
+const FUNCTIONS: [(&str, &[&str]); 16] = [
     ("count", &["计数", "数量", "次数"]),
     ("sum", &["总额", "合计", "求和"]),
     ("avg", &["平均", "均值"]),
@@ -29,11 +29,16 @@ const FUNCTIONS: [(&str, &[&str]); 15] = [
     ("p_alive", &["存活概率", "活跃概率"]),
     ("expected_orders", &["预计订单数", "预期订单数"]),
     ("clv", &["客户终身价值", "终身价值", "预测价值"]),
+    ("percentile", &["百分位", "百分位排名"]),
 ];
 
-/// Whether `name` is a prediction that may be written without parentheses (`p_alive < 0.3`).
-pub(crate) fn is_bare_prediction(name: &str) -> bool {
-    function(name) == Some("p_alive")
+/// A prediction that may be written without parentheses: `p_alive < 0.3`, `clv > 5000` (12 months).
+pub(crate) fn bare_prediction(name: &str) -> Option<Prediction> {
+    match function(name)? {
+        "p_alive" => Some(Prediction::PAlive),
+        "clv" => Some(Prediction::Clv(12)),
+        _ => None,
+    }
 }
 
 /// The horizon argument of a prediction: `90d`, `12 months`, `1y`.
@@ -196,6 +201,21 @@ impl Checker<'_> {
                 let b = nodes.pop().unwrap_or(Node::Const(1.0));
                 let a = nodes.pop().unwrap_or(Node::Const(0.0));
                 Ok(Typed::Value(Node::DivOr(boxed(a), boxed(b), boxed(fallback)), ValueType::Number))
+            }
+            "percentile" => {
+                arity(name, args, 1, 1, "one number: percentile(clv(12 months)) > 0.8", span)?;
+                let Arg::Expr(inner) = &args[0] else {
+                    return Err(RuleError::new(
+                        "wrong_arguments",
+                        args[0].span(),
+                        "percentile takes a number, e.g. percentile(sum(orders.amount))",
+                    ));
+                };
+                let node = self.typed(inner, ValueType::Number)?;
+                if node.has_percentile() {
+                    return Err(RuleError::new("wrong_arguments", inner.span, "percentile(…) cannot contain another percentile(…)"));
+                }
+                Ok(Typed::Value(Node::Percentile(boxed(node)), ValueType::Number))
             }
             "p_alive" => {
                 arity(name, args, 0, 0, "no arguments: p_alive < 0.3", span)?;
