@@ -2,7 +2,7 @@
 //! the fit stored, the engine re-evaluated with it, and the tier changes of models that read
 //! predictions written (reason `refit`). Also the scheduled refit of the daily sweep.
 
-use strata_core::metrics::{date_of, Day, EventKind};
+use strata_core::metrics::{Day, EventKind};
 use strata_store::ModelFit;
 
 use super::{models::EngineLoading, LiveEngine};
@@ -11,8 +11,9 @@ use crate::{
     tiering::{host::TierSnapshot, sweep},
 };
 
-/// Days after which the daily sweep refits a model (calibration end = today, same unit).
-pub const REFIT_AFTER_DAYS: i64 = 30;
+/// A fit whose calibration period ended this many days before today is refitted by the daily
+/// sweep (calibration end = today, same unit).
+pub const REFIT_AFTER_DAYS: i32 = 30;
 
 impl LiveEngine {
     /// Fits `request` on the loaded customers, stores it and puts it in force. Returns the fit
@@ -54,19 +55,23 @@ impl LiveEngine {
         Ok(lines?.iter().map(|l| l.changes).sum())
     }
 
-    /// The daily sweep's refit: fits older than `REFIT_AFTER_DAYS` are fitted again with today
-    /// as the calibration end. A fit that fails keeps the previous one in force (and is logged).
-    pub(super) async fn refit_due(&self, today: Day) -> anyhow::Result<()> {
+    /// The daily sweep's refit: fits whose calibration ended `REFIT_AFTER_DAYS` or more before
+    /// today are fitted again with today as the calibration end. A fit that fails keeps the
+    /// previous one in force (and is logged). Returns the kinds refitted.
+    pub async fn refit_due(&self, today: Day) -> anyhow::Result<Vec<String>> {
         let fits = self.store.current_model_fits().await?;
-        let due: Vec<ModelFit> = fits
-            .into_iter()
-            .filter(|f| (chrono::Utc::now() - f.fitted_at).num_days() >= REFIT_AFTER_DAYS && f.calibration_end < date_of(today).to_string())
-            .collect();
+        let age =
+            |f: &ModelFit| f.calibration_end.parse::<chrono::NaiveDate>().map_or(i32::MAX, |d| today - strata_core::metrics::day_of(d));
+        let due: Vec<ModelFit> = fits.into_iter().filter(|f| age(f) >= REFIT_AFTER_DAYS).collect();
+        let mut refitted = Vec::new();
         for old in due {
             let kind = if old.kind == "bgnbd" { FitKind::Bgnbd } else { FitKind::GammaGamma };
             let unit = strata_core::predict::TimeUnit::parse(&old.time_unit).unwrap_or(strata_core::predict::TimeUnit::Days);
             match self.fit(FitRequest { kind, calibration_end: None, unit }, "schedule").await {
-                Ok((fit, changes)) => tracing::info!(kind = %fit.kind, id = fit.id, changes, "scheduled refit"),
+                Ok((fit, changes)) => {
+                    tracing::info!(kind = %fit.kind, id = fit.id, changes, "scheduled refit");
+                    refitted.push(fit.kind);
+                }
                 Err(e) => match e.downcast_ref::<FitError>() {
                     Some(f) => {
                         tracing::warn!(kind = %old.kind, code = f.code(), error = %f, "scheduled refit failed; the previous fit stays in force")
@@ -75,6 +80,6 @@ impl LiveEngine {
                 },
             }
         }
-        Ok(())
+        Ok(refitted)
     }
 }

@@ -72,6 +72,17 @@ async fn fits_are_made_shown_and_move_tiers() {
     let (_, after) = api.json(Method::GET, "/api/v1/model-fits?history=5", None).await;
     assert_eq!(after, list, "failed fits stored nothing");
 
+    // The daily sweep's refit: the BG/NBD fit (calibration ended 1998-06-30) is recent; a
+    // Gamma-Gamma fit calibrated on 1997-09-30 is due and is refitted up to today.
+    let (status, _) = api.json(Method::POST, "/api/v1/model-fits/gamma_gamma", Some(json!({"calibration_end": "1997-09-30"}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let today = strata_core::metrics::day_of(chrono::NaiveDate::from_ymd_opt(1998, 7, 1).expect("date"));
+    assert_eq!(api.state.live.refit_due(today).await.expect("refit"), vec!["gamma_gamma".to_string()]);
+    let (_, now) = api.json(Method::GET, "/api/v1/model-fits", None).await;
+    let ends: Vec<&str> = now["fits"].as_array().into_iter().flatten().filter_map(|f| f["in_force"]["calibration_end"].as_str()).collect();
+    assert_eq!(ends, vec!["1998-06-30", "1998-07-01"], "{now}");
+    assert!(api.state.live.refit_due(today).await.expect("refit").is_empty(), "nothing is due twice");
+
     // Learning from outcomes: a churn model evaluated after its cut-off, and suggested rules.
     let (status, churn) = api.json(Method::POST, "/api/v1/churn-model", Some(json!({"cutoff": "1997-12-31", "horizon": "180d"}))).await;
     assert_eq!(status, StatusCode::OK, "{churn}");
