@@ -173,8 +173,22 @@ fn the_daily_sweep_moves_time_based_tiers() {
 
 #[test]
 fn presets_compile_and_evaluate() {
-    let rfm = crate::tiering::spec::PRESETS.iter().map(|(_, t)| *t).collect::<Vec<_>>();
-    let e = loaded(&rfm);
+    use crate::predict::{BgNbd, Forecast, GammaGamma, PurchaseModel, TimeUnit};
+    let presets = crate::tiering::spec::PRESETS.iter().map(|(_, t)| *t).collect::<Vec<_>>();
+    // The retention preset needs the purchase models: without fits it does not check.
+    let errors = Catalog::compile(&specs(&presets), &Schema::default()).unwrap_err();
+    assert!(errors.iter().all(|e| e.model == "retention" && e.code == "model_not_fitted"), "{errors:?}");
+    let forecast = Forecast {
+        purchases: Some(PurchaseModel { params: BgNbd { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 }, unit: TimeUnit::Weeks }),
+        spend: Some(GammaGamma { p: 6.25, q: 3.74, gamma: 15.44 }),
+    };
+    let schema = Schema { forecast, ..Schema::default() };
+    let mut e = engine();
+    e.set_forecast(forecast);
+    e.load(Catalog::compile(&specs(&presets), &schema).unwrap(), &schema, vec![]);
+    let retention = e.catalog.index("retention").unwrap();
+    assert_eq!(keys(&e, retention)[3], "no_purchase");
+    assert!(keys(&e, retention).iter().all(|k| k != "rescue" && k != "slipping"), "recent buyers are alive");
     let lifecycle = e.catalog.index("lifecycle").unwrap();
     assert_eq!(keys(&e, lifecycle), ["new", "churned", "new", "prospect", "new"]);
     let bant = e.catalog.index("bant").unwrap();

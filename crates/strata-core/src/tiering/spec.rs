@@ -143,10 +143,11 @@ pub enum Segments {
 }
 
 /// Built-in model files.
-pub const PRESETS: [(&str, &str); 3] = [
+pub const PRESETS: [(&str, &str); 4] = [
     ("rfm", include_str!("../../presets/rfm.toml")),
     ("lifecycle", include_str!("../../presets/lifecycle.toml")),
     ("bant", include_str!("../../presets/bant.toml")),
+    ("retention", include_str!("../../presets/retention.toml")),
 ];
 
 impl ModelSpec {

@@ -59,14 +59,30 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     crate::server::serve(store, config, &args.bind).await
 }
 
-/// Publishes the RFM and lifecycle presets when no model is published yet, so the demo shows
-/// tiers from the first page.
+/// Fits the purchase models and publishes the RFM, lifecycle and retention presets when no model
+/// is published yet, so the demo shows tiers from the first page.
 async fn publish_presets(store: &Store, config: &Config, today: strata_core::metrics::Day) -> anyhow::Result<()> {
     use strata_core::tiering::spec::{ModelSpec, PRESETS};
     if !store.published_models().await?.is_empty() {
         return Ok(());
     }
-    for name in ["rfm", "lifecycle"] {
+    // The purchase models, so the retention preset can read P(alive) and lifetime value.
+    let mut names = vec!["rfm", "lifecycle"];
+    let mut fitted = true;
+    for kind in [crate::forecast::FitKind::Bgnbd, crate::forecast::FitKind::GammaGamma] {
+        let request = crate::forecast::FitRequest { kind, calibration_end: None, unit: strata_core::predict::TimeUnit::Days };
+        match crate::forecast::fit(store, request, today, &config.actor).await {
+            Ok(fit) => eprintln!("fitted {} (fit #{}) on {} customers", fit.kind, fit.id, fit.customers),
+            Err(e) => {
+                eprintln!("{} not fitted ({}): {e}", kind.name(), e.code());
+                fitted = false;
+            }
+        }
+    }
+    if fitted {
+        names.push("retention");
+    }
+    for name in names {
         let text = PRESETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).with_context(|| format!("preset {name} is missing"))?;
         let spec = ModelSpec::from_toml(text).map_err(|e| anyhow::anyhow!("preset {name}: {e}"))?;
         let loaded = crate::tiering::host::load(store, today, Some(&spec)).await?;
