@@ -11,6 +11,7 @@ pub mod custom_field;
 pub mod customer;
 pub mod date;
 pub mod deal;
+pub mod dedupe;
 pub mod email;
 pub mod engine;
 pub mod error;
