@@ -56,6 +56,9 @@ pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
                 f.await?;
             }
         }
+        BenchCommand::Dedupe { customers, duplicates, seed } => {
+            tokio::task::spawn_blocking(move || crate::bench_dedupe::run(customers, duplicates, seed)).await??;
+        }
         BenchCommand::Bgnbd { data, repeat } => {
             tokio::task::spawn_blocking(move || crate::bench_bgnbd::run(&data, repeat)).await??;
         }

@@ -308,6 +308,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Duplicate detection on a generated base with injected duplicates of known ground truth:
+    /// scan time and pairwise precision/recall; one JSON line.
+    Dedupe {
+        #[arg(long, default_value_t = 100_000)]
+        customers: usize,
+        /// Injected duplicates per original customer.
+        #[arg(long, default_value_t = 0.05)]
+        duplicates: f64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Sustained ingest of new orders into an existing store through the live engine (each
     /// batch persisted, the touched customers re-evaluated, tier changes written); one JSON line.
     Ingest {

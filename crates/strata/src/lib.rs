@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_bgnbd;
+pub mod bench_dedupe;
 pub mod bench_ingest;
 pub mod bench_models;
 pub mod bench_rfm;

@@ -8,7 +8,7 @@ mod score;
 use serde::Serialize;
 
 pub use blocking::{candidate_pairs, WINDOW};
-pub use score::{compare, DEFAULT_THRESHOLD};
+pub use score::{compare, Scorer, DEFAULT_THRESHOLD};
 
 /// One customer as duplicate detection sees it (keys already canonical).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -65,11 +65,21 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
     x
 }
 
+/// Every candidate pair scored at least `min`.
+pub fn scored_pairs(parties: &[Party], min: f64) -> Vec<Pair> {
+    let scorer = Scorer::new(parties);
+    candidate_pairs(parties).into_iter().filter_map(|(a, b)| scorer.compare(parties, a, b)).filter(|p| p.score >= min).collect()
+}
+
 /// Scans `parties` for duplicates: groups of customers whose pairs score at least `threshold`,
 /// best first.
 pub fn scan(parties: &[Party], threshold: f64) -> Vec<Group> {
-    let pairs: Vec<Pair> =
-        candidate_pairs(parties).into_iter().filter_map(|(a, b)| compare(parties, a, b)).filter(|p| p.score >= threshold).collect();
+    group_pairs(parties, scored_pairs(parties, threshold), threshold)
+}
+
+/// Joins the pairs scoring at least `threshold` into groups, best first.
+pub fn group_pairs(parties: &[Party], pairs: Vec<Pair>, threshold: f64) -> Vec<Group> {
+    let pairs: Vec<Pair> = pairs.into_iter().filter(|p| p.score >= threshold).collect();
     let mut parent: Vec<usize> = (0..parties.len()).collect();
     for p in &pairs {
         let (ra, rb) = (find(&mut parent, p.a), find(&mut parent, p.b));

@@ -5,7 +5,7 @@
 
 mod profile;
 mod records;
-mod vocab;
+pub(crate) mod vocab;
 
 use std::time::Instant;
 
