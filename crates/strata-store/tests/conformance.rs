@@ -327,6 +327,16 @@ async fn model_fits(store: &Store) {
     import(store, Entity::Deals, &dh, &rows, &[]).await;
     let closed: Vec<_> = store.closed_deals().await.unwrap().into_iter().filter(|d| d.0 == c.id).collect();
     assert_eq!(closed, vec![(c.id, true, "2024-05-06".to_string()), (c.id, false, "2024-07-01".to_string())]);
+
+    // Matching keys for duplicate detection: the customer's canonical name and city, its
+    // contacts' phones and e-mails.
+    let keys = store.match_keys().await.unwrap();
+    let k = keys.iter().find(|k| k.id == c.id).expect("keys");
+    assert_eq!((k.kind.as_str(), k.canonical_name.as_str()), ("company", "成交科技"));
+    let ch = ["联系人编号", "客户编号", "客户名称", "姓名", "手机", "邮箱"];
+    import(store, Entity::Contacts, &ch, &[&["CT-D1", "D-1", "", "李雷", "13912345678", "Li.Lei@Example.CN"]], &[]).await;
+    let contacts: Vec<_> = store.contact_match_keys().await.unwrap().into_iter().filter(|k| k.0 == c.id).collect();
+    assert_eq!(contacts, vec![(c.id, Some("+8613912345678".to_string()), None, Some("li.lei@example.cn".to_string()))]);
 }
 
 /// Every write that can move a tier lands in the change feed; tier writes compare and set;

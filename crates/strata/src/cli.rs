@@ -48,12 +48,30 @@ pub enum Command {
     /// Tier models: check, preview, publish, evaluate, explain.
     #[command(subcommand)]
     Tier(TierCommand),
+    /// Data quality: find duplicate customers.
+    #[command(subcommand)]
+    Dedupe(DedupeCommand),
     /// Predictive models: fit BG/NBD (still active? purchases to come) and Gamma-Gamma (value).
     #[command(subcommand)]
     Model(ModelCommand),
     /// Benchmarks (print one JSON line per measurement).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DedupeCommand {
+    /// Scan every customer for possible duplicates, best groups first, with the reasons.
+    Scan {
+        /// Pairs scoring at least this (0–1) are reported.
+        #[arg(long, default_value_t = strata_core::dedupe::DEFAULT_THRESHOLD)]
+        threshold: f64,
+        /// Groups shown.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

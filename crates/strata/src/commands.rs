@@ -72,6 +72,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Field(f) => field(&config, f).await?,
         Command::Tier(t) => return crate::tiering::run(&config, t).await,
         Command::Model(m) => crate::forecast::run(&config, m).await?,
+        Command::Dedupe(crate::cli::DedupeCommand::Scan { threshold, limit, json }) => {
+            crate::dedupe::run_scan(&open(&config).await?, threshold, limit, json).await?
+        }
         Command::Bench(b) => crate::bench::run(&config, b).await?,
     }
     Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@ pub mod bench_rfm;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod dedupe;
 pub mod demo;
 pub mod export;
 pub mod forecast;

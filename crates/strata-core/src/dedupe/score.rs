@@ -20,6 +20,9 @@ const OTHER_CITY: f64 = 0.15;
 /// regions and legal forms are gone) and nothing else links the pair: "华信医疗" and "华星医疗"
 /// are two companies, "华信医疗器械" and "华信医疗器戒" one with a typo.
 const OTHER_BRAND: f64 = 0.1;
+/// Similarity lost by two persons linked by their name alone: 王伟 and 王伟 are usually two
+/// people, so they need a shared phone, e-mail or credit code.
+const PERSON_NAME_ONLY: f64 = 0.2;
 
 fn shared<'a>(a: &'a [String], b: &'a [String]) -> Option<&'a String> {
     a.iter().find(|x| b.contains(x))
@@ -111,6 +114,9 @@ fn score(scorer: &Scorer, parties: &[Party], a: usize, b: usize) -> Option<Pair>
         0.6 + 0.4 * name
     } else {
         let city = if !x.city.is_empty() && !y.city.is_empty() && x.city != y.city { OTHER_CITY } else { 0.0 };
+        if !x.company {
+            return Some(Pair { a, b, score: (name - city - PERSON_NAME_ONLY).clamp(0.0, 1.0), reasons });
+        }
         let brand = if scorer.other_brand(&x.key, &y.key) { OTHER_BRAND } else { 0.0 };
         name - city - brand
     };

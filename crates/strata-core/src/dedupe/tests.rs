@@ -59,6 +59,16 @@ fn pairs_are_scored_with_reasons() {
         let got_codes: Vec<&str> = got.map(|p| p.reasons.iter().map(|r| r.code).collect()).unwrap_or_default();
         assert_eq!(got_codes, codes, "{} / {}", a.key, b.key);
     }
+    // Two persons of the same name are two people unless something else links them.
+    let wang = |id: i64, phone: &str| Party {
+        id,
+        company: false,
+        key: crate::company_name::canonical_person_name("王 伟"),
+        phones: if phone.is_empty() { vec![] } else { vec![normalise_phone(phone).expect("phone")] },
+        ..Party::default()
+    };
+    assert!(compare(&[wang(1, ""), wang(2, "")], 0, 1).is_some_and(|p| p.score < DEFAULT_THRESHOLD));
+    assert!(compare(&[wang(1, "13800138000"), wang(2, "138 0013 8000")], 0, 1).is_some_and(|p| p.score >= DEFAULT_THRESHOLD));
     // A company never matches a person.
     let person = Party { id: 3, company: false, key: "腾飞科技".into(), ..Party::default() };
     assert!(compare(&[company(1, "腾飞科技有限公司", "", "", None), person], 0, 1).is_none());

@@ -3,6 +3,7 @@
 
 mod customers;
 mod directory;
+mod duplicates;
 mod error;
 mod events;
 mod fits;
@@ -69,6 +70,7 @@ fn api() -> Router<AppState> {
         .merge(tiers::routes())
         .merge(events::routes())
         .merge(fits::routes())
+        .merge(duplicates::routes())
 }
 
 /// The landing page: what this server offers until the web application lands.

@@ -1,6 +1,7 @@
 //! Integration tests of the `strata` crate: the HTTP API in-process, and the real binary.
 
 mod cli;
+mod duplicates;
 mod fits_http;
 mod http;
 mod purchase_models;

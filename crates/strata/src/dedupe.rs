@@ -1,0 +1,87 @@
+//! `strata dedupe scan`: every customer's matching keys from the store (with their contacts'
+//! phones and e-mails) scanned for duplicates; groups ranked by score with their reasons.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use strata_core::dedupe::{scan, Group, Party};
+use strata_store::{MatchKeys, Store};
+
+/// The customers as duplicate detection sees them, and their stored keys by id.
+pub async fn parties(store: &Store) -> anyhow::Result<(Vec<Party>, HashMap<i64, MatchKeys>)> {
+    let keys = store.match_keys().await?;
+    let mut contacts: HashMap<i64, (Vec<String>, Vec<String>)> = HashMap::new();
+    for (id, mobile, landline, email) in store.contact_match_keys().await? {
+        let entry = contacts.entry(id).or_default();
+        entry.0.extend(mobile.into_iter().chain(landline).filter(|p| !p.is_empty()));
+        entry.1.extend(email.into_iter().filter(|e| !e.is_empty()).map(|e| e.to_lowercase()));
+    }
+    let parties = keys
+        .iter()
+        .map(|k| {
+            let (mut phones, mut emails) = contacts.remove(&k.id).unwrap_or_default();
+            phones.extend(k.phone.iter().filter(|p| !p.is_empty()).cloned());
+            emails.extend(k.email.iter().filter(|e| !e.is_empty()).map(|e| e.to_lowercase()));
+            phones.sort();
+            phones.dedup();
+            emails.sort();
+            emails.dedup();
+            Party {
+                id: k.id,
+                company: k.kind == "company",
+                key: k.canonical_name.clone(),
+                credit_code: k.credit_code.clone().filter(|c| !c.is_empty()),
+                phones,
+                emails,
+                city: k.city.clone().unwrap_or_default().trim_end_matches('市').to_string(),
+            }
+        })
+        .collect();
+    Ok((parties, keys.into_iter().map(|k| (k.id, k)).collect()))
+}
+
+/// A group as JSON, with each member's name and owner.
+pub fn group_json(g: &Group, keys: &HashMap<i64, MatchKeys>) -> serde_json::Value {
+    let members: Vec<serde_json::Value> = g
+        .members
+        .iter()
+        .map(|id| {
+            let k = keys.get(id);
+            json!({ "id": id, "name": k.map(|k| k.name.as_str()), "owner": k.and_then(|k| k.owner.as_deref()), "city": k.and_then(|k| k.city.as_deref()) })
+        })
+        .collect();
+    let pairs: Vec<serde_json::Value> =
+        g.pairs.iter().map(|(a, b, score, reasons)| json!({ "a": a, "b": b, "score": score, "reasons": reasons })).collect();
+    json!({ "score": g.score, "members": members, "pairs": pairs })
+}
+
+/// `strata dedupe scan`.
+pub async fn run_scan(store: &Store, threshold: f64, limit: usize, json_out: bool) -> anyhow::Result<()> {
+    anyhow::ensure!((0.0..=1.0).contains(&threshold), "--threshold must be between 0 and 1, not {threshold}");
+    let started = std::time::Instant::now();
+    let (parties, keys) = parties(store).await?;
+    let groups = tokio::task::spawn_blocking(move || scan(&parties, threshold)).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    if json_out {
+        let shown: Vec<serde_json::Value> = groups.iter().take(limit).map(|g| group_json(g, &keys)).collect();
+        println!(
+            "{}",
+            json!({ "customers": keys.len(), "groups": groups.len(), "seconds": seconds, "threshold": threshold, "items": shown })
+        );
+        return Ok(());
+    }
+    println!("{} groups of possible duplicates among {} customers ({seconds:.2} s, threshold {threshold})", groups.len(), keys.len());
+    for g in groups.iter().take(limit) {
+        println!("\n{:.2}", g.score);
+        for id in &g.members {
+            let k = keys.get(id);
+            let owner = k.and_then(|k| k.owner.as_deref()).map(|o| format!(", owned by {o}")).unwrap_or_default();
+            println!("  #{id} {}{owner}", k.map_or("?", |k| k.name.as_str()));
+        }
+        if let Some((a, b, _, reasons)) = g.pairs.first() {
+            let why: Vec<&str> = reasons.iter().map(|r| r.detail.as_str()).collect();
+            println!("  #{a} ~ #{b}: {}", why.join("; "));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! Duplicate candidates over HTTP: every customer scanned, groups ranked by score with their
+//! reasons and each member's name and owner.
+
+use axum::{
+    extract::{rejection::QueryRejection, Query, State},
+    http::StatusCode,
+    routing::get,
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{error::query_rejection, ApiError, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/duplicates", get(list))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScanQuery {
+    threshold: Option<f64>,
+    limit: Option<usize>,
+}
+
+async fn list(State(s): State<AppState>, q: Result<Query<ScanQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(query_rejection)?;
+    let threshold = q.threshold.unwrap_or(strata_core::dedupe::DEFAULT_THRESHOLD);
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_threshold",
+            format!("threshold must be between 0 and 1, not {threshold}"),
+        ));
+    }
+    let limit = q.limit.unwrap_or(50).clamp(1, 1000);
+    let (parties, keys) = crate::dedupe::parties(&s.store).await.map_err(super::tiers::engine_error)?;
+    let groups = tokio::task::spawn_blocking(move || strata_core::dedupe::scan(&parties, threshold))
+        .await
+        .map_err(|e| super::tiers::engine_error(e.into()))?;
+    let items: Vec<Value> = groups.iter().take(limit).map(|g| crate::dedupe::group_json(g, &keys)).collect();
+    Ok(Json(json!({ "customers": keys.len(), "groups": groups.len(), "threshold": threshold, "items": items })))
+}
