@@ -337,6 +337,11 @@ async fn model_fits(store: &Store) {
     import(store, Entity::Contacts, &ch, &[&["CT-D1", "D-1", "", "李雷", "13912345678", "Li.Lei@Example.CN"]], &[]).await;
     let contacts: Vec<_> = store.contact_match_keys().await.unwrap().into_iter().filter(|k| k.0 == c.id).collect();
     assert_eq!(contacts, vec![(c.id, Some("+8613912345678".to_string()), None, Some("li.lei@example.cn".to_string()))]);
+    let found = |v: Vec<strata_store::MatchKeys>| v.iter().any(|k| k.id == c.id);
+    assert!(found(store.match_candidates("成交电子", None, None, None).await.unwrap()), "same first characters");
+    assert!(found(store.match_candidates("大成交科技", None, None, None).await.unwrap()), "same last characters");
+    assert!(found(store.match_candidates("无关", None, Some("+8613912345678"), None).await.unwrap()), "a contact's phone");
+    assert!(!found(store.match_candidates("无关", None, None, Some("x@y.cn")).await.unwrap()));
 }
 
 /// Every write that can move a tier lands in the change feed; tier writes compare and set;

@@ -85,3 +85,48 @@ pub async fn run_scan(store: &Store, threshold: f64, limit: usize, json_out: boo
     }
     Ok(())
 }
+
+fn party_of(k: &MatchKeys) -> Party {
+    Party {
+        id: k.id,
+        company: k.kind == "company",
+        key: k.canonical_name.clone(),
+        credit_code: k.credit_code.clone().filter(|c| !c.is_empty()),
+        phones: k.phone.iter().filter(|p| !p.is_empty()).cloned().collect(),
+        emails: k.email.iter().filter(|e| !e.is_empty()).map(|e| e.to_lowercase()).collect(),
+        city: k.city.clone().unwrap_or_default().trim_end_matches('市').to_string(),
+    }
+}
+
+/// The check on entry: existing customers that `customer` (just written) looks like, as
+/// warnings ("looks like 深圳市腾飞科技有限公司, owned by 王伟"), best first.
+pub async fn possible_duplicates(store: &Store, customer: &strata_core::customer::Customer) -> anyhow::Result<Vec<serde_json::Value>> {
+    let candidates = store
+        .match_candidates(&customer.canonical_name, customer.credit_code.as_deref(), customer.phone.as_deref(), customer.email.as_deref())
+        .await?;
+    let mut parties: Vec<Party> = candidates.iter().filter(|k| k.id != customer.id).map(party_of).collect();
+    let keys: HashMap<i64, &MatchKeys> = candidates.iter().map(|k| (k.id, k)).collect();
+    parties.push(Party {
+        id: customer.id,
+        company: customer.kind == strata_core::customer::CustomerKind::Company,
+        key: customer.canonical_name.clone(),
+        credit_code: customer.credit_code.clone(),
+        phones: customer.phone.iter().cloned().collect(),
+        emails: customer.email.iter().map(|e| e.to_lowercase()).collect(),
+        city: customer.city.clone().unwrap_or_default().trim_end_matches('市').to_string(),
+    });
+    let new = parties.len() - 1;
+    let matches = strata_core::dedupe::matches_of(&parties, new, strata_core::dedupe::DEFAULT_THRESHOLD);
+    Ok(matches
+        .iter()
+        .take(5)
+        .filter_map(|m| {
+            let k = keys.get(&parties[m.b].id)?;
+            let owner = k.owner.as_deref().map(|o| format!(", owned by {o}")).unwrap_or_default();
+            Some(json!({
+                "id": k.id, "name": k.name, "owner": k.owner, "score": m.score, "reasons": m.reasons,
+                "message": format!("looks like {}{owner}", k.name),
+            }))
+        })
+        .collect())
+}

@@ -71,6 +71,30 @@ pub fn scored_pairs(parties: &[Party], min: f64) -> Vec<Pair> {
     candidate_pairs(parties).into_iter().filter_map(|(a, b)| scorer.compare(parties, a, b)).filter(|p| p.score >= min).collect()
 }
 
+/// The customers that `parties[new]` looks like (pairs scoring at least `threshold`, best
+/// first): the check when one customer is created. Names are compared only with names sharing
+/// their first or last character; phones, e-mails and credit codes with everyone.
+pub fn matches_of(parties: &[Party], new: usize, threshold: f64) -> Vec<Pair> {
+    let x = &parties[new];
+    let (first, last) = (x.key.chars().next(), x.key.chars().last());
+    let scorer = Scorer::default();
+    let mut out: Vec<Pair> = (0..parties.len())
+        .filter(|&i| i != new)
+        .filter(|&i| {
+            let y = &parties[i];
+            y.key.chars().next() == first
+                || y.key.chars().last() == last
+                || y.phones.iter().any(|p| x.phones.contains(p))
+                || y.emails.iter().any(|e| x.emails.contains(e))
+                || (x.credit_code.is_some() && y.credit_code == x.credit_code)
+        })
+        .filter_map(|i| scorer.compare(parties, new, i))
+        .filter(|p| p.score >= threshold)
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    out
+}
+
 /// Scans `parties` for duplicates: groups of customers whose pairs score at least `threshold`,
 /// best first.
 pub fn scan(parties: &[Party], threshold: f64) -> Vec<Group> {

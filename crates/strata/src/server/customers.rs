@@ -142,7 +142,19 @@ async fn create(State(s): State<AppState>, body: Result<Json<CustomerBody>, Json
     let Json(body) = body.map_err(json_rejection)?;
     let c = s.store.create_customer(&input_of(body)?).await?;
     s.written().await;
-    Ok((StatusCode::CREATED, Json(json!(c))))
+    // The check on entry: the customer is created, and the response says whom it looks like.
+    let warnings = match crate::dedupe::possible_duplicates(&s.store, &c).await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "duplicate check failed");
+            Vec::new()
+        }
+    };
+    let mut v = json!(c);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("possible_duplicates".into(), Value::Array(warnings));
+    }
+    Ok((StatusCode::CREATED, Json(v)))
 }
 
 async fn show(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {

@@ -58,4 +58,16 @@ async fn the_api_ranks_duplicate_groups() {
     assert_eq!(v["items"][0]["score"], 1.0, "{v}");
     let (status, e) = api.json(Method::GET, "/api/v1/duplicates?threshold=2", None).await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_threshold")));
+
+    // The check on entry: the new customer is created and the answer says whom it looks like.
+    let new = serde_json::json!({"name": "腾飞科技（深圳）股份有限公司", "city": "深圳", "phone": "138 0013 8000"});
+    let (status, c) = api.json(Method::POST, "/api/v1/customers", Some(new)).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let warnings = c["possible_duplicates"].as_array().cloned().unwrap_or_default();
+    assert!(warnings.len() >= 3, "{c}");
+    assert_eq!(warnings[0]["score"], 1.0, "{c}");
+    assert!(warnings.iter().any(|w| w["message"] == "looks like 深圳市腾飞科技有限公司"), "{c}");
+    assert!(warnings.iter().all(|w| w["name"] != "腾飞科技有限公司"), "the 成都 namesake is not a match: {c}");
+    let (_, other) = api.json(Method::POST, "/api/v1/customers", Some(serde_json::json!({"name": "全新材料有限公司"}))).await;
+    assert_eq!(other["possible_duplicates"], serde_json::json!([]), "{other}");
 }
