@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod commerce;
 pub mod company_name;
+pub mod completeness;
 pub mod credit_code;
 pub mod custom_field;
 pub mod customer;

@@ -1,5 +1,6 @@
-//! What duplicate detection reads: every customer's matching keys (kind, name, canonical name,
-//! credit code, phone, e-mail, city, owner) and the phones and e-mails of their contacts.
+//! What the data-quality checks read: every customer's matching keys (kind, name, canonical
+//! name, credit code, phone, e-mail, city, owner), the phones and e-mails of their contacts, and
+//! which expected fields each customer has filled.
 
 use crate::{on_pool, Result, Store, StoreError};
 
@@ -48,6 +49,19 @@ impl Store {
             .bind(format!("{head}%")).bind(format!("%{tail}")).bind(credit_code).bind(phone).bind(email)
             .fetch_all(p).await)
         .map_err(StoreError::db("finding matching customers"))
+    }
+
+    /// Per customer: (id, is a company, owner's display name, filled flags in the order of
+    /// `strata_core::completeness::FIELDS`), by id.
+    pub async fn completeness_rows(&self) -> Result<Vec<(i64, bool, Option<String>, [bool; 8])>> {
+        type Row = (i64, bool, Option<String>, bool, bool, bool, bool, bool, bool, bool, bool);
+        let sql = "SELECT c.id, c.kind = 'company', u.display_name, \
+                   COALESCE(c.credit_code, '') <> '', COALESCE(c.industry, '') <> '', COALESCE(c.province, '') <> '', \
+                   COALESCE(c.city, '') <> '', c.owner_id IS NOT NULL, COALESCE(c.phone, '') <> '' OR COALESCE(c.email, '') <> '', \
+                   COALESCE(c.source_channel, '') <> '', EXISTS (SELECT 1 FROM contacts k WHERE k.customer_id = c.id) \
+                   FROM customers c LEFT JOIN users u ON u.id = c.owner_id ORDER BY c.id";
+        let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await).map_err(StoreError::db("reading completeness"))?;
+        Ok(rows.into_iter().map(|r| (r.0, r.1, r.2, [r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10])).collect())
     }
 
     /// Every contact's (customer id, mobile or landline, e-mail), by customer.

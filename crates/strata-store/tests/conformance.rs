@@ -342,6 +342,11 @@ async fn model_fits(store: &Store) {
     assert!(found(store.match_candidates("大成交科技", None, None, None).await.unwrap()), "same last characters");
     assert!(found(store.match_candidates("无关", None, Some("+8613912345678"), None).await.unwrap()), "a contact's phone");
     assert!(!found(store.match_candidates("无关", None, None, Some("x@y.cn")).await.unwrap()));
+    // Completeness flags: a company with an owner and a contact, without a credit code.
+    let rows = store.completeness_rows().await.unwrap();
+    let (_, company, owner, filled) = rows.iter().find(|r| r.0 == c.id).expect("row").clone();
+    assert_eq!((company, owner.as_deref()), (true, Some("王伟")));
+    assert_eq!((filled[0], filled[4], filled[7]), (false, true, true));
 }
 
 /// Every write that can move a tier lands in the change feed; tier writes compare and set;

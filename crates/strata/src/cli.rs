@@ -51,6 +51,9 @@ pub enum Command {
     /// Data quality: find duplicate customers.
     #[command(subcommand)]
     Dedupe(DedupeCommand),
+    /// Data quality: completeness of customer records, per owner and per customer.
+    #[command(subcommand)]
+    Quality(QualityCommand),
     /// Predictive models: fit BG/NBD (still active? purchases to come) and Gamma-Gamma (value).
     #[command(subcommand)]
     Model(ModelCommand),
@@ -69,6 +72,18 @@ pub enum DedupeCommand {
         /// Groups shown.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QualityCommand {
+    /// Which expected fields are empty: per owner (lowest first) and the least complete customers.
+    Completeness {
+        /// Least complete customers listed.
+        #[arg(long, default_value_t = 20)]
+        worst: usize,
         #[arg(long)]
         json: bool,
     },

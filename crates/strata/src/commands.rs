@@ -72,6 +72,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Field(f) => field(&config, f).await?,
         Command::Tier(t) => return crate::tiering::run(&config, t).await,
         Command::Model(m) => crate::forecast::run(&config, m).await?,
+        Command::Quality(crate::cli::QualityCommand::Completeness { worst, json }) => {
+            let report = crate::dedupe::completeness(&open(&config).await?, worst).await?;
+            if json {
+                println!("{report}");
+            } else {
+                crate::dedupe::print_completeness(&report);
+            }
+        }
         Command::Dedupe(crate::cli::DedupeCommand::Scan { threshold, limit, json }) => {
             crate::dedupe::run_scan(&open(&config).await?, threshold, limit, json).await?
         }

@@ -130,3 +130,38 @@ pub async fn possible_duplicates(store: &Store, customer: &strata_core::customer
         })
         .collect())
 }
+
+/// Completeness per owner (lowest first) and the `worst` least complete customers, as JSON.
+pub async fn completeness(store: &Store, worst: usize) -> anyhow::Result<serde_json::Value> {
+    use strata_core::completeness::{by_owner, score};
+    let rows = store.completeness_rows().await?;
+    let owners = by_owner(rows.iter().map(|(_, company, owner, filled)| (owner.as_deref(), *company, filled)));
+    let mut scored: Vec<(f64, i64, Vec<&str>)> = rows
+        .iter()
+        .map(|(id, company, _, filled)| {
+            let (s, missing) = score(*company, filled);
+            (s, *id, missing)
+        })
+        .collect();
+    let mean = scored.iter().map(|s| s.0).sum::<f64>() / scored.len().max(1) as f64;
+    scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let least: Vec<serde_json::Value> =
+        scored.iter().take(worst).map(|(s, id, missing)| json!({ "id": id, "score": s, "missing": missing })).collect();
+    Ok(json!({ "customers": rows.len(), "score": mean, "owners": owners, "least_complete": least }))
+}
+
+pub fn print_completeness(r: &serde_json::Value) {
+    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    println!("{} customers, {:.1}% of expected fields filled", r["customers"], 100.0 * f(&r["score"]));
+    for o in r["owners"].as_array().into_iter().flatten() {
+        let missing: Vec<String> =
+            o["missing"].as_array().into_iter().flatten().take(3).map(|m| format!("{} ({})", m[0].as_str().unwrap_or(""), m[1])).collect();
+        println!(
+            "  {:<12} {:>7} customers  {:>5.1}%  most missing: {}",
+            o["owner"].as_str().unwrap_or("(no owner)"),
+            o["customers"],
+            100.0 * f(&o["score"]),
+            if missing.is_empty() { "—".into() } else { missing.join(", ") }
+        );
+    }
+}

@@ -1,5 +1,5 @@
-//! Duplicate candidates over HTTP: every customer scanned, groups ranked by score with their
-//! reasons and each member's name and owner.
+//! Data quality over HTTP: duplicate candidates (every customer scanned, groups ranked by score
+//! with their reasons and each member's name and owner) and completeness per owner.
 
 use axum::{
     extract::{rejection::QueryRejection, Query, State},
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::{error::query_rejection, ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/duplicates", get(list))
+    Router::new().route("/duplicates", get(list)).route("/completeness", get(completeness))
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,4 +40,17 @@ async fn list(State(s): State<AppState>, q: Result<Query<ScanQuery>, QueryReject
         .map_err(|e| super::tiers::engine_error(e.into()))?;
     let items: Vec<Value> = groups.iter().take(limit).map(|g| crate::dedupe::group_json(g, &keys)).collect();
     Ok(Json(json!({ "customers": keys.len(), "groups": groups.len(), "threshold": threshold, "items": items })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompletenessQuery {
+    worst: Option<usize>,
+}
+
+/// Completeness per owner (lowest first) and the least complete customers.
+async fn completeness(State(s): State<AppState>, q: Result<Query<CompletenessQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(query_rejection)?;
+    let report = crate::dedupe::completeness(&s.store, q.worst.unwrap_or(20).clamp(0, 1000)).await.map_err(super::tiers::engine_error)?;
+    Ok(Json(report))
 }

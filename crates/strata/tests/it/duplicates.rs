@@ -45,6 +45,15 @@ fn scan_finds_the_duplicates_and_says_why() {
     assert!(text.contains("2 groups of possible duplicates among 9 customers"), "{text}");
     let bad = bin.fails(&["dedupe", "scan", "--threshold", "1.5"]);
     assert!(bad.contains("between 0 and 1"), "{bad}");
+
+    // Completeness: nobody has an owner, contacts or a source channel in this file.
+    let report: serde_json::Value =
+        serde_json::from_str(bin.ok(&["quality", "completeness", "--json", "--worst", "2"]).trim()).expect("json");
+    assert_eq!((report["customers"].as_u64(), report["owners"][0]["owner"].as_str()), (Some(9), None), "{report}");
+    let missing = report["owners"][0]["missing"].to_string();
+    assert!(missing.contains("[\"owner\",9]") && missing.contains("[\"contact\",9]"), "{missing}");
+    assert_eq!(report["least_complete"].as_array().map(|a| a.len()), Some(2), "{report}");
+    assert!(bin.ok(&["quality", "completeness"]).contains("9 customers"));
 }
 
 #[tokio::test]

@@ -1,0 +1,90 @@
+//! Data completeness: which of the fields a customer is expected to have are empty, as a score
+//! per customer (share filled) and per owner (mean), with the fields missing most often.
+
+use serde::Serialize;
+
+/// The fields checked, in this order in `Filled`.
+pub const FIELDS: [&str; 8] = ["credit_code", "industry", "province", "city", "owner", "phone_or_email", "source_channel", "contact"];
+
+/// Which checked fields a customer has (index = position in `FIELDS`).
+pub type Filled = [bool; 8];
+
+/// Fields a person is not expected to have: a credit code and an industry.
+const COMPANY_ONLY: [usize; 2] = [0, 1];
+
+/// The share of expected fields filled (0–1) and the missing ones.
+pub fn score(company: bool, filled: &Filled) -> (f64, Vec<&'static str>) {
+    let expected: Vec<usize> = (0..FIELDS.len()).filter(|i| company || !COMPANY_ONLY.contains(i)).collect();
+    let missing: Vec<&'static str> = expected.iter().filter(|&&i| !filled[i]).map(|&i| FIELDS[i]).collect();
+    (1.0 - missing.len() as f64 / expected.len() as f64, missing)
+}
+
+/// Completeness of one owner's customers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnerCompleteness {
+    /// None: customers without an owner.
+    pub owner: Option<String>,
+    pub customers: usize,
+    /// Mean score.
+    pub score: f64,
+    /// (field, customers missing it), most often missing first.
+    pub missing: Vec<(&'static str, usize)>,
+}
+
+/// Per-owner completeness of (owner, company, filled) rows, lowest score first.
+pub fn by_owner<'a>(rows: impl Iterator<Item = (Option<&'a str>, bool, &'a Filled)>) -> Vec<OwnerCompleteness> {
+    let mut acc: std::collections::BTreeMap<Option<&str>, (usize, f64, [usize; 8])> = std::collections::BTreeMap::new();
+    for (owner, company, filled) in rows {
+        let (s, missing) = score(company, filled);
+        let e = acc.entry(owner).or_insert((0, 0.0, [0; 8]));
+        e.0 += 1;
+        e.1 += s;
+        for m in missing {
+            if let Some(i) = FIELDS.iter().position(|f| *f == m) {
+                e.2[i] += 1;
+            }
+        }
+    }
+    let mut out: Vec<OwnerCompleteness> = acc
+        .into_iter()
+        .map(|(owner, (n, sum, counts))| {
+            let mut missing: Vec<(&'static str, usize)> = FIELDS.iter().copied().zip(counts).filter(|(_, c)| *c > 0).collect();
+            missing.sort_by_key(|m| std::cmp::Reverse(m.1));
+            OwnerCompleteness { owner: owner.map(String::from), customers: n, score: sum / n as f64, missing }
+        })
+        .collect();
+    out.sort_by(|a, b| a.score.total_cmp(&b.score));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_count_expected_fields_only() {
+        let all = [true; 8];
+        assert_eq!(score(true, &all), (1.0, vec![]));
+        let mut f = all;
+        f[0] = false;
+        f[7] = false;
+        assert_eq!(score(true, &f), (0.75, vec!["credit_code", "contact"]));
+        // A person needs no credit code or industry: 5 of 6 expected fields filled.
+        let (s, missing) = score(false, &f);
+        assert!((s - 5.0 / 6.0).abs() < 1e-12 && missing == vec!["contact"]);
+    }
+
+    #[test]
+    fn owners_are_ranked_lowest_first_with_their_gaps() {
+        let full = [true; 8];
+        let mut gaps = full;
+        gaps[5] = false;
+        gaps[6] = false;
+        let rows = [(Some("王伟"), true, &full), (Some("王伟"), true, &gaps), (Some("李娜"), true, &full), (None, true, &gaps)];
+        let owners = by_owner(rows.into_iter());
+        assert_eq!(owners.iter().map(|o| o.owner.as_deref()).collect::<Vec<_>>(), vec![None, Some("王伟"), Some("李娜")]);
+        assert_eq!((owners[1].customers, owners[1].score), (2, 0.875));
+        assert_eq!(owners[1].missing, vec![("phone_or_email", 1), ("source_channel", 1)]);
+        assert!(owners[2].missing.is_empty());
+    }
+}
