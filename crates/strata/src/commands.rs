@@ -174,7 +174,42 @@ async fn import(config: &Config, a: ImportArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let summary = result.map_err(|e| anyhow::anyhow!("{e}"))?;
     print_summary(&summary);
+    if summary.committed && summary.entity == strata_core::import::Entity::Customers && summary.inserted > 0 {
+        if let Some(batch) = &summary.batch {
+            warn_duplicates(&store, batch.id, summary.inserted).await?;
+        }
+    }
     Ok(if summary.committed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// New customers checked against the base right after an import (up to `CHECKED`; beyond that
+/// the full scan is the better tool).
+async fn warn_duplicates(store: &Store, batch: i64, inserted: u64) -> anyhow::Result<()> {
+    const CHECKED: u64 = 1000;
+    const SHOWN: usize = 10;
+    if inserted > CHECKED {
+        println!("{inserted} new customers: run `strata dedupe scan` to check them for duplicates");
+        return Ok(());
+    }
+    let mut found = 0usize;
+    for id in store.batch_customers(batch).await? {
+        let c = store.get_customer(id).await?;
+        for w in crate::dedupe::possible_duplicates(store, &c).await?.into_iter().filter(|w| w["id"].as_i64().is_some_and(|o| o < id)) {
+            if found < SHOWN {
+                println!(
+                    "possible duplicate: #{id} {} {} (score {:.2})",
+                    c.name,
+                    w["message"].as_str().unwrap_or(""),
+                    w["score"].as_f64().unwrap_or(0.0)
+                );
+            }
+            found += 1;
+        }
+    }
+    if found > SHOWN {
+        println!("… {} more possible duplicates; `strata dedupe scan` lists them all", found - SHOWN);
+    }
+    Ok(())
 }
 
 fn print_summary(s: &ImportSummary) {

@@ -26,6 +26,10 @@ fn scan_finds_the_duplicates_and_says_why() {
     let file = bin.write("dupes.csv", CUSTOMERS.as_bytes());
     let out = bin.ok(&["import", "customers", path_str(&file)]);
     assert!(out.contains("9 new"), "{out}");
+    // The import itself warns about the customers that look like earlier ones.
+    assert!(out.contains("possible duplicate: #2 腾飞科技(深圳) looks like 深圳市腾飞科技有限公司 (score 1.00)"), "{out}");
+    assert!(out.contains("possible duplicate: #5 云帆商贸 looks like 杭州云帆贸易有限公司"), "{out}");
+    assert!(!out.contains("#8 王伟"), "{out}");
     let json = bin.ok(&["dedupe", "scan", "--json"]);
     let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"));
     let groups: Vec<Vec<String>> = v["items"]
