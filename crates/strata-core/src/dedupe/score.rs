@@ -23,6 +23,8 @@ const OTHER_BRAND: f64 = 0.1;
 /// Similarity lost by two persons linked by their name alone: 王伟 and 王伟 are usually two
 /// people, so they need a shared phone, e-mail or credit code.
 const PERSON_NAME_ONLY: f64 = 0.2;
+/// Similarity lost when both have phones and none is shared: conflicting contact details.
+const OTHER_PHONES: f64 = 0.05;
 
 fn shared<'a>(a: &'a [String], b: &'a [String]) -> Option<&'a String> {
     a.iter().find(|x| b.contains(x))
@@ -118,7 +120,8 @@ fn score(scorer: &Scorer, parties: &[Party], a: usize, b: usize) -> Option<Pair>
             return Some(Pair { a, b, score: (name - city - PERSON_NAME_ONLY).clamp(0.0, 1.0), reasons });
         }
         let brand = if scorer.other_brand(&x.key, &y.key) { OTHER_BRAND } else { 0.0 };
-        name - city - brand
+        let phones = if !x.phones.is_empty() && !y.phones.is_empty() { OTHER_PHONES } else { 0.0 };
+        name - city - brand - phones
     };
     Some(Pair { a, b, score: score.clamp(0.0, 1.0), reasons })
 }
