@@ -19,22 +19,15 @@ pub async fn parties(store: &Store) -> anyhow::Result<(Vec<Party>, HashMap<i64, 
     let parties = keys
         .iter()
         .map(|k| {
-            let (mut phones, mut emails) = contacts.remove(&k.id).unwrap_or_default();
-            phones.extend(k.phone.iter().filter(|p| !p.is_empty()).cloned());
-            emails.extend(k.email.iter().filter(|e| !e.is_empty()).map(|e| e.to_lowercase()));
-            phones.sort();
-            phones.dedup();
-            emails.sort();
-            emails.dedup();
-            Party {
-                id: k.id,
-                company: k.kind == "company",
-                key: k.canonical_name.clone(),
-                credit_code: k.credit_code.clone().filter(|c| !c.is_empty()),
-                phones,
-                emails,
-                city: k.city.clone().unwrap_or_default().trim_end_matches('市').to_string(),
-            }
+            let mut party = party_of(k);
+            let (phones, emails) = contacts.remove(&k.id).unwrap_or_default();
+            party.phones.extend(phones);
+            party.emails.extend(emails);
+            party.phones.sort();
+            party.phones.dedup();
+            party.emails.sort();
+            party.emails.dedup();
+            party
         })
         .collect();
     Ok((parties, keys.into_iter().map(|k| (k.id, k)).collect()))
