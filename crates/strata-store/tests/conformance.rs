@@ -301,9 +301,9 @@ async fn model_fits(store: &Store) {
         fitted_by: "tester".into(),
     };
     let seq = store.last_change_seq().await.unwrap();
-    let first = store.save_model_fit(&fit("bgnbd", r#"{"r":0.24,"alpha":4.4,"a":0.79,"b":2.4}"#, -9582.43)).await.unwrap();
-    let spend = store.save_model_fit(&fit("gamma_gamma", r#"{"p":6.25,"q":3.74,"gamma":15.44}"#, -4055.9)).await.unwrap();
-    let second = store.save_model_fit(&fit("bgnbd", r#"{"r":0.25,"alpha":5.4,"a":0.6,"b":2.6}"#, -17138.2)).await.unwrap();
+    let first = store.save_model_fit(&fit("bgnbd", r#"{"r":0.24,"alpha":4.4,"a":0.79,"b":2.4}"#, -9582.43), None).await.unwrap().id;
+    let spend = store.save_model_fit(&fit("gamma_gamma", r#"{"p":6.25,"q":3.74,"gamma":15.44}"#, -4055.9), None).await.unwrap().id;
+    let second = store.save_model_fit(&fit("bgnbd", r#"{"r":0.25,"alpha":5.4,"a":0.6,"b":2.6}"#, -17138.2), None).await.unwrap().id;
     assert!(first < spend && spend < second);
     let changes = store.changes_after(seq, 10).await.unwrap();
     assert_eq!(changes.len(), 3);

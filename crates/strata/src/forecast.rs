@@ -124,13 +124,6 @@ pub fn fit_histories(histories: &Histories, request: FitRequest, actor: &str) ->
     })
 }
 
-/// Stores a computed fit and returns it as stored.
-pub async fn store_fit(store: &Store, new: &NewModelFit) -> Result<ModelFit, FitError> {
-    let id = store.save_model_fit(new).await?;
-    let stored = store.model_fit_history(&new.kind, 1).await?;
-    stored.into_iter().find(|f| f.id == id).ok_or(FitError::Store(StoreError::NotFound { what: "model fit", id: id.to_string() }))
-}
-
 /// Loads the order table, fits and stores the fit; returns the stored fit.
 pub async fn fit(store: &Store, request: FitRequest, today: Day, actor: &str) -> Result<ModelFit, FitError> {
     let index = CustomerIndex::new(store.customer_ids().await?);
@@ -139,7 +132,7 @@ pub async fn fit(store: &Store, request: FitRequest, today: Day, actor: &str) ->
     let new = tokio::task::spawn_blocking(move || fit_histories(&histories(&orders, request, today)?, request, &actor))
         .await
         .map_err(|e| FitError::Predict(PredictError::NotConverged { iterations: 0, detail: e.to_string() }))??;
-    store_fit(store, &new).await
+    Ok(store.save_model_fit(&new, None).await?)
 }
 
 /// The fits in force as the engine uses them (fits that no longer parse are left out).

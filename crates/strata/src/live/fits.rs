@@ -28,7 +28,8 @@ impl LiveEngine {
         };
         let actor = actor.to_string();
         let new = tokio::task::spawn_blocking(move || forecast::fit_histories(&histories, request, &actor)).await??;
-        let fit = forecast::store_fit(&self.store, &new).await?;
+        // This server puts the fit in force below; its follower skips the feed entry.
+        let fit = self.store.save_model_fit(&new, Some(&self.holder)).await?;
         let changes = self.put_fits_in_force(today, "refit").await?;
         Ok((fit, changes))
     }
@@ -70,7 +71,7 @@ impl LiveEngine {
             match self.fit(FitRequest { kind, calibration_end: None, unit }, "schedule").await {
                 Ok((fit, changes)) => {
                     tracing::info!(kind = %fit.kind, id = fit.id, changes, "scheduled refit");
-                    refitted.push(fit.kind);
+                    refitted.push(fit.fit.kind);
                 }
                 Err(e) => match e.downcast_ref::<FitError>() {
                     Some(f) => {
