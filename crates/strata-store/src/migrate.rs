@@ -8,6 +8,9 @@ struct Migration {
     name: &'static str,
     sqlite: &'static str,
     postgres: &'static str,
+    /// The SQLite step rebuilds a table others refer to: it runs with foreign keys off and is
+    /// checked with `PRAGMA foreign_key_check` before it commits.
+    sqlite_rebuilds: bool,
 }
 
 const MIGRATIONS: &[Migration] = &[
@@ -16,24 +19,35 @@ const MIGRATIONS: &[Migration] = &[
         name: "customer_model",
         sqlite: include_str!("../migrations/sqlite/0001_customer_model.sql"),
         postgres: include_str!("../migrations/postgres/0001_customer_model.sql"),
+        sqlite_rebuilds: false,
     },
     Migration {
         version: 2,
         name: "tier_models",
         sqlite: include_str!("../migrations/sqlite/0002_tier_models.sql"),
         postgres: include_str!("../migrations/postgres/0002_tier_models.sql"),
+        sqlite_rebuilds: false,
     },
     Migration {
         version: 3,
         name: "change_feed",
         sqlite: include_str!("../migrations/sqlite/0003_change_feed.sql"),
         postgres: include_str!("../migrations/postgres/0003_change_feed.sql"),
+        sqlite_rebuilds: false,
     },
     Migration {
         version: 4,
         name: "model_fits",
         sqlite: include_str!("../migrations/sqlite/0004_model_fits.sql"),
         postgres: include_str!("../migrations/postgres/0004_model_fits.sql"),
+        sqlite_rebuilds: false,
+    },
+    Migration {
+        version: 5,
+        name: "merges",
+        sqlite: include_str!("../migrations/sqlite/0005_merges.sql"),
+        postgres: include_str!("../migrations/postgres/0005_merges.sql"),
+        sqlite_rebuilds: true,
     },
 ];
 
@@ -53,9 +67,22 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
                 .await
                 .map_err(StoreError::db("reading schema_migrations"))?;
             for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-                let sql = if matches!(store.backend, Backend::Postgres(_)) { m.postgres } else { m.sqlite };
+                let postgres = matches!(store.backend, Backend::Postgres(_));
+                let sql = if postgres { m.postgres } else { m.sqlite };
+                let rebuild = m.sqlite_rebuilds && !postgres;
+                if rebuild {
+                    sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(StoreError::db("pausing foreign keys"))?;
+                }
                 let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(StoreError::db("starting a migration"))?;
                 sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(StoreError::db("applying a migration"))?;
+                if rebuild {
+                    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                        .fetch_all(&mut *tx).await.map_err(StoreError::db("checking foreign keys"))?;
+                    if let Some((table,)) = broken.first() {
+                        return Err(StoreError::invalid("migration_broke_references", format!(
+                            "migration {} would leave {} rows of {table} pointing at missing rows; nothing was changed", m.version, broken.len())));
+                    }
+                }
                 sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(m.version)
                     .bind(m.name)
@@ -71,6 +98,9 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
         .await;
         if matches!(store.backend, Backend::Postgres(_)) {
             let _ = sqlx::query("SELECT pg_advisory_unlock(7403112)").execute(&mut *conn).await;
+        } else if sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await.is_err() {
+            // A rebuild step paused foreign keys; never hand that connection out again.
+            conn.close_on_drop();
         }
         result
     })

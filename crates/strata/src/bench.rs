@@ -72,6 +72,13 @@ pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
             let store = Store::open(&store).await?;
             crate::bench_ingest::run(store, today, orders, batch).await?
         }
+        BenchCommand::Merge { orders, repeat, store } => {
+            let dir = tempfile::tempdir()?;
+            let url = store.unwrap_or_else(|| dir.path().join("strata.db").display().to_string());
+            let store = Store::open(&url).await?;
+            crate::bench_merge::run(store.clone(), orders, repeat).await?;
+            store.close().await;
+        }
     }
     Ok(())
 }

@@ -75,6 +75,40 @@ pub enum DedupeCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Merge customers into one (the first survives): each field by its survivorship rule
+    /// unless taken from a named customer, every record re-pointed, one transaction, undoable.
+    Merge {
+        /// The customer that survives.
+        survivor: i64,
+        /// The customers it absorbs.
+        #[arg(required = true)]
+        absorbed: Vec<i64>,
+        /// Take a field's value from a customer of the merge, e.g. `--take phone=12`
+        /// (fields: name, kind, external_id, credit_code, industry, province, city,
+        /// source_channel, owner, lifecycle_stage, phone, email, tags, since, custom.KEY).
+        #[arg(long = "take", value_parser = crate::merge::parse_take)]
+        take: Vec<(String, i64)>,
+        /// Show the decisions without merging.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo a merge: the absorbed customers come back exactly, with their records.
+    Undo {
+        merge: i64,
+        /// Undo even though the survivor was edited since the merge (those edits are lost).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Recorded merges, newest first.
+    Merges {
+        /// Only merges that touched this customer.
+        #[arg(long)]
+        customer: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -351,6 +385,17 @@ pub enum BenchCommand {
         duplicates: f64,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// Merge a customer holding N orders into another and undo it, timed (on a fresh store, or
+    /// on --store where two customers and their orders are added); one JSON line.
+    Merge {
+        #[arg(long, default_value_t = 10_000)]
+        orders: u64,
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+        /// An existing store (path or postgres:// URL) instead of a fresh one.
+        #[arg(long)]
+        store: Option<String>,
     },
     /// Sustained ingest of new orders into an existing store through the live engine (each
     /// batch persisted, the touched customers re-evaluated, tier changes written); one JSON line.

@@ -80,8 +80,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::dedupe::print_completeness(&report);
             }
         }
-        Command::Dedupe(crate::cli::DedupeCommand::Scan { threshold, limit, json }) => {
-            crate::dedupe::run_scan(&open(&config).await?, threshold, limit, json).await?
+        Command::Dedupe(d) => {
+            use crate::cli::DedupeCommand as D;
+            let store = open(&config).await?;
+            match d {
+                D::Scan { threshold, limit, json } => crate::dedupe::run_scan(&store, threshold, limit, json).await?,
+                D::Merge { survivor, absorbed, take, dry_run, json } => {
+                    let req = crate::merge::MergeRequest { survivor, absorbed, take: take.into_iter().collect() };
+                    crate::merge::run_merge(&store, req, &config.actor, dry_run, json).await?
+                }
+                D::Undo { merge, force } => crate::merge::run_undo(&store, merge, &config.actor, force).await?,
+                D::Merges { customer, json } => crate::merge::run_list(&store, customer, json).await?,
+            }
         }
         Command::Bench(b) => crate::bench::run(&config, b).await?,
     }

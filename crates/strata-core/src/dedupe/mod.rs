@@ -4,6 +4,7 @@
 
 mod blocking;
 mod score;
+pub mod survivorship;
 
 use serde::Serialize;
 
@@ -133,5 +134,7 @@ pub fn group_pairs(parties: &[Party], pairs: Vec<Pair>, threshold: f64) -> Vec<G
     out
 }
 
+#[cfg(test)]
+mod survivorship_tests;
 #[cfg(test)]
 mod tests;

@@ -81,17 +81,23 @@ fn is_subsequence(short: &str, long: &str) -> bool {
     short.chars().all(|c| rest.any(|l| l == c))
 }
 
+/// Edit distance where swapping two neighbouring letters counts once (`emial` → `email`).
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    let mut rows: Vec<Vec<usize>> = vec![(0..=b.len()).collect()];
+    for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            let prev = &rows[i];
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && *ca == b[j - 1] && a[i - 1] == *cb {
+                cur[j + 1] = cur[j + 1].min(rows[i - 1][j - 1] + 1);
+            }
         }
-        prev = cur;
+        rows.push(cur);
     }
-    prev[b.len()]
+    rows[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -104,6 +110,7 @@ mod tests {
         assert_eq!(suggest("amout", names), Some("amount"));
         assert_eq!(suggest("Industry", names), Some("industry"));
         assert_eq!(suggest("省分", names), Some("省份"));
+        assert_eq!(suggest("amuont", names), Some("amount"), "a swap of two letters is one edit");
         assert_eq!(suggest("zzz", names), None);
     }
 

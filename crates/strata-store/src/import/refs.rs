@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// An external id and the customer id it names.
+type IdPair = (String, i64);
+
 /// Distinct unknown customer numbers in one chunk above which every external id is loaded
 /// (an import announced as large loads them all at its first chunk).
 const FULL_LOAD_AFTER: usize = 50_000;
@@ -57,20 +60,27 @@ impl ImportSession {
                 }
             }
             if !missing.is_empty() && (self.large || missing.len() > FULL_LOAD_AFTER) {
-                let rows: Vec<(String, i64)> =
-                    on_tx!(&mut self.tx, t => sqlx::query_as("SELECT external_id, id FROM customers WHERE external_id IS NOT NULL")
-                    .fetch_all(&mut **t).await)
-                    .map_err(StoreError::db("loading customer ids"))?;
-                self.by_external = Some(rows.into_iter().collect());
+                // External ids of merged-away customers name their survivor; a customer's own
+                // external id wins over an alias.
+                let (aliases, rows): (Vec<IdPair>, Vec<IdPair>) = on_tx!(&mut self.tx, t => {
+                    let aliases = sqlx::query_as("SELECT external_id, customer_id FROM merged_external_ids").fetch_all(&mut **t).await;
+                    let rows = sqlx::query_as("SELECT external_id, id FROM customers WHERE external_id IS NOT NULL").fetch_all(&mut **t).await;
+                    aliases.and_then(|a| rows.map(|r| (a, r)))
+                })
+                .map_err(StoreError::db("loading customer ids"))?;
+                self.by_external = Some(aliases.into_iter().chain(rows).collect());
                 self.external_complete = true;
             } else {
                 let backend = self.backend_kind();
                 let mut found: Vec<(String, i64)> = Vec::new();
                 for chunk in missing.chunks(500) {
-                    let sql =
-                        format!("SELECT external_id, id FROM customers WHERE external_id IN ({})", crate::placeholders(1, chunk.len()));
+                    let list = crate::placeholders(1, chunk.len());
+                    let sql = format!(
+                        "SELECT external_id, customer_id, 0 FROM merged_external_ids WHERE external_id IN ({list}) UNION ALL \
+                         SELECT external_id, id, 1 FROM customers WHERE external_id IN ({list})"
+                    );
                     let sql = crate::dialect(backend, &sql);
-                    let rows: Vec<(String, i64)> = on_tx!(&mut self.tx, t => {
+                    let mut rows: Vec<(String, i64, i32)> = on_tx!(&mut self.tx, t => {
                         let mut q = sqlx::query_as(&sql);
                         for e in chunk {
                             q = q.bind(e);
@@ -78,7 +88,8 @@ impl ImportSession {
                         q.fetch_all(&mut **t).await
                     })
                     .map_err(StoreError::db("looking up customer ids"))?;
-                    found.extend(rows);
+                    rows.sort_by_key(|r| r.2);
+                    found.extend(rows.into_iter().map(|(e, id, _)| (e, id)));
                 }
                 self.by_external.get_or_insert_with(HashMap::new).extend(found);
             }

@@ -7,6 +7,7 @@ mod duplicates;
 mod error;
 mod events;
 mod fits;
+mod merges;
 mod tiers;
 mod transfer;
 
@@ -71,6 +72,7 @@ fn api() -> Router<AppState> {
         .merge(events::routes())
         .merge(fits::routes())
         .merge(duplicates::routes())
+        .merge(merges::routes())
 }
 
 /// The landing page: what this server offers until the web application lands.

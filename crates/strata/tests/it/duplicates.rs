@@ -84,3 +84,67 @@ async fn the_api_ranks_duplicate_groups() {
     let (_, other) = api.json(Method::POST, "/api/v1/customers", Some(serde_json::json!({"name": "全新材料有限公司"}))).await;
     assert_eq!(other["possible_duplicates"], serde_json::json!([]), "{other}");
 }
+
+const ORDERS: &str =
+    "订单编号,客户编号,下单日期,金额\nO1,D1,2024-03-01,100\nO2,D2,2024-04-01,5000\nO3,D3,2024-05-01,20\nO4,D9,2024-05-02,70\n";
+
+#[test]
+fn merge_and_undo_through_the_cli() {
+    let bin = Bin::new();
+    bin.ok(&["import", "customers", path_str(&bin.write("dupes.csv", CUSTOMERS.as_bytes()))]);
+    bin.ok(&["import", "orders", path_str(&bin.write("orders.csv", ORDERS.as_bytes()))]);
+    let plan = bin.ok(&["dedupe", "merge", "1", "2", "3", "--take", "phone=3", "--dry-run"]);
+    assert!(plan.contains("merging 2, 3 into customer 1 would keep:"), "{plan}");
+    assert!(plan.contains("by chosen") && plan.contains("by largest_revenue"), "{plan}");
+    let listed = |bin: &Bin| bin.ok(&["export", "customers", "--format", "jsonl"]).lines().count();
+    assert_eq!(listed(&bin), 9, "a dry run changes nothing");
+    let out = bin.ok(&["dedupe", "merge", "1", "2", "3"]);
+    assert!(out.contains("merged 2, 3 into customer 1 as merge 1 (2 records moved)"), "{out}");
+    assert_eq!(listed(&bin), 7);
+    assert!(bin.ok(&["dedupe", "merges"]).contains("into 1 ← 2, 3"));
+    // Refused: itself, a missing customer, a field that does not exist, undoing twice.
+    assert!(bin.fails(&["dedupe", "merge", "4", "4"]).contains("cannot be merged with itself"));
+    assert!(bin.fails(&["dedupe", "merge", "4", "99"]).contains("customer 99 not found"));
+    let typo = bin.fails(&["dedupe", "merge", "4", "5", "--take", "emial=5"]);
+    assert!(typo.contains("unknown merge field `emial`; did you mean `email`?"), "{typo}");
+    assert!(bin.fails(&["dedupe", "merge", "4", "5", "--take", "email"]).contains("FIELD=CUSTOMER_ID"));
+    let undo = bin.ok(&["dedupe", "undo", "1"]);
+    assert!(undo.contains("2 customers restored, 2 records moved back"), "{undo}");
+    assert_eq!(listed(&bin), 9);
+    assert!(bin.fails(&["dedupe", "undo", "1"]).contains("already undone"));
+}
+
+#[tokio::test]
+async fn the_api_merges_and_undoes() {
+    let api = Api::new().await;
+    api.upload("customers", "", "dupes.csv", CUSTOMERS.as_bytes()).await;
+    api.upload("orders", "", "orders.csv", ORDERS.as_bytes()).await;
+    let body = serde_json::json!({"survivor": 1, "absorbed": [2, 3], "dry_run": true});
+    let (status, plan) = api.json(Method::POST, "/api/v1/merges", Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    let owner = plan["decisions"].as_array().into_iter().flatten().find(|d| d["field"] == "owner").cloned().unwrap_or_default();
+    assert_eq!((owner["rule"].as_str(), owner["from"].as_i64()), (Some("largest_revenue"), Some(2)), "{plan}");
+    let (status, m) = api.json(Method::POST, "/api/v1/merges", Some(serde_json::json!({"survivor": 1, "absorbed": [2, 3]}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let id = m["merge"]["id"].as_i64().expect("merge id");
+    let (status, _) = api.json(Method::GET, "/api/v1/customers/2", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = api.json(Method::GET, "/api/v1/merges?customer=3", None).await;
+    assert_eq!(list["items"].as_array().map(|a| a.len()), Some(1), "{list}");
+    let bad = [
+        (serde_json::json!({"survivor": 4, "absorbed": [4]}), "merge_with_itself"),
+        (serde_json::json!({"survivor": 4, "absorbed": []}), "merge_needs_two"),
+        (serde_json::json!({"survivor": 4, "absorbed": [5], "owner_id": 1}), "invalid_body"),
+        (serde_json::json!({"survivor": 4, "absorbed": [2]}), "not_found"),
+    ];
+    for (body, code) in bad {
+        let (status, e) = api.json(Method::POST, "/api/v1/merges", Some(body.clone())).await;
+        assert_eq!(e["code"].as_str(), Some(code), "{body}: {status} {e}");
+    }
+    let (status, u) = api.json(Method::POST, &format!("/api/v1/merges/{id}/undo"), None).await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    let (status, again) = api.json(Method::POST, &format!("/api/v1/merges/{id}/undo"), None).await;
+    assert_eq!((status, again["code"].as_str()), (StatusCode::CONFLICT, Some("merge_already_undone")));
+    let (status, c) = api.json(Method::GET, "/api/v1/customers/2", None).await;
+    assert_eq!((status, c["name"].as_str()), (StatusCode::OK, Some("腾飞科技(深圳)")), "{c}");
+}

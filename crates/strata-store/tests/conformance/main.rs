@@ -11,6 +11,8 @@ use strata_core::{
 };
 use strata_store::{CustomerFilter, CustomerSort, Store, StoreError, TierWrite};
 
+mod merges;
+
 fn records(entity: Entity, headers: &[&str], rows: &[&[&str]], custom: &[CustomFieldDef]) -> (Vec<String>, Vec<(u64, Record)>) {
     let hs: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
     let m = Mapping::resolve(entity, &hs, &BTreeMap::new(), custom).expect("mapping");
@@ -281,6 +283,7 @@ async fn story(store: Store) {
     assert_eq!(store.list_teams().await.unwrap().len(), 1);
     change_feed(&store).await;
     model_fits(&store).await;
+    merges::merges(&store).await;
     store.close().await;
 }
 
