@@ -92,7 +92,7 @@ pub struct ContactInput {
 }
 
 crate::labelled_enum!(
-    /// What a user may do; permissions per role are defined with the web application.
+    /// What a user may do: permissions, record scope and field rules per role are in `access`.
     Role, "role", {
     Admin => ("admin", "管理员", "admin", ["administrator"]),
     Manager => ("manager", "经理", "manager", ["主管", "总监", "director"]),

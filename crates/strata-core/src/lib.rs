@@ -3,6 +3,7 @@
 //! Invariant: this crate performs no IO, has no async, no SQL and no HTTP. Everything here is a
 //! pure function of its inputs, so it is tested with plain data-driven unit tests.
 
+pub mod access;
 pub mod activity;
 pub mod commerce;
 pub mod company_name;

@@ -2,7 +2,9 @@
 //! default) and PostgreSQL, using runtime queries. Each method's SQL is written once and compiled
 //! for both backends by the [`on_pool!`] / [`on_tx!`] dispatch macros.
 
+mod accounts;
 mod attribute_scan;
+mod audit;
 mod customers;
 mod data_changes;
 mod directory;
@@ -30,6 +32,8 @@ use sqlx::{
     PgPool, SqlitePool,
 };
 
+pub use accounts::ApiToken;
+pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use customers::{CustomerFilter, CustomerPage, CustomerSort};
 pub use data_changes::{ChangeKind, DataChange, Touched, MAX_LISTED_CUSTOMERS};
 pub use error::StoreError;

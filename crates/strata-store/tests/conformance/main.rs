@@ -11,6 +11,7 @@ use strata_core::{
 };
 use strata_store::{CustomerFilter, CustomerSort, Store, StoreError, TierWrite};
 
+mod accounts;
 mod merges;
 
 fn records(entity: Entity, headers: &[&str], rows: &[&[&str]], custom: &[CustomFieldDef]) -> (Vec<String>, Vec<(u64, Record)>) {
@@ -284,6 +285,7 @@ async fn story(store: Store) {
     change_feed(&store).await;
     model_fits(&store).await;
     merges::merges(&store).await;
+    accounts::accounts(&store).await;
     store.close().await;
 }
 
@@ -420,8 +422,11 @@ async fn change_feed(store: &Store) {
 #[tokio::test]
 async fn conformance_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("strata.db").to_str().unwrap()).await.expect("open sqlite");
+    let path = dir.path().join("strata.db");
+    let store = Store::open(path.to_str().unwrap()).await.expect("open sqlite");
     story(store).await;
+    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.expect("raw connection");
+    accounts::audit_is_append_only!(raw);
 }
 
 #[tokio::test]
@@ -436,5 +441,8 @@ async fn conformance_on_postgres() {
     let (base, _) = url.rsplit_once('/').expect("URL has a database part");
     let store = Store::open(&format!("{base}/{db}")).await.expect("open postgres");
     story(store).await;
+    let mut raw = sqlx::PgConnection::connect(&format!("{base}/{db}")).await.expect("raw connection");
+    accounts::audit_is_append_only!(raw);
+    drop(raw);
     sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await.expect("drop database");
 }

@@ -212,3 +212,26 @@ async fn events_posted_as_json_move_tiers_before_the_response() {
     let (status, e) = api.json(Method::POST, "/api/v1/events/orders", Some(json!({"rows": []}))).await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_body")));
 }
+
+#[tokio::test]
+async fn a_merge_and_its_undo_move_tiers_at_once() {
+    let api = Api::on(std::sync::Arc::new(tempfile::tempdir().expect("tempdir")), today()).await;
+    api.upload("customers", "", "c.csv", CUSTOMERS_CSV.as_bytes()).await;
+    api.upload("orders", "", "o.csv", ORDERS_CSV.as_bytes()).await;
+    let (_, p) = api.json(Method::POST, "/api/v1/tier-models/preview", Some(json!({"spec": VALUE_MODEL}))).await;
+    let v = p["version"].as_i64().expect("version");
+    api.json(Method::POST, &format!("/api/v1/tier-models/value/versions/{v}/publish"), None).await;
+    let (c1, c2) = (customer_id(&api, "C001").await, customer_id(&api, "C002").await);
+    assert_eq!((tier_of(&api, c1).await.as_deref(), tier_of(&api, c2).await.as_deref()), (Some("big"), Some("dormant")));
+    let (status, m) = api.json(Method::POST, "/api/v1/merges", Some(json!({"survivor": c2, "absorbed": [c1]}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    assert_eq!(tier_of(&api, c2).await.as_deref(), Some("big"), "the survivor has the absorbed customer's orders now");
+    let (status, _) = api.json(Method::GET, &format!("/api/v1/customers/{c1}/tiers"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let id = m["merge"]["id"].as_i64().expect("merge id");
+    let (status, u) = api.json(Method::POST, &format!("/api/v1/merges/{id}/undo"), None).await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_eq!((tier_of(&api, c1).await.as_deref(), tier_of(&api, c2).await.as_deref()), (Some("big"), Some("dormant")));
+    let h = history(&api, c1).await;
+    assert_eq!(h.first(), Some(&(None, Some("big".into()), "\"publish\"".into())), "the history came back with the customer: {h:?}");
+}
