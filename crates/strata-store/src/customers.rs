@@ -39,6 +39,35 @@ pub struct CustomerFilter {
     pub tag: Option<String>,
     pub created_from: Option<NaiveDate>,
     pub created_to: Option<NaiveDate>,
+    /// Which customers the caller may see (set by the server from the caller's role).
+    #[serde(skip)]
+    pub scope: RecordScope,
+    /// `q` also matches phone and e-mail exactly (off for callers who may not see them, so a
+    /// hidden value cannot be learned by searching for it).
+    #[serde(skip)]
+    pub q_matches_contacts: Option<bool>,
+}
+
+/// The customers a caller may see.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RecordScope {
+    #[default]
+    All,
+    /// Customers this user owns.
+    Owner(i64),
+    /// Customers of this team, and those the user owns.
+    Team { team: Option<i64>, user: i64 },
+}
+
+impl RecordScope {
+    /// Whether a customer with this owner and team is in scope.
+    pub fn includes(self, owner_id: Option<i64>, team_id: Option<i64>) -> bool {
+        match self {
+            RecordScope::All => true,
+            RecordScope::Owner(u) => owner_id == Some(u),
+            RecordScope::Team { team, user } => owner_id == Some(user) || (team.is_some() && team_id == team),
+        }
+    }
 }
 
 /// How a customer list is ordered.
@@ -148,9 +177,8 @@ pub(crate) fn filter_sql(f: &CustomerFilter, backend: BackendKind) -> (String, V
         params.push(SqlValue::text(like));
         params.push(SqlValue::text(q.clone()));
         let (a, b) = (params.len() - 1, params.len());
-        conds.push(format!(
-            "(c.name LIKE ${a} ESCAPE '\\' OR c.canonical_name LIKE ${a} ESCAPE '\\' OR c.external_id = ${b} OR c.phone = ${b} OR c.email = ${b})"
-        ));
+        let contacts = if f.q_matches_contacts.unwrap_or(true) { format!(" OR c.phone = ${b} OR c.email = ${b}") } else { String::new() };
+        conds.push(format!("(c.name LIKE ${a} ESCAPE '\\' OR c.canonical_name LIKE ${a} ESCAPE '\\' OR c.external_id = ${b}{contacts})"));
     }
     let eq = [
         ("u.login = $?", &f.owner),
@@ -184,6 +212,16 @@ pub(crate) fn filter_sql(f: &CustomerFilter, backend: BackendKind) -> (String, V
     if let Some(d) = f.created_to {
         let next = d.succ_opt().and_then(|n| n.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
         push(&mut conds, &mut params, "c.created_at < $?", SqlValue::Time(next));
+    }
+    match f.scope {
+        RecordScope::All => {}
+        RecordScope::Owner(u) => push(&mut conds, &mut params, "c.owner_id = $?", SqlValue::Int(Some(u))),
+        RecordScope::Team { team: None, user } => push(&mut conds, &mut params, "c.owner_id = $?", SqlValue::Int(Some(user))),
+        RecordScope::Team { team: Some(t), user } => {
+            params.push(SqlValue::Int(Some(t)));
+            params.push(SqlValue::Int(Some(user)));
+            conds.push(format!("(c.team_id = ${} OR c.owner_id = ${})", params.len() - 1, params.len()));
+        }
     }
     let sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
     (sql, params)

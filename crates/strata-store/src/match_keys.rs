@@ -17,12 +17,14 @@ pub struct MatchKeys {
     pub city: Option<String>,
     /// The owner's display name.
     pub owner: Option<String>,
+    pub owner_id: Option<i64>,
+    pub team_id: Option<i64>,
 }
 
 impl Store {
     /// Every customer's matching keys, by id.
     pub async fn match_keys(&self) -> Result<Vec<MatchKeys>> {
-        let sql = "SELECT c.id, c.kind, c.name, c.canonical_name, c.credit_code, c.phone, c.email, c.city, u.display_name AS owner \
+        let sql = "SELECT c.id, c.kind, c.name, c.canonical_name, c.credit_code, c.phone, c.email, c.city, u.display_name AS owner, c.owner_id, c.team_id \
                    FROM customers c LEFT JOIN users u ON u.id = c.owner_id ORDER BY c.id";
         on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await).map_err(StoreError::db("reading matching keys"))
     }
@@ -40,7 +42,7 @@ impl Store {
         let chars: Vec<char> = key.chars().collect();
         let head: String = chars.iter().take(2).collect();
         let tail: String = chars.iter().skip(chars.len().saturating_sub(2)).collect();
-        let sql = "SELECT c.id, c.kind, c.name, c.canonical_name, c.credit_code, c.phone, c.email, c.city, u.display_name AS owner \
+        let sql = "SELECT c.id, c.kind, c.name, c.canonical_name, c.credit_code, c.phone, c.email, c.city, u.display_name AS owner, c.owner_id, c.team_id \
                    FROM customers c LEFT JOIN users u ON u.id = c.owner_id \
                    WHERE c.canonical_name LIKE $1 OR c.canonical_name LIKE $2 OR c.credit_code = $3 OR c.phone = $4 OR c.email = $5 \
                       OR c.id IN (SELECT customer_id FROM contacts WHERE mobile = $4 OR landline = $4 OR email = $5) \

@@ -39,6 +39,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// API tokens for integrations.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Manage teams.
     #[command(subcommand)]
     Team(TeamCommand),
@@ -204,6 +207,10 @@ pub struct ServeArgs {
     /// How often (milliseconds) to read changes written by other processes.
     #[arg(long, default_value_t = 1000)]
     pub follow_ms: u64,
+    /// Mark session cookies Secure (serve behind HTTPS); without it they are Secure only on
+    /// requests a proxy marks `X-Forwarded-Proto: https`.
+    #[arg(long, env = "STRATA_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Args)]
@@ -318,8 +325,31 @@ pub enum UserCommand {
         team: Option<String>,
         #[arg(long)]
         email: Option<String>,
+        /// Read a password from standard input (one line) so the user can log in.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password (read from standard input, one line); ends their sessions.
+    Passwd {
+        login: String,
     },
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token acting as a user; the token is printed once.
+    Create {
+        login: String,
+        /// What the token is for (e.g. erp-sync).
+        #[arg(long)]
+        name: String,
+    },
+    /// API tokens (never their secrets).
+    List,
+    Revoke {
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -31,7 +31,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(a) => {
             let store = open(&config).await?;
-            let config = Config { today: a.today, follow_every: std::time::Duration::from_millis(a.follow_ms.max(50)), ..config };
+            let config = Config {
+                today: a.today,
+                follow_every: std::time::Duration::from_millis(a.follow_ms.max(50)),
+                secure_cookies: a.secure_cookies,
+                ..config
+            };
             crate::server::serve(store, config, &a.bind).await?;
         }
         Command::Demo(a) => crate::demo::run(config, a).await?,
@@ -41,20 +46,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&config).await?;
             let filter = filter_of(&a.filter);
             let n = match (a.format, &a.output) {
-                (ExportFormat::Xlsx, Some(path)) => export::write_xlsx(&store, a.entity, &filter, a.lang, path).await?,
+                (ExportFormat::Xlsx, Some(path)) => export::write_xlsx(&store, a.entity, &filter, a.lang, &[], path).await?,
                 (ExportFormat::Xlsx, None) => bail!("an .xlsx export needs --output FILE.xlsx"),
                 (fmt, Some(path)) => {
                     let mut f =
                         std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?);
-                    export::write_stream(&store, a.entity, &filter, fmt, a.lang, &mut f).await?
+                    export::write_stream(&store, a.entity, &filter, fmt, a.lang, &[], &mut f).await?
                 }
                 (fmt, None) => {
-                    export::write_stream(&store, a.entity, &filter, fmt, a.lang, &mut std::io::BufWriter::new(std::io::stdout())).await?
+                    export::write_stream(&store, a.entity, &filter, fmt, a.lang, &[], &mut std::io::BufWriter::new(std::io::stdout()))
+                        .await?
                 }
             };
             eprintln!("exported {n} {}", a.entity);
         }
         Command::User(u) => user(&config, u).await?,
+        Command::Token(t) => token(&config, t).await?,
         Command::Team(t) => {
             let store = open(&config).await?;
             match t {
@@ -204,7 +211,11 @@ async fn warn_duplicates(store: &Store, batch: i64, inserted: u64) -> anyhow::Re
     let mut found = 0usize;
     for id in store.batch_customers(batch).await? {
         let c = store.get_customer(id).await?;
-        for w in crate::dedupe::possible_duplicates(store, &c).await?.into_iter().filter(|w| w["id"].as_i64().is_some_and(|o| o < id)) {
+        for w in crate::dedupe::possible_duplicates(store, &c, &|_, _| true)
+            .await?
+            .into_iter()
+            .filter(|w| w["id"].as_i64().is_some_and(|o| o < id))
+        {
             if found < SHOWN {
                 println!(
                     "possible duplicate: #{id} {} {} (score {:.2})",
@@ -292,16 +303,77 @@ async fn batch(config: &Config, b: BatchCommand) -> anyhow::Result<()> {
 async fn user(config: &Config, u: UserCommand) -> anyhow::Result<()> {
     let store = open(config).await?;
     match u {
-        UserCommand::Add { login, name, role, team, email } => {
+        UserCommand::Add { login, name, role, team, email, password_stdin } => {
             let role = Role::parse_label(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
             let email = email.map(|e| strata_core::email::normalise_email(&e)).transpose().map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let password = if password_stdin { Some(read_password()?) } else { None };
+            if let Some(p) = &password {
+                strata_core::access::check_password(&login, p).map_err(|e| anyhow::anyhow!("the password: {e}"))?;
+            }
             let u = store.create_user(&UserInput { display_name: name.unwrap_or_else(|| login.clone()), login, email, team, role }).await?;
-            println!("added user {} ({}, {})", u.login, u.display_name, u.role.code());
+            if let Some(p) = password {
+                crate::accounts::set_password(&store, &u, &p).await?;
+            }
+            audit(&store, config, "user.create", format!("user:{}", u.id), serde_json::json!({"role": u.role.code()})).await?;
+            println!("added user {} ({}, {}){}", u.login, u.display_name, u.role.code(), if password_stdin { ", can log in" } else { "" });
+        }
+        UserCommand::Passwd { login } => {
+            let (u, _) = store.user_credentials(&login).await?.ok_or_else(|| anyhow::anyhow!("there is no user `{login}`"))?;
+            crate::accounts::set_password(&store, &u, &read_password()?)
+                .await
+                .with_context(|| format!("cannot set the password of {login}"))?;
+            audit(&store, config, "password.set", format!("user:{}", u.id), serde_json::Value::Null).await?;
+            println!("password of {login} set; their sessions have ended");
         }
         UserCommand::List => {
             for u in store.list_users().await? {
                 println!("{}\t{}\t{}\t{}", u.login, u.display_name, u.role.code(), u.team.unwrap_or_default());
             }
+        }
+    }
+    Ok(())
+}
+
+/// One line from standard input, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+    let p = line.trim_end_matches(['\r', '\n']).to_string();
+    anyhow::ensure!(!p.is_empty(), "no password on standard input (pipe one line, e.g. `echo '…' | strata user passwd LOGIN`)");
+    Ok(p)
+}
+
+/// An audit entry for a command-line action (`cli:<actor>`).
+pub async fn audit(store: &Store, config: &Config, action: &str, object: String, detail: serde_json::Value) -> anyhow::Result<()> {
+    let actor = format!("cli:{}", config.actor);
+    let detail = (!detail.is_null()).then_some(detail);
+    store.append_audit(&strata_store::AuditEntry { actor: &actor, action, object: Some(object), detail, ..Default::default() }).await?;
+    Ok(())
+}
+
+async fn token(config: &Config, t: crate::cli::TokenCommand) -> anyhow::Result<()> {
+    use crate::cli::TokenCommand as T;
+    let store = open(config).await?;
+    match t {
+        T::Create { login, name } => {
+            let (u, _) = store.user_credentials(&login).await?.ok_or_else(|| anyhow::anyhow!("there is no user `{login}`"))?;
+            let (id, secret) = crate::accounts::create_token(&store, &u, &name).await?;
+            audit(&store, config, "token.create", format!("token:{id}"), serde_json::json!({"user": login, "name": name})).await?;
+            eprintln!("API token {id} for {login} ({name}); it is shown only now — send it as `Authorization: Bearer …`");
+            println!("{secret}");
+        }
+        T::List => {
+            let users = store.list_users().await?;
+            for t in store.list_api_tokens(None).await? {
+                let who = users.iter().find(|u| u.id == t.user_id).map_or("?", |u| u.login.as_str());
+                let state = t.revoked_at.map_or("active".to_string(), |r| format!("revoked {}", r.format("%Y-%m-%d")));
+                println!("{}	{who}	{}	{}	{state}", t.id, t.name, t.created_at.format("%Y-%m-%d"));
+            }
+        }
+        T::Revoke { id } => {
+            store.revoke_api_token(id).await?;
+            audit(&store, config, "token.revoke", format!("token:{id}"), serde_json::Value::Null).await?;
+            println!("revoked API token {id}");
         }
     }
     Ok(())

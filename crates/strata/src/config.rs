@@ -15,6 +15,9 @@ pub struct Config {
     pub today: Option<chrono::NaiveDate>,
     /// How often a server reads the change feed written by other processes.
     pub follow_every: std::time::Duration,
+    /// Mark session cookies `Secure` (behind HTTPS). Without it they are marked so only on
+    /// requests a proxy says came over HTTPS (`X-Forwarded-Proto: https`).
+    pub secure_cookies: bool,
 }
 
 impl Config {
@@ -22,7 +25,7 @@ impl Config {
         let database_url =
             database_url.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| format!("sqlite://{}", data_dir.join("strata.db").display()));
         let actor = actor.or_else(|| std::env::var("USER").ok()).filter(|a| !a.is_empty()).unwrap_or_else(|| "cli".into());
-        Config { data_dir, database_url, actor, today: None, follow_every: std::time::Duration::from_secs(1) }
+        Config { data_dir, database_url, actor, today: None, follow_every: std::time::Duration::from_secs(1), secure_cookies: false }
     }
 
     pub fn reports_dir(&self) -> PathBuf {

@@ -93,7 +93,14 @@ fn party_of(k: &MatchKeys) -> Party {
 
 /// The check on entry: existing customers that `customer` (just written) looks like, as
 /// warnings ("looks like 深圳市腾飞科技有限公司, owned by 王伟"), best first.
-pub async fn possible_duplicates(store: &Store, customer: &strata_core::customer::Customer) -> anyhow::Result<Vec<serde_json::Value>> {
+/// Existing customers the new `customer` looks like (best first, at most 5). A match the caller
+/// may not see (`sees(owner_id, team_id)` is false) is reported with its name, phone and e-mail
+/// masked and without its id: the caller learns that it exists and who owns it.
+pub async fn possible_duplicates(
+    store: &Store,
+    customer: &strata_core::customer::Customer,
+    sees: &(dyn Fn(Option<i64>, Option<i64>) -> bool + Sync),
+) -> anyhow::Result<Vec<serde_json::Value>> {
     let candidates = store
         .match_candidates(&customer.canonical_name, customer.credit_code.as_deref(), customer.phone.as_deref(), customer.email.as_deref())
         .await?;
@@ -116,6 +123,14 @@ pub async fn possible_duplicates(store: &Store, customer: &strata_core::customer
         .filter_map(|m| {
             let k = keys.get(&parties[m.b].id)?;
             let owner = k.owner.as_deref().map(|o| format!(", owned by {o}")).unwrap_or_default();
+            if !sees(k.owner_id, k.team_id) {
+                let name = strata_core::access::mask_text(&k.name);
+                let reasons: Vec<&str> = m.reasons.iter().map(|r| r.code).collect();
+                return Some(json!({
+                    "id": null, "name": name, "owner": k.owner, "score": m.score, "reasons": reasons, "masked": true,
+                    "message": format!("looks like an existing customer ({name}){owner}"),
+                }));
+            }
             Some(json!({
                 "id": k.id, "name": k.name, "owner": k.owner, "score": m.score, "reasons": m.reasons,
                 "message": format!("looks like {}{owner}", k.name),

@@ -85,7 +85,7 @@ struct Column {
     custom: Option<CustomFieldDef>,
 }
 
-fn columns(entity: Entity, custom: &[CustomFieldDef], lang: HeaderLang) -> Vec<Column> {
+fn columns(entity: Entity, custom: &[CustomFieldDef], lang: HeaderLang, omit: &[String]) -> Vec<Column> {
     let label = |key: &'static str| -> String {
         let field = match key {
             "amount_cents" => "amount",
@@ -103,8 +103,11 @@ fn columns(entity: Entity, custom: &[CustomFieldDef], lang: HeaderLang) -> Vec<C
     };
     let mut out = Vec::new();
     for (key, _, _) in export_columns(entity) {
+        if omit.iter().any(|o| o == key) {
+            continue;
+        }
         if key == "custom" {
-            for d in custom {
+            for d in custom.iter().filter(|d| !omit.contains(&format!("custom.{}", d.key))) {
                 let header = if lang == HeaderLang::Zh { d.label.clone() } else { d.key.clone() };
                 out.push(Column { key, header, custom: Some(d.clone()) });
             }
@@ -160,10 +163,11 @@ pub async fn write_stream(
     filter: &CustomerFilter,
     format: ExportFormat,
     lang: HeaderLang,
+    omit: &[String],
     out: &mut (dyn Write + Send),
 ) -> Result<u64, ExportError> {
     let custom = if entity == Entity::Customers { store.list_custom_fields().await? } else { Vec::new() };
-    let cols = columns(entity, &custom, lang);
+    let cols = columns(entity, &custom, lang, omit);
     let csv = format == ExportFormat::Csv;
     if csv {
         out.write_all(b"\xEF\xBB\xBF")?;
@@ -192,8 +196,12 @@ pub async fn write_stream(
             for row in &page {
                 let mut m = Map::new();
                 m.insert("strata_id".into(), Value::from(row.id));
-                for (k, v) in &row.cells {
-                    m.insert((*k).into(), v.to_json());
+                for (k, v) in row.cells.iter().filter(|(k, _)| !omit.iter().any(|o| o == k)) {
+                    let mut v = v.to_json();
+                    if let (true, Value::Object(o)) = (*k == "custom", &mut v) {
+                        o.retain(|key, _| !omit.contains(&format!("custom.{key}")));
+                    }
+                    m.insert((*k).into(), v);
                 }
                 serde_json::to_writer(&mut buf, &Value::Object(m)).map_err(std::io::Error::other)?;
                 buf.push(b'\n');
@@ -207,9 +215,17 @@ pub async fn write_stream(
 }
 
 /// Writes an `.xlsx` workbook to `path` (constant memory, rows streamed to disk).
-pub async fn write_xlsx(store: &Store, entity: Entity, filter: &CustomerFilter, lang: HeaderLang, path: &Path) -> Result<u64, ExportError> {
+/// `omit` names columns left out (the caller may not see them; `custom.KEY` for custom fields).
+pub async fn write_xlsx(
+    store: &Store,
+    entity: Entity,
+    filter: &CustomerFilter,
+    lang: HeaderLang,
+    omit: &[String],
+    path: &Path,
+) -> Result<u64, ExportError> {
     let custom = if entity == Entity::Customers { store.list_custom_fields().await? } else { Vec::new() };
-    let cols = columns(entity, &custom, lang);
+    let cols = columns(entity, &custom, lang, omit);
     let mut book = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let quoted = rust_xlsxwriter::Format::new().set_quote_prefix();

@@ -1,6 +1,7 @@
 //! Strata as a library: the CLI, the HTTP server (built as a value, testable in-process), the
 //! import and export pipelines, the demo generator and benchmarks. `main.rs` only calls in here.
 
+pub mod accounts;
 pub mod bench;
 pub mod bench_bgnbd;
 pub mod bench_dedupe;

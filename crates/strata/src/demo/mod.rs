@@ -52,11 +52,44 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     }
     let today = crate::tiering::today(args.until);
     publish_presets(&store, &config, today).await?;
+    first_admin(&store, &config).await?;
     if args.no_serve {
         return Ok(());
     }
     let config = Config { today: args.until, ..config };
     crate::server::serve(store, config, &args.bind).await
+}
+
+/// The demo's first run creates the admin with a random password (there is no default one),
+/// prints it and keeps it in `DATA_DIR/admin-password.txt` (readable by the owner only).
+async fn first_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
+    if store.has_admin_login().await? {
+        return Ok(());
+    }
+    let password: String = crate::accounts::new_secret("").chars().take(16).collect();
+    let user = match store.user_credentials("admin").await? {
+        Some((u, _)) => u,
+        None => {
+            let input = strata_core::customer::UserInput {
+                login: "admin".into(),
+                display_name: "管理员".into(),
+                email: None,
+                team: None,
+                role: strata_core::customer::Role::Admin,
+            };
+            store.create_user(&input).await?
+        }
+    };
+    crate::accounts::set_password(store, &user, &password).await?;
+    let path = config.data_dir.join("admin-password.txt");
+    std::fs::write(&path, format!("{password}\n")).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    eprintln!("log in as `admin` with the password {password} (also in {}; change it with `strata user passwd admin`)", path.display());
+    Ok(())
 }
 
 /// Fits the purchase models and publishes the RFM, lifecycle and retention presets when no model

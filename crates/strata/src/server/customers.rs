@@ -18,9 +18,11 @@ use strata_core::{
 };
 use strata_store::{CustomerFilter, CustomerSort};
 
+use strata_core::access::Action;
+
 use super::{
     error::{json_rejection, query_rejection},
-    ApiError, AppState,
+    ApiError, AppState, Caller,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -65,11 +67,13 @@ impl ListQuery {
             tag: self.tag.clone(),
             created_from: self.created_from,
             created_to: self.created_to,
+            ..CustomerFilter::default()
         }
     }
 }
 
-async fn list(State(s): State<AppState>, q: Result<Query<ListQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+async fn list(State(s): State<AppState>, caller: Caller, q: Result<Query<ListQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     let Query(q) = q.map_err(query_rejection)?;
     let per_page = q.per_page.unwrap_or(50);
     if !(1..=500).contains(&per_page) {
@@ -79,8 +83,10 @@ async fn list(State(s): State<AppState>, q: Result<Query<ListQuery>, QueryReject
     if page < 1 {
         return Err(ApiError::bad_request("invalid_query", "page starts at 1"));
     }
-    let result = s.store.list_customers(&q.filter(), q.sort.unwrap_or_default(), (page - 1) * per_page, per_page).await?;
-    Ok(Json(json!({"total": result.total, "page": page, "per_page": per_page, "items": result.items})))
+    let result = s.store.list_customers(&caller.restrict(q.filter()), q.sort.unwrap_or_default(), (page - 1) * per_page, per_page).await?;
+    let defs = s.store.list_custom_fields().await?;
+    let items: Vec<Value> = result.items.iter().map(|c| caller.customer_json(c, &defs)).collect();
+    Ok(Json(json!({"total": result.total, "page": page, "per_page": per_page, "items": items})))
 }
 
 /// The body of create and replace: every writable field, nothing else.
@@ -138,30 +144,61 @@ fn input_of(b: CustomerBody) -> Result<CustomerInput, ApiError> {
     })
 }
 
-async fn create(State(s): State<AppState>, body: Result<Json<CustomerBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: Result<Json<CustomerBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Action::EditCustomers)?;
     let Json(body) = body.map_err(json_rejection)?;
-    let c = s.store.create_customer(&input_of(body)?).await?;
+    let mut input = input_of(body)?;
+    if caller.record_scope() != strata_store::RecordScope::All && input.owner.is_none() {
+        // A sales rep's new customer is theirs (else they could not see it).
+        input.owner = Some(caller.user.login.clone());
+    }
+    in_scope(&s, &caller, &input).await?;
+    let c = s.store.create_customer(&input).await?;
+    let defs = s.store.list_custom_fields().await?;
+    caller.audit_change(&s, "customer.create", format!("customer:{}", c.id), None, Some(json!(c))).await?;
     s.written().await;
     // The check on entry: the customer is created, and the response says whom it looks like.
-    let warnings = match crate::dedupe::possible_duplicates(&s.store, &c).await {
+    let scope = caller.record_scope();
+    let warnings = match crate::dedupe::possible_duplicates(&s.store, &c, &|o, t| scope.includes(o, t)).await {
         Ok(w) => w,
         Err(e) => {
             tracing::warn!(error = %format!("{e:#}"), "duplicate check failed");
             Vec::new()
         }
     };
-    let mut v = json!(c);
+    let mut v = caller.customer_json(&c, &defs);
     if let Some(o) = v.as_object_mut() {
         o.insert("possible_duplicates".into(), Value::Array(warnings));
     }
     Ok((StatusCode::CREATED, Json(v)))
 }
 
-async fn show(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
-    let c = s.store.get_customer(id).await?;
+/// Refuses, before anything is written, a customer the caller would not see afterwards.
+async fn in_scope(s: &AppState, caller: &Caller, input: &CustomerInput) -> Result<(), ApiError> {
+    let users = s.store.list_users().await?;
+    let owner = input.owner.as_ref().and_then(|l| users.iter().find(|u| &u.login == l));
+    let teams = s.store.list_teams().await?;
+    let team = input.team.as_ref().and_then(|n| teams.iter().find(|t| &t.name == n)).map(|t| t.id);
+    if input.owner.is_some() && owner.is_none() {
+        return Ok(()); // the store names the unknown owner
+    }
+    if caller.record_scope().includes(owner.map(|u| u.id), team) {
+        return Ok(());
+    }
+    Err(ApiError::new(StatusCode::FORBIDDEN, "outside_scope", "you may only write customers that you (or, for managers, your team) own"))
+}
+
+async fn show(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
+    let c = caller.customer(&s, id).await?;
+    let defs = s.store.list_custom_fields().await?;
     let counts: Map<String, Value> =
         s.store.customer_record_counts(id).await?.into_iter().map(|(k, n)| (k.to_string(), Value::from(n))).collect();
-    let mut v = json!(c);
+    let mut v = caller.customer_json(&c, &defs);
     if let Some(o) = v.as_object_mut() {
         o.insert("record_counts".into(), Value::Object(counts));
     }
@@ -170,24 +207,38 @@ async fn show(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Val
 
 async fn replace(
     State(s): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
     body: Result<Json<CustomerBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::EditCustomers)?;
+    let before = caller.customer(&s, id).await?;
     let Json(body) = body.map_err(json_rejection)?;
-    let c = s.store.replace_customer(id, &input_of(body)?).await?;
+    let input = input_of(body)?;
+    if caller.record_scope() != strata_store::RecordScope::All && input.owner != before.owner {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only managers and admins may hand a customer to another owner"));
+    }
+    in_scope(&s, &caller, &input).await?;
+    let c = s.store.replace_customer(id, &input).await?;
+    caller.audit_change(&s, "customer.update", format!("customer:{id}"), Some(json!(before)), Some(json!(c))).await?;
     s.written().await;
-    Ok(Json(json!(c)))
+    let defs = s.store.list_custom_fields().await?;
+    Ok(Json(caller.customer_json(&c, &defs)))
 }
 
-async fn remove(State(s): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+async fn remove(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    caller.require(Action::EditCustomers)?;
+    let before = caller.customer(&s, id).await?;
     s.store.delete_customer(id).await?;
+    caller.audit_change(&s, "customer.delete", format!("customer:{id}"), Some(json!(before)), None).await?;
     s.written().await;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn records(State(s): State<AppState>, Path((id, records)): Path<(i64, String)>) -> Result<Json<Value>, ApiError> {
+async fn records(State(s): State<AppState>, caller: Caller, Path((id, records)): Path<(i64, String)>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     let entity = Entity::parse(&records).filter(|e| e.has_customer_ref()).ok_or_else(|| ApiError::not_found("record kind", &records))?;
-    s.store.get_customer(id).await?;
+    let c = caller.customer(&s, id).await?;
     let rows = s.store.customer_records(entity, id, 500).await?;
     let items: Vec<Value> = rows
         .iter()
@@ -197,7 +248,7 @@ async fn records(State(s): State<AppState>, Path((id, records)): Path<(i64, Stri
             for (k, v) in &r.cells {
                 m.insert((*k).into(), v.to_json());
             }
-            Value::Object(m)
+            caller.record_json(m, c.owner_id)
         })
         .collect();
     Ok(Json(json!({"items": items})))

@@ -8,21 +8,52 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+use strata_core::access::Action;
 use strata_core::{
     custom_field::{CustomFieldDef, FieldKind},
     customer::{Role, UserInput},
 };
 
-use super::{error::json_rejection, ApiError, AppState};
+use super::{error::json_rejection, ApiError, AppState, Caller};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/users", get(users).post(add_user))
         .route("/teams", get(teams).post(add_team))
         .route("/custom-fields", get(fields).post(add_field))
+        .route("/users/{login}/password", axum::routing::put(set_password))
 }
 
-async fn users(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    password: String,
+}
+
+/// Sets a password: one's own, or anyone's for a caller who manages users. Ends that user's
+/// sessions.
+async fn set_password(
+    State(s): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(login): axum::extract::Path<String>,
+    body: Result<Json<PasswordBody>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    if login != caller.user.login {
+        caller.require(Action::ManageUsers)?;
+    }
+    let Json(b) = body.map_err(json_rejection)?;
+    let (user, _) = s.store.user_credentials(&login).await?.ok_or_else(|| ApiError::not_found("user", &login))?;
+    strata_core::access::check_password(&user.login, &b.password)
+        .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", m))?;
+    crate::accounts::set_password(&s.store, &user, &b.password)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "password_hash_failed", e.to_string()))?;
+    caller.audit(&s, "password.set", Some(format!("user:{}", user.id)), None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn users(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     Ok(Json(json!({"items": s.store.list_users().await?})))
 }
 
@@ -36,7 +67,12 @@ struct UserBody {
     role: Role,
 }
 
-async fn add_user(State(s): State<AppState>, body: Result<Json<UserBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn add_user(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: Result<Json<UserBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Action::ManageUsers)?;
     let Json(b) = body.map_err(json_rejection)?;
     let email = b
         .email
@@ -45,10 +81,13 @@ async fn add_user(State(s): State<AppState>, body: Result<Json<UserBody>, JsonRe
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("email: {e}")))?;
     let input =
         UserInput { display_name: b.display_name.unwrap_or_else(|| b.login.clone()), login: b.login, email, team: b.team, role: b.role };
-    Ok((StatusCode::CREATED, Json(json!(s.store.create_user(&input).await?))))
+    let user = s.store.create_user(&input).await?;
+    caller.audit(&s, "user.create", Some(format!("user:{}", user.id)), Some(json!(user))).await?;
+    Ok((StatusCode::CREATED, Json(json!(user))))
 }
 
-async fn teams(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn teams(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     Ok(Json(json!({"items": s.store.list_teams().await?})))
 }
 
@@ -58,12 +97,20 @@ struct TeamBody {
     name: String,
 }
 
-async fn add_team(State(s): State<AppState>, body: Result<Json<TeamBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn add_team(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: Result<Json<TeamBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Action::ManageUsers)?;
     let Json(b) = body.map_err(json_rejection)?;
-    Ok((StatusCode::CREATED, Json(json!(s.store.create_team(&b.name).await?))))
+    let team = s.store.create_team(&b.name).await?;
+    caller.audit(&s, "team.create", Some(format!("team:{}", team.id)), Some(json!(team))).await?;
+    Ok((StatusCode::CREATED, Json(json!(team))))
 }
 
-async fn fields(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn fields(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     Ok(Json(json!({"items": s.store.list_custom_fields().await?})))
 }
 
@@ -79,10 +126,16 @@ struct FieldBody {
     required: bool,
 }
 
-async fn add_field(State(s): State<AppState>, body: Result<Json<FieldBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn add_field(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: Result<Json<FieldBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Action::ManageUsers)?;
     let Json(b) = body.map_err(json_rejection)?;
     let def = CustomFieldDef { key: b.key, label: b.label, kind: b.kind, options: b.options, required: b.required };
     s.store.define_custom_field(&def).await?;
+    caller.audit(&s, "field.create", Some(format!("field:{}", def.key)), Some(json!(def))).await?;
     s.written().await;
     Ok((StatusCode::CREATED, Json(json!(def))))
 }

@@ -9,8 +9,9 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+use strata_core::access::Action;
 
-use super::{error::query_rejection, ApiError, AppState};
+use super::{error::query_rejection, ApiError, AppState, Caller};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/duplicates", get(list)).route("/completeness", get(completeness))
@@ -23,7 +24,8 @@ struct ScanQuery {
     limit: Option<usize>,
 }
 
-async fn list(State(s): State<AppState>, q: Result<Query<ScanQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+async fn list(State(s): State<AppState>, caller: Caller, q: Result<Query<ScanQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::MergeCustomers)?;
     let Query(q) = q.map_err(query_rejection)?;
     let threshold = q.threshold.unwrap_or(strata_core::dedupe::DEFAULT_THRESHOLD);
     if !(0.0..=1.0).contains(&threshold) {
@@ -49,7 +51,12 @@ struct CompletenessQuery {
 }
 
 /// Completeness per owner (lowest first) and the least complete customers.
-async fn completeness(State(s): State<AppState>, q: Result<Query<CompletenessQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+async fn completeness(
+    State(s): State<AppState>,
+    caller: Caller,
+    q: Result<Query<CompletenessQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::MergeCustomers)?;
     let Query(q) = q.map_err(query_rejection)?;
     let report = crate::dedupe::completeness(&s.store, q.worst.unwrap_or(20).clamp(0, 1000)).await.map_err(super::tiers::engine_error)?;
     Ok(Json(report))

@@ -4,6 +4,7 @@
 //! after the engine has re-evaluated the customers and written their tier changes.
 
 use std::collections::BTreeMap;
+use strata_core::access::Action;
 
 use axum::{
     extract::{rejection::JsonRejection, Path, State},
@@ -15,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use strata_core::import::{Entity, Mapping};
 
-use super::{error::json_rejection, ApiError, AppState};
+use super::{error::json_rejection, ApiError, AppState, Caller};
 
 /// Rows per request at most.
 const MAX_ROWS: usize = 10_000;
@@ -42,9 +43,12 @@ fn cell(v: &Value) -> String {
 
 async fn intake(
     State(s): State<AppState>,
+    caller: Caller,
     Path(kind): Path<String>,
     body: Result<Json<EventsBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::EditCustomers)?;
+    caller.require_all_customers()?;
     let entity = Entity::parse(&kind).filter(|e| e.has_customer_ref() && *e != Entity::Contacts).ok_or_else(|| {
         ApiError::not_found("event kind", &kind)
             .with_details(json!({"kinds": ["orders", "payments", "interactions", "deals", "tickets", "feedback"]}))
@@ -80,8 +84,9 @@ async fn intake(
     }
     if rejected.is_empty() {
         let fields = mapping.field_keys();
-        let out = s.live.ingest(entity, &fields, records, "api", &s.config.actor).await.map_err(super::tiers::engine_error)?;
+        let out = s.live.ingest(entity, &fields, records, "api", &caller.user.login).await.map_err(super::tiers::engine_error)?;
         if out.rejected.is_empty() {
+            caller.audit(&s, "events.write", None, Some(json!({"kind": entity.name(), "rows": body.rows.len()}))).await?;
             return Ok(Json(json!(out)));
         }
         rejected.extend(

@@ -9,12 +9,13 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+use strata_core::access::Action;
 use strata_core::predict::TimeUnit;
 
 use super::{
     error::{json_rejection, query_rejection},
     tiers::engine_error,
-    ApiError, AppState,
+    ApiError, AppState, Caller,
 };
 use crate::forecast::{fit_json, FitError, FitKind, FitRequest};
 
@@ -48,15 +49,21 @@ enum StudyKind {
     Rules,
 }
 
-async fn churn(s: State<AppState>, body: Result<Json<StudyBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
-    study(s, body, StudyKind::Churn).await
+async fn churn(s: State<AppState>, caller: Caller, body: Result<Json<StudyBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+    study(s, caller, body, StudyKind::Churn).await
 }
 
-async fn suggest(s: State<AppState>, body: Result<Json<StudyBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
-    study(s, body, StudyKind::Rules).await
+async fn suggest(s: State<AppState>, caller: Caller, body: Result<Json<StudyBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+    study(s, caller, body, StudyKind::Rules).await
 }
 
-async fn study(State(s): State<AppState>, body: Result<Json<StudyBody>, JsonRejection>, kind: StudyKind) -> Result<Json<Value>, ApiError> {
+async fn study(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: Result<Json<StudyBody>, JsonRejection>,
+    kind: StudyKind,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ManageModels)?;
     use crate::outcomes::{Outcome, Study, DEFAULT_FEATURES};
     let Json(body) = body.map_err(json_rejection)?;
     let invalid = |code: &'static str, m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, m);
@@ -93,7 +100,8 @@ struct ListQuery {
     history: Option<i64>,
 }
 
-async fn list(State(s): State<AppState>, q: Result<Query<ListQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+async fn list(State(s): State<AppState>, caller: Caller, q: Result<Query<ListQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     let Query(q) = q.map_err(query_rejection)?;
     let mut out = Vec::new();
     for fit in s.store.current_model_fits().await? {
@@ -125,9 +133,11 @@ fn fit_kind(text: &str) -> Result<FitKind, ApiError> {
 
 async fn fit(
     State(s): State<AppState>,
+    caller: Caller,
     Path(kind): Path<String>,
     body: Result<Json<FitBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Action::ManageModels)?;
     let kind = fit_kind(&kind)?;
     let Json(body) = body.map_err(json_rejection)?;
     let unit = match body.unit.as_deref() {
@@ -138,9 +148,10 @@ async fn fit(
     };
     s.live.ensure_loaded().await.map_err(engine_error)?;
     let request = FitRequest { kind, calibration_end: body.calibration_end, unit };
-    match s.live.fit(request, &s.config.actor).await {
+    match s.live.fit(request, &caller.user.login).await {
         Ok((fit, changes)) => {
             let mut v = fit_json(&fit);
+            caller.audit(&s, "model.fit", Some(format!("fit:{}", fit.id)), Some(json!({"kind": fit.kind}))).await?;
             v["tier_changes"] = json!(changes);
             Ok((StatusCode::CREATED, Json(v)))
         }

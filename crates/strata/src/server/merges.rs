@@ -9,10 +9,11 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+use strata_core::access::Action;
 
 use super::{
     error::{json_rejection, query_rejection},
-    ApiError, AppState,
+    ApiError, AppState, Caller,
 };
 use crate::merge::{MergeFailure, MergeRequest};
 
@@ -40,13 +41,19 @@ impl From<MergeFailure> for ApiError {
     }
 }
 
-async fn create(State(s): State<AppState>, body: Result<Json<CreateBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: Result<Json<CreateBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Action::MergeCustomers)?;
     let Json(b) = body.map_err(json_rejection)?;
     let req = MergeRequest { survivor: b.survivor, absorbed: b.absorbed, take: b.take };
-    let out = crate::merge::merge(&s.store, &req, "api", b.dry_run).await?;
+    let out = crate::merge::merge(&s.store, &req, &caller.user.login, b.dry_run).await?;
     if b.dry_run {
         return Ok((StatusCode::OK, Json(out)));
     }
+    caller.audit(&s, "merge", out["merge"]["id"].as_i64().map(|id| format!("merge:{id}")), Some(out.clone())).await?;
     s.written().await;
     Ok((StatusCode::CREATED, Json(out)))
 }
@@ -58,13 +65,15 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
-async fn list(State(s): State<AppState>, q: Result<Query<ListQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+async fn list(State(s): State<AppState>, caller: Caller, q: Result<Query<ListQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::MergeCustomers)?;
     let Query(q) = q.map_err(query_rejection)?;
     let items = s.store.list_merges(q.customer, q.limit.unwrap_or(100).clamp(1, 1000)).await?;
     Ok(Json(json!({ "items": items })))
 }
 
-async fn show(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+async fn show(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::MergeCustomers)?;
     Ok(Json(json!(s.store.get_merge(id).await?)))
 }
 
@@ -75,9 +84,16 @@ struct UndoBody {
     force: bool,
 }
 
-async fn undo(State(s): State<AppState>, Path(id): Path<i64>, body: Option<Json<UndoBody>>) -> Result<Json<Value>, ApiError> {
+async fn undo(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Option<Json<UndoBody>>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::MergeCustomers)?;
     let force = body.map(|Json(b)| b.force).unwrap_or_default();
-    let out = s.store.undo_merge(id, "api", force).await?;
+    let out = s.store.undo_merge(id, &caller.user.login, force).await?;
+    caller.audit(&s, "merge.undo", Some(format!("merge:{id}")), Some(json!({"force": force, "outcome": out}))).await?;
     s.written().await;
     Ok(Json(json!(out)))
 }

@@ -1,12 +1,15 @@
 //! The HTTP server, built as a value ([`app`]) so tests drive it in-process. JSON API under
 //! `/api/v1`, health at `/health`. Errors are `{code, message, details}` with stable codes.
 
+mod audit;
+mod auth;
 mod customers;
 mod directory;
 mod duplicates;
 mod error;
 mod events;
 mod fits;
+mod masking;
 mod merges;
 mod tiers;
 mod transfer;
@@ -18,6 +21,7 @@ use serde_json::json;
 use strata_store::Store;
 
 use crate::{config::Config, live::LiveEngine};
+pub use auth::{Caller, CSRF_HEADER, SESSION_COOKIE};
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -59,13 +63,16 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/health", get(health))
-        .nest("/api/v1", api())
+        .nest("/api/v1", api(&state))
         .fallback(|| async { ApiError::not_found("route", "this path") })
         .with_state(state)
 }
 
-fn api() -> Router<AppState> {
-    customers::routes()
+/// Every API route needs a caller, except logging in and the first-run setup.
+fn api(state: &AppState) -> Router<AppState> {
+    let protected = auth::routes()
+        .merge(audit::routes())
+        .merge(customers::routes())
         .merge(directory::routes())
         .merge(transfer::routes())
         .merge(tiers::routes())
@@ -73,6 +80,8 @@ fn api() -> Router<AppState> {
         .merge(fits::routes())
         .merge(duplicates::routes())
         .merge(merges::routes())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    auth::public_routes().merge(protected)
 }
 
 /// The landing page: what this server offers until the web application lands.
@@ -115,11 +124,19 @@ pub async fn serve(store: Store, config: Config, bind: &str) -> anyhow::Result<(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %config.database_display(), "strata is serving");
     eprintln!("Strata is running at http://{addr}/  (health: http://{addr}/health, API: http://{addr}/api/v1/customers)");
+    if !store.has_admin_login().await? {
+        eprintln!(
+            "First run: no admin can log in yet. Choose the admin password with `strata user add admin --role admin --password-stdin` \
+             (or POST {{\"login\", \"password\"}} to http://{addr}/api/v1/auth/setup)."
+        );
+    }
     let store2 = store.clone();
     let every = config.follow_every;
     let state = AppState::new(store, config);
     let follower = tokio::spawn(state.live.clone().run(every));
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
     follower.abort();
     store2.close().await;
     Ok(())

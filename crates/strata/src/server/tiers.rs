@@ -10,11 +10,12 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
+use strata_core::access::Action;
 use strata_core::tiering::spec::{ModelSpec, PRESETS};
 
 use super::{
     error::{json_rejection, query_rejection},
-    ApiError, AppState,
+    ApiError, AppState, Caller,
 };
 use crate::{
     live::{models::EngineLoading, LiveEngine},
@@ -89,11 +90,13 @@ async fn ready(live: &LiveEngine) -> Result<(), ApiError> {
     live.ensure_loaded().await.map_err(engine_error)
 }
 
-async fn engine(State(s): State<AppState>) -> Json<Value> {
-    Json(json!(s.live.status()))
+async fn engine(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
+    Ok(Json(json!(s.live.status())))
 }
 
-async fn list(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     let mut items = Vec::new();
     for v in s.store.latest_model_versions().await? {
         let versions = s.store.model_versions(&v.key).await?;
@@ -105,7 +108,8 @@ async fn list(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "items": items })))
 }
 
-async fn show(State(s): State<AppState>, Path(key): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn show(State(s): State<AppState>, caller: Caller, Path(key): Path<String>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     let versions = s.store.model_versions(&key).await?;
     if versions.is_empty() {
         return Err(ApiError::not_found("tier model", &key));
@@ -123,7 +127,8 @@ async fn show(State(s): State<AppState>, Path(key): Path<String>) -> Result<Json
     Ok(Json(json!({"key": key, "counts": counts, "versions": versions})))
 }
 
-async fn check(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+async fn check(State(s): State<AppState>, caller: Caller, body: Result<Json<SpecBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     let Json(body) = body.map_err(json_rejection)?;
     let spec = parse_spec(&body.spec, body.format)?;
     ready(&s.live).await?;
@@ -133,7 +138,12 @@ async fn check(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejec
     Ok(Json(json!({"ok": true, "key": spec.key, "kind": spec.kind.name(), "tiers": tiers})))
 }
 
-async fn save(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn save(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: Result<Json<SpecBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Action::ManageModels)?;
     let Json(body) = body.map_err(json_rejection)?;
     let spec = parse_spec(&body.spec, body.format)?;
     ready(&s.live).await?;
@@ -142,7 +152,8 @@ async fn save(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonReject
     Ok((StatusCode::CREATED, Json(json!({"key": spec.key, "version": version, "status": "draft"}))))
 }
 
-async fn preview(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+async fn preview(State(s): State<AppState>, caller: Caller, body: Result<Json<SpecBody>, JsonRejection>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ManageModels)?;
     let Json(body) = body.map_err(json_rejection)?;
     let spec = parse_spec(&body.spec, body.format)?;
     let samples = body.samples.unwrap_or(5).min(50);
@@ -151,12 +162,14 @@ async fn preview(State(s): State<AppState>, body: Result<Json<SpecBody>, JsonRej
     Ok(Json(json!({"key": spec.key, "version": version, "status": "preview", "preview": p})))
 }
 
-async fn publish(State(s): State<AppState>, Path((key, version)): Path<(String, i64)>) -> Result<Json<Value>, ApiError> {
+async fn publish(State(s): State<AppState>, caller: Caller, Path((key, version)): Path<(String, i64)>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ManageModels)?;
     let stored = s.store.model_versions(&key).await?.into_iter().find(|v| v.version == version);
     let stored = stored.ok_or_else(|| ApiError::not_found("tier model version", &format!("{key} v{version}")))?;
     let spec = parse_spec(&stored.spec, SpecFormat::Toml)?;
     ready(&s.live).await?;
-    let p = s.live.publish(&spec, Some(version), &s.config.actor).await.map_err(engine_error)?;
+    let p = s.live.publish(&spec, Some(version), &caller.user.login).await.map_err(engine_error)?;
+    caller.audit(&s, "model.publish", Some(format!("model:{key}")), Some(json!({"version": version}))).await?;
     Ok(Json(json!(p)))
 }
 
@@ -169,8 +182,9 @@ async fn preset(Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({"name": name, "spec": text})))
 }
 
-async fn customer_tiers(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
-    s.store.get_customer(id).await?;
+async fn customer_tiers(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
+    caller.customer(&s, id).await?;
     let stored = s.store.customer_tiers(id).await?;
     ready(&s.live).await?;
     let guard = s.live.read();
@@ -189,8 +203,9 @@ async fn customer_tiers(State(s): State<AppState>, Path(id): Path<i64>) -> Resul
     Ok(Json(json!({"customer_id": id, "today": strata_core::metrics::date_of(engine.today()).to_string(), "items": items})))
 }
 
-async fn customer_history(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
-    s.store.get_customer(id).await?;
+async fn customer_history(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
+    caller.customer(&s, id).await?;
     let history = s.store.tier_history(id).await?;
     Ok(Json(json!({"customer_id": id, "items": history})))
 }
@@ -202,7 +217,12 @@ pub struct ChangesQuery {
     limit: Option<i64>,
 }
 
-async fn changes(State(s): State<AppState>, q: Result<Query<ChangesQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+async fn changes(
+    State(s): State<AppState>,
+    caller: Caller,
+    q: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ManageModels)?;
     let Query(q) = q.map_err(query_rejection)?;
     let limit = q.limit.unwrap_or(500);
     if !(1..=5000).contains(&limit) {

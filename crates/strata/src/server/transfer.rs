@@ -5,6 +5,7 @@ use std::{
     collections::BTreeMap,
     sync::{atomic::AtomicU64, Arc},
 };
+use strata_core::access::Action;
 
 use axum::{
     body::{Body, Bytes},
@@ -19,7 +20,7 @@ use serde_json::{json, Value};
 use strata_core::{import::Entity, money::Currency};
 use tokio::io::AsyncWriteExt;
 
-use super::{customers::ListQuery, error::query_rejection, ApiError, AppState};
+use super::{customers::ListQuery, error::query_rejection, ApiError, AppState, Caller};
 use crate::{
     export::{self, ExportFormat, HeaderLang},
     import::{run_import, ImportRequest},
@@ -39,16 +40,21 @@ fn entity_of(s: &str) -> Result<Entity, ApiError> {
     Entity::parse(s).ok_or_else(|| ApiError::not_found("kind of data", s))
 }
 
-async fn batches(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn batches(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     Ok(Json(json!({"items": s.store.list_batches(100).await?})))
 }
 
-async fn batch(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+async fn batch(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
     Ok(Json(json!(s.store.get_batch(id).await?)))
 }
 
-async fn undo(State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
-    let outcome = s.store.undo_batch(id, "api").await?;
+async fn undo(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::EditCustomers)?;
+    caller.require_all_customers()?;
+    let outcome = s.store.undo_batch(id, &caller.user.login).await?;
+    caller.audit(&s, "import.undo", Some(format!("batch:{id}")), Some(json!(outcome))).await?;
     s.written().await;
     Ok(Json(json!(outcome)))
 }
@@ -65,10 +71,13 @@ struct UploadQuery {
 /// `POST /api/v1/imports/{entity}` with a multipart `file` part (and optionally `mapping`).
 async fn upload(
     State(s): State<AppState>,
+    caller: Caller,
     Path(entity): Path<String>,
     q: Result<Query<UploadQuery>, QueryRejection>,
     mut form: Multipart,
 ) -> Result<Response, ApiError> {
+    caller.require(Action::EditCustomers)?;
+    caller.require_all_customers()?;
     let entity = entity_of(&entity)?;
     let Query(q) = q.map_err(query_rejection)?;
     let dir = s.config.uploads_dir();
@@ -128,12 +137,14 @@ async fn upload(
         overrides,
         skip_invalid: q.skip_invalid,
         report_path: s.config.reports_dir().join(&report_name),
-        actor: "api".into(),
+        actor: caller.user.login.clone(),
         options: strata_core::import::ImportOptions { currency, ..crate::commands::default_options() },
     };
     let summary = run_import(&s.store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;
     drop(path);
     if summary.committed {
+        let detail = json!({"entity": entity.name(), "rows": summary.rows, "inserted": summary.inserted, "updated": summary.updated});
+        caller.audit(&s, "import.commit", summary.batch.as_ref().map(|b| format!("batch:{}", b.id)), Some(detail)).await?;
         s.written().await;
     }
     let mut body = json!(summary);
@@ -149,7 +160,8 @@ async fn upload(
     }
 }
 
-async fn report(State(s): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiError> {
+async fn report(State(s): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Response, ApiError> {
+    caller.require(Action::EditCustomers)?;
     let ok = name.ends_with(".rejected.csv")
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && !name.contains("..");
@@ -172,29 +184,34 @@ struct ExportQuery {
 /// `GET /api/v1/exports/{entity}?format=csv|xlsx|jsonl&lang=zh|en&<customer filters>`.
 async fn export_file(
     State(s): State<AppState>,
+    caller: Caller,
     Path(entity): Path<String>,
     q: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    caller.require(Action::Export)?;
     let entity = entity_of(&entity)?;
     let Query(q) = q.map_err(query_rejection)?;
     let filter_json = Value::Object(q.rest.into_iter().map(|(k, v)| (k, Value::String(v))).collect());
     let list: ListQuery = serde_json::from_value(filter_json).map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
-    let filter = list.filter();
+    let filter = caller.restrict(list.filter());
+    let omit = caller.export_omits(&s.store.list_custom_fields().await?);
     let format = q.format.unwrap_or(ExportFormat::Csv);
     let lang = q.lang.unwrap_or_default();
+    let detail = json!({"entity": entity.name(), "filter": filter, "format": format.extension(), "columns_left_out": omit});
+    caller.audit(&s, "export", None, Some(detail)).await?;
     let tmp = tempfile::Builder::new()
         .suffix(&format!(".{}", format.extension()))
         .tempfile_in(std::env::temp_dir())
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "export_failed", e.to_string()))?;
     let path = tmp.into_temp_path();
     let written = match format {
-        ExportFormat::Xlsx => export::write_xlsx(&s.store, entity, &filter, lang, &path).await,
+        ExportFormat::Xlsx => export::write_xlsx(&s.store, entity, &filter, lang, &omit, &path).await,
         fmt => {
             let mut f = std::io::BufWriter::new(
                 std::fs::File::create(&path)
                     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "export_failed", e.to_string()))?,
             );
-            export::write_stream(&s.store, entity, &filter, fmt, lang, &mut f).await
+            export::write_stream(&s.store, entity, &filter, fmt, lang, &omit, &mut f).await
         }
     };
     written.map_err(|e| match e {

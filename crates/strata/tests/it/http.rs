@@ -11,9 +11,12 @@ use tower::ServiceExt;
 
 use super::support::{CUSTOMERS_CSV, ORDERS_CSV};
 
+#[derive(Clone)]
 pub struct Api {
     pub app: Router,
     pub state: strata::server::AppState,
+    /// Sent as `Authorization: Bearer …` unless the request has its own (None: anonymous).
+    pub token: Option<String>,
     /// Keeps the data directory alive as long as the server.
     _dir: std::sync::Arc<tempfile::TempDir>,
 }
@@ -31,8 +34,23 @@ impl Api {
         let store = strata_store::Store::open(&config.database_url).await.expect("store");
         let state = strata::server::AppState::new(store.clone(), config);
         let app = strata::server::router(state.clone());
+        let admin = match store.user_credentials("admin").await.expect("credentials") {
+            Some((u, _)) => u,
+            None => store
+                .create_user(&strata_core::customer::UserInput {
+                    login: "admin".into(),
+                    display_name: "管理员".into(),
+                    email: None,
+                    team: None,
+                    role: strata_core::customer::Role::Admin,
+                })
+                .await
+                .expect("admin"),
+        };
+        let (_, token) = strata::accounts::create_token(&store, &admin, "tests").await.expect("token");
+        let api = Api { app, state, token: Some(token), _dir: dir };
         if !store.list_teams().await.expect("teams").is_empty() {
-            return Api { app, state, _dir: dir };
+            return api;
         }
         store.create_team("华南大区").await.expect("team");
         let user = strata_core::customer::UserInput {
@@ -43,10 +61,39 @@ impl Api {
             role: strata_core::customer::Role::Sales,
         };
         store.create_user(&user).await.expect("user");
-        Api { app, state, _dir: dir }
+        api
     }
 
-    pub async fn send(&self, req: Request<Body>) -> (StatusCode, Vec<u8>, Option<String>) {
+    /// The same server, calling with another token (None: no credentials).
+    pub fn with_token(&self, token: Option<String>) -> Api {
+        Api { token, ..self.clone() }
+    }
+
+    /// A user with `role` (and a token for them) on this server, in team 华南大区.
+    pub async fn user(&self, login: &str, role: strata_core::customer::Role) -> Api {
+        let store = &self.state.store;
+        let input = strata_core::customer::UserInput {
+            login: login.into(),
+            display_name: login.into(),
+            email: None,
+            team: Some("华南大区".into()),
+            role,
+        };
+        let user = match store.user_credentials(login).await.expect("credentials") {
+            Some((u, _)) => u,
+            None => store.create_user(&input).await.expect("user"),
+        };
+        let (_, token) = strata::accounts::create_token(store, &user, "tests").await.expect("token");
+        self.with_token(Some(token))
+    }
+
+    pub async fn send(&self, mut req: Request<Body>) -> (StatusCode, Vec<u8>, Option<String>) {
+        if let Some(t) = &self.token {
+            if !req.headers().contains_key(header::AUTHORIZATION) && !req.headers().contains_key(header::COOKIE) {
+                let v = format!("Bearer {t}").parse().expect("header");
+                req.headers_mut().insert(header::AUTHORIZATION, v);
+            }
+        }
         let res = self.app.clone().oneshot(req).await.expect("response");
         let status = res.status();
         let ctype = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -229,5 +276,5 @@ async fn directory_endpoints() {
     let (status, c) = api.json(Method::POST, "/api/v1/customers", Some(json!({"name": "甲公司", "custom": {"company_size": "大"}}))).await;
     assert_eq!(status, StatusCode::CREATED, "{c}");
     let (_, users) = api.json(Method::GET, "/api/v1/users", None).await;
-    assert_eq!(users["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(users["items"].as_array().map(Vec::len), Some(3), "admin, wangwei and the new user");
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the `strata` crate: the HTTP API in-process, and the real binary.
 
+mod accounts;
 mod cli;
 mod duplicates;
 mod fits_http;

@@ -27,17 +27,17 @@ impl Drop for Server {
     }
 }
 
-fn get(addr: &str, path: &str) -> Value {
+fn get(addr: &str, token: &str, path: &str) -> Value {
     let mut s = TcpStream::connect(addr).expect("connect");
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").expect("send");
     let mut raw = String::new();
     s.read_to_string(&mut raw).expect("read");
     let body = raw.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     serde_json::from_str(body).unwrap_or_else(|e| panic!("GET {path}: {e}: {raw}"))
 }
 
-fn tier(addr: &str, id: i64) -> Option<String> {
-    let t = get(addr, &format!("/api/v1/customers/{id}/tiers"));
+fn tier(addr: &str, token: &str, id: i64) -> Option<String> {
+    let t = get(addr, token, &format!("/api/v1/customers/{id}/tiers"));
     t["items"][0]["tier"]["key"].as_str().map(String::from)
 }
 
@@ -45,6 +45,8 @@ fn tier(addr: &str, id: i64) -> Option<String> {
 fn serve_follows_cli_imports_and_publishes() {
     let bin = Bin::new();
     bin.ok(&["import", "customers", path_str(&bin.write("c.csv", CUSTOMERS_CSV.as_bytes()))]);
+    bin.ok(&["user", "add", "ops", "--role", "analyst"]);
+    let token = bin.ok(&["token", "create", "ops", "--name", "follow-test"]).trim().to_string();
     let mut child = bin
         .cmd()
         .args(["serve", "--bind", "127.0.0.1:0", "--today", "2024-03-31", "--follow-ms", "100"])
@@ -60,12 +62,12 @@ fn serve_follows_cli_imports_and_publishes() {
         .expect("the server prints its address");
     let server = Server(child, addr.clone());
     std::thread::spawn(move || lines.for_each(drop));
-    let id = get(&server.1, "/api/v1/customers?q=C002")["items"][0]["id"].as_i64().expect("C002");
+    let id = get(&server.1, &token, "/api/v1/customers?q=C002")["items"][0]["id"].as_i64().expect("C002");
 
     let wait_for = |want: Option<&str>| {
         let start = Instant::now();
         loop {
-            let got = tier(&addr, id);
+            let got = tier(&addr, &token, id);
             if got.as_deref() == want || start.elapsed() > Duration::from_secs(20) {
                 return got;
             }
@@ -76,7 +78,7 @@ fn serve_follows_cli_imports_and_publishes() {
     assert_eq!(wait_for(Some("dormant")).as_deref(), Some("dormant"), "the server installs the model the CLI published");
     bin.ok(&["import", "orders", path_str(&bin.write("o.csv", "订单号,客户编号,下单日期,金额\nSO-1,C002,2024-03-30,2万\n".as_bytes()))]);
     assert_eq!(wait_for(Some("big")).as_deref(), Some("big"), "the server re-evaluates the imported customer");
-    let history = get(&addr, &format!("/api/v1/customers/{id}/tier-history"));
+    let history = get(&addr, &token, &format!("/api/v1/customers/{id}/tier-history"));
     let reasons: Vec<&str> =
         history["items"].as_array().map(|a| a.iter().filter_map(|h| h["reason"].as_str()).collect()).unwrap_or_default();
     assert_eq!(reasons, ["publish", "event"], "{history}");

@@ -1,0 +1,161 @@
+//! The caller's view of customer data: which customers are in scope, and every response's
+//! sensitive fields masked or removed by the field rules (`strata_core::access`).
+
+use serde_json::{Map, Value};
+use strata_core::{
+    access::{self, FieldGroup, Scope, Visibility},
+    custom_field::{CustomFieldDef, FieldKind},
+    customer::Customer,
+};
+use strata_store::{CustomerFilter, RecordScope};
+
+use super::{ApiError, AppState, Caller};
+
+/// Fields of customers and records that are contact details.
+const CONTACT_FIELDS: [&str; 5] = ["phone", "mobile", "landline", "email", "wechat"];
+/// Fields of records that are amounts.
+const AMOUNT_FIELDS: [&str; 3] = ["amount_cents", "budget_cents", "amount"];
+
+impl Caller {
+    pub fn record_scope(&self) -> RecordScope {
+        match access::scope(self.role()) {
+            Scope::All => RecordScope::All,
+            Scope::Own => RecordScope::Owner(self.user.id),
+            Scope::Team => RecordScope::Team { team: self.user.team_id, user: self.user.id },
+        }
+    }
+
+    /// Refuses bulk writes (imports, event intake, undo) to a caller who does not see every
+    /// customer: a file could name customers outside their scope.
+    pub fn require_all_customers(&self) -> Result<(), ApiError> {
+        if self.record_scope() == RecordScope::All {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "imports and bulk writes need a role that sees every customer; the role {} sees only some",
+                strata_core::label::Labelled::code(self.role())
+            ),
+        ))
+    }
+
+    /// A customer filter restricted to what the caller sees and may search by.
+    pub fn restrict(&self, mut f: CustomerFilter) -> CustomerFilter {
+        f.scope = self.record_scope();
+        f.q_matches_contacts = Some(self.visibility(FieldGroup::ContactDetails, None) != Visibility::Hidden);
+        f
+    }
+
+    pub fn sees(&self, c: &Customer) -> bool {
+        self.record_scope().includes(c.owner_id, c.team_id)
+    }
+
+    pub fn visibility(&self, group: FieldGroup, owner_id: Option<i64>) -> Visibility {
+        access::visibility(self.role(), group, owner_id == Some(self.user.id))
+    }
+
+    /// A customer the caller may see, or 404 (as if it did not exist).
+    pub async fn customer(&self, s: &AppState, id: i64) -> Result<Customer, ApiError> {
+        match s.store.get_customer(id).await {
+            Ok(c) if self.sees(&c) => Ok(c),
+            Ok(_) => Err(ApiError::not_found("customer", &id.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Columns an export leaves out for this caller: contact details unless visible on every
+    /// customer in scope, amounts (and money custom fields) unless visible.
+    pub fn export_omits(&self, defs: &[CustomFieldDef]) -> Vec<String> {
+        let mut out = Vec::new();
+        let everywhere = |g| match access::scope(self.role()) {
+            Scope::Own => self.visibility(g, Some(self.user.id)),
+            _ => self.visibility(g, None),
+        };
+        if everywhere(FieldGroup::ContactDetails) != Visibility::Visible {
+            out.extend(CONTACT_FIELDS.iter().map(|s| s.to_string()));
+        }
+        if everywhere(FieldGroup::Amounts) != Visibility::Visible {
+            out.extend(AMOUNT_FIELDS.iter().map(|s| s.to_string()));
+            out.extend(defs.iter().filter(|d| d.kind == FieldKind::Money).map(|d| format!("custom.{}", d.key)));
+        }
+        out
+    }
+
+    /// A customer as this caller may see it.
+    pub fn customer_json(&self, c: &Customer, defs: &[CustomFieldDef]) -> Value {
+        let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+        let contacts = self.visibility(FieldGroup::ContactDetails, c.owner_id);
+        let amounts = self.visibility(FieldGroup::Amounts, c.owner_id);
+        if let Some(o) = v.as_object_mut() {
+            apply(o, contacts, amounts);
+            if amounts == Visibility::Hidden {
+                if let Some(Value::Object(custom)) = o.get_mut("custom") {
+                    custom.retain(|k, _| !defs.iter().any(|d| &d.key == k && d.kind == FieldKind::Money));
+                }
+            }
+        }
+        v
+    }
+
+    /// A record (contact, order, …) of a customer owned by `owner_id`, as the caller may see it.
+    pub fn record_json(&self, mut record: Map<String, Value>, owner_id: Option<i64>) -> Value {
+        apply(&mut record, self.visibility(FieldGroup::ContactDetails, owner_id), self.visibility(FieldGroup::Amounts, owner_id));
+        Value::Object(record)
+    }
+}
+
+/// Masks or removes the sensitive fields of one JSON object.
+fn apply(o: &mut Map<String, Value>, contacts: Visibility, amounts: Visibility) {
+    for key in CONTACT_FIELDS {
+        match (contacts, o.get(key).and_then(Value::as_str)) {
+            (Visibility::Hidden, _) => {
+                o.remove(key);
+            }
+            (Visibility::Masked, Some(s)) => {
+                let masked = match key {
+                    "email" => access::mask_email(s),
+                    "wechat" => access::mask_text(s),
+                    _ => access::mask_phone(s),
+                };
+                o.insert(key.into(), Value::from(masked));
+            }
+            _ => {}
+        }
+    }
+    if amounts != Visibility::Visible {
+        for key in AMOUNT_FIELDS {
+            o.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_masked_or_removed() {
+        let record = || {
+            serde_json::json!({"phone": "+8613800138000", "email": "sales@tengfei.cn", "wechat": "wx_tf", "amount_cents": 100, "name": "x"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+        };
+        let cases = [
+            (
+                Visibility::Visible,
+                Visibility::Visible,
+                r#"{"amount_cents":100,"email":"sales@tengfei.cn","name":"x","phone":"+8613800138000","wechat":"wx_tf"}"#,
+            ),
+            (Visibility::Masked, Visibility::Hidden, r#"{"email":"s***@tengfei.cn","name":"x","phone":"+86138****8000","wechat":"w***"}"#),
+            (Visibility::Hidden, Visibility::Hidden, r#"{"name":"x"}"#),
+        ];
+        for (contacts, amounts, want) in cases {
+            let mut o = record();
+            apply(&mut o, contacts, amounts);
+            assert_eq!(Value::Object(o).to_string(), want);
+        }
+    }
+}
