@@ -11,6 +11,7 @@ mod events;
 mod fits;
 mod masking;
 mod merges;
+mod openapi;
 mod tiers;
 mod transfer;
 
@@ -23,6 +24,7 @@ use strata_store::Store;
 use crate::{config::Config, live::LiveEngine};
 pub use auth::{Caller, CSRF_HEADER, SESSION_COOKIE};
 pub use error::ApiError;
+pub use openapi::{document as openapi_document, OPERATIONS};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -81,29 +83,26 @@ fn api(state: &AppState) -> Router<AppState> {
         .merge(duplicates::routes())
         .merge(merges::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
-    auth::public_routes().merge(protected)
+    auth::public_routes().route("/openapi.json", get(openapi::serve)).merge(protected)
 }
 
-/// The landing page: what this server offers until the web application lands.
-async fn index(State(s): State<AppState>) -> Result<axum::response::Html<String>, ApiError> {
-    let page = s.store.list_customers(&strata_store::CustomerFilter::default(), strata_store::CustomerSort::Id, 0, 1).await?;
-    Ok(axum::response::Html(format!(
+/// The landing page: what this server offers until the web application lands (nothing about
+/// the data: every API route below needs a login or an API token).
+async fn index() -> axum::response::Html<&'static str> {
+    axum::response::Html(
         r#"<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Strata 客户分层管理系统</title>
 <body style="font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.6">
 <h1>Strata 客户分层管理系统</h1>
-<p>数据库中有 <b>{total}</b> 个客户。网页界面正在开发中；以下 JSON 接口现已可用。<br>
-The database holds <b>{total}</b> customers. The web interface is being built; the JSON API below works today.</p>
+<p>网页界面正在开发中；JSON 接口现已可用，需先登录（<code>POST /api/v1/auth/login</code>）或使用 API 令牌。<br>
+The web interface is being built; the JSON API works today after logging in (<code>POST /api/v1/auth/login</code>) or with an API token.</p>
 <ul>
 <li><a href="/health">/health</a> — 服务状态 / status</li>
-<li><a href="/api/v1/customers">/api/v1/customers</a> — 客户列表（筛选、排序、分页）/ customers (filter, sort, page)</li>
-<li><a href="/api/v1/customers?province=广东省&amp;sort=name">/api/v1/customers?province=广东省&amp;sort=name</a></li>
-<li><a href="/api/v1/imports">/api/v1/imports</a> — 导入批次 / import batches</li>
-<li><a href="/api/v1/exports/customers?format=xlsx">/api/v1/exports/customers?format=xlsx</a> — 导出客户 / export customers</li>
-<li><a href="/api/v1/users">/api/v1/users</a>, <a href="/api/v1/teams">/api/v1/teams</a>, <a href="/api/v1/custom-fields">/api/v1/custom-fields</a></li>
+<li><a href="/api/v1/openapi.json">/api/v1/openapi.json</a> — 接口文档 / the OpenAPI document</li>
+<li><code>/api/v1/customers</code> — 客户列表（筛选、排序、分页）/ customers (filter, sort, page)</li>
+<li><code>/api/v1/imports</code>, <code>/api/v1/exports/customers?format=xlsx</code>, <code>/api/v1/tier-models</code></li>
 </ul></body></html>"#,
-        total = page.total
-    )))
+    )
 }
 
 async fn health(State(s): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {

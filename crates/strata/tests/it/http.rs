@@ -143,7 +143,7 @@ async fn health_and_unknown_routes() {
     let (status, bytes, ctype) = api.send(Request::get("/").body(Body::empty()).expect("req")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(ctype.unwrap_or_default().starts_with("text/html"));
-    assert!(String::from_utf8_lossy(&bytes).contains("<b>0</b>"));
+    assert!(String::from_utf8_lossy(&bytes).contains("openapi.json"));
     let (status, body) = api.json(Method::GET, "/api/v1/nothing-here", None).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
 }
@@ -277,4 +277,40 @@ async fn directory_endpoints() {
     assert_eq!(status, StatusCode::CREATED, "{c}");
     let (_, users) = api.json(Method::GET, "/api/v1/users", None).await;
     assert_eq!(users["items"].as_array().map(Vec::len), Some(3), "admin, wangwei and the new user");
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    let api = Api::new().await;
+    let (status, doc) = api.with_token(None).json(Method::GET, "/api/v1/openapi.json", None).await;
+    assert_eq!((status, doc["openapi"].as_str()), (StatusCode::OK, Some("3.1.0")));
+    for (method, path, ..) in strata::server::OPERATIONS {
+        assert!(doc["paths"][format!("/api/v1{path}")][*method].is_object(), "{method} {path} in the document");
+        let uri = format!("/api/v1{}", fill(path));
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+        let body = (m != Method::GET && m != Method::DELETE).then(|| json!({}));
+        let (status, e) = api.json(m, &uri, body).await;
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
+        let unrouted = status == StatusCode::NOT_FOUND && e["message"].as_str().is_some_and(|m| m.starts_with("route"));
+        assert!(!unrouted, "{method} {uri} is documented but not routed: {e}");
+    }
+}
+
+/// A documented path with its parameters filled in.
+fn fill(path: &str) -> String {
+    path.split('/')
+        .map(|seg| match seg {
+            "{records}" => "orders",
+            "{entity}" => "customers",
+            "{kind}" if path.starts_with("/model-fits") => "bgnbd",
+            "{kind}" => "orders",
+            "{name}" if path.starts_with("/import-reports") => "missing.csv",
+            "{name}" => "rfm",
+            "{key}" => "value",
+            "{login}" => "wangwei",
+            s if s.starts_with('{') => "1",
+            s => s,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
