@@ -56,7 +56,7 @@ pub fn allows(role: Role, action: Action) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
-    /// Customers the user owns.
+    /// Customers the user owns (no default role has it; kept for stricter setups).
     Own,
     /// Customers of the user's team (and those the user owns).
     Team,
@@ -66,9 +66,13 @@ pub enum Scope {
 pub fn scope(role: Role) -> Scope {
     match role {
         Role::Admin | Role::Analyst | Role::Service => Scope::All,
-        Role::Manager => Scope::Team,
-        Role::Sales => Scope::Own,
+        Role::Manager | Role::Sales => Scope::Team,
     }
+}
+
+/// Whether a role may change a customer in its scope: sales only the customers they own.
+pub fn may_edit(role: Role, owns: bool) -> bool {
+    role != Role::Sales || owns
 }
 
 /// Groups of sensitive fields with their own rules.
@@ -184,7 +188,8 @@ mod tests {
                 assert!(!allows(role, *a), "{role:?} may not {a:?}");
             }
         }
-        assert_eq!((scope(Role::Sales), scope(Role::Manager), scope(Role::Analyst)), (Scope::Own, Scope::Team, Scope::All));
+        assert_eq!((scope(Role::Sales), scope(Role::Manager), scope(Role::Analyst)), (Scope::Team, Scope::Team, Scope::All));
+        assert!(may_edit(Role::Sales, true) && !may_edit(Role::Sales, false) && may_edit(Role::Manager, false));
     }
 
     #[test]

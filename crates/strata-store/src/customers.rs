@@ -46,6 +46,10 @@ pub struct CustomerFilter {
     /// hidden value cannot be learned by searching for it).
     #[serde(skip)]
     pub q_matches_contacts: Option<bool>,
+    /// `q` matches phone and e-mail only of customers this user owns (the caller sees others'
+    /// masked, so a search must not confirm them).
+    #[serde(skip)]
+    pub q_contacts_of_owner: Option<i64>,
 }
 
 /// The customers a caller may see.
@@ -177,7 +181,11 @@ pub(crate) fn filter_sql(f: &CustomerFilter, backend: BackendKind) -> (String, V
         params.push(SqlValue::text(like));
         params.push(SqlValue::text(q.clone()));
         let (a, b) = (params.len() - 1, params.len());
-        let contacts = if f.q_matches_contacts.unwrap_or(true) { format!(" OR c.phone = ${b} OR c.email = ${b}") } else { String::new() };
+        let contacts = match (f.q_matches_contacts.unwrap_or(true), f.q_contacts_of_owner) {
+            (false, _) => String::new(),
+            (true, None) => format!(" OR c.phone = ${b} OR c.email = ${b}"),
+            (true, Some(owner)) => format!(" OR (c.owner_id = {owner} AND (c.phone = ${b} OR c.email = ${b}))"),
+        };
         conds.push(format!("(c.name LIKE ${a} ESCAPE '\\' OR c.canonical_name LIKE ${a} ESCAPE '\\' OR c.external_id = ${b}{contacts})"));
     }
     let eq = [

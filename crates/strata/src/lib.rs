@@ -22,3 +22,4 @@ pub mod merge;
 pub mod outcomes;
 pub mod server;
 pub mod tiering;
+pub mod web;

@@ -105,11 +105,11 @@ fn unauthenticated() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in first (POST /api/v1/auth/login) or send an API token")
 }
 
-fn address_of(parts_ext: &axum::http::Extensions) -> String {
+pub(crate) fn address_of(parts_ext: &axum::http::Extensions) -> String {
     parts_ext.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "local".to_string(), |c| c.0.ip().to_string())
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -122,7 +122,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A browser request from another site: its Origin (or, without one, its Referer) names a
 /// host other than the one it was sent to.
-fn cross_site(headers: &HeaderMap) -> bool {
+pub(crate) fn cross_site(headers: &HeaderMap) -> bool {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     let from = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
     match from {
@@ -147,7 +147,7 @@ pub async fn authenticate(State(s): State<AppState>, mut req: Request, next: Nex
     }
 }
 
-async fn identify(s: &AppState, headers: &HeaderMap, method: &Method, address: String) -> Result<Caller, ApiError> {
+pub(crate) async fn identify(s: &AppState, headers: &HeaderMap, method: &Method, address: String) -> Result<Caller, ApiError> {
     if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let token = auth.strip_prefix("Bearer ").ok_or_else(|| {
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "the Authorization header must be `Bearer <API token>`")
@@ -179,7 +179,7 @@ async fn identify(s: &AppState, headers: &HeaderMap, method: &Method, address: S
     Ok(Caller { user, via: Via::Session { csrf }, address })
 }
 
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -204,8 +204,8 @@ fn secure(s: &AppState, headers: &HeaderMap) -> bool {
     s.config.secure_cookies || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")
 }
 
-/// Starts a session: the cookie, and the CSRF token the page sends back on writes.
-async fn start_session(s: &AppState, user: &User, headers: &HeaderMap) -> Result<Response, ApiError> {
+/// A new session for `user`: the `Set-Cookie` value and the CSRF token pages send back.
+pub(crate) async fn new_session(s: &AppState, user: &User, headers: &HeaderMap) -> Result<(String, String), ApiError> {
     let secret = accounts::new_secret("");
     let csrf = accounts::new_secret("");
     let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
@@ -215,6 +215,17 @@ async fn start_session(s: &AppState, user: &User, headers: &HeaderMap) -> Result
         SESSION_HOURS * 3600,
         if secure(s, headers) { "; Secure" } else { "" }
     );
+    Ok((cookie, csrf))
+}
+
+/// The `Set-Cookie` value that ends a session in the browser.
+pub(crate) fn cleared_cookie() -> String {
+    format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+}
+
+/// Starts a session: the cookie, and the CSRF token the page sends back on writes.
+async fn start_session(s: &AppState, user: &User, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let (cookie, csrf) = new_session(s, user, headers).await?;
     let mut res = Json(json!({"user": user, "csrf_token": csrf})).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
@@ -266,8 +277,7 @@ async fn logout(State(s): State<AppState>, caller: Caller, headers: HeaderMap) -
     }
     caller.audit(&s, "logout", None, None).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    if let Ok(v) = HeaderValue::from_str(&clear) {
+    if let Ok(v) = HeaderValue::from_str(&cleared_cookie()) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)

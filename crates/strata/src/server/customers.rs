@@ -212,7 +212,7 @@ async fn replace(
     body: Result<Json<CustomerBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::EditCustomers)?;
-    let before = caller.customer(&s, id).await?;
+    let before = caller.editable_customer(&s, id).await?;
     let Json(body) = body.map_err(json_rejection)?;
     let input = input_of(body)?;
     if caller.record_scope() != strata_store::RecordScope::All && input.owner != before.owner {
@@ -228,7 +228,7 @@ async fn replace(
 
 async fn remove(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
     caller.require(Action::EditCustomers)?;
-    let before = caller.customer(&s, id).await?;
+    let before = caller.editable_customer(&s, id).await?;
     s.store.delete_customer(id).await?;
     caller.audit_change(&s, "customer.delete", format!("customer:{id}"), Some(json!(before)), None).await?;
     s.written().await;

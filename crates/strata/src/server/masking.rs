@@ -45,7 +45,23 @@ impl Caller {
     pub fn restrict(&self, mut f: CustomerFilter) -> CustomerFilter {
         f.scope = self.record_scope();
         f.q_matches_contacts = Some(self.visibility(FieldGroup::ContactDetails, None) != Visibility::Hidden);
+        if self.visibility(FieldGroup::ContactDetails, None) == Visibility::Masked {
+            f.q_contacts_of_owner = Some(self.user.id);
+        }
         f
+    }
+
+    /// A customer the caller may change, or 404 (not in scope) / 403 (in scope, not theirs).
+    pub async fn editable_customer(&self, s: &AppState, id: i64) -> Result<Customer, ApiError> {
+        let c = self.customer(s, id).await?;
+        if !access::may_edit(self.role(), c.owner_id == Some(self.user.id)) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("customer {id} belongs to another owner; only they or a manager may change it"),
+            ));
+        }
+        Ok(c)
     }
 
     pub fn sees(&self, c: &Customer) -> bool {
@@ -103,6 +119,43 @@ impl Caller {
     pub fn record_json(&self, mut record: Map<String, Value>, owner_id: Option<i64>) -> Value {
         apply(&mut record, self.visibility(FieldGroup::ContactDetails, owner_id), self.visibility(FieldGroup::Amounts, owner_id));
         Value::Object(record)
+    }
+}
+
+impl Caller {
+    /// A tier explanation without amounts for a caller who may not see them: RFM monetary,
+    /// and the customer's values of conditions and score dimensions about amounts or value.
+    pub fn explanation_json(&self, mut x: Value, owner_id: Option<i64>) -> Value {
+        if self.visibility(FieldGroup::Amounts, owner_id) == Visibility::Visible {
+            return x;
+        }
+        let about_money = |s: &str| ["amount", "monetary", "clv", "revenue", "budget", "金额", "收入"].iter().any(|w| s.contains(w));
+        let detail = &mut x["detail"];
+        if let Some(o) = detail.as_object_mut() {
+            o.remove("monetary");
+        }
+        for step in detail["steps"].as_array_mut().into_iter().flatten() {
+            for check in step["checks"].as_array_mut().into_iter().flatten() {
+                if check["condition"].as_str().is_some_and(about_money) {
+                    if let Some(o) = check.as_object_mut() {
+                        o.insert("value".into(), Value::from("—"));
+                        o.remove("short_by");
+                    }
+                }
+            }
+        }
+        for d in detail["dimensions"].as_array_mut().into_iter().flatten() {
+            let named = format!("{} {}", d["key"].as_str().unwrap_or(""), d["name"].as_str().unwrap_or("")).to_lowercase();
+            if about_money(&named) {
+                if let Some(o) = d.as_object_mut() {
+                    o.insert("value".into(), Value::Null);
+                }
+            }
+        }
+        if let Some(moves) = x["to_move_up"].as_array_mut() {
+            moves.retain(|m| !m.as_str().is_some_and(about_money));
+        }
+        x
     }
 }
 

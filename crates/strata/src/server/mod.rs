@@ -2,7 +2,7 @@
 //! `/api/v1`, health at `/health`. Errors are `{code, message, details}` with stable codes.
 
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod customers;
 mod directory;
 mod duplicates;
@@ -25,6 +25,7 @@ use crate::{config::Config, live::LiveEngine};
 pub use auth::{Caller, CSRF_HEADER, SESSION_COOKIE};
 pub use error::ApiError;
 pub use openapi::{document as openapi_document, OPERATIONS};
+pub(crate) use tiers::tiers_of;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -63,7 +64,7 @@ pub fn app(store: Store, config: Config) -> Router {
 /// The application over a prepared state (`serve` starts the engine's follower first).
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(index))
+        .merge(crate::web::routes())
         .route("/health", get(health))
         .nest("/api/v1", api(&state))
         .fallback(|| async { ApiError::not_found("route", "this path") })
@@ -84,25 +85,6 @@ fn api(state: &AppState) -> Router<AppState> {
         .merge(merges::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     auth::public_routes().route("/openapi.json", get(openapi::serve)).merge(protected)
-}
-
-/// The landing page: what this server offers until the web application lands (nothing about
-/// the data: every API route below needs a login or an API token).
-async fn index() -> axum::response::Html<&'static str> {
-    axum::response::Html(
-        r#"<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Strata 客户分层管理系统</title>
-<body style="font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.6">
-<h1>Strata 客户分层管理系统</h1>
-<p>网页界面正在开发中；JSON 接口现已可用，需先登录（<code>POST /api/v1/auth/login</code>）或使用 API 令牌。<br>
-The web interface is being built; the JSON API works today after logging in (<code>POST /api/v1/auth/login</code>) or with an API token.</p>
-<ul>
-<li><a href="/health">/health</a> — 服务状态 / status</li>
-<li><a href="/api/v1/openapi.json">/api/v1/openapi.json</a> — 接口文档 / the OpenAPI document</li>
-<li><code>/api/v1/customers</code> — 客户列表（筛选、排序、分页）/ customers (filter, sort, page)</li>
-<li><code>/api/v1/imports</code>, <code>/api/v1/exports/customers?format=xlsx</code>, <code>/api/v1/tier-models</code></li>
-</ul></body></html>"#,
-    )
 }
 
 async fn health(State(s): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {

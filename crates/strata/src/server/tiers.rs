@@ -184,7 +184,14 @@ async fn preset(Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
 
 async fn customer_tiers(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
     caller.require(Action::ViewCustomers)?;
-    caller.customer(&s, id).await?;
+    let c = caller.customer(&s, id).await?;
+    Ok(Json(tiers_of(&s, &caller, &c).await?))
+}
+
+/// A customer's tier in every model with its explanation (amounts left out for callers who
+/// may not see them), as the API and the customer page show it.
+pub(crate) async fn tiers_of(s: &AppState, caller: &Caller, c: &strata_core::customer::Customer) -> Result<Value, ApiError> {
+    let id = c.id;
     let stored = s.store.customer_tiers(id).await?;
     ready(&s.live).await?;
     let guard = s.live.read();
@@ -195,12 +202,13 @@ async fn customer_tiers(State(s): State<AppState>, caller: Caller, Path(id): Pat
         .map(|m| {
             let model = &engine.catalog.models[m];
             let since = stored.iter().find(|t| t.model == model.key());
-            let explanation = p.and_then(|p| engine.explain(m, p));
-            json!({"model": model.key(), "model_name": model.spec.name, "tier": explanation.as_ref().and_then(|x| x.tier.clone()),
+            let explanation = p.and_then(|p| engine.explain(m, p)).map(|x| caller.explanation_json(json!(x), c.owner_id));
+            json!({"model": model.key(), "model_name": model.spec.name, "model_name_en": model.spec.name_en,
+                   "tier": explanation.as_ref().map(|x| x["tier"].clone()).unwrap_or(Value::Null),
                    "version": since.map(|t| t.version), "since": since.map(|t| t.since), "explanation": explanation})
         })
         .collect();
-    Ok(Json(json!({"customer_id": id, "today": strata_core::metrics::date_of(engine.today()).to_string(), "items": items})))
+    Ok(json!({"customer_id": id, "today": strata_core::metrics::date_of(engine.today()).to_string(), "items": items}))
 }
 
 async fn customer_history(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {

@@ -133,6 +133,19 @@ async fn roles_scope_and_field_rules() {
     let (status, _) = sales.json(Method::PUT, &format!("/api/v1/customers/{other}"), Some(json!({"name": "改名"}))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "and cannot be changed");
     let c1 = mine["items"][0]["id"].as_i64().expect("C001");
+    // A team mate's customer: visible, its phone masked, not changeable.
+    let team = json!({"name": "团队客户有限公司", "owner": "admin", "team": "华南大区", "phone": "13600000001"});
+    let (_, t) = api.json(Method::POST, "/api/v1/customers", Some(team)).await;
+    let team_id = t["id"].as_i64().expect("team customer");
+    let (status, seen) = sales.json(Method::GET, &format!("/api/v1/customers/{team_id}"), None).await;
+    assert_eq!((status, seen["phone"].as_str()), (StatusCode::OK, Some("+86136****0001")), "{seen}");
+    let (status, _) =
+        sales.json(Method::PUT, &format!("/api/v1/customers/{team_id}"), Some(json!({"name": "改名", "owner": "admin"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, found) = sales.json(Method::GET, "/api/v1/customers?q=%2B8613600000001", None).await;
+    assert_eq!(found["total"], 0, "a masked phone cannot be confirmed by searching for it: {found}");
+    let (_, own) = sales.json(Method::GET, "/api/v1/customers?q=%2B8613800138000", None).await;
+    assert_eq!(own["total"], 1, "their own customers are found by phone: {own}");
     let (_, orders) = sales.json(Method::GET, &format!("/api/v1/customers/{c1}/orders"), None).await;
     assert!(orders["items"][0].get("amount_cents").is_none(), "only managers see amounts: {orders}");
     let (status, e) = sales.json(Method::POST, "/api/v1/customers", Some(json!({"name": "别人的客户有限公司", "owner": "admin"}))).await;
@@ -153,7 +166,7 @@ async fn roles_scope_and_field_rules() {
 
     // Analysts see every customer, but no contact details, not even through a search.
     let (_, all) = analyst.json(Method::GET, "/api/v1/customers", None).await;
-    assert_eq!(all["total"], 4, "{all}");
+    assert_eq!(all["total"], 5, "{all}");
     assert!(all["items"].as_array().into_iter().flatten().all(|c| c.get("phone").is_none() && c.get("email").is_none()), "{all}");
     let (_, found) = analyst.json(Method::GET, "/api/v1/customers?q=%2B8613800138000", None).await;
     assert_eq!(found["total"], 0, "a hidden phone cannot be learned by searching for it");

@@ -9,3 +9,4 @@ mod purchase_models;
 mod serve_follow;
 mod support;
 mod tiers_http;
+mod web;

@@ -10,7 +10,7 @@ use super::{
     support::{CUSTOMERS_CSV, ORDERS_CSV},
 };
 
-const VALUE_MODEL: &str = r#"
+pub const VALUE_MODEL: &str = r#"
 key = "value"
 name = "价值分层"
 name_en = "Value"

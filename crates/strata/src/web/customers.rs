@@ -1,0 +1,252 @@
+//! The customer pages: the list (search, filters, sort, pages over the caller's scope) and the
+//! customer page (profile, contacts, one timeline of every record, each model's tier and why).
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use strata_core::{access::Action, import::Entity};
+use strata_store::{CustomerFilter, CustomerSort};
+
+use super::{i18n, ClientAddress, Page};
+use crate::server::AppState;
+
+const PER_PAGE: i64 = 50;
+const SORTS: [&str; 4] = ["id", "name", "created_at_desc", "updated_at_desc"];
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+pub struct ListQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    province: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    industry: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sort: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page: Option<i64>,
+    #[serde(default, skip_serializing)]
+    lang: Option<String>,
+}
+
+fn some(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+fn sort_of(s: &str) -> CustomerSort {
+    match s {
+        "name" => CustomerSort::Name,
+        "created_at_desc" => CustomerSort::CreatedAtDesc,
+        "updated_at_desc" => CustomerSort::UpdatedAtDesc,
+        _ => CustomerSort::Id,
+    }
+}
+
+fn page_url(q: &ListQuery, page: i64) -> String {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (k, v) in [("q", &q.q), ("province", &q.province), ("industry", &q.industry), ("tag", &q.tag), ("sort", &q.sort)] {
+        if let Some(v) = some(v) {
+            pairs.push((k.to_string(), v));
+        }
+    }
+    pairs.push(("page".into(), page.to_string()));
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", super::urlencode(v))).collect();
+    format!("/customers?{}", query.join("&"))
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(addr): ClientAddress,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let page = Page::of(&s, &headers, q.lang.as_deref(), addr.clone()).await;
+    let caller = match page.require("/customers") {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    if let Err(e) = caller.require(Action::ViewCustomers) {
+        return e.into_response();
+    }
+    let filter =
+        CustomerFilter { q: some(&q.q), province: some(&q.province), industry: some(&q.industry), tag: some(&q.tag), ..Default::default() };
+    let sort = q.sort.clone().filter(|s| SORTS.contains(&s.as_str())).unwrap_or_else(|| "id".into());
+    let n = q.page.unwrap_or(1).max(1);
+    let result = s.store.list_customers(&caller.restrict(filter), sort_of(&sort), (n - 1) * PER_PAGE, PER_PAGE).await;
+    let defs = s.store.list_custom_fields().await.unwrap_or_default();
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => return crate::server::ApiError::from(e).into_response(),
+    };
+    let items: Vec<Value> = result.items.iter().map(|c| caller.customer_json(c, &defs)).collect();
+    let pages = ((result.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    page.render(
+        "customers.html",
+        json!({"items": items, "total": result.total, "page": n, "pages": pages, "f": q, "sort": sort, "sorts": SORTS,
+               "prev_url": page_url(&q, n - 1), "next_url": page_url(&q, n + 1)}),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShowQuery {
+    lang: Option<String>,
+}
+
+/// The date a record is placed at on the timeline, and a line about it.
+fn timeline_entry(kind: Entity, r: &Map<String, Value>, lang: i18n::Lang) -> Option<Value> {
+    let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let money = |k: &str| r.get(k).and_then(Value::as_i64).map(|c| format!("¥{:.2}", c as f64 / 100.0));
+    let (date, text) = match kind {
+        Entity::Orders => {
+            (s("order_date"), [Some(s("external_id")), money("amount_cents"), Some(s("product_line")), Some(s("status"))].to_vec())
+        }
+        Entity::Payments => (s("paid_on"), [Some(s("external_id")), money("amount_cents"), Some(s("method"))].to_vec()),
+        Entity::Interactions => (s("occurred_at"), [Some(s("channel")), Some(s("summary")), Some(s("outcome"))].to_vec()),
+        Entity::Deals => {
+            let when = if s("closed_on").is_empty() { s("expected_close") } else { s("closed_on") };
+            (when, [Some(s("title")), Some(s("stage")), money("amount_cents")].to_vec())
+        }
+        Entity::Tickets => (s("opened_at"), [Some(s("severity")), Some(s("status")), Some(s("summary"))].to_vec()),
+        Entity::Feedback => {
+            let nps = r.get("nps").and_then(Value::as_i64).map(|n| format!("NPS {n}"));
+            let csat = r.get("csat").and_then(Value::as_i64).map(|n| format!("CSAT {n}"));
+            (s("received_on"), [nps, csat, Some(s("comment"))].to_vec())
+        }
+        _ => return None,
+    };
+    let text: Vec<String> = text.into_iter().flatten().filter(|t| !t.is_empty()).collect();
+    let _ = lang;
+    Some(json!({"date": date.chars().take(16).collect::<String>().replace('T', " "), "kind": kind.name(), "text": text.join(" · ")}))
+}
+
+/// A model's explanation as lines of text.
+fn why(x: &Value, lang: i18n::Lang) -> Vec<String> {
+    let detail = &x["detail"];
+    let w = |k: &str| i18n::word(lang, k);
+    let label = |t: &Value| {
+        if lang == i18n::Lang::En { t["name_en"].as_str().or(t["name"].as_str()) } else { t["name"].as_str() }.unwrap_or("").to_string()
+    };
+    match detail["kind"].as_str() {
+        Some("ladder") => detail["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|step| {
+                let checks: Vec<String> = step["checks"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| {
+                        format!(
+                            "{} ({}: {})",
+                            c["condition"].as_str().unwrap_or(""),
+                            c["value"].as_str().unwrap_or(""),
+                            c["holds"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect();
+                let result = w(step["result"].as_str().unwrap_or("unknown"));
+                format!("{} — {result}{}{}", label(&step["tier"]), if checks.is_empty() { "" } else { ": " }, checks.join("; "))
+            })
+            .collect(),
+        Some("score") => {
+            let mut out = vec![format!("{} {:.1}", w("score"), detail["score"].as_f64().unwrap_or(0.0))];
+            for d in detail["dimensions"].as_array().into_iter().flatten() {
+                let value = d["value"].as_f64().map_or("—".to_string(), |v| format!("{v:.2}"));
+                out.push(format!(
+                    "{} = {value}: {:.0} × {:.0}% = {:.1}",
+                    d["name"].as_str().unwrap_or(""),
+                    d["points"].as_f64().unwrap_or(0.0),
+                    d["weight"].as_f64().unwrap_or(0.0) * 100.0,
+                    d["contribution"].as_f64().unwrap_or(0.0)
+                ));
+            }
+            out
+        }
+        Some("rfm") => {
+            let scores = detail["scores"]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("/"))
+                .unwrap_or_else(|| "—".into());
+            let recency = detail["recency_days"].as_i64().map_or("—".to_string(), |d| d.to_string());
+            let monetary = detail["monetary"].as_f64().map(|m| format!(", M ¥{m:.2}")).unwrap_or_default();
+            vec![format!("R/F/M {scores} (R {recency} d, F {}{monetary})", detail["frequency"])]
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(addr): ClientAddress,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> Response {
+    let page = Page::of(&s, &headers, q.lang.as_deref(), addr.clone()).await;
+    let caller = match page.require(&format!("/customers/{id}")) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    if let Err(e) = caller.require(Action::ViewCustomers) {
+        return e.into_response();
+    }
+    let c = match caller.customer(&s, id).await {
+        Ok(c) => c,
+        Err(e) if e.status == StatusCode::NOT_FOUND => return (StatusCode::NOT_FOUND, i18n::word(page.lang, "not_found")).into_response(),
+        Err(e) => return e.into_response(),
+    };
+    let defs = s.store.list_custom_fields().await.unwrap_or_default();
+    let labels: Map<String, Value> = defs.iter().map(|d| (d.key.clone(), Value::from(d.label.clone()))).collect();
+    let mut contacts = Vec::new();
+    let mut timeline: Vec<Value> = Vec::new();
+    for entity in Entity::ALL.into_iter().filter(|e| e.has_customer_ref()) {
+        let rows = match s.store.customer_records(entity, id, 100).await {
+            Ok(r) => r,
+            Err(e) => return crate::server::ApiError::from(e).into_response(),
+        };
+        for r in rows {
+            let m: Map<String, Value> = r.cells.iter().map(|(k, v)| ((*k).to_string(), v.to_json())).collect();
+            let Value::Object(m) = caller.record_json(m, c.owner_id) else { continue };
+            if entity == Entity::Contacts {
+                contacts.push(Value::Object(m));
+            } else if let Some(e) = timeline_entry(entity, &m, page.lang) {
+                timeline.push(e);
+            }
+        }
+    }
+    timeline.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
+    timeline.truncate(200);
+    let tiers = match crate::server::tiers_of(&s, caller, &c).await {
+        Ok(t) => t["items"].as_array().cloned().unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e.message, "tiers for the customer page");
+            Vec::new()
+        }
+    };
+    let en = page.lang == i18n::Lang::En;
+    let tiers: Vec<Value> = tiers
+        .iter()
+        .map(|t| {
+            let name = if en {
+                t["model_name_en"].as_str().filter(|n| !n.is_empty()).or(t["model_name"].as_str())
+            } else {
+                t["model_name"].as_str()
+            };
+            let tier = &t["tier"];
+            let tier_name = if en { tier["name_en"].as_str().or(tier["name"].as_str()) } else { tier["name"].as_str() };
+            json!({"model": t["model"], "name": name, "tier_name": tier_name, "since": t["since"],
+                   "why": why(&t["explanation"], page.lang), "up": t["explanation"]["to_move_up"]})
+        })
+        .collect();
+    page.render(
+        "customer.html",
+        json!({"c": caller.customer_json(&c, &defs), "field_labels": labels, "contacts": contacts, "timeline": timeline, "tiers": tiers}),
+    )
+}

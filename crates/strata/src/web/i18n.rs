@@ -1,0 +1,138 @@
+//! The web pages' words in Simplified Chinese (the default) and English, and which language a
+//! request wants (`?lang=`, then the `strata_lang` cookie, then Chinese).
+
+use std::collections::BTreeMap;
+
+/// A page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "zh" | "zh-CN" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+/// (key, Chinese, English).
+const WORDS: &[(&str, &str, &str)] = &[
+    ("app", "客户分层管理系统", "Customer tiering"),
+    ("customers", "客户", "Customers"),
+    ("switch_lang", "English", "中文"),
+    ("logout", "退出", "Log out"),
+    ("login", "登录", "Log in"),
+    ("login_name", "用户名", "Login"),
+    ("password", "密码", "Password"),
+    ("bad_login", "用户名或密码错误", "Wrong login or password"),
+    ("throttled", "失败次数过多，请 {s} 秒后再试", "Too many failed logins; try again in {s} s"),
+    ("role_admin", "管理员", "admin"),
+    ("role_manager", "经理", "manager"),
+    ("role_sales", "销售", "sales"),
+    ("role_service", "客服", "service"),
+    ("role_analyst", "分析师", "analyst"),
+    ("search", "搜索", "Search"),
+    ("search_hint", "名称、编号、电话", "name, number, phone"),
+    ("province", "省份", "Province"),
+    ("industry", "行业", "Industry"),
+    ("tag", "标签", "Tag"),
+    ("tags", "标签", "Tags"),
+    ("sort", "排序", "Sort"),
+    ("sort_id", "编号", "Number"),
+    ("sort_name", "名称", "Name"),
+    ("sort_created_at_desc", "最新创建", "Newest"),
+    ("sort_updated_at_desc", "最近更新", "Recently updated"),
+    ("filter", "筛选", "Filter"),
+    ("total", "共 {n} 个客户", "{n} customers"),
+    ("name", "名称", "Name"),
+    ("region", "地区", "Region"),
+    ("owner", "负责人", "Owner"),
+    ("phone", "电话", "Phone"),
+    ("email", "邮箱", "E-mail"),
+    ("none", "没有记录", "Nothing here"),
+    ("prev", "上一页", "Previous"),
+    ("next", "下一页", "Next"),
+    ("page_of", "第 {p} / {n} 页", "Page {p} of {n}"),
+    ("profile", "基本信息", "Profile"),
+    ("external_id", "客户编号", "Customer number"),
+    ("kind", "类型", "Kind"),
+    ("kind_company", "公司", "Company"),
+    ("kind_person", "个人", "Person"),
+    ("credit_code", "统一社会信用代码", "Credit code"),
+    ("tiers", "分层", "Tiers"),
+    ("no_tier", "未分层", "no tier"),
+    ("since", "自", "since"),
+    ("to_move_up", "如何升级", "To move up"),
+    ("no_models", "尚未发布分层模型", "No tier model is published yet"),
+    ("contacts", "联系人", "Contacts"),
+    ("title", "职务", "Title"),
+    ("mobile", "手机", "Mobile"),
+    ("timeline", "时间线", "Timeline"),
+    ("date", "日期", "Date"),
+    ("what", "类别", "What"),
+    ("detail", "内容", "Detail"),
+    ("kind_orders", "订单", "Order"),
+    ("kind_payments", "回款", "Payment"),
+    ("kind_interactions", "跟进", "Interaction"),
+    ("kind_deals", "商机", "Deal"),
+    ("kind_tickets", "工单", "Ticket"),
+    ("kind_feedback", "反馈", "Feedback"),
+    ("matched", "符合", "matched"),
+    ("failed", "不符合", "not met"),
+    ("unknown", "未知", "unknown"),
+    ("default", "默认", "default"),
+    ("score", "得分", "score"),
+    ("not_found", "找不到该客户", "No such customer"),
+];
+
+/// Every word of a language, for templates (`{{ tr.customers }}`).
+pub fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    WORDS.iter().map(|(k, zh, en)| (*k, if lang == Lang::Zh { *zh } else { *en })).collect()
+}
+
+/// One word.
+pub fn word(lang: Lang, key: &str) -> &'static str {
+    WORDS.iter().find(|(k, _, _)| *k == key).map_or("", |(_, zh, en)| if lang == Lang::Zh { zh } else { en })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_both_languages_filled() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (k, zh, en) in WORDS {
+            assert!(seen.insert(*k), "{k} twice");
+            assert!(!zh.is_empty() && !en.is_empty(), "{k}");
+        }
+        assert_eq!((word(Lang::Zh, "customers"), word(Lang::En, "customers")), ("客户", "Customers"));
+        assert_eq!(Lang::parse("en").map(Lang::other), Some(Lang::Zh));
+    }
+}

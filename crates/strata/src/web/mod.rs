@@ -1,0 +1,227 @@
+//! The web application: server-rendered pages (minijinja templates embedded in the binary,
+//! HTML auto-escaped) in Chinese or English, behind the same sessions and field rules as the
+//! API. Login and logout forms, the customer list and the customer page.
+
+mod customers;
+pub mod i18n;
+
+use std::sync::OnceLock;
+
+use axum::{
+    extract::{Form, Query, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Router,
+};
+use minijinja::Environment;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use strata_store::AuditEntry;
+
+use crate::server::{auth, AppState, Caller};
+use i18n::Lang;
+
+pub const LANG_COOKIE: &str = "strata_lang";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/customers") }))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/customers", get(customers::list))
+        .route("/customers/{id}", get(customers::show))
+}
+
+fn templates() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, text) in [
+            ("base.html", include_str!("../../templates/base.html")),
+            ("login.html", include_str!("../../templates/login.html")),
+            ("customers.html", include_str!("../../templates/customers.html")),
+            ("customer.html", include_str!("../../templates/customer.html")),
+        ] {
+            if let Err(e) = env.add_template(name, text) {
+                tracing::error!(template = name, error = %e, "a page template does not parse");
+            }
+        }
+        env
+    })
+}
+
+/// Who is asking for a page, in which language.
+pub struct Page {
+    pub lang: Lang,
+    /// A `?lang=` switch to remember in the cookie.
+    pub set_lang: bool,
+    pub caller: Option<Caller>,
+}
+
+impl Page {
+    pub async fn of(s: &AppState, headers: &HeaderMap, lang: Option<&str>, address: String) -> Page {
+        let asked = lang.and_then(Lang::parse);
+        let remembered = auth::cookie(headers, LANG_COOKIE).and_then(Lang::parse);
+        let caller = auth::identify(s, headers, &Method::GET, address).await.ok();
+        Page { lang: asked.or(remembered).unwrap_or(Lang::Zh), set_lang: asked.is_some(), caller }
+    }
+
+    /// Renders a template with the page's words, user and CSRF token.
+    pub fn render(&self, name: &str, mut ctx: Value) -> Response {
+        let user = self.caller.as_ref().map(|c| json!(c.user));
+        let csrf = self.caller.as_ref().and_then(|c| match &c.via {
+            auth::Via::Session { csrf } => Some(csrf.clone()),
+            auth::Via::Token => None,
+        });
+        if let Some(o) = ctx.as_object_mut() {
+            o.insert("tr".into(), json!(i18n::words(self.lang)));
+            o.insert("lang_tag".into(), json!(self.lang.tag()));
+            o.insert("other_lang".into(), json!(self.lang.other().code()));
+            o.insert("user".into(), json!(user));
+            o.insert("csrf".into(), json!(csrf));
+        }
+        let html = templates().get_template(name).and_then(|t| t.render(&ctx));
+        let mut res = match html {
+            Ok(h) => Html(h).into_response(),
+            Err(e) => {
+                tracing::error!(template = name, error = %e, "rendering a page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered; see the server log").into_response()
+            }
+        };
+        if self.set_lang {
+            let c = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", self.lang.code());
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        res
+    }
+
+    /// The caller, or a redirect to the login page that comes back to `here`.
+    pub fn require(&self, here: &str) -> Result<&Caller, Redirect> {
+        self.caller.as_ref().ok_or_else(|| Redirect::to(&format!("/login?next={}", urlencode(here))))
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// A `next` target that stays on this site.
+fn local_path(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/customers"
+    }
+}
+
+/// The client's address ("local" in-process, without a socket).
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<ClientAddress, Self::Rejection> {
+        Ok(ClientAddress(auth::address_of(&parts.extensions)))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+    next: Option<String>,
+}
+
+async fn login_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(addr): ClientAddress,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let page = Page::of(&s, &headers, q.lang.as_deref(), addr.clone()).await;
+    page.render("login.html", json!({"next": local_path(q.next.as_deref().unwrap_or("/customers")), "error": null}))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(State(s): State<AppState>, headers: HeaderMap, ClientAddress(addr): ClientAddress, Form(f): Form<LoginForm>) -> Response {
+    let page = Page::of(&s, &headers, None, addr.clone()).await;
+    if auth::cross_site(&headers) {
+        return (StatusCode::FORBIDDEN, "a login form from another site is refused").into_response();
+    }
+    let next = local_path(&f.next).to_string();
+    match crate::accounts::login(&s.store, f.login.trim(), &f.password, &addr).await {
+        Ok(user) => {
+            let audited =
+                s.store.append_audit(&AuditEntry { actor: &user.login, action: "login", address: Some(&addr), ..Default::default() }).await;
+            let session = auth::new_session(&s, &user, &headers).await;
+            match (audited, session) {
+                (Ok(()), Ok((cookie, _))) => {
+                    let mut res = Redirect::to(&next).into_response();
+                    if let Ok(v) = HeaderValue::from_str(&cookie) {
+                        res.headers_mut().insert(header::SET_COOKIE, v);
+                    }
+                    res
+                }
+                (Err(e), _) => crate::server::ApiError::from(e).into_response(),
+                (_, Err(e)) => e.into_response(),
+            }
+        }
+        Err(e) => {
+            let detail = json!({"reason": e.code()});
+            let _ = s
+                .store
+                .append_audit(&AuditEntry {
+                    actor: f.login.trim(),
+                    action: "login.failed",
+                    detail: Some(detail),
+                    address: Some(&addr),
+                    ..Default::default()
+                })
+                .await;
+            let message = match e {
+                crate::accounts::LoginError::Throttled(wait) => i18n::word(page.lang, "throttled").replace("{s}", &wait.to_string()),
+                crate::accounts::LoginError::Invalid => i18n::word(page.lang, "bad_login").to_string(),
+                other => other.to_string(),
+            };
+            let mut res = page.render("login.html", json!({"next": next, "error": message}));
+            *res.status_mut() = StatusCode::UNAUTHORIZED;
+            res
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf: String,
+}
+
+async fn logout(State(s): State<AppState>, headers: HeaderMap, ClientAddress(addr): ClientAddress, Form(f): Form<LogoutForm>) -> Response {
+    let page = Page::of(&s, &headers, None, addr.clone()).await;
+    let Some(caller) = page.caller.as_ref() else { return Redirect::to("/login").into_response() };
+    let ok = matches!(&caller.via, auth::Via::Session { csrf } if auth::constant_eq(csrf.as_bytes(), f.csrf.as_bytes()));
+    if !ok || auth::cross_site(&headers) {
+        return (StatusCode::FORBIDDEN, "this logout lacks the session's CSRF token").into_response();
+    }
+    if let Some(secret) = auth::cookie(&headers, auth::SESSION_COOKIE) {
+        if let Err(e) = s.store.delete_session(&crate::accounts::secret_hash(secret)).await {
+            return crate::server::ApiError::from(e).into_response();
+        }
+    }
+    let _ = caller.audit(&s, "logout", None, None).await;
+    let mut res = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::cleared_cookie()) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}

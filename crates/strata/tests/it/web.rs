@@ -1,0 +1,102 @@
+//! The web pages in-process: login form, the customer list and page in both languages, stored
+//! markup shown as text, and field rules on pages.
+
+use axum::{
+    body::Body,
+    http::{header, Method, Request, StatusCode},
+};
+use serde_json::json;
+use strata_core::customer::Role;
+
+use super::{
+    http::Api,
+    support::{CUSTOMERS_CSV, ORDERS_CSV},
+    tiers_http::VALUE_MODEL,
+};
+
+const PASSWORD: &str = "春眠不觉晓处处闻啼鸟";
+
+async fn page(api: &Api, uri: &str, cookie: &str) -> (StatusCode, String, Option<String>, Option<String>) {
+    let req = Request::get(uri).header(header::COOKIE, cookie).body(Body::empty()).expect("request");
+    let res = tower::ServiceExt::oneshot(api.app.clone(), req).await.expect("response");
+    let status = res.status();
+    let location = res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(String::from);
+    let set_cookie = res.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).map(String::from);
+    let body = http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned(), location, set_cookie)
+}
+
+async fn log_in(api: &Api, login: &str, password: &str) -> (StatusCode, Option<String>, String) {
+    let form = format!("login={login}&password={}&next=%2Fcustomers", urlencode(password));
+    let req =
+        Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(form)).expect("request");
+    let res = tower::ServiceExt::oneshot(api.app.clone(), req).await.expect("response");
+    let status = res.status();
+    let cookie = res.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).map(|c| c.split(';').next().unwrap_or("").to_string());
+    let body = http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes();
+    (status, cookie, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[tokio::test]
+async fn pages_log_in_list_show_and_switch_language() {
+    let api = Api::new().await;
+    let store = api.state.store.clone();
+    api.upload("customers", "", "c.csv", CUSTOMERS_CSV.as_bytes()).await;
+    api.upload("orders", "", "o.csv", ORDERS_CSV.as_bytes()).await;
+    api.json(Method::POST, "/api/v1/customers", Some(json!({"name": "<script>alert(1)</script>有限公司", "owner": "wangwei"}))).await;
+    let team = json!({"name": "团队客户有限公司", "owner": "admin", "team": "华南大区", "phone": "13600000001"});
+    let (_, t) = api.json(Method::POST, "/api/v1/customers", Some(team)).await;
+    let team_id = t["id"].as_i64().expect("id");
+    let (_, p) = api.json(Method::POST, "/api/v1/tier-models/preview", Some(json!({"spec": VALUE_MODEL}))).await;
+    let v = p["version"].as_i64().expect("version");
+    api.json(Method::POST, &format!("/api/v1/tier-models/value/versions/{v}/publish"), None).await;
+    let (admin, _) = store.user_credentials("admin").await.expect("read").expect("admin");
+    strata::accounts::set_password(&store, &admin, PASSWORD).await.expect("password");
+
+    let (status, _, location, _) = page(&api, "/customers", "").await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/login?next=/customers")));
+    let (status, _, body) = log_in(&api, "admin", "wrong password!").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("用户名或密码错误"), "{body}");
+    let (status, cookie, _) = log_in(&api, "admin", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let cookie = cookie.expect("session cookie");
+
+    let (status, list, _, _) = page(&api, "/customers?q=科技", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("深圳市腾飞科技有限公司") && list.contains("共 1 个客户"), "{list}");
+    let (_, all, _, _) = page(&api, "/customers", &cookie).await;
+    assert!(all.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;") && !all.contains("<script>alert"), "stored markup is text");
+    assert!(all.contains("=HYPERLINK("), "shown as text, never a link");
+    let (_, en, _, set_lang) = page(&api, "/customers?lang=en", &cookie).await;
+    assert!(en.contains("5 customers") && en.contains(">中文<"), "{en}");
+    assert!(set_lang.unwrap_or_default().starts_with("strata_lang=en"));
+    let (_, en_again, _, _) = page(&api, "/customers", &format!("{cookie}; strata_lang=en")).await;
+    assert!(en_again.contains("Log out"), "the language is remembered");
+
+    let (_, page_list, _, _) = page(&api, "/customers?q=C001", &cookie).await;
+    let id = page_list.split("href=\"/customers/").nth(1).and_then(|r| r.split('"').next()).expect("a customer link").to_string();
+    let (status, one, _, _) = page(&api, &format!("/customers/{id}"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(one.contains("大客户") && one.contains("sum(orders.amount, last 365d) &gt; 10000"), "the tier and why: {one}");
+    assert!(one.contains("SO-1") && one.contains("¥1234.50"), "the timeline: {one}");
+    assert!(one.contains("+8613800138000"), "an admin sees the phone");
+    assert_eq!(page(&api, "/customers/999999", &cookie).await.0, StatusCode::NOT_FOUND);
+
+    // A sales rep sees the team's customer with its phone masked, and no amounts.
+    api.user("wangwei", Role::Sales).await;
+    let (wangwei, _) = store.user_credentials("wangwei").await.expect("read").expect("user");
+    strata::accounts::set_password(&store, &wangwei, PASSWORD).await.expect("password");
+    let (_, sales_cookie, _) = log_in(&api, "wangwei", PASSWORD).await;
+    let sales_cookie = sales_cookie.expect("cookie");
+    let (status, masked, _, _) = page(&api, &format!("/customers/{team_id}"), &sales_cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(masked.contains("+86136****0001") && !masked.contains("13600000001"), "{masked}");
+    let (_, own, _, _) = page(&api, &format!("/customers/{id}"), &sales_cookie).await;
+    assert!(!own.contains("¥1234.50") && own.contains("SO-1"), "amounts are hidden from sales: {own}");
+    assert!(!own.contains("sum(orders.amount, last 365d) &gt; 10000 (13234.50"), "and from explanations");
+}
