@@ -1,0 +1,114 @@
+// Strata's web pages in headless Chromium: log in, find a customer and read why it has its
+// tier, switch language, log out, and a sales user sees a team mate's customer masked.
+// Usage: node run.mjs path/to/strata   (screenshots go to target/browser-screenshots/)
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const bin = resolve(process.argv[2] ?? "target/debug/strata");
+const shots = resolve("target/browser-screenshots");
+mkdirSync(shots, { recursive: true });
+const data = mkdtempSync(join(tmpdir(), "strata-browser-"));
+const run = (...args) => execFileSync(bin, ["--data-dir", data, ...args], { encoding: "utf8" });
+const SALES_PASSWORD = "春眠不觉晓处处闻啼鸟";
+
+function fail(message) {
+  throw new Error(message);
+}
+
+async function startServer() {
+  const server = spawn(bin, ["--data-dir", data, "demo", "--size", "400", "--until", "2024-12-31", "--bind", "127.0.0.1:0"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  const url = await new Promise((ok, bad) => {
+    const timer = setTimeout(() => bad(new Error(`the server did not start:\n${log}`)), 120_000);
+    server.stderr.on("data", (chunk) => {
+      log += chunk;
+      const m = log.match(/running at (http:\/\/[0-9.:]+)\//);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    server.on("exit", (code) => bad(new Error(`the server exited (${code}):\n${log}`)));
+  });
+  return { server, url };
+}
+
+const { server, url } = await startServer();
+const adminPassword = readFileSync(join(data, "admin-password.txt"), "utf8").trim();
+execFileSync(bin, ["--data-dir", data, "user", "passwd", "wangwei"], { input: `${SALES_PASSWORD}\n` });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const logIn = async (login, password) => {
+    await page.goto(`${url}/customers`);
+    if (!page.url().includes("/login")) fail(`not sent to the login page: ${page.url()}`);
+    await page.fill("#login", login);
+    await page.fill("#password", password);
+    await Promise.all([page.waitForURL(/\/customers/), page.click("#submit")]);
+  };
+
+  // A wrong password is refused with a message, in Chinese.
+  await page.goto(`${url}/login`);
+  await page.fill("#login", "admin");
+  await page.fill("#password", "not the password");
+  await page.click("#submit");
+  const error = await page.textContent("#login-error");
+  if (!error?.includes("用户名或密码错误")) fail(`no login error: ${error}`);
+  await page.screenshot({ path: join(shots, "login.png") });
+
+  await logIn("admin", adminPassword);
+  const total = await page.textContent("#total");
+  if (!total?.includes("400")) fail(`the list does not count 400 customers: ${total}`);
+  await page.screenshot({ path: join(shots, "customers.png"), fullPage: true });
+
+  // Find a customer and read the explanation of its tier.
+  const firstName = (await page.textContent("#customer-list tbody tr td a"))?.trim() ?? fail("no customer in the list");
+  await page.fill("#q", firstName);
+  await Promise.all([page.waitForURL(/q=/), page.click("#filter")]);
+  await Promise.all([page.waitForURL(/\/customers\/\d+/), page.click(`#customer-list a:text("${firstName}")`)]);
+  const heading = await page.textContent("#customer-name");
+  if (heading?.trim() !== firstName) fail(`opened ${heading}, not ${firstName}`);
+  const rfm = page.locator('#tiers .model[data-model="rfm"]');
+  if ((await rfm.count()) !== 1) fail("the RFM model is not on the customer page");
+  const why = await rfm.locator(".why").textContent();
+  if (!why?.includes("R/F/M")) fail(`no RFM explanation: ${why}`);
+  await page.screenshot({ path: join(shots, "customer.png"), fullPage: true });
+
+  // Switch language: the page speaks English, and keeps speaking it.
+  await Promise.all([page.waitForLoadState("load"), page.click("#lang-switch")]);
+  if (!(await page.textContent("header"))?.includes("Log out")) fail("the header did not switch to English");
+  await page.goto(`${url}/customers`);
+  if (!(await page.textContent("#total"))?.includes("400 customers")) fail("English was not remembered");
+  await page.screenshot({ path: join(shots, "customers-en.png") });
+  await page.click("#lang-switch");
+  await Promise.all([page.waitForURL(/\/login/), page.click("#logout")]);
+
+  // A sales user: a team mate's customer shows its phone masked.
+  await logIn("wangwei", SALES_PASSWORD);
+  const masked = page.locator("#customer-list td.phone", { hasText: "****" });
+  if ((await masked.count()) === 0) fail("no masked phone in the sales user's list");
+  const row = masked.first().locator("xpath=..");
+  await Promise.all([page.waitForURL(/\/customers\/\d+/), row.locator("a").first().click()]);
+  const phone = (await page.textContent("#phone")) ?? "";
+  if (!/\*{4}/.test(phone)) fail(`the phone is not masked on the customer page: ${phone}`);
+  await page.screenshot({ path: join(shots, "customer-sales-masked.png"), fullPage: true });
+  console.log(`browser suite passed (${url}); screenshots in ${shots}`);
+} catch (e) {
+  failed = true;
+  console.error(`browser suite failed: ${e.stack ?? e}`);
+} finally {
+  await browser.close();
+  server.kill("SIGTERM");
+}
+process.exit(failed ? 1 : 0);
