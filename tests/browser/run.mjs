@@ -1,5 +1,6 @@
 // Strata's web pages in headless Chromium: log in, find a customer and read why it has its
-// tier, switch language, log out, and a sales user sees a team mate's customer masked.
+// tier, create and publish a tier model, switch language, log out, and a sales user sees a
+// team mate's customer masked.
 // Usage: node run.mjs path/to/strata   (screenshots go to target/browser-screenshots/)
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
@@ -84,6 +85,29 @@ try {
   const why = await rfm.locator(".why").textContent();
   if (!why?.includes("R/F/M")) fail(`no RFM explanation: ${why}`);
   await page.screenshot({ path: join(shots, "customer.png"), fullPage: true });
+
+  // Create a tier model: a typo is caught as it is typed, the preview shows the migration
+  // matrix, and publishing re-tiers every customer.
+  await page.goto(`${url}/models/new`);
+  await page.waitForSelector(".check-ok");
+  const good = await page.inputValue("#spec");
+  await page.fill("#spec", good.replace("sum(orders.amount", "sum(orders.amout"));
+  await page.waitForSelector(".model-error");
+  const typo = await page.textContent("#check");
+  if (!typo?.includes("amount")) fail(`the typo is not explained: ${typo}`);
+  await page.screenshot({ path: join(shots, "model-error.png") });
+  await page.fill("#spec", good);
+  await page.waitForSelector(".check-ok");
+  await page.click("#preview");
+  await page.waitForSelector("#migration");
+  const rows = await page.locator("#migration tr").count();
+  if (rows < 2) fail("the preview has no migration matrix");
+  await page.click("#publish");
+  await page.waitForSelector(".published");
+  await page.goto(`${url}/models`);
+  const listed = await page.textContent("#model-list");
+  if (!listed?.includes("价值分层") || !listed.includes("v1")) fail(`the new model is not listed as published: ${listed}`);
+  await page.screenshot({ path: join(shots, "models.png") });
 
   // Switch language: the page speaks English, and keeps speaking it.
   await Promise.all([page.waitForLoadState("load"), page.click("#lang-switch")]);

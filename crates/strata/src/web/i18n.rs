@@ -109,6 +109,27 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("default", "默认", "default"),
     ("score", "得分", "score"),
     ("not_found", "找不到该客户", "No such customer"),
+    ("models", "分层模型", "Tier models"),
+    ("published", "已发布", "Published"),
+    ("latest", "最新版本", "Latest"),
+    ("distribution", "分布", "Distribution"),
+    ("new_model", "新建模型", "New model"),
+    ("model_editor", "模型编辑", "Model editor"),
+    (
+        "editor_hint",
+        "模型文件为 TOML：边写边检查；预览显示各层人数与迁移矩阵，确认后发布。",
+        "The model file is TOML, checked as you type; preview shows counts per tier and the migration matrix before you publish.",
+    ),
+    ("fields_you_can_use", "可用字段与指标", "Fields and metrics you can use"),
+    ("check_ok", "检查通过", "Checks out"),
+    ("preview", "预览", "Preview"),
+    ("publish", "发布", "Publish"),
+    ("preview_summary", "{n} 个客户，其中 {m} 个会换层", "{n} customers, {m} of them would move"),
+    ("from_tier", "原层级", "From"),
+    ("to_tier", "新层级", "To"),
+    ("customers_n", "客户数", "Customers"),
+    ("samples", "示例", "Samples"),
+    ("published_msg", "已发布 v{v}，所有客户已重新分层", "Published v{v}; every customer has been re-evaluated"),
 ];
 
 /// Every word of a language, for templates (`{{ tr.customers }}`).

@@ -4,6 +4,7 @@
 
 mod customers;
 pub mod i18n;
+mod models;
 
 use std::sync::OnceLock;
 
@@ -31,6 +32,9 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::show))
+        .route("/models", get(models::list))
+        .route("/models/new", get(models::new))
+        .route("/models/{key}", get(models::show))
 }
 
 fn templates() -> &'static Environment<'static> {
@@ -42,6 +46,8 @@ fn templates() -> &'static Environment<'static> {
             ("login.html", include_str!("../../templates/login.html")),
             ("customers.html", include_str!("../../templates/customers.html")),
             ("customer.html", include_str!("../../templates/customer.html")),
+            ("models.html", include_str!("../../templates/models.html")),
+            ("model.html", include_str!("../../templates/model.html")),
         ] {
             if let Err(e) = env.add_template(name, text) {
                 tracing::error!(template = name, error = %e, "a page template does not parse");

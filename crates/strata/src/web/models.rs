@@ -1,0 +1,134 @@
+//! The tier model pages: the list with each model's distribution, and the editor (the model
+//! file checked as it is typed, previewed with the migration matrix, then published) calling
+//! the JSON API with the session's CSRF token.
+
+use axum::{
+    extract::{Path, Query, State},
+    http::HeaderMap,
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use strata_core::{access::Action, rules::schema::BUILTIN_ATTRS, tiering::spec::PRESETS};
+
+use super::{ClientAddress, Page};
+use crate::server::{ApiError, AppState};
+
+/// A new model's starting point.
+const NEW_MODEL: &str = r#"key = "value"
+name = "价值分层"
+name_en = "Value"
+kind = "ladder"
+
+[[tiers]]
+key = "big"
+name = "大客户"
+name_en = "Big"
+when = "sum(orders.amount, last 365d) > 100000"
+
+[[tiers]]
+key = "active"
+name = "活跃客户"
+name_en = "Active"
+when = "count(orders, last 180d) >= 1"
+
+[[tiers]]
+key = "other"
+name = "其他"
+name_en = "Other"
+"#;
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    lang: Option<String>,
+    preset: Option<String>,
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(addr): ClientAddress,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let page = Page::of(&s, &headers, q.lang.as_deref(), addr).await;
+    let caller = match page.require("/models") {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    let models = match models(&s).await {
+        Ok(m) => m,
+        Err(e) => return e.into_response(),
+    };
+    let presets: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+    page.render("models.html", json!({"models": models, "presets": presets, "can_edit": caller.require(Action::ManageModels).is_ok()}))
+}
+
+async fn models(s: &AppState) -> Result<Vec<Value>, ApiError> {
+    let mut items = Vec::new();
+    for v in s.store.latest_model_versions().await? {
+        let versions = s.store.model_versions(&v.key).await?;
+        let published = versions.iter().find(|x| x.status == "published").map(|x| x.version);
+        let counts: Vec<Value> = s.store.tier_counts(&v.key).await?.into_iter().map(|(t, n)| json!({"tier": t, "customers": n})).collect();
+        items.push(json!({"key": v.key, "name": v.name, "kind": v.kind, "latest_version": v.version, "latest_status": v.status,
+                          "published_version": published, "counts": counts}));
+    }
+    Ok(items)
+}
+
+fn editor(page: &Page, can_edit: bool, key: Option<&str>, spec: &str) -> Response {
+    let fields: Vec<&str> = BUILTIN_ATTRS
+        .iter()
+        .map(|(_, name, _, _)| *name)
+        .chain([
+            "count(orders, last 90d)",
+            "sum(orders.amount, last 365d)",
+            "days_since(last order)",
+            "avg(feedback.nps)",
+            "has_tag(\"…\")",
+            "tier(\"rfm\")",
+            "p_alive",
+            "clv(12 months)",
+        ])
+        .collect();
+    page.render("model.html", json!({"key": key, "spec": spec, "fields": fields, "can_edit": can_edit}))
+}
+
+pub async fn new(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(addr): ClientAddress,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let page = Page::of(&s, &headers, q.lang.as_deref(), addr).await;
+    let caller = match page.require("/models/new") {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    if let Err(e) = caller.require(Action::ManageModels) {
+        return e.into_response();
+    }
+    let spec = q.preset.as_deref().and_then(|p| PRESETS.iter().find(|(n, _)| *n == p)).map_or(NEW_MODEL, |(_, t)| *t);
+    editor(&page, true, None, spec)
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(addr): ClientAddress,
+    Path(key): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let page = Page::of(&s, &headers, q.lang.as_deref(), addr).await;
+    let caller = match page.require(&format!("/models/{key}")) {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
+    let versions = match s.store.model_versions(&key).await {
+        Ok(v) => v,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let Some(latest) = versions.iter().max_by_key(|v| v.version) else {
+        return ApiError::not_found("tier model", &key).into_response();
+    };
+    editor(&page, caller.require(Action::ManageModels).is_ok(), Some(&key), &latest.spec)
+}
