@@ -3,7 +3,7 @@
 // team mate's customer masked.
 // Usage: node run.mjs path/to/strata   (screenshots go to target/browser-screenshots/)
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -50,7 +50,8 @@ const browser = await chromium.launch({
 });
 let failed = false;
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
   const logIn = async (login, password) => {
     await page.goto(`${url}/customers`);
     if (!page.url().includes("/login")) fail(`not sent to the login page: ${page.url()}`);
@@ -108,6 +109,36 @@ try {
   const listed = await page.textContent("#model-list");
   if (!listed?.includes("价值分层") || !listed.includes("v1")) fail(`the new model is not listed as published: ${listed}`);
   await page.screenshot({ path: join(shots, "models.png") });
+
+  // Import through the wizard: one row is rejected; mapping its column to "ignore" clears it;
+  // the import is committed, then undone.
+  const csv = join(data, "wizard.csv");
+  writeFileSync(csv, "客户编号,客户名称,手机,省份,备注\nW001,浏览器导入测试有限公司,13800138111,广东省,x\nW002,第二家导入测试公司,12345,浙江省,y\n");
+  await page.goto(`${url}/imports/new`);
+  await page.setInputFiles("#file", csv);
+  await page.click("#check-file");
+  await page.waitForSelector("#rejections tbody tr");
+  const rejected = await page.textContent("#rejections");
+  if (!rejected?.includes("12345")) fail(`the bad phone is not reported: ${rejected}`);
+  if (!(await page.isDisabled("#commit"))) fail("an import with rejected rows can be committed");
+  await page.screenshot({ path: join(shots, "import-check.png"), fullPage: true });
+  await page.selectOption('select[data-header="手机"]', "ignore");
+  await page.click("#recheck");
+  await page.waitForFunction(() => !document.querySelector("#commit").disabled);
+  await page.click("#commit");
+  await page.waitForSelector(".imported");
+  const countOf = async (q) => {
+    const tab = await page.context().newPage();
+    await tab.goto(`${url}/customers?q=${encodeURIComponent(q)}`);
+    const total = await tab.textContent("#total");
+    await tab.close();
+    return total;
+  };
+  if (!(await countOf("导入测试"))?.includes("共 2 个客户")) fail("the imported customers are not listed");
+  await page.screenshot({ path: join(shots, "import-done.png"), fullPage: true });
+  await page.click("#undo");
+  await page.waitForSelector(".undone");
+  if (!(await countOf("导入测试"))?.includes("共 0 个客户")) fail("the undone import left customers behind");
 
   // Switch language: the page speaks English, and keeps speaking it.
   await Promise.all([page.waitForLoadState("load"), page.click("#lang-switch")]);

@@ -102,6 +102,7 @@ pub async fn import_file(store: &Store, data: &Path, file: &str, entity: Entity,
         report_path: scratch.join(format!("{file}.rejected.csv")),
         actor: "bench".into(),
         options: crate::commands::default_options(),
+        dry_run: false,
     };
     let summary = run_import(store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;
     let secs = started.elapsed().as_secs_f64();

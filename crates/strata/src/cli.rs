@@ -248,6 +248,9 @@ pub struct ImportArgs {
     /// Import the valid rows and report the rest (default: all or nothing).
     #[arg(long)]
     pub skip_invalid: bool,
+    /// Check the file (mapping, every row, what would be new or updated) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Where to write the rejected-rows CSV (default: in the data directory's reports/).
     #[arg(long)]
     pub report: Option<PathBuf>,

@@ -32,6 +32,8 @@ pub struct ImportRequest {
     pub report_path: PathBuf,
     pub actor: String,
     pub options: ImportOptions,
+    /// Validate and count everything, then roll back (the import wizard's check).
+    pub dry_run: bool,
 }
 
 /// How an import went.
@@ -42,6 +44,8 @@ pub struct ImportSummary {
     pub format: String,
     pub encoding: String,
     pub committed: bool,
+    /// A check only: the counts say what an import would do; nothing was written.
+    pub dry_run: bool,
     pub batch: Option<Batch>,
     pub rows: u64,
     pub inserted: u64,
@@ -253,7 +257,9 @@ pub async fn run_import(
     }
     let totals = session.totals().clone();
     let (report_path, sample, rejections, rejected_rows) = report.finish()?;
-    let commit = rejected_rows == 0 || req.skip_invalid;
+    let commit = !req.dry_run && (rejected_rows == 0 || req.skip_invalid);
+    // A check reports what the valid rows would do.
+    let would = req.dry_run;
     let batch = if commit {
         Some(session.commit(rows, rejected_rows, &info.sha256).await?)
     } else {
@@ -268,9 +274,10 @@ pub async fn run_import(
         committed: commit,
         batch,
         rows,
-        inserted: if commit { totals.inserted } else { 0 },
-        updated: if commit { totals.updated } else { 0 },
-        unchanged: if commit { totals.unchanged } else { 0 },
+        dry_run: req.dry_run,
+        inserted: if commit || would { totals.inserted } else { 0 },
+        updated: if commit || would { totals.updated } else { 0 },
+        unchanged: if commit || would { totals.unchanged } else { 0 },
         rejected_rows,
         rejections,
         sample,

@@ -66,6 +66,9 @@ struct UploadQuery {
     skip_invalid: bool,
     sheet: Option<String>,
     currency: Option<String>,
+    /// Validate and count, write nothing.
+    #[serde(default)]
+    dry_run: bool,
 }
 
 /// `POST /api/v1/imports/{entity}` with a multipart `file` part (and optionally `mapping`).
@@ -139,6 +142,7 @@ async fn upload(
         report_path: s.config.reports_dir().join(&report_name),
         actor: caller.user.login.clone(),
         options: strata_core::import::ImportOptions { currency, ..crate::commands::default_options() },
+        dry_run: q.dry_run,
     };
     let summary = run_import(&s.store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;
     drop(path);
@@ -152,7 +156,7 @@ async fn upload(
         let url = summary.report.as_ref().map(|_| format!("/api/v1/import-reports/{report_name}"));
         o.insert("report".into(), json!(url));
     }
-    if summary.committed {
+    if summary.committed || summary.dry_run {
         Ok((StatusCode::OK, Json(body)).into_response())
     } else {
         let message = format!("{} of {} rows were rejected; nothing was imported", summary.rejected_rows, summary.rows);

@@ -4,6 +4,7 @@
 
 mod customers;
 pub mod i18n;
+mod imports;
 mod models;
 
 use std::sync::OnceLock;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::show))
+        .route("/imports/new", get(imports::wizard))
         .route("/models", get(models::list))
         .route("/models/new", get(models::new))
         .route("/models/{key}", get(models::show))
@@ -47,6 +49,7 @@ fn templates() -> &'static Environment<'static> {
             ("customers.html", include_str!("../../templates/customers.html")),
             ("customer.html", include_str!("../../templates/customer.html")),
             ("models.html", include_str!("../../templates/models.html")),
+            ("import.html", include_str!("../../templates/import.html")),
             ("model.html", include_str!("../../templates/model.html")),
         ] {
             if let Err(e) = env.add_template(name, text) {

@@ -91,7 +91,11 @@ const ORDERS: &str =
 #[test]
 fn merge_and_undo_through_the_cli() {
     let bin = Bin::new();
-    bin.ok(&["import", "customers", path_str(&bin.write("dupes.csv", CUSTOMERS.as_bytes()))]);
+    let file = bin.write("dupes.csv", CUSTOMERS.as_bytes());
+    let check = bin.ok(&["import", "customers", path_str(&file), "--dry-run"]);
+    assert!(check.contains("checked 9 rows, nothing written: 9 new, 0 updated"), "{check}");
+    assert_eq!(bin.ok(&["export", "customers", "--format", "jsonl"]).lines().count(), 0, "a check writes nothing");
+    bin.ok(&["import", "customers", path_str(&file)]);
     bin.ok(&["import", "orders", path_str(&bin.write("orders.csv", ORDERS.as_bytes()))]);
     let plan = bin.ok(&["dedupe", "merge", "1", "2", "3", "--take", "phone=3", "--dry-run"]);
     assert!(plan.contains("merging 2, 3 into customer 1 would keep:"), "{plan}");
