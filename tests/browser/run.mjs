@@ -74,6 +74,14 @@ try {
   if (!total?.includes("400")) fail(`the list does not count 400 customers: ${total}`);
   await page.screenshot({ path: join(shots, "customers.png"), fullPage: true });
 
+  // The dashboard draws its charts.
+  await page.goto(`${url}/dashboard`);
+  await page.waitForSelector('#dist-1[data-drawn="1"] canvas');
+  await page.waitForSelector('#pareto[data-drawn="1"] canvas');
+  await page.waitForSelector('#months[data-drawn="1"] canvas');
+  await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
+  await page.goto(`${url}/customers`);
+
   // Find a customer and read the explanation of its tier.
   const firstName = (await page.textContent("#customer-list tbody tr td a"))?.trim() ?? fail("no customer in the list");
   await page.fill("#q", firstName);

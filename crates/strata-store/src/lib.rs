@@ -6,6 +6,7 @@ mod accounts;
 mod attribute_scan;
 mod audit;
 mod customers;
+mod dashboard;
 mod data_changes;
 mod directory;
 mod error;
@@ -35,6 +36,7 @@ use sqlx::{
 pub use accounts::ApiToken;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use customers::{CustomerFilter, CustomerPage, CustomerSort, RecordScope};
+pub use dashboard::{MonthFigures, TierFigures, TierMove};
 pub use data_changes::{ChangeKind, DataChange, Touched, MAX_LISTED_CUSTOMERS};
 pub use error::StoreError;
 pub use export::{export_columns, ExportRow};

@@ -284,9 +284,27 @@ async fn story(store: Store) {
     assert_eq!(store.list_teams().await.unwrap().len(), 1);
     change_feed(&store).await;
     model_fits(&store).await;
+    dashboard(&store).await;
     merges::merges(&store).await;
     accounts::accounts(&store).await;
     store.close().await;
+}
+
+/// Dashboard figures run on both backends (tiers, moves, months, customers in tiers).
+async fn dashboard(store: &Store) {
+    let all = CustomerFilter::default();
+    let figs = store.tier_figures("value", &all, "2000-01-01").await.expect("tier figures");
+    assert!(figs.iter().all(|f| f.customers > 0 && f.revenue_cents >= 0), "{figs:?}");
+    let moves = store.tier_moves("value", &all, chrono::Utc::now() - chrono::Duration::days(1)).await.expect("moves");
+    assert!(moves.iter().any(|m| m.from_tier.is_none()), "first evaluations count as moves from no tier: {moves:?}");
+    let months = store.monthly_orders(&all, "2000-01-01").await.expect("months");
+    assert!(months.iter().all(|m| m.month.len() == 7 && m.orders > 0), "{months:?}");
+    let none = CustomerFilter { scope: strata_store::RecordScope::Owner(999_999), ..Default::default() };
+    assert!(store.monthly_orders(&none, "2000-01-01").await.expect("months").is_empty(), "the scope applies");
+    let tiers: Vec<String> = figs.iter().map(|f| f.tier.clone()).collect();
+    let names: Vec<&str> = tiers.iter().map(String::as_str).collect();
+    let listed = store.customers_in_tiers("value", &names, &all, 3).await.expect("customers in tiers");
+    assert_eq!(listed.len() as i64, figs.iter().map(|f| f.customers).sum::<i64>().min(3));
 }
 
 /// Predictive fits: stored with their figures, the newest of a kind in force, noted in the feed.

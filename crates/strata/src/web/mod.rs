@@ -3,6 +3,7 @@
 //! API. Login and logout forms, the customer list and the customer page.
 
 mod customers;
+mod dashboard;
 pub mod i18n;
 mod imports;
 mod models;
@@ -28,7 +29,9 @@ pub const LANG_COOKIE: &str = "strata_lang";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/customers") }))
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route("/dashboard", get(dashboard::page))
+        .route("/assets/echarts.min.js", get(dashboard::echarts))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/customers", get(customers::list))
@@ -50,6 +53,7 @@ fn templates() -> &'static Environment<'static> {
             ("customer.html", include_str!("../../templates/customer.html")),
             ("models.html", include_str!("../../templates/models.html")),
             ("import.html", include_str!("../../templates/import.html")),
+            ("dashboard.html", include_str!("../../templates/dashboard.html")),
             ("model.html", include_str!("../../templates/model.html")),
         ] {
             if let Err(e) = env.add_template(name, text) {
