@@ -49,6 +49,13 @@ async fn create(
     caller.require(Action::MergeCustomers)?;
     let Json(b) = body.map_err(json_rejection)?;
     let req = MergeRequest { survivor: b.survivor, absorbed: b.absorbed, take: b.take };
+    // Every customer of the merge must be one the caller may change (checked before anything
+    // is written; itself-merges and repeats are named by the plan).
+    if strata_core::dedupe::survivorship::check_ids(req.survivor, &req.absorbed).is_ok() {
+        for id in std::iter::once(req.survivor).chain(req.absorbed.iter().copied()) {
+            caller.editable_customer(&s, id).await?;
+        }
+    }
     let out = crate::merge::merge(&s.store, &req, &caller.user.login, b.dry_run).await?;
     if b.dry_run {
         return Ok((StatusCode::OK, Json(out)));
@@ -92,6 +99,13 @@ async fn undo(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::MergeCustomers)?;
     let force = body.map(|Json(b)| b.force).unwrap_or_default();
+    let merge = s.store.get_merge(id).await?;
+    match s.store.get_customer(merge.survivor_id).await {
+        Ok(_) => {
+            caller.editable_customer(&s, merge.survivor_id).await?;
+        }
+        Err(_) => caller.require_all_customers()?,
+    }
     let out = s.store.undo_merge(id, &caller.user.login, force).await?;
     caller.audit(&s, "merge.undo", Some(format!("merge:{id}")), Some(json!({"force": force, "outcome": out}))).await?;
     s.written().await;

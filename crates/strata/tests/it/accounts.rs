@@ -154,6 +154,11 @@ async fn roles_scope_and_field_rules() {
     assert_eq!(none["total"], 0, "nothing was written");
     let (status, e) = sales.json(Method::POST, "/api/v1/merges", Some(json!({"survivor": c1, "absorbed": [other]}))).await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+    // A manager may merge, but only customers they may change: one outside the team is not found.
+    let manager = api.user("majun", Role::Manager).await;
+    let (status, e) = manager.json(Method::POST, "/api/v1/merges", Some(json!({"survivor": c1, "absorbed": [other]}))).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{e}");
+    assert_eq!(api.json(Method::GET, &format!("/api/v1/customers/{other}"), None).await.0, StatusCode::OK, "nothing was merged");
     assert_eq!(sales.json(Method::GET, "/api/v1/audit", None).await.0, StatusCode::FORBIDDEN);
 
     // The check on entry tells a sales rep a match exists, masked, without its id.
