@@ -56,6 +56,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_accounts.sql"),
         sqlite_rebuilds: false,
     },
+    Migration {
+        version: 7,
+        name: "customer_list_indexes",
+        sqlite: include_str!("../migrations/sqlite/0007_customer_list_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0007_customer_list_indexes.sql"),
+        sqlite_rebuilds: false,
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of
