@@ -163,6 +163,24 @@ fn strip_region_prefix(mut s: &str) -> &str {
     }
 }
 
+/// The city a company name starts with (after any province) or names in brackets:
+/// "深圳市腾飞科技" and "广东省深圳市腾飞科技" → 深圳, "腾飞科技（深圳）" → 深圳, "南宁 新哲物流" → 南宁.
+pub fn city_in_name(name: &str) -> Option<&'static str> {
+    let s = name.trim();
+    let mut rest = s;
+    for p in PROVINCES.iter() {
+        for cand in [*p, short_province(p)] {
+            if let Some(r) = rest.strip_prefix(cand) {
+                rest = r.strip_prefix('省').unwrap_or(r).trim_start();
+            }
+        }
+    }
+    if let Some(c) = CITIES.iter().find(|c| rest.starts_with(**c)) {
+        return Some(c);
+    }
+    CITIES.iter().find(|c| s.contains(&format!("（{c}")) || s.contains(&format!("({c}"))).copied()
+}
+
 fn is_region(s: &str) -> bool {
     let s = s.trim_end_matches(['市', '省', '区']);
     PROVINCES.iter().any(|p| short_province(p) == s) || CITIES.contains(&s)
@@ -221,6 +239,20 @@ pub fn canonical_person_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cities_are_read_from_names() {
+        let cases = [
+            ("深圳市腾飞科技有限公司", Some("深圳")),
+            ("广东省深圳市腾飞科技有限公司", Some("深圳")),
+            ("腾飞科技（深圳）有限公司", Some("深圳")),
+            ("南宁 新哲物流 有限公司", Some("南宁")),
+            ("腾飞科技有限公司", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(city_in_name(name), want, "{name}");
+        }
+    }
 
     #[test]
     fn canonicalises_company_names() {

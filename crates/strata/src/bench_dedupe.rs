@@ -163,7 +163,7 @@ fn party(id: usize, t: &Typed) -> Party {
         credit_code: t.credit.clone(),
         phones: t.phone.iter().filter_map(|p| normalise_phone(p).ok()).collect(),
         emails: t.email.iter().filter_map(|e| normalise_email(e).ok()).collect(),
-        city: t.city.clone(),
+        city: strata_core::dedupe::party_city(&t.city, &t.name),
     }
 }
 

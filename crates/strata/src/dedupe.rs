@@ -87,7 +87,7 @@ fn party_of(k: &MatchKeys) -> Party {
         credit_code: k.credit_code.clone().filter(|c| !c.is_empty()),
         phones: k.phone.iter().filter(|p| !p.is_empty()).cloned().collect(),
         emails: k.email.iter().filter(|e| !e.is_empty()).map(|e| e.to_lowercase()).collect(),
-        city: k.city.clone().unwrap_or_default().trim_end_matches('市').to_string(),
+        city: strata_core::dedupe::party_city(k.city.as_deref().unwrap_or(""), &k.name),
     }
 }
 
@@ -113,7 +113,7 @@ pub async fn possible_duplicates(
         credit_code: customer.credit_code.clone(),
         phones: customer.phone.iter().cloned().collect(),
         emails: customer.email.iter().map(|e| e.to_lowercase()).collect(),
-        city: customer.city.clone().unwrap_or_default().trim_end_matches('市').to_string(),
+        city: strata_core::dedupe::party_city(customer.city.as_deref().unwrap_or(""), &customer.name),
     });
     let new = parties.len() - 1;
     let matches = strata_core::dedupe::matches_of(&parties, new, strata_core::dedupe::DEFAULT_THRESHOLD);

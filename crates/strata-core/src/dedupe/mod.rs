@@ -28,6 +28,16 @@ pub struct Party {
     pub city: String,
 }
 
+/// A party's city: the customer's city field (without 市), else the city its name carries
+/// ("昆明市锐灵商贸" → 昆明), so namesakes in two cities are told apart even with a field empty.
+pub fn party_city(city_field: &str, name: &str) -> String {
+    let field = city_field.trim().trim_end_matches('市');
+    if !field.is_empty() {
+        return field.to_string();
+    }
+    crate::company_name::city_in_name(&crate::text::to_half_width(name)).unwrap_or_default().to_string()
+}
+
 /// Why two customers look like the same one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
