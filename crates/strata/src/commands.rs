@@ -93,10 +93,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match d {
                 D::Scan { threshold, limit, json } => crate::dedupe::run_scan(&store, threshold, limit, json).await?,
                 D::Merge { survivor, absorbed, take, dry_run, json } => {
-                    let req = crate::merge::MergeRequest { survivor, absorbed, take: take.into_iter().collect() };
-                    crate::merge::run_merge(&store, req, &config.actor, dry_run, json).await?
+                    let req = crate::merge::MergeRequest { survivor, absorbed: absorbed.clone(), take: take.into_iter().collect() };
+                    if let Some(id) = crate::merge::run_merge(&store, req, &config.actor, dry_run, json).await? {
+                        audit(
+                            &store,
+                            &config,
+                            "merge",
+                            format!("merge:{id}"),
+                            serde_json::json!({"survivor": survivor, "absorbed": absorbed}),
+                        )
+                        .await?;
+                    }
                 }
-                D::Undo { merge, force } => crate::merge::run_undo(&store, merge, &config.actor, force).await?,
+                D::Undo { merge, force } => {
+                    crate::merge::run_undo(&store, merge, &config.actor, force).await?;
+                    audit(&store, &config, "merge.undo", format!("merge:{merge}"), serde_json::json!({"force": force})).await?;
+                }
                 D::Merges { customer, json } => crate::merge::run_list(&store, customer, json).await?,
             }
         }

@@ -98,15 +98,16 @@ fn print_decisions(v: &Value) {
     }
 }
 
-/// `strata dedupe merge`.
-pub async fn run_merge(store: &Store, req: MergeRequest, actor: &str, dry_run: bool, json_out: bool) -> anyhow::Result<()> {
+/// `strata dedupe merge`; the merge's id when one was made.
+pub async fn run_merge(store: &Store, req: MergeRequest, actor: &str, dry_run: bool, json_out: bool) -> anyhow::Result<Option<i64>> {
     let out = match merge(store, &req, actor, dry_run).await {
         Ok(v) => v,
         Err(e) => bail!("cannot merge into customer {}: {e}", req.survivor),
     };
+    let id = out["merge"]["id"].as_i64();
     if json_out {
         println!("{out}");
-        return Ok(());
+        return Ok(id);
     }
     let others: Vec<String> = req.absorbed.iter().map(i64::to_string).collect();
     if dry_run {
@@ -125,7 +126,7 @@ pub async fn run_merge(store: &Store, req: MergeRequest, actor: &str, dry_run: b
     if !dry_run {
         println!("undo with `strata dedupe undo {}`", out["merge"]["id"]);
     }
-    Ok(())
+    Ok(id)
 }
 
 /// `strata dedupe undo`.
