@@ -44,8 +44,9 @@ impl Caller {
     /// A customer filter restricted to what the caller sees and may search by.
     pub fn restrict(&self, mut f: CustomerFilter) -> CustomerFilter {
         f.scope = self.record_scope();
-        f.q_matches_contacts = Some(self.visibility(FieldGroup::ContactDetails, None) != Visibility::Hidden);
-        if self.visibility(FieldGroup::ContactDetails, None) == Visibility::Masked {
+        let contacts = self.visibility(FieldGroup::ContactDetails, None);
+        f.q_matches_contacts = Some(contacts != Visibility::Hidden);
+        if contacts == Visibility::Masked {
             f.q_contacts_of_owner = Some(self.user.id);
         }
         f

@@ -25,7 +25,7 @@ use crate::{config::Config, live::LiveEngine};
 pub use auth::{Caller, CSRF_HEADER, SESSION_COOKIE};
 pub use error::ApiError;
 pub use openapi::{document as openapi_document, OPERATIONS};
-pub(crate) use tiers::tiers_of;
+pub(crate) use tiers::{model_summaries, tiers_of};
 
 /// What every handler can reach.
 #[derive(Clone)]

@@ -97,6 +97,11 @@ async fn engine(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>
 
 async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     caller.require(Action::ViewCustomers)?;
+    Ok(Json(json!({ "items": model_summaries(&s).await? })))
+}
+
+/// Every model: latest and published version, customers per tier (the API list and the page).
+pub(crate) async fn model_summaries(s: &AppState) -> Result<Vec<Value>, ApiError> {
     let mut items = Vec::new();
     for v in s.store.latest_model_versions().await? {
         let versions = s.store.model_versions(&v.key).await?;
@@ -105,7 +110,7 @@ async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, 
         items.push(json!({"key": v.key, "name": v.name, "kind": v.kind, "latest_version": v.version, "latest_status": v.status,
                           "published_version": published, "counts": counts}));
     }
-    Ok(Json(json!({ "items": items })))
+    Ok(items)
 }
 
 async fn show(State(s): State<AppState>, caller: Caller, Path(key): Path<String>) -> Result<Json<Value>, ApiError> {

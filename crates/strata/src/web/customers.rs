@@ -67,13 +67,10 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Response {
     let page = Page::of(&s, &headers, q.lang.as_deref(), addr.clone()).await;
-    let caller = match page.require("/customers") {
+    let caller = match page.allowed("/customers", Action::ViewCustomers) {
         Ok(c) => c,
-        Err(r) => return r.into_response(),
+        Err(r) => return r,
     };
-    if let Err(e) = caller.require(Action::ViewCustomers) {
-        return e.into_response();
-    }
     let filter =
         CustomerFilter { q: some(&q.q), province: some(&q.province), industry: some(&q.industry), tag: some(&q.tag), ..Default::default() };
     let sort = q.sort.clone().filter(|s| SORTS.contains(&s.as_str())).unwrap_or_else(|| "id".into());
@@ -99,7 +96,7 @@ pub struct ShowQuery {
 }
 
 /// The date a record is placed at on the timeline, and a line about it.
-fn timeline_entry(kind: Entity, r: &Map<String, Value>, lang: i18n::Lang) -> Option<Value> {
+fn timeline_entry(kind: Entity, r: &Map<String, Value>) -> Option<Value> {
     let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let money = |k: &str| r.get(k).and_then(Value::as_i64).map(|c| format!("¥{:.2}", c as f64 / 100.0));
     let (date, text) = match kind {
@@ -121,7 +118,6 @@ fn timeline_entry(kind: Entity, r: &Map<String, Value>, lang: i18n::Lang) -> Opt
         _ => return None,
     };
     let text: Vec<String> = text.into_iter().flatten().filter(|t| !t.is_empty()).collect();
-    let _ = lang;
     Some(json!({"date": date.chars().take(16).collect::<String>().replace('T', " "), "kind": kind.name(), "text": text.join(" · ")}))
 }
 
@@ -190,13 +186,10 @@ pub async fn show(
     Query(q): Query<ShowQuery>,
 ) -> Response {
     let page = Page::of(&s, &headers, q.lang.as_deref(), addr.clone()).await;
-    let caller = match page.require(&format!("/customers/{id}")) {
+    let caller = match page.allowed(&format!("/customers/{id}"), Action::ViewCustomers) {
         Ok(c) => c,
-        Err(r) => return r.into_response(),
+        Err(r) => return r,
     };
-    if let Err(e) = caller.require(Action::ViewCustomers) {
-        return e.into_response();
-    }
     let c = match caller.customer(&s, id).await {
         Ok(c) => c,
         Err(e) if e.status == StatusCode::NOT_FOUND => return (StatusCode::NOT_FOUND, i18n::word(page.lang, "not_found")).into_response(),
@@ -216,7 +209,7 @@ pub async fn show(
             let Value::Object(m) = caller.record_json(m, c.owner_id) else { continue };
             if entity == Entity::Contacts {
                 contacts.push(Value::Object(m));
-            } else if let Some(e) = timeline_entry(entity, &m, page.lang) {
+            } else if let Some(e) = timeline_entry(entity, &m) {
                 timeline.push(e);
             }
         }

@@ -38,13 +38,10 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let page = Page::of(&s, &headers, q.lang.as_deref(), addr).await;
-    let caller = match page.require("/dashboard") {
+    let caller = match page.allowed("/dashboard", Action::ViewCustomers) {
         Ok(c) => c,
-        Err(r) => return r.into_response(),
+        Err(r) => return r,
     };
-    if let Err(e) = caller.require(Action::ViewCustomers) {
-        return e.into_response();
-    }
     match figures(&s, caller, page.lang).await {
         Ok(v) => page.render("dashboard.html", v),
         Err(e) => e.into_response(),
@@ -82,6 +79,8 @@ async fn figures(s: &AppState, caller: &crate::server::Caller, lang: Lang) -> Re
         }
     };
     let mut distributions = Vec::new();
+    // Each model's figures, read once: the distributions and the Pareto chart use them.
+    let mut figures = Vec::with_capacity(models.len());
     for (key, name, tiers) in &models {
         let figs = s.store.tier_figures(key, &filter, &year_ago).await?;
         let label = |k: &str| tiers.iter().find(|(t, _)| t == k).map_or(k.to_string(), |(_, n)| n.clone());
@@ -92,17 +91,19 @@ async fn figures(s: &AppState, caller: &crate::server::Caller, lang: Lang) -> Re
         // Tier order of the model, for the distribution.
         rows.sort_by_key(|r| tiers.iter().position(|(_, n)| Some(n.as_str()) == r["tier"].as_str()).unwrap_or(usize::MAX));
         distributions.push(json!({"key": key, "name": name, "tiers": rows}));
+        figures.push(figs);
     }
-    let main = models.iter().find(|(k, _, _)| k == "rfm").or(models.first());
+    let main = models.iter().position(|(k, _, _)| k == "rfm").or((!models.is_empty()).then_some(0));
     let (mut pareto, mut sankey) = (Value::Null, Value::Null);
-    if let Some((key, name, tiers)) = main {
+    if let Some(i) = main {
+        let (key, name, tiers) = &models[i];
         let label = |k: &Option<String>| {
             k.as_ref().map_or(super::i18n::word(lang, "no_tier").to_string(), |k| {
                 tiers.iter().find(|(t, _)| t == k).map_or(k.clone(), |(_, n)| n.clone())
             })
         };
         if amounts {
-            let figs = s.store.tier_figures(key, &filter, &year_ago).await?;
+            let figs = &figures[i];
             let total: f64 = figs.iter().map(|f| f.revenue_cents as f64).sum::<f64>().max(1.0);
             let mut acc = 0.0;
             let bars: Vec<Value> = figs

@@ -111,6 +111,14 @@ impl Page {
         res
     }
 
+    /// A caller who may take `action`: else the login redirect, or 403 `forbidden`.
+    #[allow(clippy::result_large_err)]
+    pub fn allowed(&self, here: &str, action: strata_core::access::Action) -> Result<&Caller, Response> {
+        let caller = self.require(here).map_err(IntoResponse::into_response)?;
+        caller.require(action).map_err(IntoResponse::into_response)?;
+        Ok(caller)
+    }
+
     /// The caller, or a redirect to the login page that comes back to `here`.
     pub fn require(&self, here: &str) -> Result<&Caller, Redirect> {
         self.caller.as_ref().ok_or_else(|| Redirect::to(&format!("/login?next={}", urlencode(here))))

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use strata_core::{access::Action, rules::schema::BUILTIN_ATTRS, tiering::spec::PRESETS};
 
 use super::{ClientAddress, Page};
@@ -55,24 +55,12 @@ pub async fn list(
         Ok(c) => c,
         Err(r) => return r.into_response(),
     };
-    let models = match models(&s).await {
+    let models = match crate::server::model_summaries(&s).await {
         Ok(m) => m,
         Err(e) => return e.into_response(),
     };
     let presets: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
     page.render("models.html", json!({"models": models, "presets": presets, "can_edit": caller.require(Action::ManageModels).is_ok()}))
-}
-
-async fn models(s: &AppState) -> Result<Vec<Value>, ApiError> {
-    let mut items = Vec::new();
-    for v in s.store.latest_model_versions().await? {
-        let versions = s.store.model_versions(&v.key).await?;
-        let published = versions.iter().find(|x| x.status == "published").map(|x| x.version);
-        let counts: Vec<Value> = s.store.tier_counts(&v.key).await?.into_iter().map(|(t, n)| json!({"tier": t, "customers": n})).collect();
-        items.push(json!({"key": v.key, "name": v.name, "kind": v.kind, "latest_version": v.version, "latest_status": v.status,
-                          "published_version": published, "counts": counts}));
-    }
-    Ok(items)
 }
 
 fn editor(page: &Page, can_edit: bool, key: Option<&str>, spec: &str) -> Response {
@@ -100,12 +88,8 @@ pub async fn new(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let page = Page::of(&s, &headers, q.lang.as_deref(), addr).await;
-    let caller = match page.require("/models/new") {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
-    if let Err(e) = caller.require(Action::ManageModels) {
-        return e.into_response();
+    if let Err(r) = page.allowed("/models/new", Action::ManageModels) {
+        return r;
     }
     let spec = q.preset.as_deref().and_then(|p| PRESETS.iter().find(|(n, _)| *n == p)).map_or(NEW_MODEL, |(_, t)| *t);
     editor(&page, true, None, spec)
