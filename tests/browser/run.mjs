@@ -93,7 +93,18 @@ try {
   if ((await rfm.count()) !== 1) fail("the RFM model is not on the customer page");
   const why = await rfm.locator(".why").textContent();
   if (!why?.includes("R/F/M")) fail(`no RFM explanation: ${why}`);
+  const completeness = (await page.textContent("#completeness"))?.trim() ?? "";
+  if (!/^\d+%/.test(completeness)) fail(`no completeness on the customer page: ${completeness}`);
   await page.screenshot({ path: join(shots, "customer.png"), fullPage: true });
+
+  // The least complete customers first, each at most three quarters complete.
+  await page.goto(`${url}/customers`);
+  await page.selectOption("#completeness-max", "75");
+  await page.selectOption("select[name=sort]", "completeness");
+  await Promise.all([page.waitForURL(/completeness_max=75/), page.click("#filter")]);
+  const shares = await page.locator("#customer-list td.completeness").allTextContents();
+  const values = shares.map((t) => parseInt(t, 10));
+  if (values.length === 0 || values.some((v) => !(v <= 75)) || values.some((v, i) => i > 0 && v < values[i - 1])) fail(`completeness filter/sort: ${shares}`);
 
   // Create a tier model: a typo is caught as it is typed, the preview shows the migration
   // matrix, and publishing re-tiers every customer.

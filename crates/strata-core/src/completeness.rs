@@ -19,6 +19,29 @@ pub fn score(company: bool, filled: &Filled) -> (f64, Vec<&'static str>) {
     (1.0 - missing.len() as f64 / expected.len() as f64, missing)
 }
 
+/// Which checked fields a stored customer has (the store keeps `completeness` in step with this).
+pub fn filled_of(c: &crate::customer::Customer) -> Filled {
+    let has = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+    [
+        has(&c.credit_code),
+        has(&c.industry),
+        has(&c.province),
+        has(&c.city),
+        c.owner_id.is_some(),
+        has(&c.phone) || has(&c.email),
+        has(&c.source_channel),
+        c.has_contact,
+    ]
+}
+
+/// The score in percent, rounded half up, as the store's `completeness` column holds it.
+pub fn percent(company: bool, filled: &Filled) -> u8 {
+    let expected: Vec<usize> = (0..FIELDS.len()).filter(|i| company || !COMPANY_ONLY.contains(i)).collect();
+    let n = expected.iter().filter(|&&i| filled[i]).count();
+    // Integer arithmetic, exactly as the store's generated column computes it.
+    ((200 * n + expected.len()) / (2 * expected.len())) as u8
+}
+
 /// Completeness of one owner's customers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OwnerCompleteness {
@@ -72,6 +95,18 @@ mod tests {
         // A person needs no credit code or industry: 5 of 6 expected fields filled.
         let (s, missing) = score(false, &f);
         assert!((s - 5.0 / 6.0).abs() < 1e-12 && missing == vec!["contact"]);
+    }
+
+    #[test]
+    fn percent_rounds_half_up() {
+        let mut f = [true; 8];
+        f[7] = false;
+        assert_eq!(percent(true, &f), 88, "7 of 8");
+        assert_eq!(percent(false, &f), 83, "5 of 6");
+        assert_eq!(percent(true, &[false; 8]), 0);
+        f[6] = false;
+        f[5] = false;
+        assert_eq!(percent(false, &f), 50, "3 of 6");
     }
 
     #[test]

@@ -148,6 +148,12 @@ pub struct Customer {
     pub since: Option<NaiveDate>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the customer has at least one contact person.
+    #[serde(default)]
+    pub has_contact: bool,
+    /// Share of the expected fields filled, in percent (see `completeness::FIELDS`).
+    #[serde(default)]
+    pub completeness: u8,
 }
 
 /// A stored user.

@@ -39,6 +39,9 @@ pub struct CustomerFilter {
     pub tag: Option<String>,
     pub created_from: Option<NaiveDate>,
     pub created_to: Option<NaiveDate>,
+    /// Completeness (percent) at least / at most.
+    pub completeness_min: Option<u8>,
+    pub completeness_max: Option<u8>,
     /// Which customers the caller may see (set by the server from the caller's role).
     #[serde(skip)]
     pub scope: RecordScope,
@@ -86,6 +89,9 @@ pub enum CustomerSort {
     CreatedAt,
     CreatedAtDesc,
     UpdatedAtDesc,
+    /// Least complete first.
+    Completeness,
+    CompletenessDesc,
 }
 
 impl CustomerSort {
@@ -98,6 +104,8 @@ impl CustomerSort {
             CustomerSort::CreatedAt => "c.created_at, c.id",
             CustomerSort::CreatedAtDesc => "c.created_at DESC, c.id DESC",
             CustomerSort::UpdatedAtDesc => "c.updated_at DESC, c.id DESC",
+            CustomerSort::Completeness => "c.completeness, c.id",
+            CustomerSort::CompletenessDesc => "c.completeness DESC, c.id DESC",
         }
     }
 }
@@ -133,6 +141,8 @@ struct CustomerRow {
     since: Option<NaiveDate>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    has_contact: bool,
+    completeness: i32,
 }
 
 impl From<CustomerRow> for Customer {
@@ -160,13 +170,15 @@ impl From<CustomerRow> for Customer {
             since: r.since,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            has_contact: r.has_contact,
+            completeness: r.completeness.clamp(0, 100) as u8,
         }
     }
 }
 
 const SELECT: &str = "SELECT c.id, c.external_id, c.kind, c.name, c.canonical_name, c.credit_code, c.industry, c.province, c.city, \
     c.source_channel, c.owner_id, u.login AS owner, c.team_id, tm.name AS team, c.lifecycle_stage, c.phone, c.email, c.tags, c.custom, \
-    c.since, c.created_at, c.updated_at FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id";
+    c.since, c.created_at, c.updated_at, c.has_contact = TRUE AS has_contact, CAST(c.completeness AS INTEGER) AS completeness FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id";
 
 /// The WHERE clause for a filter and its parameters, numbered from `$1`.
 pub(crate) fn filter_sql(f: &CustomerFilter, backend: BackendKind) -> (String, Vec<SqlValue>) {
@@ -220,6 +232,12 @@ pub(crate) fn filter_sql(f: &CustomerFilter, backend: BackendKind) -> (String, V
     if let Some(d) = f.created_to {
         let next = d.succ_opt().and_then(|n| n.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
         push(&mut conds, &mut params, "c.created_at < $?", SqlValue::Time(next));
+    }
+    if let Some(m) = f.completeness_min {
+        push(&mut conds, &mut params, "c.completeness >= $?", SqlValue::Int(Some(i64::from(m))));
+    }
+    if let Some(m) = f.completeness_max {
+        push(&mut conds, &mut params, "c.completeness <= $?", SqlValue::Int(Some(i64::from(m))));
     }
     match f.scope {
         RecordScope::All => {}

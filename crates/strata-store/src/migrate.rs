@@ -63,6 +63,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_customer_list_indexes.sql"),
         sqlite_rebuilds: false,
     },
+    Migration {
+        version: 8,
+        name: "completeness",
+        sqlite: include_str!("../migrations/sqlite/0008_completeness.sql"),
+        postgres: include_str!("../migrations/postgres/0008_completeness.sql"),
+        sqlite_rebuilds: false,
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

@@ -311,6 +311,9 @@ pub struct FilterArgs {
     pub tag: Option<String>,
     #[arg(long)]
     pub source_channel: Option<String>,
+    /// Only customers at most this complete (percent of expected fields filled, 0–100).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub completeness_max: Option<u8>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -131,6 +131,7 @@ pub fn filter_of(f: &FilterArgs) -> CustomerFilter {
         city: f.city.clone(),
         tag: f.tag.clone(),
         source_channel: f.source_channel.clone(),
+        completeness_max: f.completeness_max,
         ..CustomerFilter::default()
     }
 }

@@ -33,6 +33,8 @@ fn customer(id: i64, name: &str, updated_day: u32) -> Customer {
         since: None,
         created_at: at,
         updated_at: at,
+        has_contact: false,
+        completeness: 0,
     }
 }
 

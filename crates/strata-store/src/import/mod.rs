@@ -89,6 +89,8 @@ pub struct ImportSession {
     /// Announced as large (`expect_rows`): load reference caches whole.
     large: bool,
     by_canonical: Option<HashMap<String, Option<i64>>>,
+    /// Whether any merge left external ids behind (None: not asked yet).
+    has_aliases: Option<bool>,
     users: Option<HashMap<String, i64>>,
     teams: Option<HashMap<String, i64>>,
     /// Customers whose events this import wrote (noted in the change feed at commit).
@@ -189,6 +191,7 @@ impl Store {
             external_complete: false,
             large: false,
             by_canonical: None,
+            has_aliases: None,
             users: None,
             teams: None,
             touched: Touched::default(),
@@ -279,6 +282,22 @@ impl ImportSession {
                 }
             }
         }
+        // A customer row naming the external id of a customer merged away updates the survivor
+        // (who keeps their own external id).
+        if self.entity == Entity::Customers && !pending.is_empty() {
+            let keys: Vec<String> = pending.iter().filter_map(|p| p.key.clone()).collect();
+            let aliases = self.customers_aliased(&keys).await?;
+            if !aliases.is_empty() {
+                let (aliased, rest): (Vec<Pending>, Vec<Pending>) =
+                    pending.into_iter().partition(|p| p.key.as_ref().is_some_and(|k| aliases.contains_key(k)));
+                pending = rest;
+                for p in aliased {
+                    if let Some(id) = p.key.as_ref().and_then(|k| aliases.get(k)) {
+                        matched.push((*id, p));
+                    }
+                }
+            }
+        }
         // Insert what is new; rows whose key exists come back as conflicts.
         let conflicts = self.insert_new(pending, &mut out).await?;
         let not_inserted: HashSet<u64> = conflicts.iter().map(|p| p.row).collect();
@@ -300,8 +319,9 @@ impl ImportSession {
                 }
             }
         }
+        let mut updated_ids: HashSet<i64> = HashSet::new();
         for (p, e) in to_compare {
-            if e.batch_id == Some(self.batch_id) {
+            if e.batch_id == Some(self.batch_id) || !updated_ids.insert(e.id) {
                 out.rejected.push(dup_row(p.row, p.key.as_deref().unwrap_or(&p.values[1].to_cell()), None));
                 continue;
             }

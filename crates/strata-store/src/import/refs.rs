@@ -179,6 +179,40 @@ impl ImportSession {
         Ok(r)
     }
 
+    /// Of these external ids, those no customer holds but a merge left behind, with the
+    /// customer who absorbed them.
+    pub(super) async fn customers_aliased(&mut self, keys: &[String]) -> Result<HashMap<String, i64>> {
+        if self.has_aliases.is_none() {
+            let any: Option<i64> = on_tx!(&mut self.tx, t => sqlx::query_scalar("SELECT customer_id FROM merged_external_ids LIMIT 1")
+                .fetch_optional(&mut **t).await)
+            .map_err(StoreError::db("looking for merged external ids"))?;
+            self.has_aliases = Some(any.is_some());
+        }
+        let mut out = HashMap::new();
+        if self.has_aliases != Some(true) {
+            return Ok(out);
+        }
+        let backend = self.backend_kind();
+        for chunk in keys.chunks(500) {
+            let sql = format!(
+                "SELECT m.external_id, m.customer_id FROM merged_external_ids m WHERE m.external_id IN ({}) \
+                 AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = m.external_id)",
+                crate::placeholders(1, chunk.len())
+            );
+            let sql = crate::dialect(backend, &sql);
+            let rows: Vec<IdPair> = on_tx!(&mut self.tx, t => {
+                let mut q = sqlx::query_as(&sql);
+                for k in chunk {
+                    q = q.bind(k);
+                }
+                q.fetch_all(&mut **t).await
+            })
+            .map_err(StoreError::db("looking up merged external ids"))?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     pub(super) async fn customers_named(&mut self, names: &[String]) -> Result<Vec<(i64, String, Option<String>)>> {
         let mut uniq: Vec<&String> = names.iter().collect::<HashSet<_>>().into_iter().collect();
         uniq.sort();

@@ -370,6 +370,48 @@ async fn model_fits(store: &Store) {
     let (_, company, owner, filled) = rows.iter().find(|r| r.0 == c.id).expect("row").clone();
     assert_eq!((company, owner.as_deref()), (true, Some("王伟")));
     assert_eq!((filled[0], filled[4], filled[7]), (false, true, true));
+    completeness(store, &rows).await;
+}
+
+/// The stored completeness column agrees with the core's score for every customer, follows
+/// contacts as they come, and serves the list's filter and sort.
+async fn completeness(store: &Store, rows: &[(i64, bool, Option<String>, [bool; 8])]) {
+    use strata_core::completeness::{filled_of, percent};
+    let all = store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 1000).await.unwrap();
+    assert!(!all.items.is_empty());
+    for c in &all.items {
+        let (_, company, _, filled) = rows.iter().find(|r| r.0 == c.id).expect("row");
+        assert_eq!(&filled_of(c), filled, "{}", c.name);
+        assert_eq!(c.completeness, percent(*company, filled), "{}", c.name);
+    }
+    let bare = store
+        .create_customer(&CustomerInput {
+            industry: None,
+            city: None,
+            owner: None,
+            team: None,
+            phone: None,
+            tags: vec![],
+            ..customer("空白测试有限公司")
+        })
+        .await
+        .unwrap();
+    assert_eq!((bare.completeness, bare.has_contact), (13, false), "province only: 1 of 8");
+    let ch = ["联系人编号", "客户编号", "客户名称", "姓名", "手机"];
+    let (batch, _) = import(store, Entity::Contacts, &ch, &[&["CT-BARE", "", "空白测试有限公司", "韩梅梅", "13600000000"]], &[]).await;
+    let with_contact = store.get_customer(bare.id).await.unwrap();
+    assert_eq!((with_contact.completeness, with_contact.has_contact), (25, true), "a contact counts");
+    store.undo_batch(batch, "tester").await.expect("undo contacts");
+    assert_eq!(store.get_customer(bare.id).await.unwrap().completeness, 13, "and stops counting when it goes");
+
+    let low = CustomerFilter { completeness_max: Some(50), ..Default::default() };
+    let page = store.list_customers(&low, CustomerSort::Completeness, 0, 1000).await.unwrap();
+    assert!(page.items.iter().any(|c| c.id == bare.id));
+    assert!(page.items.iter().all(|c| c.completeness <= 50));
+    assert!(page.items.windows(2).all(|w| (w[0].completeness, w[0].id) < (w[1].completeness, w[1].id)));
+    assert_eq!(page.total as usize, all.items.iter().filter(|c| c.completeness <= 50).count() + 1);
+    let high = CustomerFilter { completeness_min: Some(51), ..Default::default() };
+    assert_eq!(store.list_customers(&high, CustomerSort::CompletenessDesc, 0, 1).await.unwrap().total + page.total, all.total + 1);
 }
 
 /// Every write that can move a tier lands in the change feed; tier writes compare and set;

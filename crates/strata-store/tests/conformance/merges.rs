@@ -78,6 +78,12 @@ pub(crate) async fn merges(store: &Store) {
     import(store, Entity::Orders, &oh, &[&["M-SO-5", "M-2", "", "2024-09-01", "10", ""]], &[]).await;
     let late = store.customer_events(strata_core::metrics::EventKind::Orders, a.id).await.unwrap();
     assert_eq!(late.len(), 5, "an order naming an absorbed customer's number reaches the survivor");
+    let customers_before = store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 1).await.unwrap().total;
+    let (_, out) = import(store, Entity::Customers, &["客户编号", "客户名称", "行业"], &[&["M-2", "合并测试科技", "软件"]], &[]).await;
+    assert_eq!((out.inserted, out.updated), (0, 1), "a customer row naming an absorbed customer's number updates the survivor");
+    let updated = store.get_customer(a.id).await.unwrap();
+    assert_eq!((updated.industry.as_deref(), updated.external_id.as_deref()), (Some("软件"), Some("M-1")));
+    assert_eq!(store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 1).await.unwrap().total, customers_before);
     assert_eq!(store.list_merges(Some(b.id), 10).await.unwrap().len(), 1);
     assert!(store.list_merges(Some(bystander.id), 10).await.unwrap().is_empty());
 

@@ -47,6 +47,9 @@ pub struct ListQuery {
     tag: Option<String>,
     created_from: Option<NaiveDate>,
     created_to: Option<NaiveDate>,
+    /// Completeness in percent, at least / at most.
+    completeness_min: Option<u8>,
+    completeness_max: Option<u8>,
     sort: Option<CustomerSort>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -67,6 +70,8 @@ impl ListQuery {
             tag: self.tag.clone(),
             created_from: self.created_from,
             created_to: self.created_to,
+            completeness_min: self.completeness_min,
+            completeness_max: self.completeness_max,
             ..CustomerFilter::default()
         }
     }
@@ -78,6 +83,9 @@ async fn list(State(s): State<AppState>, caller: Caller, q: Result<Query<ListQue
     let per_page = q.per_page.unwrap_or(50);
     if !(1..=500).contains(&per_page) {
         return Err(ApiError::bad_request("invalid_query", "per_page must be between 1 and 500"));
+    }
+    if let Some(p) = q.completeness_min.into_iter().chain(q.completeness_max).find(|p| *p > 100) {
+        return Err(ApiError::bad_request("invalid_query", format!("completeness is a percentage from 0 to 100, not {p}")));
     }
     let page = q.page.unwrap_or(1);
     if page < 1 {

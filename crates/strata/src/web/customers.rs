@@ -15,7 +15,9 @@ use super::{i18n, ClientAddress, Page};
 use crate::server::AppState;
 
 const PER_PAGE: i64 = 50;
-const SORTS: [&str; 4] = ["id", "name", "created_at_desc", "updated_at_desc"];
+const SORTS: [&str; 6] = ["id", "name", "created_at_desc", "updated_at_desc", "completeness", "completeness_desc"];
+/// Completeness filters offered: at most this percent filled.
+const COMPLETENESS_MAX: [u8; 3] = [50, 75, 99];
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct ListQuery {
@@ -27,6 +29,8 @@ pub struct ListQuery {
     industry: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    completeness_max: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sort: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,13 +48,22 @@ fn sort_of(s: &str) -> CustomerSort {
         "name" => CustomerSort::Name,
         "created_at_desc" => CustomerSort::CreatedAtDesc,
         "updated_at_desc" => CustomerSort::UpdatedAtDesc,
+        "completeness" => CustomerSort::Completeness,
+        "completeness_desc" => CustomerSort::CompletenessDesc,
         _ => CustomerSort::Id,
     }
 }
 
 fn page_url(q: &ListQuery, page: i64) -> String {
     let mut pairs: Vec<(String, String)> = Vec::new();
-    for (k, v) in [("q", &q.q), ("province", &q.province), ("industry", &q.industry), ("tag", &q.tag), ("sort", &q.sort)] {
+    for (k, v) in [
+        ("q", &q.q),
+        ("province", &q.province),
+        ("industry", &q.industry),
+        ("tag", &q.tag),
+        ("completeness_max", &q.completeness_max),
+        ("sort", &q.sort),
+    ] {
         if let Some(v) = some(v) {
             pairs.push((k.to_string(), v));
         }
@@ -71,8 +84,14 @@ pub async fn list(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let filter =
-        CustomerFilter { q: some(&q.q), province: some(&q.province), industry: some(&q.industry), tag: some(&q.tag), ..Default::default() };
+    let filter = CustomerFilter {
+        q: some(&q.q),
+        province: some(&q.province),
+        industry: some(&q.industry),
+        tag: some(&q.tag),
+        completeness_max: some(&q.completeness_max).and_then(|v| v.parse().ok()).filter(|v| COMPLETENESS_MAX.contains(v)),
+        ..Default::default()
+    };
     let sort = q.sort.clone().filter(|s| SORTS.contains(&s.as_str())).unwrap_or_else(|| "id".into());
     let n = q.page.unwrap_or(1).max(1);
     let result = s.store.list_customers(&caller.restrict(filter), sort_of(&sort), (n - 1) * PER_PAGE, PER_PAGE).await;
@@ -85,7 +104,7 @@ pub async fn list(
     let pages = ((result.total + PER_PAGE - 1) / PER_PAGE).max(1);
     page.render(
         "customers.html",
-        json!({"items": items, "total": result.total, "page": n, "pages": pages, "f": q, "sort": sort, "sorts": SORTS,
+        json!({"items": items, "total": result.total, "page": n, "pages": pages, "f": q, "sort": sort, "sorts": SORTS, "completeness_max": COMPLETENESS_MAX,
                "prev_url": page_url(&q, n - 1), "next_url": page_url(&q, n + 1)}),
     )
 }
@@ -178,6 +197,13 @@ fn why(x: &Value, lang: i18n::Lang) -> Vec<String> {
     }
 }
 
+/// The expected fields the customer lacks, in the page's language.
+fn missing_fields(c: &strata_core::customer::Customer, lang: i18n::Lang) -> Vec<String> {
+    use strata_core::completeness::{filled_of, score};
+    let (_, missing) = score(c.kind == strata_core::customer::CustomerKind::Company, &filled_of(c));
+    missing.into_iter().map(|f| i18n::word(lang, &format!("field_{f}")).to_string()).collect()
+}
+
 pub async fn show(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -240,6 +266,6 @@ pub async fn show(
         .collect();
     page.render(
         "customer.html",
-        json!({"c": caller.customer_json(&c, &defs), "field_labels": labels, "contacts": contacts, "timeline": timeline, "tiers": tiers}),
+        json!({"c": caller.customer_json(&c, &defs), "field_labels": labels, "missing": missing_fields(&c, page.lang), "contacts": contacts, "timeline": timeline, "tiers": tiers}),
     )
 }

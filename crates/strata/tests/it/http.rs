@@ -188,6 +188,12 @@ async fn customers_crud_with_validation() {
     assert_eq!((status, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
     let (status, e) = api.json(Method::GET, "/api/v1/customers?sort=sideways", None).await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
+    let (status, page) = api.json(Method::GET, "/api/v1/customers?completeness_max=100&sort=completeness", None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page["items"][0]["completeness"].as_u64().is_some_and(|p| p <= 100), "{page}");
+    let (status, e) = api.json(Method::GET, "/api/v1/customers?completeness_max=101", None).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
+    assert!(e["message"].as_str().is_some_and(|m| m.contains("101")), "{e}");
 
     let (status, _) = api.json(Method::DELETE, &format!("/api/v1/customers/{id}"), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
