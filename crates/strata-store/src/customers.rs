@@ -56,7 +56,7 @@ pub struct CustomerFilter {
 }
 
 /// The customers a caller may see.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum RecordScope {
     #[default]
     All,

@@ -36,7 +36,7 @@ use sqlx::{
 pub use accounts::ApiToken;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use customers::{CustomerFilter, CustomerPage, CustomerSort, RecordScope};
-pub use dashboard::{MonthFigures, TierFigures, TierMove};
+pub use dashboard::TierMove;
 pub use data_changes::{ChangeKind, DataChange, Touched, MAX_LISTED_CUSTOMERS};
 pub use error::StoreError;
 pub use export::{export_columns, ExportRow};

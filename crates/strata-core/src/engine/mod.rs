@@ -8,6 +8,7 @@ pub mod calibration;
 pub mod customer_update;
 pub mod eval;
 pub mod explain;
+pub mod figures;
 pub mod metric;
 pub mod plan;
 pub mod run;

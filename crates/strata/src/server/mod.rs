@@ -34,12 +34,14 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The tier engine, kept current with the store.
     pub live: Arc<LiveEngine>,
+    /// The dashboard's figures per scope and role.
+    pub figures: Arc<crate::web::FigureCache>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> AppState {
         let live = LiveEngine::new(store.clone(), config.today);
-        AppState { store, config: Arc::new(config), live }
+        AppState { store, config: Arc::new(config), live, figures: Arc::default() }
     }
 
     /// After a write: the engine applies it (and writes the tier changes) before the response,

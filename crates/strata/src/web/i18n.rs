@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 /// A page language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     Zh,
     En,
@@ -73,6 +73,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("completeness", "完整度", "Complete"),
     ("missing_fields", "缺少", "Missing"),
     ("any", "不限", "Any"),
+    ("as_of", "数据更新于", "as of"),
     ("field_credit_code", "统一社会信用代码", "credit code"),
     ("field_industry", "行业", "industry"),
     ("field_province", "省份", "province"),

@@ -4,9 +4,13 @@
 
 mod customers;
 mod dashboard;
+mod figure_cache;
+mod figures;
 pub mod i18n;
 mod imports;
 mod models;
+
+pub use figure_cache::FigureCache;
 
 use std::sync::OnceLock;
 

@@ -43,7 +43,8 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn pages_log_in_list_show_and_switch_language() {
-    let api = Api::new().await;
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 30);
+    let api = Api::on(std::sync::Arc::new(tempfile::tempdir().expect("tempdir")), today).await;
     let store = api.state.store.clone();
     api.upload("customers", "", "c.csv", CUSTOMERS_CSV.as_bytes()).await;
     api.upload("orders", "", "o.csv", ORDERS_CSV.as_bytes()).await;
@@ -99,4 +100,31 @@ async fn pages_log_in_list_show_and_switch_language() {
     let (_, own, _, _) = page(&api, &format!("/customers/{id}"), &sales_cookie).await;
     assert!(!own.contains("¥1234.50") && own.contains("SO-1"), "amounts are hidden from sales: {own}");
     assert!(!own.contains("sum(orders.amount, last 365d) &gt; 10000 (13234.50"), "and from explanations");
+
+    // The dashboard: every customer and the revenue for the admin; the rep's scope, no amounts.
+    let (status, board, _, _) = page(&api, "/dashboard", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let dist = |html: &str| -> serde_json::Value {
+        let at = html.find("const d = ").expect("distributions") + "const d = ".len();
+        let end = at + html[at..].find(";\n").expect("end");
+        serde_json::from_str(&html[at..end]).expect("json")
+    };
+    let all_tiers = dist(&board);
+    let customers =
+        |d: &serde_json::Value| d[0]["tiers"].as_array().expect("tiers").iter().map(|t| t["customers"].as_u64().unwrap_or(0)).sum::<u64>();
+    assert_eq!(customers(&all_tiers), 5, "{all_tiers}");
+    assert!(
+        all_tiers[0]["tiers"]
+            .as_array()
+            .expect("tiers")
+            .iter()
+            .any(|t| t["tier"] == "大客户" && t["revenue"].as_f64().is_some_and(|r| r > 10000.0)),
+        "{all_tiers}"
+    );
+    assert!(board.contains("const amounts = true"));
+    let (_, sales_board, _, _) = page(&api, "/dashboard", &sales_cookie).await;
+    let sales_tiers = dist(&sales_board);
+    assert!(customers(&sales_tiers) < 5, "the rep's scope: {sales_tiers}");
+    assert!(sales_tiers[0]["tiers"].as_array().expect("tiers").iter().all(|t| t["revenue"].is_null()), "{sales_tiers}");
+    assert!(sales_board.contains("const amounts = false") && !sales_board.contains("13234.5"));
 }
