@@ -42,6 +42,11 @@ pub struct CustomerFilter {
     /// Completeness (percent) at least / at most.
     pub completeness_min: Option<u8>,
     pub completeness_max: Option<u8>,
+    /// Current tier in a model: (model key, tier key).
+    pub tier: Option<(String, String)>,
+    /// Only these customers (the server's evaluation of a rule-language condition).
+    #[serde(skip)]
+    pub ids: Option<std::sync::Arc<Vec<i64>>>,
     /// Which customers the caller may see (set by the server from the caller's role).
     #[serde(skip)]
     pub scope: RecordScope,
@@ -238,6 +243,24 @@ pub(crate) fn filter_sql(f: &CustomerFilter, backend: BackendKind) -> (String, V
     }
     if let Some(m) = f.completeness_max {
         push(&mut conds, &mut params, "c.completeness <= $?", SqlValue::Int(Some(i64::from(m))));
+    }
+    if let Some((model, tier)) = &f.tier {
+        params.push(SqlValue::text(model.clone()));
+        params.push(SqlValue::text(tier.clone()));
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM customer_tiers t JOIN tier_models mt ON mt.id = t.model_id \
+             WHERE t.customer_id = c.id AND mt.key = ${} AND t.tier = ${})",
+            params.len() - 1,
+            params.len()
+        ));
+    }
+    if let Some(ids) = &f.ids {
+        let list = serde_json::to_string(ids.as_slice()).unwrap_or_else(|_| "[]".into());
+        let cond = match backend {
+            BackendKind::Sqlite => "c.id IN (SELECT value FROM json_each($?))",
+            BackendKind::Postgres => "c.id IN (SELECT CAST(jsonb_array_elements_text(CAST($? AS jsonb)) AS BIGINT))",
+        };
+        push(&mut conds, &mut params, cond, SqlValue::text(list));
     }
     match f.scope {
         RecordScope::All => {}

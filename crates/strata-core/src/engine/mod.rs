@@ -11,6 +11,7 @@ pub mod explain;
 pub mod figures;
 pub mod metric;
 pub mod plan;
+pub mod query;
 pub mod run;
 
 #[cfg(test)]

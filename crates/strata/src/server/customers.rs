@@ -50,6 +50,11 @@ pub struct ListQuery {
     /// Completeness in percent, at least / at most.
     completeness_min: Option<u8>,
     completeness_max: Option<u8>,
+    /// Current tier `tier` in model `model`.
+    model: Option<String>,
+    tier: Option<String>,
+    /// A condition in the rule language.
+    r#where: Option<String>,
     sort: Option<CustomerSort>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -72,8 +77,21 @@ impl ListQuery {
             created_to: self.created_to,
             completeness_min: self.completeness_min,
             completeness_max: self.completeness_max,
+            tier: self.model.clone().zip(self.tier.clone()),
             ..CustomerFilter::default()
         }
+    }
+
+    /// The filter with the `where` condition evaluated, after checking the tier pair.
+    pub async fn resolved(&self, s: &AppState, caller: &Caller) -> Result<CustomerFilter, ApiError> {
+        if self.model.is_some() != self.tier.is_some() {
+            return Err(ApiError::bad_request("invalid_query", "filter on a tier with both model (its key) and tier (the tier's key)"));
+        }
+        let mut f = self.filter();
+        if let Some(w) = self.r#where.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+            f.ids = Some(super::customer_query::where_ids(s, caller, w).await?);
+        }
+        Ok(caller.restrict(f))
     }
 }
 
@@ -91,7 +109,8 @@ async fn list(State(s): State<AppState>, caller: Caller, q: Result<Query<ListQue
     if page < 1 {
         return Err(ApiError::bad_request("invalid_query", "page starts at 1"));
     }
-    let result = s.store.list_customers(&caller.restrict(q.filter()), q.sort.unwrap_or_default(), (page - 1) * per_page, per_page).await?;
+    let filter = q.resolved(&s, &caller).await?;
+    let result = s.store.list_customers(&filter, q.sort.unwrap_or_default(), (page - 1) * per_page, per_page).await?;
     let defs = s.store.list_custom_fields().await?;
     let items: Vec<Value> = result.items.iter().map(|c| caller.customer_json(c, &defs)).collect();
     Ok(Json(json!({"total": result.total, "page": page, "per_page": per_page, "items": items})))

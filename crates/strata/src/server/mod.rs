@@ -3,6 +3,7 @@
 
 mod audit;
 pub(crate) mod auth;
+mod customer_query;
 mod customers;
 mod directory;
 mod duplicates;

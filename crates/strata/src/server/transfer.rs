@@ -195,9 +195,10 @@ async fn export_file(
     caller.require(Action::Export)?;
     let entity = entity_of(&entity)?;
     let Query(q) = q.map_err(query_rejection)?;
-    let filter_json = Value::Object(q.rest.into_iter().map(|(k, v)| (k, Value::String(v))).collect());
-    let list: ListQuery = serde_json::from_value(filter_json).map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
-    let filter = caller.restrict(list.filter());
+    // The customer filters, typed as the list types them.
+    let rest = serde_urlencoded::to_string(&q.rest).map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
+    let list: ListQuery = serde_urlencoded::from_str(&rest).map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
+    let filter = list.resolved(&s, &caller).await?;
     let omit = caller.export_omits(&s.store.list_custom_fields().await?);
     let format = q.format.unwrap_or(ExportFormat::Csv);
     let lang = q.lang.unwrap_or_default();

@@ -5,6 +5,7 @@ mod cli;
 mod duplicates;
 mod fits_http;
 mod http;
+mod list_filters;
 mod purchase_models;
 mod serve_follow;
 mod support;

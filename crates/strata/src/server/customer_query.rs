@@ -1,0 +1,66 @@
+//! The customer list's `where` filter: a condition in the rule language, checked against the
+//! custom fields and active models, evaluated by the engine over every customer, and turned
+//! into the set of ids the store's list query keeps. A caller who may not see amounts cannot
+//! filter on them (a filter would reveal them through the count).
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use serde_json::json;
+use strata_core::{
+    access::{FieldGroup, Visibility},
+    custom_field::FieldKind,
+    engine::query::reads_money,
+    rules::check::check_condition,
+};
+
+use super::{tiers::engine_error, ApiError, AppState, Caller};
+
+/// Longest condition accepted (the rule checker bounds depth and cost as well).
+const MAX_WHERE: usize = 2000;
+
+/// Ids of the customers for whom `src` holds, ascending.
+pub async fn where_ids(s: &AppState, caller: &Caller, src: &str) -> Result<Arc<Vec<i64>>, ApiError> {
+    if src.len() > MAX_WHERE {
+        return Err(ApiError::bad_request(
+            "invalid_where",
+            format!("the condition is {} bytes long; at most {MAX_WHERE} are accepted", src.len()),
+        ));
+    }
+    let defs = s.store.list_custom_fields().await?;
+    s.live.ensure_loaded().await.map_err(engine_error)?;
+    let guard = s.live.read();
+    let Some(loaded) = guard.as_ref() else {
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "engine_loading", "the tier engine is loading; try again shortly"));
+    };
+    let schema = loaded.engine.rule_schema(&loaded.schema);
+    let program = check_condition(src, &schema).map_err(|e| {
+        let (line, column) = e.position(src);
+        ApiError::bad_request("invalid_where", format!("the where condition is not valid: {}", e.render(src)))
+            .with_details(json!({"rule_code": e.code, "line": line, "column": column, "help": e.help}))
+    })?;
+    if program.root.has_percentile() {
+        return Err(ApiError::bad_request(
+            "invalid_where",
+            "percentile(…) ranks within a published model's population and cannot filter the list; compare the value itself",
+        ));
+    }
+    if caller.visibility(FieldGroup::Amounts, None) != Visibility::Visible {
+        let money: Vec<usize> = schema
+            .custom
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| defs.iter().any(|d| d.key == c.key && d.kind == FieldKind::Money))
+            .map(|(i, _)| i)
+            .collect();
+        if reads_money(&program, &money) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden_filter_field",
+                "your role does not see amounts, so the list cannot be filtered on them; use counts or dates instead",
+            ));
+        }
+    }
+    let e = &loaded.engine;
+    Ok(Arc::new(e.positions_where(&program).into_iter().map(|p| e.index.id(p)).collect()))
+}
