@@ -16,6 +16,8 @@ pub enum Action {
     EditCustomers,
     /// Merge customers and undo merges.
     MergeCustomers,
+    /// Hand customers to another owner from the list (bulk).
+    AssignOwners,
     /// Export customers or records (the caller's fields rules apply to the file).
     Export,
     /// Check, preview and publish tier models; fit predictive models.
@@ -32,6 +34,7 @@ impl Action {
             Action::ViewCustomers => "view_customers",
             Action::EditCustomers => "edit_customers",
             Action::MergeCustomers => "merge_customers",
+            Action::AssignOwners => "assign_owners",
             Action::Export => "export",
             Action::ManageModels => "manage_models",
             Action::ManageUsers => "manage_users",
@@ -175,9 +178,9 @@ mod tests {
         use Action::*;
         let table: [(Role, &[Action], &[Action]); 5] = [
             (Role::Admin, &[ManageUsers, ViewAudit, MergeCustomers], &[]),
-            (Role::Manager, &[MergeCustomers, ManageModels, Export], &[ManageUsers, ViewAudit]),
-            (Role::Sales, &[ViewCustomers, EditCustomers, Export], &[MergeCustomers, ManageModels, ManageUsers]),
-            (Role::Service, &[ViewCustomers, EditCustomers], &[Export, ManageModels]),
+            (Role::Manager, &[MergeCustomers, AssignOwners, ManageModels, Export], &[ManageUsers, ViewAudit]),
+            (Role::Sales, &[ViewCustomers, EditCustomers, Export], &[MergeCustomers, AssignOwners, ManageModels, ManageUsers]),
+            (Role::Service, &[ViewCustomers, EditCustomers], &[Export, AssignOwners, ManageModels]),
             (Role::Analyst, &[ViewCustomers, Export, ManageModels], &[EditCustomers, MergeCustomers]),
         ];
         for (role, yes, no) in table {

@@ -400,12 +400,26 @@ impl Store {
         };
         let count_sql = format!("SELECT COUNT(*) FROM customers c{joins}{where_}");
         let list_sql = format!("{SELECT}{where_} ORDER BY {} LIMIT ${} OFFSET ${}", sort.sql(), params.len() + 1, params.len() + 2);
+        // A count over a large base is the slow part of a page: kept while nothing changed.
+        let seq = self.last_change_seq().await?;
+        let key = format!("{count_sql}|{params:?}");
+        let kept = self.counts.get(&key, seq);
+        let started = std::time::Instant::now();
         let (total, rows): (i64, Vec<CustomerRow>) = on_pool!(self, p => {
-            let mut q = sqlx::query_scalar(&count_sql);
-            for v in &params {
-                q = value::bind_value!(q, v);
+            let total = match kept {
+                Some(n) => n,
+                None => {
+                    let mut q = sqlx::query_scalar(&count_sql);
+                    for v in &params {
+                        q = value::bind_value!(q, v);
+                    }
+                    q.fetch_one(p).await.map_err(StoreError::db("counting customers"))?
+                }
+            };
+            let counted = started.elapsed();
+            if kept.is_none() {
+                self.counts.keep(key.clone(), seq, total, counted);
             }
-            let total = q.fetch_one(p).await.map_err(StoreError::db("counting customers"))?;
             let mut q = sqlx::query_as(&list_sql);
             for v in &params {
                 q = value::bind_value!(q, v);

@@ -5,6 +5,8 @@
 mod accounts;
 mod attribute_scan;
 mod audit;
+mod bulk_edit;
+mod count_cache;
 mod customers;
 mod dashboard;
 mod data_changes;
@@ -35,6 +37,7 @@ use sqlx::{
 
 pub use accounts::ApiToken;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use bulk_edit::{BulkBefore, BulkEdit, MAX_BULK};
 pub use customers::{CustomerFilter, CustomerPage, CustomerSort, RecordScope};
 pub use dashboard::TierMove;
 pub use data_changes::{ChangeKind, DataChange, Touched, MAX_LISTED_CUSTOMERS};
@@ -102,6 +105,8 @@ impl BeginWrite for PgPool {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) backend: Backend,
+    /// Slow customer-list counts, while the change feed has not moved.
+    pub(crate) counts: std::sync::Arc<count_cache::CountCache>,
 }
 
 impl Store {
@@ -117,7 +122,7 @@ impl Store {
                 .connect_with(opts)
                 .await
                 .map_err(|e| StoreError::config(format!("cannot connect to PostgreSQL: {e}")))?;
-            Store { backend: Backend::Postgres(pool) }
+            Store { backend: Backend::Postgres(pool), counts: Default::default() }
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             Store::open_sqlite(Path::new(path)).await?
@@ -146,7 +151,7 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|e| StoreError::config(format!("cannot open SQLite database {}: {e}", path.display())))?;
-        Ok(Store { backend: Backend::Sqlite(pool) })
+        Ok(Store { backend: Backend::Sqlite(pool), counts: Default::default() })
     }
 
     pub fn kind(&self) -> BackendKind {

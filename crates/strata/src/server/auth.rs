@@ -283,10 +283,11 @@ async fn logout(State(s): State<AppState>, caller: Caller, headers: HeaderMap) -
     Ok(res)
 }
 
-const ACTIONS: [Action; 7] = [
+const ACTIONS: [Action; 8] = [
     Action::ViewCustomers,
     Action::EditCustomers,
     Action::MergeCustomers,
+    Action::AssignOwners,
     Action::Export,
     Action::ManageModels,
     Action::ManageUsers,

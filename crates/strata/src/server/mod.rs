@@ -3,6 +3,7 @@
 
 mod audit;
 pub(crate) mod auth;
+mod bulk;
 mod customer_query;
 mod customers;
 mod directory;
@@ -79,6 +80,7 @@ fn api(state: &AppState) -> Router<AppState> {
     let protected = auth::routes()
         .merge(audit::routes())
         .merge(customers::routes())
+        .merge(bulk::routes())
         .merge(directory::routes())
         .merge(transfer::routes())
         .merge(tiers::routes())

@@ -24,6 +24,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, &str)] = &[
     ("post", "/custom-fields", "directory", "Define a custom field", "manage_users", "FieldBody"),
     ("get", "/customers", "customers", "Customers in the caller's scope: filters, sort, pages", "view_customers", ""),
     ("post", "/customers", "customers", "Create a customer; the answer lists possible duplicates", "edit_customers", "CustomerBody"),
+    ("post", "/customers/bulk", "customers", "One owner or tag change for many customers, all or nothing", "edit_customers", "BulkBody"),
     ("get", "/customers/{id}", "customers", "One customer with record counts", "view_customers", ""),
     ("put", "/customers/{id}", "customers", "Replace a customer's master data", "edit_customers", "CustomerBody"),
     ("delete", "/customers/{id}", "customers", "Delete a customer without records", "edit_customers", ""),
@@ -100,6 +101,9 @@ fn schemas() -> Value {
         "MergeBody": s(json!({"survivor": {"type": "integer"}, "absorbed": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
                               "take": {"type": "object", "additionalProperties": {"type": "integer"}}, "dry_run": {"type": "boolean"}}), &["survivor", "absorbed"]),
         "UndoBody": s(json!({"force": {"type": "boolean"}}), &[]),
+        "BulkBody": s(json!({"ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 10000},
+                             "owner": {"type": "string", "description": "login of the new owner (needs assign_owners)"},
+                             "add_tag": {"type": "string"}, "remove_tag": {"type": "string"}}), &["ids"]),
     })
 }
 
