@@ -59,7 +59,8 @@ impl Store {
                 let rows = q.fetch_all(&mut *tx).await.map_err(StoreError::db("reading customers to edit"))?;
                 before.extend(rows.into_iter().map(|(id, owner_id, team_id, tags)| BulkBefore { id, owner_id, team_id, tags: tags.0 }));
             }
-            if let Some(missing) = ids.iter().find(|id| !before.iter().any(|b| b.id == **id)) {
+            let found: std::collections::HashSet<i64> = before.iter().map(|b| b.id).collect();
+            if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
                 return Err(StoreError::NotFound { what: "customer", id: missing.to_string() });
             }
             for b in &before {

@@ -31,7 +31,7 @@ impl CountCache {
 
     /// Keeps `count` of `query` at feed position `seq` if counting took `took`.
     pub(crate) fn keep(&self, query: String, seq: i64, count: i64, took: Duration) {
-        // Long keys (a `where` filter's id list) are not worth their memory.
+        // Long keys are not worth their memory.
         if took < SLOW || query.len() > MAX_KEY {
             return;
         }

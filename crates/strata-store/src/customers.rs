@@ -401,9 +401,10 @@ impl Store {
         let count_sql = format!("SELECT COUNT(*) FROM customers c{joins}{where_}");
         let list_sql = format!("{SELECT}{where_} ORDER BY {} LIMIT ${} OFFSET ${}", sort.sql(), params.len() + 1, params.len() + 2);
         // A count over a large base is the slow part of a page: kept while nothing changed.
+        // Counts of a `where` filter's id list are not kept (their key would be the list).
         let seq = self.last_change_seq().await?;
-        let key = format!("{count_sql}|{params:?}");
-        let kept = self.counts.get(&key, seq);
+        let key = filter.ids.is_none().then(|| format!("{count_sql}|{params:?}"));
+        let kept = key.as_deref().and_then(|k| self.counts.get(k, seq));
         let started = std::time::Instant::now();
         let (total, rows): (i64, Vec<CustomerRow>) = on_pool!(self, p => {
             let total = match kept {
@@ -416,9 +417,8 @@ impl Store {
                     q.fetch_one(p).await.map_err(StoreError::db("counting customers"))?
                 }
             };
-            let counted = started.elapsed();
-            if kept.is_none() {
-                self.counts.keep(key.clone(), seq, total, counted);
+            if let (None, Some(k)) = (kept, &key) {
+                self.counts.keep(k.clone(), seq, total, started.elapsed());
             }
             let mut q = sqlx::query_as(&list_sql);
             for v in &params {

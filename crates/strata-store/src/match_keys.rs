@@ -60,7 +60,7 @@ impl Store {
         let sql = "SELECT c.id, c.kind = 'company', u.display_name, \
                    COALESCE(c.credit_code, '') <> '', COALESCE(c.industry, '') <> '', COALESCE(c.province, '') <> '', \
                    COALESCE(c.city, '') <> '', c.owner_id IS NOT NULL, COALESCE(c.phone, '') <> '' OR COALESCE(c.email, '') <> '', \
-                   COALESCE(c.source_channel, '') <> '', EXISTS (SELECT 1 FROM contacts k WHERE k.customer_id = c.id) \
+                   COALESCE(c.source_channel, '') <> '', c.has_contact = TRUE \
                    FROM customers c LEFT JOIN users u ON u.id = c.owner_id ORDER BY c.id";
         let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await).map_err(StoreError::db("reading completeness"))?;
         Ok(rows.into_iter().map(|r| (r.0, r.1, r.2, [r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10])).collect())

@@ -8,7 +8,7 @@ use chrono::Datelike;
 use super::Engine;
 use crate::{
     metrics::{date_of, Day, DayRange, EventKind},
-    tiering::rfm::NO_TIER,
+    tiering::rfm::{NO_TIER, REVENUE},
 };
 
 /// Which customers a figure covers.
@@ -58,7 +58,7 @@ impl Engine {
             let ev = book.events(p);
             let mut sum = 0i64;
             for j in ev.span(range) {
-                if ev.flag[j] == 1 {
+                if ev.flag[j] & REVENUE != 0 {
                     sum = sum.saturating_add(ev.nums[0].get(j).max(0));
                 }
             }
@@ -105,7 +105,7 @@ impl Engine {
             let ev = book.events(p);
             let mut last_month = usize::MAX;
             for j in ev.span(range) {
-                if ev.flag[j] != 1 {
+                if ev.flag[j] & REVENUE == 0 {
                     continue;
                 }
                 let d = date_of(ev.day.get(j));

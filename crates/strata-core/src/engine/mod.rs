@@ -76,6 +76,23 @@ fn kind_slot(kind: EventKind) -> usize {
     EventKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
 }
 
+/// Fills `columns[i]` with the value of `metrics[i]` for every position: one pass per event
+/// kind (of `books`, in `EventKind::ALL` order) for all its metrics.
+fn fill_metric_columns(metrics: &[ResolvedMetric], books: &[EventBook], columns: &mut [Vec<f64>], threads: usize) {
+    for kind in EventKind::ALL {
+        let slots: Vec<usize> = (0..metrics.len()).filter(|&i| metrics[i].metric.kind == kind).collect();
+        if slots.is_empty() {
+            continue;
+        }
+        let of_kind: Vec<ResolvedMetric> = slots.iter().map(|&i| metrics[i]).collect();
+        let mut outs: Vec<Vec<f64>> = slots.iter().map(|&i| std::mem::take(&mut columns[i])).collect();
+        metric_columns(&of_kind, &books[kind_slot(kind)], &mut outs, threads);
+        for (&i, out) in slots.iter().zip(outs) {
+            columns[i] = out;
+        }
+    }
+}
+
 impl Engine {
     /// An engine over loaded state with no models yet. `books` may be in any order.
     pub fn new(index: CustomerIndex, books: Vec<EventBook>, attrs: Attributes, today: Day, threads: usize) -> Engine {
@@ -226,18 +243,7 @@ impl Engine {
 
     /// Recomputes every metric column: one pass per event kind for all its metrics.
     fn compute_metrics(&mut self) {
-        for kind in EventKind::ALL {
-            let slots: Vec<usize> = (0..self.metrics.len()).filter(|&i| self.metrics[i].metric.kind == kind).collect();
-            if slots.is_empty() {
-                continue;
-            }
-            let metrics: Vec<ResolvedMetric> = slots.iter().map(|&i| self.metrics[i]).collect();
-            let mut outs: Vec<Vec<f64>> = slots.iter().map(|&i| std::mem::take(&mut self.columns[i])).collect();
-            metric_columns(&metrics, &self.books[kind_slot(kind)], &mut outs, self.threads);
-            for (&i, out) in slots.iter().zip(outs) {
-                self.columns[i] = out;
-            }
-        }
+        fill_metric_columns(&self.metrics, &self.books, &mut self.columns, self.threads);
     }
 
     fn prepare_rfm(&mut self, m: usize) {

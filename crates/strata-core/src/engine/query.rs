@@ -6,16 +6,13 @@ use std::cell::Cell;
 
 use super::{
     eval::{self, Facts, TRUE},
-    metric::{metric_columns, ResolvedMetric},
+    metric::ResolvedMetric,
     plan::{Binding, Plan},
     Engine,
 };
-use crate::{
-    metrics::EventKind,
-    rules::{
-        program::{Aggregate, Node, Program},
-        schema::{Attr, Schema},
-    },
+use crate::rules::{
+    program::{Aggregate, Node, Program},
+    schema::{Attr, Schema},
 };
 
 impl Engine {
@@ -35,18 +32,7 @@ impl Engine {
         }
         let resolved: Vec<ResolvedMetric> = program.metrics.iter().map(|m| ResolvedMetric::new(*m, self.today, self.forecast)).collect();
         let mut columns: Vec<Vec<f64>> = vec![Vec::new(); resolved.len()];
-        for kind in EventKind::ALL {
-            let slots: Vec<usize> = (0..resolved.len()).filter(|&i| resolved[i].metric.kind == kind).collect();
-            if slots.is_empty() {
-                continue;
-            }
-            let metrics: Vec<ResolvedMetric> = slots.iter().map(|&i| resolved[i]).collect();
-            let mut outs: Vec<Vec<f64>> = vec![Vec::new(); slots.len()];
-            metric_columns(&metrics, self.book(kind), &mut outs, self.threads);
-            for (&i, out) in slots.iter().zip(outs) {
-                columns[i] = out;
-            }
-        }
+        super::fill_metric_columns(&resolved, &self.books, &mut columns, self.threads);
         let slots: Vec<usize> = (0..resolved.len()).collect();
         let none = Cell::new(0);
         let binding =

@@ -37,14 +37,17 @@ pub struct FigureCache {
 enum Plan {
     Serve(Arc<Value>),
     ServeAndRefresh(Arc<Value>),
+    /// Quick to compute: compute now.
     Compute,
+    /// Nothing kept yet: compute once for everyone waiting.
+    ComputeFirst,
 }
 
 impl FigureCache {
     fn plan(&self, key: &FigureKey) -> Plan {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         match slots.get_mut(key) {
-            None => Plan::Compute,
+            None => Plan::ComputeFirst,
             Some(slot) if slot.took < FAST => Plan::Compute,
             Some(slot) if slot.at.elapsed() < MAX_AGE || slot.refreshing => Plan::Serve(slot.value.clone()),
             Some(slot) => {
@@ -87,26 +90,16 @@ impl FigureCache {
                 });
                 Ok(v)
             }
-            Plan::Compute => {
-                let fast = self.slots.lock().unwrap_or_else(|e| e.into_inner()).get(&key).is_some_and(|slot| slot.took < FAST);
-                if fast {
-                    return self.computed(s, key).await;
-                }
+            Plan::Compute => self.computed(s, key).await,
+            Plan::ComputeFirst => {
                 let _one = self.first.lock().await;
-                if let Plan::Serve(v) | Plan::ServeAndRefresh(v) = self.plan_after_wait(&key) {
-                    return Ok(v);
+                // Another first computation may have kept a result meanwhile.
+                let kept = self.slots.lock().unwrap_or_else(|e| e.into_inner()).get(&key).map(|slot| slot.value.clone());
+                match kept {
+                    Some(v) => Ok(v),
+                    None => self.computed(s, key).await,
                 }
-                self.computed(s, key).await
             }
-        }
-    }
-
-    /// After waiting for another first computation: its result, if it was for this key.
-    fn plan_after_wait(&self, key: &FigureKey) -> Plan {
-        let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        match slots.get(key) {
-            Some(slot) if slot.took >= FAST => Plan::Serve(slot.value.clone()),
-            _ => Plan::Compute,
         }
     }
 }
