@@ -1,6 +1,7 @@
 // Strata's web pages in headless Chromium: log in, find a customer and read why it has its
-// tier, create and publish a tier model, switch language, log out, and a sales user sees a
-// team mate's customer masked.
+// tier, filter the list by a rule and tag the result in bulk, add a user and change their role
+// (and find both in the audit trail), create and publish a tier model, import through the
+// wizard, switch language, log out, and a sales user sees a team mate's customer masked.
 // Usage: node run.mjs path/to/strata   (screenshots go to target/browser-screenshots/)
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -105,6 +106,55 @@ try {
   const shares = await page.locator("#customer-list td.completeness").allTextContents();
   const values = shares.map((t) => parseInt(t, 10));
   if (values.length === 0 || values.some((v) => !(v <= 75)) || values.some((v, i) => i > 0 && v < values[i - 1])) fail(`completeness filter/sort: ${shares}`);
+
+  // A condition in the rule language: a typo is explained on the page, a good one filters.
+  await page.goto(`${url}/customers`);
+  await page.fill("#where", "count(oders) >= 3");
+  await Promise.all([page.waitForURL(/where=/), page.click("#filter")]);
+  const whereError = (await page.textContent("#filter-error")) ?? "";
+  if (!whereError.includes("orders")) fail(`the where typo is not explained: ${whereError}`);
+  await page.fill("#where", "count(orders) >= 3");
+  await Promise.all([page.waitForURL(/where=count/), page.click("#filter")]);
+  const filtered = parseInt(((await page.textContent("#total")) ?? "").replace(/\D+/g, ""), 10);
+  if (!(filtered > 0 && filtered < 400)) fail(`the where filter kept ${filtered} customers`);
+  await page.screenshot({ path: join(shots, "customers-where.png"), fullPage: true });
+
+  // Bulk: tag every customer on the page, then find them by the tag.
+  await page.check("#select-all");
+  const picked = await page.locator("input.pick:checked").count();
+  await page.fill("#bulk-add-tag", "浏览器批量");
+  await Promise.all([page.waitForURL(/where=count/), page.waitForEvent("load"), page.click("#bulk-apply")]);
+  await page.goto(`${url}/customers?tag=${encodeURIComponent("浏览器批量")}`);
+  if (!(await page.textContent("#total"))?.includes(`共 ${picked} 个客户`)) fail(`the bulk tag did not reach ${picked} customers`);
+  if ((await page.getAttribute("#export", "href"))?.includes("tag=") !== true) fail("the export link does not carry the filter");
+
+  // The dashboard lists completeness per owner.
+  await page.goto(`${url}/dashboard`);
+  if ((await page.locator("#completeness-by-owner tbody tr").count()) < 2) fail("no completeness per owner on the dashboard");
+
+  // Administration: add a user, change their role, and find both in the audit trail.
+  await page.click("#nav-admin");
+  await page.waitForSelector("#users");
+  await page.fill('#add-user input[name="login"]', "zhaoliu");
+  await page.fill('#add-user input[name="display_name"]', "赵六");
+  await page.selectOption('#add-user select[name="role"]', "analyst");
+  await page.fill('#add-user input[name="password"]', "秋风萧瑟天气凉草木摇落");
+  await Promise.all([page.waitForEvent("load"), page.click("#add-user-button")]);
+  const newRow = page.locator('#users tr[data-login="zhaoliu"]');
+  if ((await newRow.count()) !== 1) fail("the new user is not listed");
+  await newRow.locator(".u-role").selectOption("service");
+  await newRow.locator(".u-save").click();
+  await newRow.locator(".u-done", { hasText: "已保存" }).waitFor();
+  await page.screenshot({ path: join(shots, "admin-users.png"), fullPage: true });
+  await page.click("#admin-roles");
+  await page.waitForSelector("#field-rules");
+  await page.screenshot({ path: join(shots, "admin-roles.png"), fullPage: true });
+  await page.click("#admin-audit");
+  await page.fill("#audit-action", "user.");
+  await Promise.all([page.waitForURL(/action=user/), page.click("#audit-filter")]);
+  const actions = await page.locator("#audit td.action").allTextContents();
+  if (!actions.includes("user.role") || !actions.includes("user.create")) fail(`the audit trail lacks the user changes: ${actions}`);
+  await page.screenshot({ path: join(shots, "admin-audit.png"), fullPage: true });
 
   // Create a tier model: a typo is caught as it is typed, the preview shows the migration
   // matrix, and publishing re-tiers every customer.

@@ -29,6 +29,17 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::ViewCustomers,
+        Action::EditCustomers,
+        Action::MergeCustomers,
+        Action::AssignOwners,
+        Action::Export,
+        Action::ManageModels,
+        Action::ManageUsers,
+        Action::ViewAudit,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Action::ViewCustomers => "view_customers",
@@ -86,6 +97,17 @@ pub enum FieldGroup {
     ContactDetails,
     /// Order, payment and deal amounts, budgets, revenue.
     Amounts,
+}
+
+impl FieldGroup {
+    pub const ALL: [FieldGroup; 2] = [FieldGroup::ContactDetails, FieldGroup::Amounts];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            FieldGroup::ContactDetails => "contact_details",
+            FieldGroup::Amounts => "amounts",
+        }
+    }
 }
 
 /// How a field is shown to a caller.

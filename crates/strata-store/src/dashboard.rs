@@ -1,5 +1,6 @@
 //! Dashboard reads the engine cannot answer: tier moves since a time (from the tier history)
-//! over the customers a filter selects (the caller's scope), and the ids of those customers.
+//! over the customers a filter selects (the caller's scope), the ids of those customers, and
+//! their data completeness per owner.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -18,6 +19,22 @@ pub struct TierMove {
     pub to_tier: Option<String>,
     pub customers: i64,
 }
+
+/// How complete one owner's customers are.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct OwnerCompletenessRow {
+    /// None: customers without an owner.
+    pub login: Option<String>,
+    pub display_name: Option<String>,
+    pub customers: i64,
+    /// Mean completeness in percent.
+    pub mean: f64,
+    /// Customers below [`INCOMPLETE_BELOW`] percent.
+    pub incomplete: i64,
+}
+
+/// A customer below this completeness (percent) counts as incomplete.
+pub const INCOMPLETE_BELOW: i64 = 60;
 
 /// The customers (with owner and team, as filters name them) joined to a table's rows.
 fn customers_of(customer_id: &str) -> String {
@@ -51,6 +68,25 @@ impl Store {
             q.fetch_all(p).await
         })
         .map_err(StoreError::db("selecting customers"))
+    }
+
+    /// Completeness per owner of the customers `filter` selects, least complete first.
+    pub async fn completeness_by_owner(&self, filter: &CustomerFilter) -> Result<Vec<OwnerCompletenessRow>> {
+        let (where_, params) = filter_sql(filter, self.kind());
+        let sql = format!(
+            "SELECT u.login, u.display_name, COUNT(*) AS customers, CAST(AVG(c.completeness) AS DOUBLE PRECISION) AS mean, \
+             SUM(CASE WHEN c.completeness < {INCOMPLETE_BELOW} THEN 1 ELSE 0 END) AS incomplete \
+             FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN teams tm ON tm.id = c.team_id{where_} \
+             GROUP BY c.owner_id, u.login, u.display_name ORDER BY mean, u.login"
+        );
+        on_pool!(self, p => {
+            let mut q = sqlx::query_as(&sql);
+            for v in &params {
+                q = value::bind_value!(q, v);
+            }
+            q.fetch_all(p).await
+        })
+        .map_err(StoreError::db("measuring completeness per owner"))
     }
 
     /// Tier moves of `model` since `since` (first evaluations included, as from no tier).

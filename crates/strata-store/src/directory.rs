@@ -1,4 +1,5 @@
-//! Teams, users and custom-field definitions: the small tables everything else refers to.
+//! Teams, users (added, and changed: name, e-mail, team, role, active) and custom-field
+//! definitions: the small tables everything else refers to.
 
 use chrono::Utc;
 use sqlx::types::Json;
@@ -29,6 +30,18 @@ struct FieldRow {
     kind: String,
     options: Json<Vec<String>>,
     required: bool,
+}
+
+/// A change to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub display_name: Option<String>,
+    /// `Some(None)` removes the e-mail.
+    pub email: Option<Option<String>>,
+    /// A team's name; `Some(None)` takes the user out of their team.
+    pub team: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
 }
 
 fn unique_violation(e: &sqlx::Error) -> bool {
@@ -88,6 +101,59 @@ impl Store {
             }
         })?;
         self.get_user(id).await
+    }
+
+    /// Changes a user; returns them before and after. The last active admin can be neither
+    /// demoted nor deactivated (nobody could manage users any more). A deactivated user's
+    /// sessions end.
+    pub async fn update_user(&self, login: &str, c: &UserChange) -> Result<(User, User)> {
+        let users = self.list_users().await?;
+        let before = users.iter().find(|u| u.login == login).cloned().ok_or(StoreError::NotFound { what: "user", id: login.into() })?;
+        let team_id =
+            match &c.team {
+                None => before.team_id,
+                Some(None) => None,
+                Some(Some(t)) => Some(self.list_teams().await?.into_iter().find(|x| &x.name == t).map(|x| x.id).ok_or_else(|| {
+                    StoreError::invalid("unknown_team", format!("`{t}` is not a team; add it first with `strata team add`"))
+                })?),
+            };
+        let role = c.role.unwrap_or(before.role);
+        let active = c.active.unwrap_or(before.active);
+        let still_admin = role == Role::Admin && active;
+        if before.role == Role::Admin
+            && before.active
+            && !still_admin
+            && !users.iter().any(|u| u.id != before.id && u.role == Role::Admin && u.active)
+        {
+            return Err(StoreError::conflict(
+                "last_admin",
+                format!("`{login}` is the only active admin; make another user admin first, or nobody could manage users"),
+            ));
+        }
+        let display = match &c.display_name {
+            Some(d) if strata_core::text::clean_text(d).is_empty() => {
+                return Err(StoreError::invalid("invalid_input", "a user's display name cannot be empty"));
+            }
+            Some(d) => strata_core::text::clean_text(d),
+            None => before.display_name.clone(),
+        };
+        let email = match &c.email {
+            None => before.email.clone(),
+            Some(e) => e.clone(),
+        };
+        on_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(StoreError::db("starting a user change"))?;
+            sqlx::query("UPDATE users SET display_name = $1, email = $2, team_id = $3, role = $4, active = $5 WHERE id = $6")
+                .bind(&display).bind(&email).bind(team_id).bind(role.code()).bind(active).bind(before.id)
+                .execute(&mut *tx).await.map_err(StoreError::db("changing a user"))?;
+            if !active {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(before.id).execute(&mut *tx).await
+                    .map_err(StoreError::db("ending sessions"))?;
+            }
+            tx.commit().await.map_err(StoreError::db("committing a user change"))?;
+        });
+        let after = self.get_user(before.id).await?;
+        Ok((before, after))
     }
 
     pub async fn get_user(&self, id: i64) -> Result<User> {

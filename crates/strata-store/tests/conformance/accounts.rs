@@ -2,7 +2,7 @@
 //! and the append-only audit trail.
 
 use super::*;
-use strata_store::{AuditEntry, AuditFilter};
+use strata_store::{AuditEntry, AuditFilter, UserChange};
 
 pub(crate) async fn accounts(store: &Store) {
     assert!(!store.has_admin_login().await.unwrap());
@@ -28,6 +28,38 @@ pub(crate) async fn accounts(store: &Store) {
     store.create_session("s2", admin.id, "csrf2", later).await.unwrap();
     store.set_password_hash(admin.id, Some("$argon2id$other")).await.unwrap();
     assert!(store.session_user("s2").await.unwrap().is_none());
+
+    // Users change; the last active admin stays one; a deactivated user's sessions end.
+    let team = store.create_team("客服部").await.unwrap();
+    let sam = store
+        .create_user(&UserInput { login: "sam".into(), display_name: "Sam".into(), email: None, team: None, role: Role::Sales })
+        .await
+        .unwrap();
+    let promote = UserChange {
+        role: Some(Role::Manager),
+        team: Some(Some("客服部".into())),
+        display_name: Some(" 山姆 ".into()),
+        ..Default::default()
+    };
+    let (before, after) = store.update_user("sam", &promote).await.unwrap();
+    assert_eq!((before.role, before.team_id), (Role::Sales, None));
+    assert_eq!((after.role, after.team_id, after.display_name.as_str(), after.active), (Role::Manager, Some(team.id), "山姆", true));
+    let demote_root = UserChange { role: Some(Role::Manager), ..Default::default() };
+    assert_eq!(store.update_user("root", &demote_root).await.unwrap_err().code(), "last_admin");
+    let off = UserChange { active: Some(false), ..Default::default() };
+    assert_eq!(store.update_user("root", &off).await.unwrap_err().code(), "last_admin");
+    assert_eq!(store.get_user(admin.id).await.unwrap().role, Role::Admin, "nothing changed");
+    let bad_team = UserChange { team: Some(Some("nope".into())), ..Default::default() };
+    assert_eq!(store.update_user("sam", &bad_team).await.unwrap_err().code(), "unknown_team");
+    assert!(matches!(store.update_user("nobody", &off).await, Err(StoreError::NotFound { .. })));
+    store.create_session("sam1", sam.id, "c", later).await.unwrap();
+    let (_, gone) = store.update_user("sam", &UserChange { active: Some(false), team: Some(None), ..Default::default() }).await.unwrap();
+    assert_eq!((gone.active, gone.team_id), (false, None));
+    assert!(store.session_user("sam1").await.unwrap().is_none());
+    store.update_user("sam", &UserChange { active: Some(true), role: Some(Role::Admin), ..Default::default() }).await.unwrap();
+    store.update_user("root", &demote_root).await.expect("another admin exists now");
+    store.update_user("root", &UserChange { role: Some(Role::Admin), ..Default::default() }).await.unwrap();
+    store.update_user("sam", &UserChange { role: Some(Role::Sales), ..Default::default() }).await.unwrap();
 
     // API tokens work until revoked.
     let t = store.create_api_token(admin.id, "erp", "h1").await.unwrap();

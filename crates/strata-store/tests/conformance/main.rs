@@ -411,6 +411,23 @@ async fn completeness(store: &Store, rows: &[(i64, bool, Option<String>, [bool; 
     assert_eq!(page.total as usize, all.items.iter().filter(|c| c.completeness <= 50).count() + 1);
     let high = CustomerFilter { completeness_min: Some(51), ..Default::default() };
     assert_eq!(store.list_customers(&high, CustomerSort::CompletenessDesc, 0, 1).await.unwrap().total + page.total, all.total + 1);
+
+    // Per owner: the same percentages, averaged; the customer without an owner has no login.
+    let owners = store.completeness_by_owner(&CustomerFilter::default()).await.unwrap();
+    let everyone = store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 1000).await.unwrap();
+    assert_eq!(owners.iter().map(|o| o.customers).sum::<i64>(), everyone.total);
+    for o in &owners {
+        let mine: Vec<_> = everyone.items.iter().filter(|c| c.owner == o.login).collect();
+        let mean = mine.iter().map(|c| f64::from(c.completeness)).sum::<f64>() / mine.len() as f64;
+        assert_eq!(o.customers as usize, mine.len(), "{:?}", o.login);
+        assert!((o.mean - mean).abs() < 1e-9, "{:?}: {} vs {mean}", o.login, o.mean);
+        assert_eq!(o.incomplete as usize, mine.iter().filter(|c| i64::from(c.completeness) < strata_store::INCOMPLETE_BELOW).count());
+    }
+    assert!(owners.windows(2).all(|w| w[0].mean <= w[1].mean), "least complete first");
+    assert!(owners.iter().any(|o| o.login.is_none() && o.incomplete >= 1), "the bare customer");
+    let scoped = CustomerFilter { owner: Some("wangwei".into()), ..Default::default() };
+    let one = store.completeness_by_owner(&scoped).await.unwrap();
+    assert!(one.iter().all(|o| o.login.as_deref() == Some("wangwei")) && !one.is_empty());
 }
 
 /// Every write that can move a tier lands in the change feed; tier writes compare and set;

@@ -283,19 +283,8 @@ async fn logout(State(s): State<AppState>, caller: Caller, headers: HeaderMap) -
     Ok(res)
 }
 
-const ACTIONS: [Action; 8] = [
-    Action::ViewCustomers,
-    Action::EditCustomers,
-    Action::MergeCustomers,
-    Action::AssignOwners,
-    Action::Export,
-    Action::ManageModels,
-    Action::ManageUsers,
-    Action::ViewAudit,
-];
-
 async fn me(caller: Caller) -> Json<Value> {
-    let allowed: Vec<&str> = ACTIONS.iter().filter(|a| access::allows(caller.role(), **a)).map(|a| a.code()).collect();
+    let allowed: Vec<&str> = Action::ALL.iter().filter(|a| access::allows(caller.role(), **a)).map(|a| a.code()).collect();
     let csrf = match &caller.via {
         Via::Session { csrf } => Some(csrf.clone()),
         Via::Token => None,

@@ -1,4 +1,4 @@
-//! Users, teams and custom-field definitions over HTTP.
+//! Users (added, changed, passwords), teams and custom-field definitions over HTTP.
 
 use axum::{
     extract::{rejection::JsonRejection, State},
@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(users).post(add_user))
         .route("/teams", get(teams).post(add_team))
         .route("/custom-fields", get(fields).post(add_field))
+        .route("/users/{login}", axum::routing::patch(change_user))
         .route("/users/{login}/password", axum::routing::put(set_password))
 }
 
@@ -84,6 +85,49 @@ async fn add_user(
     let user = s.store.create_user(&input).await?;
     caller.audit(&s, "user.create", Some(format!("user:{}", user.id)), Some(json!(user))).await?;
     Ok((StatusCode::CREATED, Json(json!(user))))
+}
+
+/// `Some(None)` for an explicit `null`, `None` when the field is absent.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserChangeBody {
+    display_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    email: Option<Option<String>>,
+    /// A team's name, or `null` for no team.
+    #[serde(default, deserialize_with = "present")]
+    team: Option<Option<String>>,
+    role: Option<Role>,
+    active: Option<bool>,
+}
+
+/// `PATCH /api/v1/users/{login}`: name, e-mail, team, role or active; audited with the user
+/// before and after (a role change is a permission change).
+async fn change_user(
+    State(s): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(login): axum::extract::Path<String>,
+    body: Result<Json<UserChangeBody>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ManageUsers)?;
+    let Json(b) = body.map_err(json_rejection)?;
+    let email = match b.email {
+        Some(Some(e)) if !e.trim().is_empty() => Some(Some(
+            strata_core::email::normalise_email(&e)
+                .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("email: {e}")))?,
+        )),
+        Some(_) => Some(None),
+        None => None,
+    };
+    let change = strata_store::UserChange { display_name: b.display_name, email, team: b.team, role: b.role, active: b.active };
+    let (before, after) = s.store.update_user(&login, &change).await?;
+    let action = if before.role != after.role { "user.role" } else { "user.update" };
+    caller.audit_change(&s, action, format!("user:{}", after.id), Some(json!(before)), Some(json!(after))).await?;
+    Ok(Json(json!(after)))
 }
 
 async fn teams(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {

@@ -25,6 +25,7 @@ use strata_store::Store;
 
 use crate::{config::Config, live::LiveEngine};
 pub use auth::{Caller, CSRF_HEADER, SESSION_COOKIE};
+pub use customers::ListQuery as CustomerListQuery;
 pub use error::ApiError;
 pub use openapi::{document as openapi_document, OPERATIONS};
 pub(crate) use tiers::{model_summaries, tiers_of};

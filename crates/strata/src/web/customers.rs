@@ -1,5 +1,5 @@
-//! The customer pages: the list (search, filters, sort, pages over the caller's scope) and the
-//! customer page (profile, contacts, one timeline of every record, each model's tier and why).
+//! The customer page: profile, contacts, one timeline of every record, each model's tier and
+//! why, and the fields that are still missing.
 
 use axum::{
     extract::{Path, Query, State},
@@ -9,105 +9,9 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use strata_core::{access::Action, import::Entity};
-use strata_store::{CustomerFilter, CustomerSort};
 
 use super::{i18n, ClientAddress, Page};
 use crate::server::AppState;
-
-const PER_PAGE: i64 = 50;
-const SORTS: [&str; 6] = ["id", "name", "created_at_desc", "updated_at_desc", "completeness", "completeness_desc"];
-/// Completeness filters offered: at most this percent filled.
-const COMPLETENESS_MAX: [u8; 3] = [50, 75, 99];
-
-#[derive(Debug, Default, Deserialize, serde::Serialize)]
-pub struct ListQuery {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    q: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    province: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    industry: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    tag: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    completeness_max: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sort: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    page: Option<i64>,
-    #[serde(default, skip_serializing)]
-    lang: Option<String>,
-}
-
-fn some(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
-fn sort_of(s: &str) -> CustomerSort {
-    match s {
-        "name" => CustomerSort::Name,
-        "created_at_desc" => CustomerSort::CreatedAtDesc,
-        "updated_at_desc" => CustomerSort::UpdatedAtDesc,
-        "completeness" => CustomerSort::Completeness,
-        "completeness_desc" => CustomerSort::CompletenessDesc,
-        _ => CustomerSort::Id,
-    }
-}
-
-fn page_url(q: &ListQuery, page: i64) -> String {
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    for (k, v) in [
-        ("q", &q.q),
-        ("province", &q.province),
-        ("industry", &q.industry),
-        ("tag", &q.tag),
-        ("completeness_max", &q.completeness_max),
-        ("sort", &q.sort),
-    ] {
-        if let Some(v) = some(v) {
-            pairs.push((k.to_string(), v));
-        }
-    }
-    pairs.push(("page".into(), page.to_string()));
-    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", super::urlencode(v))).collect();
-    format!("/customers?{}", query.join("&"))
-}
-
-pub async fn list(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    ClientAddress(addr): ClientAddress,
-    Query(q): Query<ListQuery>,
-) -> Response {
-    let page = Page::of(&s, &headers, q.lang.as_deref(), addr.clone()).await;
-    let caller = match page.allowed("/customers", Action::ViewCustomers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let filter = CustomerFilter {
-        q: some(&q.q),
-        province: some(&q.province),
-        industry: some(&q.industry),
-        tag: some(&q.tag),
-        completeness_max: some(&q.completeness_max).and_then(|v| v.parse().ok()).filter(|v| COMPLETENESS_MAX.contains(v)),
-        ..Default::default()
-    };
-    let sort = q.sort.clone().filter(|s| SORTS.contains(&s.as_str())).unwrap_or_else(|| "id".into());
-    let n = q.page.unwrap_or(1).max(1);
-    let result = s.store.list_customers(&caller.restrict(filter), sort_of(&sort), (n - 1) * PER_PAGE, PER_PAGE).await;
-    let defs = s.store.list_custom_fields().await.unwrap_or_default();
-    let result = match result {
-        Ok(r) => r,
-        Err(e) => return crate::server::ApiError::from(e).into_response(),
-    };
-    let items: Vec<Value> = result.items.iter().map(|c| caller.customer_json(c, &defs)).collect();
-    let pages = ((result.total + PER_PAGE - 1) / PER_PAGE).max(1);
-    page.render(
-        "customers.html",
-        json!({"items": items, "total": result.total, "page": n, "pages": pages, "f": q, "sort": sort, "sorts": SORTS, "completeness_max": COMPLETENESS_MAX,
-               "prev_url": page_url(&q, n - 1), "next_url": page_url(&q, n + 1)}),
-    )
-}
 
 #[derive(Debug, Deserialize)]
 pub struct ShowQuery {

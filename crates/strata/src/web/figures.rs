@@ -1,7 +1,8 @@
 //! The dashboard's figures for one scope and role: customers per tier of every published model
 //! and revenue by tier with its cumulative share (Pareto), customers at churn risk and orders by
 //! month come from the engine's columns in memory; tier moves over the last quarter (Sankey)
-//! from the store's tier history. Revenue only for roles that see amounts.
+//! from the store's tier history, data completeness per owner from the store. Revenue only for
+//! roles that see amounts.
 
 use chrono::{Datelike, Duration, Utc};
 use serde_json::{json, Value};
@@ -156,7 +157,28 @@ pub async fn compute(s: &AppState, key: FigureKey) -> Result<Value, ApiError> {
         .iter()
         .map(|m| json!({"month": m.month, "orders": m.orders, "customers": m.customers, "revenue": money(m.revenue_cents)}))
         .collect();
+    let no_owner = i18n::word(key.lang, "no_owner");
+    let completeness: Vec<Value> = s
+        .store
+        .completeness_by_owner(&filter)
+        .await?
+        .iter()
+        .map(|o| {
+            // The owner's incomplete customers, least complete first.
+            let href = o.login.as_ref().filter(|_| o.incomplete > 0).map(|l| {
+                let q = [
+                    ("owner", l.clone()),
+                    ("completeness_max", (strata_store::INCOMPLETE_BELOW - 1).to_string()),
+                    ("sort", "completeness".into()),
+                ];
+                format!("/customers?{}", serde_urlencoded::to_string(q).unwrap_or_default())
+            });
+            json!({"href": href, "owner": o.display_name.as_deref().unwrap_or(no_owner), "customers": o.customers,
+                   "mean": (o.mean * 10.0).round() / 10.0, "incomplete": o.incomplete,
+                   "share": if o.customers > 0 { (o.incomplete as f64 * 1000.0 / o.customers as f64).round() / 10.0 } else { 0.0 }})
+        })
+        .collect();
     let as_of = (Utc::now() + Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string();
     Ok(json!({"distributions": distributions, "pareto": pareto, "sankey": sankey, "at_risk": at_risk, "months": months,
-              "amounts": key.amounts, "as_of": as_of}))
+              "completeness": completeness, "incomplete_below": strata_store::INCOMPLETE_BELOW, "amounts": key.amounts, "as_of": as_of}))
 }

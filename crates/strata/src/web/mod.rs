@@ -1,7 +1,9 @@
 //! The web application: server-rendered pages (minijinja templates embedded in the binary,
 //! HTML auto-escaped) in Chinese or English, behind the same sessions and field rules as the
-//! API. Login and logout forms, the customer list and the customer page.
+//! API. Login and logout forms; the pages are in the modules below.
 
+mod admin;
+mod customer_list;
 mod customers;
 mod dashboard;
 mod figure_cache;
@@ -38,12 +40,16 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/echarts.min.js", get(dashboard::echarts))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
-        .route("/customers", get(customers::list))
+        .route("/customers", get(customer_list::list))
         .route("/customers/{id}", get(customers::show))
         .route("/imports/new", get(imports::wizard))
         .route("/models", get(models::list))
         .route("/models/new", get(models::new))
         .route("/models/{key}", get(models::show))
+        .route("/admin", get(|| async { Redirect::to("/admin/users") }))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/roles", get(admin::roles_page))
+        .route("/admin/audit", get(admin::audit))
 }
 
 fn templates() -> &'static Environment<'static> {
@@ -59,6 +65,10 @@ fn templates() -> &'static Environment<'static> {
             ("import.html", include_str!("../../templates/import.html")),
             ("dashboard.html", include_str!("../../templates/dashboard.html")),
             ("model.html", include_str!("../../templates/model.html")),
+            ("admin_nav.html", include_str!("../../templates/admin_nav.html")),
+            ("admin_users.html", include_str!("../../templates/admin_users.html")),
+            ("admin_roles.html", include_str!("../../templates/admin_roles.html")),
+            ("admin_audit.html", include_str!("../../templates/admin_audit.html")),
         ] {
             if let Err(e) = env.add_template(name, text) {
                 tracing::error!(template = name, error = %e, "a page template does not parse");
@@ -97,6 +107,10 @@ impl Page {
             o.insert("other_lang".into(), json!(self.lang.other().code()));
             o.insert("user".into(), json!(user));
             o.insert("csrf".into(), json!(csrf));
+            let admin = self.caller.as_ref().is_some_and(|c| {
+                c.require(strata_core::access::Action::ManageUsers).is_ok() || c.require(strata_core::access::Action::ViewAudit).is_ok()
+            });
+            o.insert("may_admin".into(), json!(admin));
         }
         let html = templates().get_template(name).and_then(|t| t.render(&ctx));
         let mut res = match html {

@@ -1,6 +1,8 @@
 //! Integration tests of the `strata` crate: the HTTP API in-process, and the real binary.
 
 mod accounts;
+mod admin_web;
+mod bulk;
 mod cli;
 mod duplicates;
 mod fits_http;

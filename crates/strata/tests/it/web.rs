@@ -14,9 +14,9 @@ use super::{
     tiers_http::VALUE_MODEL,
 };
 
-const PASSWORD: &str = "春眠不觉晓处处闻啼鸟";
+pub const PASSWORD: &str = "春眠不觉晓处处闻啼鸟";
 
-async fn page(api: &Api, uri: &str, cookie: &str) -> (StatusCode, String, Option<String>, Option<String>) {
+pub async fn page(api: &Api, uri: &str, cookie: &str) -> (StatusCode, String, Option<String>, Option<String>) {
     let req = Request::get(uri).header(header::COOKIE, cookie).body(Body::empty()).expect("request");
     let res = tower::ServiceExt::oneshot(api.app.clone(), req).await.expect("response");
     let status = res.status();
@@ -26,7 +26,7 @@ async fn page(api: &Api, uri: &str, cookie: &str) -> (StatusCode, String, Option
     (status, String::from_utf8_lossy(&body).into_owned(), location, set_cookie)
 }
 
-async fn log_in(api: &Api, login: &str, password: &str) -> (StatusCode, Option<String>, String) {
+pub async fn log_in(api: &Api, login: &str, password: &str) -> (StatusCode, Option<String>, String) {
     let form = format!("login={login}&password={}&next=%2Fcustomers", urlencode(password));
     let req =
         Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(form)).expect("request");

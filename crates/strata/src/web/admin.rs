@@ -1,0 +1,151 @@
+//! The administration pages: users and teams (added and changed through the JSON API with the
+//! session's CSRF token), what each role may do and see (permissions, record scope, field
+//! rules), and the audit trail with its filters and paging.
+
+use axum::{
+    extract::{Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use strata_core::{
+    access::{self, Action, FieldGroup},
+    customer::Role,
+    label::Labelled,
+};
+use strata_store::AuditFilter;
+
+use super::{ClientAddress, Page};
+use crate::server::AppState;
+
+/// Audit entries per page.
+const AUDIT_PAGE: i64 = 100;
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    lang: Option<String>,
+}
+
+fn roles() -> Vec<&'static str> {
+    Role::ALL.iter().map(|r| r.1).collect()
+}
+
+pub async fn users(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(addr): ClientAddress,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let page = Page::of(&s, &headers, q.lang.as_deref(), addr).await;
+    if let Err(r) = page.allowed("/admin/users", Action::ManageUsers) {
+        return r;
+    }
+    let (users, teams) = match (s.store.list_users().await, s.store.list_teams().await) {
+        (Ok(u), Ok(t)) => (u, t),
+        (Err(e), _) | (_, Err(e)) => return crate::server::ApiError::from(e).into_response(),
+    };
+    page.render("admin_users.html", json!({"users": users, "teams": teams, "roles": roles(), "section": "users"}))
+}
+
+pub async fn roles_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(addr): ClientAddress,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let page = Page::of(&s, &headers, q.lang.as_deref(), addr).await;
+    if let Err(r) = page.allowed("/admin/roles", Action::ManageUsers) {
+        return r;
+    }
+    let rows: Vec<Value> = Role::ALL
+        .iter()
+        .map(|(role, code, ..)| {
+            let allowed: Vec<bool> = Action::ALL.iter().map(|a| access::allows(*role, *a)).collect();
+            let fields: Vec<Value> = FieldGroup::ALL
+                .iter()
+                .map(|g| json!({"own": access::visibility(*role, *g, true), "others": access::visibility(*role, *g, false)}))
+                .collect();
+            json!({"role": code, "scope": access::scope(*role), "allowed": allowed, "fields": fields})
+        })
+        .collect();
+    let actions: Vec<&str> = Action::ALL.iter().map(|a| a.code()).collect();
+    let groups: Vec<&str> = FieldGroup::ALL.iter().map(|g| g.code()).collect();
+    page.render("admin_roles.html", json!({"rows": rows, "actions": actions, "groups": groups, "section": "roles"}))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    object: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before_id: Option<i64>,
+    lang: Option<String>,
+}
+
+fn some(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// A day in China time: its start (`end` false) or the start of the next day.
+fn day_bound(raw: &str, end: bool) -> Result<chrono::DateTime<Utc>, String> {
+    let d = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| format!("`{raw}` is not a date; write it as 2024-06-30"))?;
+    let d = if end { d.succ_opt().unwrap_or(d) } else { d };
+    let china = chrono::FixedOffset::east_opt(8 * 3600).ok_or("time zone")?;
+    china.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN)).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| raw.to_string())
+}
+
+pub async fn audit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(addr): ClientAddress,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    let page = Page::of(&s, &headers, q.lang.as_deref(), addr).await;
+    if let Err(r) = page.allowed("/admin/audit", Action::ViewAudit) {
+        return r;
+    }
+    let from = some(&q.from).map(|d| day_bound(&d, false)).transpose();
+    let to = some(&q.to).map(|d| day_bound(&d, true)).transpose();
+    let (from, to) = match (from, to) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) | (_, Err(e)) => {
+            let mut res = page.render("admin_audit.html", json!({"f": filters_json(&q), "items": [], "error": e, "section": "audit"}));
+            *res.status_mut() = StatusCode::BAD_REQUEST;
+            return res;
+        }
+    };
+    let f = AuditFilter { actor: some(&q.actor), action: some(&q.action), object: some(&q.object), from, to, before_id: q.before_id };
+    let items = match s.store.list_audit(&f, AUDIT_PAGE).await {
+        Ok(i) => i,
+        Err(e) => return crate::server::ApiError::from(e).into_response(),
+    };
+    let china = chrono::FixedOffset::east_opt(8 * 3600);
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|r| {
+            let at = china.map_or(r.at.to_rfc3339(), |z| r.at.with_timezone(&z).format("%Y-%m-%d %H:%M:%S").to_string());
+            let whole = json!(r);
+            let text = |k: &str| Some(&whole[k]).filter(|v| !v.is_null()).map(Value::to_string);
+            json!({"id": r.id, "at": at, "actor": r.actor, "action": r.action, "object": r.object, "address": r.address,
+                   "before": text("before"), "after": text("after"), "detail": text("detail")})
+        })
+        .collect();
+    let older = (items.len() as i64 == AUDIT_PAGE).then(|| items.last().map(|r| r.id)).flatten().map(|id| {
+        let mut pairs: Vec<(&str, String)> =
+            [("actor", &q.actor), ("action", &q.action), ("object", &q.object), ("from", &q.from), ("to", &q.to)]
+                .into_iter()
+                .filter_map(|(k, v)| some(v).map(|v| (k, v)))
+                .collect();
+        pairs.push(("before_id", id.to_string()));
+        format!("/admin/audit?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
+    });
+    page.render("admin_audit.html", json!({"f": filters_json(&q), "items": rows, "older_url": older, "error": null, "section": "audit"}))
+}
+
+fn filters_json(q: &AuditQuery) -> Value {
+    json!({"actor": some(&q.actor), "action": some(&q.action), "object": some(&q.object), "from": some(&q.from), "to": some(&q.to)})
+}

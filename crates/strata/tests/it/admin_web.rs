@@ -1,0 +1,104 @@
+//! The administration pages and user changes, and the customer list page's filters, bulk bar
+//! and export link, in-process: who may open them, what they show, what they refuse.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use strata_core::customer::Role;
+
+use super::{
+    http::Api,
+    support::{CUSTOMERS_CSV, ORDERS_CSV},
+    tiers_http::VALUE_MODEL,
+    web::{log_in, page, PASSWORD},
+};
+
+fn enc(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[tokio::test]
+async fn user_changes_are_checked_and_audited() {
+    let api = Api::new().await;
+    let (status, u) =
+        api.json(Method::PATCH, "/api/v1/users/wangwei", Some(json!({"role": "manager", "team": null, "email": "W@X.CN"}))).await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_eq!((u["role"].as_str(), u["team"].as_str(), u["email"].as_str()), (Some("manager"), None, Some("w@x.cn")));
+    let (_, audit) = api.json(Method::GET, "/api/v1/audit?action=user.role", None).await;
+    let e = &audit["items"][0];
+    assert_eq!((e["before"]["role"].as_str(), e["after"]["role"].as_str()), (Some("sales"), Some("manager")), "{audit}");
+
+    let (status, e) = api.json(Method::PATCH, "/api/v1/users/admin", Some(json!({"active": false}))).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::CONFLICT, Some("last_admin")), "{e}");
+    let (status, e) = api.json(Method::PATCH, "/api/v1/users/wangwei", Some(json!({"password": "x"}))).await;
+    assert!(status.is_client_error() && e["message"].as_str().unwrap_or("").contains("password"), "{e}");
+    let (status, e) = api.json(Method::PATCH, "/api/v1/users/wangwei", Some(json!({"role": "boss"}))).await;
+    assert!(status.is_client_error(), "{e}");
+    let (status, _) = api.json(Method::PATCH, "/api/v1/users/nobody", Some(json!({"active": false}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = api.json(Method::PATCH, "/api/v1/users/wangwei", Some(json!({"team": "没有的团队"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let sales = api.user("lisi", Role::Sales).await;
+    let (status, e) = sales.json(Method::PATCH, "/api/v1/users/lisi", Some(json!({"role": "admin"}))).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "no one promotes themselves");
+}
+
+#[tokio::test]
+async fn admin_pages_and_the_list_page() {
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 6, 30);
+    let api = Api::on(std::sync::Arc::new(tempfile::tempdir().expect("tempdir")), today).await;
+    let store = api.state.store.clone();
+    api.upload("customers", "", "c.csv", CUSTOMERS_CSV.as_bytes()).await;
+    api.upload("orders", "", "o.csv", ORDERS_CSV.as_bytes()).await;
+    let (_, p) = api.json(Method::POST, "/api/v1/tier-models/preview", Some(json!({"spec": VALUE_MODEL}))).await;
+    let v = p["version"].as_i64().expect("version");
+    api.json(Method::POST, &format!("/api/v1/tier-models/value/versions/{v}/publish"), None).await;
+    for login in ["admin", "wangwei"] {
+        let (u, _) = store.user_credentials(login).await.expect("read").expect("user");
+        strata::accounts::set_password(&store, &u, PASSWORD).await.expect("password");
+    }
+    let admin = log_in(&api, "admin", PASSWORD).await.1.expect("cookie");
+    let sales = log_in(&api, "wangwei", PASSWORD).await.1.expect("cookie");
+
+    let (status, users, _, _) = page(&api, "/admin/users", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(users.contains("data-login=\"wangwei\"") && users.contains("华南大区") && users.contains("id=\"add-user\""), "{users}");
+    let (_, roles, _, _) = page(&api, "/admin/roles", &admin).await;
+    assert!(roles.contains("id=\"field-rules\"") && roles.contains("脱敏") && roles.contains("本团队的"), "{roles}");
+    let (_, audit, _, _) = page(&api, "/admin/audit?action=login", &admin).await;
+    assert!(audit.contains("<td class=\"action\">login</td>") && !audit.contains("import.commit"), "{audit}");
+    let (status, bad, _, _) = page(&api, "/admin/audit?from=2024-13-01", &admin).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("2024-13-01") && bad.contains("id=\"audit-error\""), "{bad}");
+    for path in ["/admin/users", "/admin/roles", "/admin/audit"] {
+        assert_eq!(page(&api, path, &sales).await.0, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (_, sales_list, _, _) = page(&api, "/customers", &sales).await;
+    assert!(!sales_list.contains("nav-admin") && !sales_list.contains("id=\"bulk-owner\""), "no admin link, no reassigning");
+    assert!(sales_list.contains("id=\"bulk\"") && sales_list.contains("id=\"export\""), "a rep tags and exports");
+
+    // The list page reads its filters as the API does.
+    let (_, list, _, _) = page(&api, "/customers?in_tier=value%3Abig", &admin).await;
+    assert!(list.contains("深圳市腾飞科技有限公司") && list.contains("共 1 个客户"), "{list}");
+    assert!(list.contains("value:big\" selected") && list.contains("bulk-owner") && list.contains("nav-admin"), "{list}");
+    let export = list.split("id=\"export\" href=\"").nth(1).and_then(|r| r.split('"').next()).expect("export link");
+    let export = export.replace("&#x2f;", "/").replace("&amp;", "&");
+    assert!(
+        export.starts_with("/api/v1/exports/customers?format=xlsx") && export.contains("model=value") && export.contains("tier=big"),
+        "{export}"
+    );
+    let (_, by_owner, _, _) = page(&api, "/customers?owner=wangwei", &admin).await;
+    assert!(by_owner.contains("共 2 个客户"), "{by_owner}");
+    let rule = enc("count(orders) >= 2");
+    let (_, by_rule, _, _) = page(&api, &format!("/customers?where={rule}"), &admin).await;
+    assert!(by_rule.contains("共 1 个客户") && by_rule.contains("count(orders) &gt;= 2"), "{by_rule}");
+    let (status, wrong, _, _) = page(&api, &format!("/customers?where={}", enc("sum(orders.amout) > 1")), &admin).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(wrong.contains("id=\"filter-error\"") && wrong.contains("amout") && wrong.contains("共 0 个客户"), "{wrong}");
+    let (status, forbidden, _, _) = page(&api, &format!("/customers?where={}", enc("sum(orders.amount) > 1")), &sales).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a rep cannot filter on amounts: {forbidden}");
+
+    // The dashboard shows completeness per owner, linking to the owner's least complete customers.
+    let (_, board, _, _) = page(&api, "/dashboard", &admin).await;
+    assert!(board.contains("id=\"completeness-by-owner\"") && board.contains("资料完整度"), "{board}");
+    assert!(board.contains("&#x2f;customers?owner=wangwei&amp;completeness_max=59&amp;sort=completeness"), "{board}");
+}
