@@ -161,6 +161,14 @@ try {
   await page.goto(`${url}/models/new`);
   await page.waitForSelector(".check-ok");
   const good = await page.inputValue("#spec");
+  // Completion while typing: a few letters, Enter inserts the function with an example.
+  await page.focus("#spec");
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("\n# days_si");
+  await page.waitForSelector(".completions li.on");
+  await page.screenshot({ path: join(shots, "model-completion.png") });
+  await page.keyboard.press("Enter");
+  if (!(await page.inputValue("#spec")).includes("# days_since(last order)")) fail("completion did not insert days_since(last order)");
   await page.fill("#spec", good.replace("sum(orders.amount", "sum(orders.amout"));
   await page.waitForSelector(".model-error");
   const typo = await page.textContent("#check");

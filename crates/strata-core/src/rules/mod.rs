@@ -2,6 +2,7 @@
 //! cannot fail. Errors carry a position and a fix.
 
 pub mod check;
+pub mod completion;
 pub mod error;
 pub mod lexer;
 pub mod parser;

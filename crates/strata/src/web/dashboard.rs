@@ -13,10 +13,16 @@ use super::{figures::FigureKey, ClientAddress, Page};
 use crate::server::AppState;
 
 const ECHARTS: &[u8] = include_bytes!("../../assets/echarts-5.6.0.min.js");
+const COMPLETE: &[u8] = include_bytes!("../../assets/complete.js");
 
 /// `/assets/echarts.min.js`, cached for a day.
 pub async fn echarts() -> Response {
     ([(header::CONTENT_TYPE, "application/javascript"), (header::CACHE_CONTROL, "public, max-age=86400")], ECHARTS).into_response()
+}
+
+/// `/assets/complete.js`: completion of rule-language words, cached for an hour.
+pub async fn complete_js() -> Response {
+    ([(header::CONTENT_TYPE, "application/javascript"), (header::CACHE_CONTROL, "public, max-age=3600")], COMPLETE).into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route("/dashboard", get(dashboard::page))
         .route("/assets/echarts.min.js", get(dashboard::echarts))
+        .route("/assets/complete.js", get(dashboard::complete_js))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/customers", get(customer_list::list))
@@ -76,6 +77,18 @@ fn templates() -> &'static Environment<'static> {
         }
         env
     })
+}
+
+/// What the rule editors offer while typing: the engine's schema (custom fields, published
+/// models, fits in force), or only the custom fields while the engine loads.
+pub fn completions(s: &AppState, custom: &[strata_core::custom_field::CustomFieldDef]) -> Value {
+    use strata_core::rules::completion::vocabulary;
+    let guard = s.live.read();
+    let vocab = match guard.as_ref() {
+        Some(loaded) => vocabulary(&loaded.engine.rule_schema(&loaded.schema)),
+        None => vocabulary(&strata_core::engine::attributes::schema_of(custom)),
+    };
+    json!(vocab)
 }
 
 /// Who is asking for a page, in which language.

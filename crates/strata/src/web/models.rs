@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use strata_core::{access::Action, rules::schema::BUILTIN_ATTRS, tiering::spec::PRESETS};
 
 use super::{ClientAddress, Page};
@@ -63,22 +63,23 @@ pub async fn list(
     page.render("models.html", json!({"models": models, "presets": presets, "can_edit": caller.require(Action::ManageModels).is_ok()}))
 }
 
-fn editor(page: &Page, can_edit: bool, key: Option<&str>, spec: &str) -> Response {
-    let fields: Vec<&str> = BUILTIN_ATTRS
-        .iter()
-        .map(|(_, name, _, _)| *name)
-        .chain([
-            "count(orders, last 90d)",
-            "sum(orders.amount, last 365d)",
-            "days_since(last order)",
-            "avg(feedback.nps)",
-            "has_tag(\"…\")",
-            "tier(\"rfm\")",
-            "p_alive",
-            "clv(12 months)",
-        ])
-        .collect();
-    page.render("model.html", json!({"key": key, "spec": spec, "fields": fields, "can_edit": can_edit}))
+async fn editor(s: &AppState, page: &Page, can_edit: bool, key: Option<&str>, spec: &str) -> Response {
+    let defs = s.store.list_custom_fields().await.unwrap_or_default();
+    let completions = super::completions(s, &defs);
+    // The short list under the editor: every function (as offered now), then the attributes.
+    let listed = |kinds: &[&str]| -> Vec<Value> {
+        completions
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| kinds.contains(&c["kind"].as_str().unwrap_or("")))
+            .map(|c| c["text"].clone())
+            .collect()
+    };
+    let mut fields = listed(&["function", "model"]);
+    fields.extend(BUILTIN_ATTRS.iter().map(|(_, name, _, _)| Value::from(*name)));
+    fields.extend(defs.iter().map(|d| Value::from(d.key.clone())));
+    page.render("model.html", json!({"key": key, "spec": spec, "fields": fields, "can_edit": can_edit, "completions": completions}))
 }
 
 pub async fn new(
@@ -92,7 +93,7 @@ pub async fn new(
         return r;
     }
     let spec = q.preset.as_deref().and_then(|p| PRESETS.iter().find(|(n, _)| *n == p)).map_or(NEW_MODEL, |(_, t)| *t);
-    editor(&page, true, None, spec)
+    editor(&s, &page, true, None, spec).await
 }
 
 pub async fn show(
@@ -114,5 +115,5 @@ pub async fn show(
     let Some(latest) = versions.iter().max_by_key(|v| v.version) else {
         return ApiError::not_found("tier model", &key).into_response();
     };
-    editor(&page, caller.require(Action::ManageModels).is_ok(), Some(&key), &latest.spec)
+    editor(&s, &page, caller.require(Action::ManageModels).is_ok(), Some(&key), &latest.spec).await
 }

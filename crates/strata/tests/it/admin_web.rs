@@ -86,6 +86,12 @@ async fn admin_pages_and_the_list_page() {
         export.starts_with("/api/v1/exports/customers?format=xlsx") && export.contains("model=value") && export.contains("tier=big"),
         "{export}"
     );
+    assert!(
+        list.contains("strataComplete(") && list.contains("\"orders.amount\"") && list.contains("tier(\\\"value\\\")"),
+        "completions of the where box"
+    );
+    let (status, js, _, _) = page(&api, "/assets/complete.js", "").await;
+    assert!(status == StatusCode::OK && js.contains("window.strataComplete"));
     let (_, by_owner, _, _) = page(&api, "/customers?owner=wangwei", &admin).await;
     assert!(by_owner.contains("共 2 个客户"), "{by_owner}");
     let rule = enc("count(orders) >= 2");
