@@ -94,6 +94,7 @@ try {
   if ((await rfm.count()) !== 1) fail("the RFM model is not on the customer page");
   const why = await rfm.locator(".why").textContent();
   if (!why?.includes("R/F/M")) fail(`no RFM explanation: ${why}`);
+  await page.waitForSelector('.history-chart[data-drawn="1"] canvas');
   const completeness = (await page.textContent("#completeness"))?.trim() ?? "";
   if (!/^\d+%/.test(completeness)) fail(`no completeness on the customer page: ${completeness}`);
   await page.screenshot({ path: join(shots, "customer.png"), fullPage: true });

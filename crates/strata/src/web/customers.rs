@@ -1,5 +1,5 @@
 //! The customer page: profile, contacts, one timeline of every record, each model's tier and
-//! why, and the fields that are still missing.
+//! why with a chart of its tier history, and the fields that are still missing.
 
 use axum::{
     extract::{Path, Query, State},
@@ -153,6 +153,10 @@ pub async fn show(
             Vec::new()
         }
     };
+    let history = match s.store.tier_history(id).await {
+        Ok(h) => super::tier_history::per_model(&s, &h, page.lang),
+        Err(e) => return crate::server::ApiError::from(e).into_response(),
+    };
     let en = page.lang == i18n::Lang::En;
     let tiers: Vec<Value> = tiers
         .iter()
@@ -165,7 +169,8 @@ pub async fn show(
             let tier = &t["tier"];
             let tier_name = if en { tier["name_en"].as_str().or(tier["name"].as_str()) } else { tier["name"].as_str() };
             json!({"model": t["model"], "name": name, "tier_name": tier_name, "since": t["since"],
-                   "why": why(&t["explanation"], page.lang), "up": t["explanation"]["to_move_up"]})
+                   "why": why(&t["explanation"], page.lang), "up": t["explanation"]["to_move_up"],
+                   "history": t["model"].as_str().and_then(|k| history.get(k))})
         })
         .collect();
     page.render(

@@ -251,6 +251,12 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("before", "之前", "Before"),
     ("after", "之后", "After"),
     ("older", "更早", "Older"),
+    ("tier_history", "层级变化记录", "Tier history"),
+    ("reason_publish", "模型发布", "model published"),
+    ("reason_event", "数据变动", "new data"),
+    ("reason_sweep", "每日复核", "daily sweep"),
+    ("reason_refresh", "切分点刷新", "cut points refreshed"),
+    ("reason_merge", "客户合并", "customers merged"),
 ];
 
 /// Every word of a language, for templates (`{{ tr.customers }}`).

@@ -11,6 +11,7 @@ mod figures;
 pub mod i18n;
 mod imports;
 mod models;
+mod tier_history;
 
 pub use figure_cache::FigureCache;
 

@@ -85,6 +85,7 @@ async fn pages_log_in_list_show_and_switch_language() {
     assert_eq!(status, StatusCode::OK);
     assert!(one.contains("大客户") && one.contains("sum(orders.amount, last 365d) &gt; 10000"), "the tier and why: {one}");
     assert!(one.contains("SO-1") && one.contains("¥1234.50"), "the timeline: {one}");
+    assert!(one.contains("id=\"history-value\"") && one.contains("→ 大客户") && one.contains("模型发布"), "the tier history: {one}");
     assert!(one.contains("+8613800138000"), "an admin sees the phone");
     assert_eq!(page(&api, "/customers/999999", &cookie).await.0, StatusCode::NOT_FOUND);
 
