@@ -23,6 +23,24 @@ struct UserRow {
     active: bool,
 }
 
+const USER_SELECT: &str =
+    "SELECT u.id, u.login, u.display_name, u.email, u.team_id, t.name AS team, u.role, u.active FROM users u LEFT JOIN teams t ON t.id = u.team_id";
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> User {
+        User {
+            id: r.id,
+            login: r.login,
+            display_name: r.display_name,
+            email: r.email,
+            team_id: r.team_id,
+            team: r.team,
+            role: Role::parse_label(&r.role).unwrap_or(Role::Sales),
+            active: r.active,
+        }
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct FieldRow {
     key: String,
@@ -156,26 +174,18 @@ impl Store {
         Ok((before, after))
     }
 
+    /// One user (every authenticated request reads its caller this way).
     pub async fn get_user(&self, id: i64) -> Result<User> {
-        self.list_users().await?.into_iter().find(|u| u.id == id).ok_or(StoreError::NotFound { what: "user", id: id.to_string() })
+        let sql = format!("{USER_SELECT} WHERE u.id = $1");
+        let row: Option<UserRow> =
+            on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await).map_err(StoreError::db("reading a user"))?;
+        row.map(User::from).ok_or(StoreError::NotFound { what: "user", id: id.to_string() })
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>> {
-        let sql = "SELECT u.id, u.login, u.display_name, u.email, u.team_id, t.name AS team, u.role, u.active FROM users u LEFT JOIN teams t ON t.id = u.team_id ORDER BY u.login";
-        let rows: Vec<UserRow> = on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await).map_err(StoreError::db("listing users"))?;
-        Ok(rows
-            .into_iter()
-            .map(|r| User {
-                id: r.id,
-                login: r.login,
-                display_name: r.display_name,
-                email: r.email,
-                team_id: r.team_id,
-                team: r.team,
-                role: Role::parse_label(&r.role).unwrap_or(Role::Sales),
-                active: r.active,
-            })
-            .collect())
+        let sql = format!("{USER_SELECT} ORDER BY u.login");
+        let rows: Vec<UserRow> = on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await).map_err(StoreError::db("listing users"))?;
+        Ok(rows.into_iter().map(User::from).collect())
     }
 
     /// Defines a custom field; the definition is checked first. No migration is involved.

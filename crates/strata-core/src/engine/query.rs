@@ -11,7 +11,7 @@ use super::{
     Engine,
 };
 use crate::rules::{
-    program::{Aggregate, Node, Program},
+    program::{Aggregate, Metric, Node, Program},
     schema::{Attr, Schema},
 };
 
@@ -49,6 +49,14 @@ impl Engine {
             }
         }
         out
+    }
+}
+
+impl Engine {
+    /// One metric's value for the customer at `position`, computed from their events alone
+    /// (the customer page's figures), as of the engine's today.
+    pub fn metric_at(&self, metric: Metric, position: u32) -> f64 {
+        ResolvedMetric::new(metric, self.today, self.forecast).value(self.book(metric.kind), position)
     }
 }
 

@@ -173,8 +173,10 @@ pub async fn show(
                    "history": t["model"].as_str().and_then(|k| history.get(k))})
         })
         .collect();
+    let amounts = caller.visibility(strata_core::access::FieldGroup::Amounts, c.owner_id) == strata_core::access::Visibility::Visible;
+    let metrics = super::customer_metrics::of_customer(&s, id, amounts, page.lang);
     page.render(
         "customer.html",
-        json!({"c": caller.customer_json(&c, &defs), "field_labels": labels, "missing": missing_fields(&c, page.lang), "contacts": contacts, "timeline": timeline, "tiers": tiers}),
+        json!({"metrics": metrics, "c": caller.customer_json(&c, &defs), "field_labels": labels, "missing": missing_fields(&c, page.lang), "contacts": contacts, "timeline": timeline, "tiers": tiers}),
     )
 }

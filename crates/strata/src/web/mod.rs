@@ -4,6 +4,7 @@
 
 mod admin;
 mod customer_list;
+mod customer_metrics;
 mod customers;
 mod dashboard;
 mod figure_cache;

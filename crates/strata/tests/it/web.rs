@@ -85,6 +85,10 @@ async fn pages_log_in_list_show_and_switch_language() {
     assert_eq!(status, StatusCode::OK);
     assert!(one.contains("大客户") && one.contains("sum(orders.amount, last 365d) &gt; 10000"), "the tier and why: {one}");
     assert!(one.contains("SO-1") && one.contains("¥1234.50"), "the timeline: {one}");
+    assert!(
+        one.contains("id=\"metrics\"") && one.contains("累计订单数</dt><dd>2</dd>") && one.contains("累计成交额</dt><dd>¥13234.50"),
+        "metrics: {one}"
+    );
     assert!(one.contains("id=\"history-value\"") && one.contains("→ 大客户") && one.contains("模型发布"), "the tier history: {one}");
     assert!(one.contains("+8613800138000"), "an admin sees the phone");
     assert_eq!(page(&api, "/customers/999999", &cookie).await.0, StatusCode::NOT_FOUND);
@@ -101,6 +105,7 @@ async fn pages_log_in_list_show_and_switch_language() {
     let (_, own, _, _) = page(&api, &format!("/customers/{id}"), &sales_cookie).await;
     assert!(!own.contains("¥1234.50") && own.contains("SO-1"), "amounts are hidden from sales: {own}");
     assert!(!own.contains("sum(orders.amount, last 365d) &gt; 10000 (13234.50"), "and from explanations");
+    assert!(own.contains("累计订单数") && !own.contains("累计成交额") && !own.contains("13234.5"), "and from metrics");
 
     // The dashboard: every customer and the revenue for the admin; the rep's scope, no amounts.
     let (status, board, _, _) = page(&api, "/dashboard", &cookie).await;
