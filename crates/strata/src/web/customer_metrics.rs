@@ -67,7 +67,7 @@ pub fn of_customer(s: &AppState, id: i64, amounts: bool, lang: Lang) -> Vec<Valu
             // A prediction without its fit in force does not check: it is left out.
             let program = check_number(rule, &schema).ok()?;
             let Node::Metric(i) = program.root else { return None };
-            let v = e.metric_at(*program.metrics.get(usize::from(i))?, p);
+            let v = e.metric_at(*program.metrics.get(i)?, p);
             Some(json!({"label": i18n::word(lang, key), "rule": rule, "value": text(v, *shown, lang)}))
         })
         .collect()
