@@ -1,7 +1,15 @@
 // Completion of rule-language words in a textarea or input: type a few letters of a function,
 // field, event, model, window or keyword; ↑/↓ choose, Enter or Tab insert, Esc closes.
-// Usage: strataComplete(element, [{text, kind, detail}, ...]).
-window.strataComplete = (el, vocab) => {
+// Usage: strataComplete(element, [{text, kind, detail}, ...]) or strataComplete(element, url),
+// which fetches the list (`{items: [...]}`) when the element is first focused.
+window.strataComplete = (el, source) => {
+  let vocab = Array.isArray(source) ? source : [];
+  if (!Array.isArray(source)) {
+    el.addEventListener("focus", async () => {
+      const res = await fetch(source, { headers: { accept: "application/json" } }).catch(() => null);
+      if (res && res.ok) vocab = (await res.json()).items ?? [];
+    }, { once: true });
+  }
   const box = document.createElement("ul");
   box.className = "completions";
   box.setAttribute("role", "listbox");

@@ -35,6 +35,23 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{id}/tiers", get(customer_tiers))
         .route("/customers/{id}/tier-history", get(customer_history))
         .route("/tier-changes", get(changes))
+        .route("/rule-completions", get(completions))
+}
+
+/// `GET /api/v1/rule-completions`: what a rule editor offers while typing (functions with
+/// examples, attributes, events and fields, models, windows, keywords). Amounts only for a
+/// caller who sees them: the others could not filter on them.
+async fn completions(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Action::ViewCustomers)?;
+    let defs = s.store.list_custom_fields().await?;
+    let all = crate::web::completions(&s, &defs);
+    let amounts = caller.visibility(strata_core::access::FieldGroup::Amounts, None) == strata_core::access::Visibility::Visible;
+    let money = |c: &Value| {
+        let text = c["text"].as_str().unwrap_or("");
+        c["detail"] == "money" || text.contains(".amount") || text.starts_with("clv")
+    };
+    let items: Vec<Value> = all.as_array().into_iter().flatten().filter(|c| amounts || !money(c)).cloned().collect();
+    Ok(Json(json!({ "items": items })))
 }
 
 /// A model file in a request: TOML text, or YAML with `"format": "yaml"`.

@@ -165,7 +165,7 @@ pub async fn list(
     let mut res = page.render(
         "customers.html",
         json!({"items": items, "total": total, "page": n, "pages": pages, "f": f, "sort": q.sort(), "sorts": SORTS,
-               "completeness_max": COMPLETENESS_MAX, "users": users, "completions": super::completions(&s, &defs), "tier_models": tier_options(&s, page.lang),
+               "completeness_max": COMPLETENESS_MAX, "users": users, "tier_models": tier_options(&s, page.lang),
                "error": error.as_ref().map(|e| json!({"message": e.1, "details": e.2})),
                "may_edit": caller.require(Action::EditCustomers).is_ok(), "may_assign": caller.require(Action::AssignOwners).is_ok(),
                "export_url": caller.require(Action::Export).is_ok().then(|| format!("/api/v1/exports/customers?{}", serde_urlencoded::to_string(&export).unwrap_or_default())),

@@ -72,7 +72,9 @@ impl FigureCache {
     async fn computed(&self, s: &AppState, key: FigureKey) -> Result<Arc<Value>, ApiError> {
         let started = Instant::now();
         let value = Arc::new(compute(s, key).await?);
-        self.keep(key, value.clone(), started.elapsed());
+        // Figures made while the engine loads lack the tiers: the next request computes again.
+        let took = if value["loading"] == Value::Bool(true) { Duration::ZERO } else { started.elapsed() };
+        self.keep(key, value.clone(), took);
         Ok(value)
     }
 

@@ -92,9 +92,13 @@ fn engine_figures(s: &AppState, key: FigureKey, ids: Option<&[i64]>) -> EngineFi
 pub async fn compute(s: &AppState, key: FigureKey) -> Result<Value, ApiError> {
     let filter = CustomerFilter { scope: key.scope, ..CustomerFilter::default() };
     let ids = if key.scope == RecordScope::All { None } else { Some(s.store.customer_ids_in(&filter).await?) };
-    if let Err(e) = s.live.ensure_loaded().await {
-        tracing::warn!(error = %format!("{e:#}"), "the dashboard waits for the engine");
-    }
+    let loading = match s.live.ensure_loaded().await {
+        Ok(()) => false,
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "the dashboard waits for the engine");
+            true
+        }
+    };
     let f = engine_figures(s, key, ids.as_deref());
     let money = |cents: i64| if key.amounts { json!(cents as f64 / 100.0) } else { Value::Null };
     let no_tier = i18n::word(key.lang, "no_tier");
@@ -180,5 +184,5 @@ pub async fn compute(s: &AppState, key: FigureKey) -> Result<Value, ApiError> {
         .collect();
     let as_of = (Utc::now() + Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string();
     Ok(json!({"distributions": distributions, "pareto": pareto, "sankey": sankey, "at_risk": at_risk, "months": months,
-              "completeness": completeness, "incomplete_below": strata_store::INCOMPLETE_BELOW, "amounts": key.amounts, "as_of": as_of}))
+              "completeness": completeness, "incomplete_below": strata_store::INCOMPLETE_BELOW, "amounts": key.amounts, "as_of": as_of, "loading": loading}))
 }

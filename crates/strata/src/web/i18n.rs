@@ -253,6 +253,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("older", "更早", "Older"),
     ("tier_history", "层级变化记录", "Tier history"),
     ("metrics", "客户指标", "Metrics"),
+    ("engine_loading", "分层引擎正在载入客户数据，分层图表稍后显示，请稍候刷新。", "The tier engine is loading the customer data; the tier charts appear shortly, refresh in a moment."),
     ("days_n", "{n} 天", "{n} days"),
     ("m_orders_365", "近一年订单数", "Orders, last 365 days"),
     ("m_orders_all", "累计订单数", "Orders, all time"),

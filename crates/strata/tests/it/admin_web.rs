@@ -86,10 +86,14 @@ async fn admin_pages_and_the_list_page() {
         export.starts_with("/api/v1/exports/customers?format=xlsx") && export.contains("model=value") && export.contains("tier=big"),
         "{export}"
     );
-    assert!(
-        list.contains("strataComplete(") && list.contains("\"orders.amount\"") && list.contains("tier(\\\"value\\\")"),
-        "completions of the where box"
-    );
+    assert!(list.contains("rule-completions"), "completions of the where box");
+    let (_, offered) = api.json(Method::GET, "/api/v1/rule-completions", None).await;
+    let texts: Vec<&str> = offered["items"].as_array().into_iter().flatten().filter_map(|c| c["text"].as_str()).collect();
+    assert!(texts.contains(&"orders.amount") && texts.contains(&"tier(\"value\")") && texts.contains(&"省份"), "{offered}");
+    let rep = api.user("wangwei", Role::Sales).await;
+    let (_, rep_offered) = rep.json(Method::GET, "/api/v1/rule-completions", None).await;
+    let rep_texts: Vec<&str> = rep_offered["items"].as_array().into_iter().flatten().filter_map(|c| c["text"].as_str()).collect();
+    assert!(rep_texts.contains(&"count(orders, last 90d)") && !rep_texts.iter().any(|t| t.contains(".amount")), "{rep_offered}");
     let (status, js, _, _) = page(&api, "/assets/complete.js", "").await;
     assert!(status == StatusCode::OK && js.contains("window.strataComplete"));
     let (_, by_owner, _, _) = page(&api, "/customers?owner=wangwei", &admin).await;
