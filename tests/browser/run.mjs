@@ -128,6 +128,14 @@ try {
   await page.goto(`${url}/customers?tag=${encodeURIComponent("浏览器批量")}`);
   if (!(await page.textContent("#total"))?.includes(`共 ${picked} 个客户`)) fail(`the bulk tag did not reach ${picked} customers`);
   if ((await page.getAttribute("#export", "href"))?.includes("tag=") !== true) fail("the export link does not carry the filter");
+  // …and every customer the condition selects, beyond this page.
+  await page.goto(`${url}/customers?where=${encodeURIComponent("count(orders) >= 3")}`);
+  await page.check("#select-all");
+  await page.check("#bulk-all");
+  await page.fill("#bulk-add-tag", "全部符合");
+  await Promise.all([page.waitForEvent("load"), page.click("#bulk-apply")]);
+  await page.goto(`${url}/customers?tag=${encodeURIComponent("全部符合")}`);
+  if (!(await page.textContent("#total"))?.includes(`共 ${filtered} 个客户`)) fail(`the bulk tag did not reach all ${filtered} matching customers`);
 
   // The dashboard lists completeness per owner.
   await page.goto(`${url}/dashboard`);

@@ -1,4 +1,5 @@
-//! `POST /api/v1/customers/bulk`: one owner or tag change for many customers from the list,
+//! `POST /api/v1/customers/bulk`: one owner or tag change for many customers from the list
+//! (chosen by id, or every customer a list query selects),
 //! all or nothing — every customer must be one the caller may change (and reassigning owners
 //! needs the `assign_owners` permission) before anything is written; audited with the previous
 //! owners and tags.
@@ -18,7 +19,12 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BulkBody {
+    /// The customers, by id; or
+    #[serde(default)]
     ids: Vec<i64>,
+    /// every customer the list's filters select, written as the list's query string
+    /// (`province=广东省&tag=重点`), at most [`MAX_BULK`].
+    query: Option<String>,
     /// Login of the new owner.
     owner: Option<String>,
     add_tag: Option<String>,
@@ -41,7 +47,17 @@ async fn bulk(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::EditCustomers)?;
     let Json(b) = body.map_err(json_rejection)?;
-    let mut ids = b.ids.clone();
+    let mut ids = match (&b.query, b.ids.is_empty()) {
+        (Some(q), true) => {
+            let list: super::CustomerListQuery = serde_urlencoded::from_str(q.trim_start_matches('?'))
+                .map_err(|e| ApiError::bad_request("invalid_query", format!("query: {e}")))?;
+            let filter = list.resolved(&s, &caller).await?;
+            s.store.customer_ids_in(&filter).await?
+        }
+        (None, false) => b.ids.clone(),
+        (Some(_), false) => return Err(ApiError::bad_request("invalid_body", "give either ids or query, not both")),
+        (None, true) => return Err(ApiError::bad_request("invalid_body", "choose customers: ids, or a list query")),
+    };
     ids.sort_unstable();
     ids.dedup();
     if ids.len() > MAX_BULK {

@@ -119,9 +119,10 @@ fn schemas() -> Value {
         "MergeBody": s(json!({"survivor": {"type": "integer"}, "absorbed": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
                               "take": {"type": "object", "additionalProperties": {"type": "integer"}}, "dry_run": {"type": "boolean"}}), &["survivor", "absorbed"]),
         "UndoBody": s(json!({"force": {"type": "boolean"}}), &[]),
-        "BulkBody": s(json!({"ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 10000},
+        "BulkBody": s(json!({"ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 10000},
+                             "query": {"type": "string", "description": "instead of ids: the customer list's filters as a query string"},
                              "owner": {"type": "string", "description": "login of the new owner (needs assign_owners)"},
-                             "add_tag": {"type": "string"}, "remove_tag": {"type": "string"}}), &["ids"]),
+                             "add_tag": {"type": "string"}, "remove_tag": {"type": "string"}}), &[]),
     })
 }
 

@@ -159,13 +159,16 @@ pub async fn list(
     let (items, total): (Vec<Value>, i64) =
         result.as_ref().map_or((Vec::new(), 0), |r| (r.items.iter().map(|c| caller.customer_json(c, &defs)).collect(), r.total));
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    // Every matching customer at once, when one bulk edit may change them all.
+    let bulk_query = (total <= strata_store::MAX_BULK as i64 && total > items.len() as i64)
+        .then(|| serde_urlencoded::to_string(&pairs).unwrap_or_default());
     let mut export = vec![("format", "xlsx".to_string()), ("lang", page.lang.code().to_string()), ("sort", q.sort().to_string())];
     export.extend(pairs.iter().cloned());
     let f: serde_json::Map<String, Value> = q.filters().into_iter().map(|(k, v)| (k.to_string(), Value::from(v))).collect();
     let mut res = page.render(
         "customers.html",
         json!({"items": items, "total": total, "page": n, "pages": pages, "f": f, "sort": q.sort(), "sorts": SORTS,
-               "completeness_max": COMPLETENESS_MAX, "users": users, "tier_models": tier_options(&s, page.lang),
+               "completeness_max": COMPLETENESS_MAX, "users": users, "bulk_query": bulk_query, "tier_models": tier_options(&s, page.lang),
                "error": error.as_ref().map(|e| json!({"message": e.1, "details": e.2})),
                "may_edit": caller.require(Action::EditCustomers).is_ok(), "may_assign": caller.require(Action::AssignOwners).is_ok(),
                "export_url": caller.require(Action::Export).is_ok().then(|| format!("/api/v1/exports/customers?{}", serde_urlencoded::to_string(&export).unwrap_or_default())),

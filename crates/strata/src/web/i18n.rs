@@ -193,6 +193,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("bulk_add_tag", "添加标签", "Add tag"),
     ("bulk_remove_tag", "移除标签", "Remove tag"),
     ("bulk_apply", "应用到所选客户", "Apply to the chosen customers"),
+    ("bulk_all", "改为全部 {n} 个符合条件的客户", "All {n} matching customers instead"),
     ("bulk_chosen", "已选 {n} 个客户", "{n} customers chosen"),
     ("bulk_done", "已更新 {n} 个客户", "{n} customers updated"),
     ("bulk_nothing", "请选择负责人或填写标签", "Choose an owner or type a tag first"),

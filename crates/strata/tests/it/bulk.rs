@@ -64,9 +64,32 @@ async fn bulk_edits_are_all_or_nothing() {
     assert_eq!((status, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
     unchanged("another rep's customers").await;
 
+    // By the list's filters instead of ids: the same scope and rules.
+    let (status, r) = api.json(Method::POST, "/api/v1/customers/bulk", Some(json!({"query": "tag=战略客户", "add_tag": "按条件"}))).await;
+    assert_eq!((status, r["changed"].as_i64()), (StatusCode::OK, Some(1)), "{r}");
+    let (_, tagged) = api.json(Method::GET, "/api/v1/customers?tag=按条件", None).await;
+    assert_eq!(tagged["items"][0]["name"], "深圳市腾飞科技有限公司", "{tagged}");
+    let bad = [
+        (json!({"ids": [ids[0]], "query": "tag=x", "add_tag": "不该有"}), "invalid_body"),
+        (json!({"add_tag": "不该有"}), "invalid_body"),
+        (json!({"query": "where=sum(", "add_tag": "不该有"}), "invalid_where"),
+        (json!({"query": "colour=red", "add_tag": "不该有"}), "invalid_query"),
+    ];
+    for (body, code) in bad {
+        let (status, e) = api.json(Method::POST, "/api/v1/customers/bulk", Some(body)).await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some(code)), "{e}");
+    }
+    unchanged("bad queries").await;
+    let (status, e) = lisi.json(Method::POST, "/api/v1/customers/bulk", Some(json!({"query": "", "add_tag": "不该有"}))).await;
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "a rep's query covers a team mate's customers: {e}"
+    );
+
     let (_, audit) = api.json(Method::GET, "/api/v1/audit?action=customers.bulk", None).await;
     let entries = audit["items"].as_array().cloned().unwrap_or_default();
-    assert_eq!(entries.len(), 4, "one entry per bulk edit that was made: {audit}");
+    assert_eq!(entries.len(), 5, "one entry per bulk edit that was made: {audit}");
     let first = entries.last().expect("the first edit");
     assert_eq!(first["detail"]["customers"], 3);
     assert!(first["detail"]["before"].to_string().contains("战略客户"), "the previous tags are kept: {first}");
