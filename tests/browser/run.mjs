@@ -156,13 +156,24 @@ try {
   await newRow.locator(".u-done", { hasText: "已保存" }).waitFor();
   await page.screenshot({ path: join(shots, "admin-users.png"), fullPage: true });
   await page.click("#admin-roles");
-  await page.waitForSelector("#field-rules");
+  await page.waitForSelector('form.role-rules[data-role="sales"]');
+  // Take exports away from analysts, see the role marked as changed, then reset it.
+  const analyst = page.locator('form.role-rules[data-role="analyst"]');
+  await analyst.locator('input[name="action:export"]').uncheck();
+  await Promise.all([page.waitForEvent("load"), analyst.locator(".save-rules").click()]);
+  if ((await page.locator('form.role-rules[data-role="analyst"] .tag').count()) !== 1) fail("the changed role is not marked");
+  if (await page.locator('form.role-rules[data-role="analyst"] input[name="action:export"]').isChecked()) fail("the change did not stick");
   await page.screenshot({ path: join(shots, "admin-roles.png"), fullPage: true });
+  await Promise.all([page.waitForEvent("load"), page.locator('form.role-rules[data-role="analyst"] .reset-rules').click()]);
+  if ((await page.locator('form.role-rules[data-role="analyst"] .tag').count()) !== 0) fail("the reset role is still marked");
   await page.click("#admin-audit");
   await page.fill("#audit-action", "user.");
   await Promise.all([page.waitForURL(/action=user/), page.click("#audit-filter")]);
   const actions = await page.locator("#audit td.action").allTextContents();
   if (!actions.includes("user.role") || !actions.includes("user.create")) fail(`the audit trail lacks the user changes: ${actions}`);
+  await page.fill("#audit-action", "permissions.change");
+  await Promise.all([page.waitForURL(/action=permissions/), page.click("#audit-filter")]);
+  if ((await page.locator("#audit td.action").count()) !== 2) fail("the rule change and reset are not both audited");
   await page.screenshot({ path: join(shots, "admin-audit.png"), fullPage: true });
 
   // Create a tier model: a typo is caught as it is typed, the preview shows the migration

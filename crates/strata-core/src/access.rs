@@ -2,12 +2,12 @@
 //! sensitive fields are shown (visible, masked, hidden), masking itself, password rules and
 //! the delay after failed logins.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::customer::Role;
 
 /// Something a user asks to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Read customers and their records (within the role's scope).
@@ -67,7 +67,7 @@ pub fn allows(role: Role, action: Action) -> bool {
 }
 
 /// Which customers a role sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Customers the user owns (no default role has it; kept for stricter setups).
@@ -90,7 +90,7 @@ pub fn may_edit(role: Role, owns: bool) -> bool {
 }
 
 /// Groups of sensitive fields with their own rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldGroup {
     /// Phones, e-mails, WeChat ids of customers and contacts.
@@ -111,7 +111,7 @@ impl FieldGroup {
 }
 
 /// How a field is shown to a caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     Visible,

@@ -4,6 +4,7 @@
 //! pure function of its inputs, so it is tested with plain data-driven unit tests.
 
 pub mod access;
+pub mod access_policy;
 pub mod activity;
 pub mod commerce;
 pub mod company_name;

@@ -2,6 +2,7 @@
 //! default) and PostgreSQL, using runtime queries. Each method's SQL is written once and compiled
 //! for both backends by the [`on_pool!`] / [`on_tx!`] dispatch macros.
 
+mod access_rules;
 mod accounts;
 mod attribute_scan;
 mod audit;

@@ -70,6 +70,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_completeness.sql"),
         sqlite_rebuilds: false,
     },
+    Migration {
+        version: 9,
+        name: "access_rules",
+        sqlite: include_str!("../migrations/sqlite/0009_access_rules.sql"),
+        postgres: include_str!("../migrations/postgres/0009_access_rules.sql"),
+        sqlite_rebuilds: false,
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

@@ -61,6 +61,29 @@ pub(crate) async fn accounts(store: &Store) {
     store.update_user("root", &UserChange { role: Some(Role::Admin), ..Default::default() }).await.unwrap();
     store.update_user("sam", &UserChange { role: Some(Role::Sales), ..Default::default() }).await.unwrap();
 
+    // Access rules: set per role (checked), read as one policy, reset to the defaults.
+    use strata_core::access::{Action, FieldGroup, Scope, Visibility};
+    use strata_core::access_policy::{FieldRule, RoleRules};
+    assert!(store.access_policy().await.unwrap().roles.is_empty());
+    let strict = RoleRules {
+        actions: [(Action::Export, false)].into(),
+        scope: Some(Scope::Own),
+        fields: [(FieldGroup::ContactDetails, FieldRule { own: Visibility::Masked, others: Visibility::Hidden })].into(),
+    };
+    assert_eq!(store.set_role_rules(Role::Sales, Some(&strict), "root").await.unwrap(), None);
+    let policy = store.access_policy().await.unwrap();
+    assert_eq!(policy.roles.get(&Role::Sales), Some(&strict));
+    assert!(!policy.allows(Role::Sales, Action::Export) && policy.scope(Role::Sales) == Scope::Own);
+    assert_eq!(store.set_role_rules(Role::Admin, Some(&RoleRules::default()), "root").await.unwrap_err().code(), "admin_rules_fixed");
+    let inverted = RoleRules {
+        fields: [(FieldGroup::Amounts, FieldRule { own: Visibility::Hidden, others: Visibility::Visible })].into(),
+        ..Default::default()
+    };
+    assert_eq!(store.set_role_rules(Role::Sales, Some(&inverted), "root").await.unwrap_err().code(), "field_rule_inverted");
+    assert_eq!(store.access_policy().await.unwrap().roles.get(&Role::Sales), Some(&strict), "a refused change changes nothing");
+    assert_eq!(store.set_role_rules(Role::Sales, None, "root").await.unwrap(), Some(strict));
+    assert!(store.access_policy().await.unwrap().roles.is_empty());
+
     // API tokens work until revoked.
     let t = store.create_api_token(admin.id, "erp", "h1").await.unwrap();
     assert_eq!(store.token_user("h1").await.unwrap().map(|u| u.id), Some(admin.id));

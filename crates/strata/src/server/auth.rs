@@ -42,6 +42,8 @@ pub struct Caller {
     pub user: User,
     pub via: Via,
     pub address: String,
+    /// The access rules in force for this request.
+    pub policy: std::sync::Arc<strata_core::access_policy::Policy>,
 }
 
 impl Caller {
@@ -51,7 +53,7 @@ impl Caller {
 
     /// Refuses, with 403 `forbidden`, an action the caller's role may not take.
     pub fn require(&self, action: Action) -> Result<(), ApiError> {
-        if access::allows(self.user.role, action) {
+        if self.policy.allows(self.user.role, action) {
             return Ok(());
         }
         Err(ApiError::new(
@@ -157,7 +159,7 @@ pub(crate) async fn identify(s: &AppState, headers: &HeaderMap, method: &Method,
             .token_user(&accounts::secret_hash(token.trim()))
             .await?
             .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "this API token is unknown or revoked"))?;
-        return Ok(Caller { user, via: Via::Token, address });
+        return Ok(Caller { user, via: Via::Token, address, policy: s.policy.get(&s.store).await? });
     }
     let secret = cookie(headers, SESSION_COOKIE).ok_or_else(unauthenticated)?;
     let (user, csrf) = s
@@ -176,7 +178,7 @@ pub(crate) async fn identify(s: &AppState, headers: &HeaderMap, method: &Method,
             ));
         }
     }
-    Ok(Caller { user, via: Via::Session { csrf }, address })
+    Ok(Caller { user, via: Via::Session { csrf }, address, policy: s.policy.get(&s.store).await? })
 }
 
 pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
@@ -284,12 +286,12 @@ async fn logout(State(s): State<AppState>, caller: Caller, headers: HeaderMap) -
 }
 
 async fn me(caller: Caller) -> Json<Value> {
-    let allowed: Vec<&str> = Action::ALL.iter().filter(|a| access::allows(caller.role(), **a)).map(|a| a.code()).collect();
+    let allowed: Vec<&str> = Action::ALL.iter().filter(|a| caller.policy.allows(caller.role(), **a)).map(|a| a.code()).collect();
     let csrf = match &caller.via {
         Via::Session { csrf } => Some(csrf.clone()),
         Via::Token => None,
     };
-    Json(json!({"user": caller.user, "scope": access::scope(caller.role()), "allowed": allowed, "csrf_token": csrf}))
+    Json(json!({"user": caller.user, "scope": caller.policy.scope(caller.role()), "allowed": allowed, "csrf_token": csrf}))
 }
 
 async fn setup_needed(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {

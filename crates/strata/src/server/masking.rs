@@ -1,5 +1,6 @@
 //! The caller's view of customer data: which customers are in scope, and every response's
-//! sensitive fields masked or removed by the field rules (`strata_core::access`).
+//! sensitive fields masked or removed by the field rules (the defaults of
+//! `strata_core::access`, as the access rules in force change them).
 
 use serde_json::{Map, Value};
 use strata_core::{
@@ -18,7 +19,7 @@ const AMOUNT_FIELDS: [&str; 3] = ["amount_cents", "budget_cents", "amount"];
 
 impl Caller {
     pub fn record_scope(&self) -> RecordScope {
-        match access::scope(self.role()) {
+        match self.policy.scope(self.role()) {
             Scope::All => RecordScope::All,
             Scope::Own => RecordScope::Owner(self.user.id),
             Scope::Team => RecordScope::Team { team: self.user.team_id, user: self.user.id },
@@ -70,7 +71,7 @@ impl Caller {
     }
 
     pub fn visibility(&self, group: FieldGroup, owner_id: Option<i64>) -> Visibility {
-        access::visibility(self.role(), group, owner_id == Some(self.user.id))
+        self.policy.visibility(self.role(), group, owner_id == Some(self.user.id))
     }
 
     /// A customer the caller may see, or 404 (as if it did not exist).
@@ -86,7 +87,7 @@ impl Caller {
     /// customer in scope, amounts (and money custom fields) unless visible.
     pub fn export_omits(&self, defs: &[CustomFieldDef]) -> Vec<String> {
         let mut out = Vec::new();
-        let everywhere = |g| match access::scope(self.role()) {
+        let everywhere = |g| match self.policy.scope(self.role()) {
             Scope::Own => self.visibility(g, Some(self.user.id)),
             _ => self.visibility(g, None),
         };

@@ -1,6 +1,7 @@
 //! The HTTP server, built as a value ([`app`]) so tests drive it in-process. JSON API under
 //! `/api/v1`, health at `/health`. Errors are `{code, message, details}` with stable codes.
 
+mod access_rules;
 mod audit;
 pub(crate) mod auth;
 mod bulk;
@@ -39,12 +40,14 @@ pub struct AppState {
     pub live: Arc<LiveEngine>,
     /// The dashboard's figures per scope and role.
     pub figures: Arc<crate::web::FigureCache>,
+    /// The access rules requests are checked against.
+    pub policy: Arc<access_rules::PolicyCache>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> AppState {
         let live = LiveEngine::new(store.clone(), config.today);
-        AppState { store, config: Arc::new(config), live, figures: Arc::default() }
+        AppState { store, config: Arc::new(config), live, figures: Arc::default(), policy: Arc::default() }
     }
 
     /// After a write: the engine applies it (and writes the tier changes) before the response,
@@ -80,6 +83,7 @@ pub fn router(state: AppState) -> Router {
 fn api(state: &AppState) -> Router<AppState> {
     let protected = auth::routes()
         .merge(audit::routes())
+        .merge(access_rules::routes())
         .merge(customers::routes())
         .merge(bulk::routes())
         .merge(directory::routes())

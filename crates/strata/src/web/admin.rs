@@ -11,7 +11,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use strata_core::{
-    access::{self, Action, FieldGroup},
+    access::{Action, FieldGroup},
     customer::Role,
     label::Labelled,
 };
@@ -59,20 +59,28 @@ pub async fn roles_page(
     if let Err(r) = page.allowed("/admin/roles", Action::ManageUsers) {
         return r;
     }
+    let policy = match s.policy.get(&s.store).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
     let rows: Vec<Value> = Role::ALL
         .iter()
         .map(|(role, code, ..)| {
-            let allowed: Vec<bool> = Action::ALL.iter().map(|a| access::allows(*role, *a)).collect();
-            let fields: Vec<Value> = FieldGroup::ALL
-                .iter()
-                .map(|g| json!({"own": access::visibility(*role, *g, true), "others": access::visibility(*role, *g, false)}))
-                .collect();
-            json!({"role": code, "scope": access::scope(*role), "allowed": allowed, "fields": fields})
+            let rules = policy.effective(*role);
+            let allowed: Vec<Value> =
+                Action::ALL.iter().map(|a| json!({"action": a.code(), "on": rules.actions.get(a).copied().unwrap_or(false)})).collect();
+            let fields: Vec<Value> = FieldGroup::ALL.iter().map(|g| json!({"group": g.code(), "rule": rules.fields.get(g)})).collect();
+            json!({"role": code, "scope": rules.scope, "allowed": allowed, "fields": fields, "fixed": *role == Role::Admin,
+                   "changed": policy.roles.contains_key(role)})
         })
         .collect();
     let actions: Vec<&str> = Action::ALL.iter().map(|a| a.code()).collect();
     let groups: Vec<&str> = FieldGroup::ALL.iter().map(|g| g.code()).collect();
-    page.render("admin_roles.html", json!({"rows": rows, "actions": actions, "groups": groups, "section": "roles"}))
+    page.render(
+        "admin_roles.html",
+        json!({"rows": rows, "actions": actions, "groups": groups, "scopes": ["own", "team", "all"],
+               "visibilities": ["visible", "masked", "hidden"], "section": "roles"}),
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -122,10 +122,14 @@ impl Page {
             o.insert("other_lang".into(), json!(self.lang.other().code()));
             o.insert("user".into(), json!(user));
             o.insert("csrf".into(), json!(csrf));
-            let admin = self.caller.as_ref().is_some_and(|c| {
-                c.require(strata_core::access::Action::ManageUsers).is_ok() || c.require(strata_core::access::Action::ViewAudit).is_ok()
-            });
-            o.insert("may_admin".into(), json!(admin));
+            // The administration link: users for those who manage them, else the audit trail.
+            let may = |a| self.caller.as_ref().is_some_and(|c| c.require(a).is_ok());
+            let admin = if may(strata_core::access::Action::ManageUsers) {
+                Some("/admin/users")
+            } else {
+                may(strata_core::access::Action::ViewAudit).then_some("/admin/audit")
+            };
+            o.insert("admin_home".into(), json!(admin));
         }
         let html = templates().get_template(name).and_then(|t| t.render(&ctx));
         let mut res = match html {

@@ -63,7 +63,7 @@ async fn admin_pages_and_the_list_page() {
     assert_eq!(status, StatusCode::OK);
     assert!(users.contains("data-login=\"wangwei\"") && users.contains("华南大区") && users.contains("id=\"add-user\""), "{users}");
     let (_, roles, _, _) = page(&api, "/admin/roles", &admin).await;
-    assert!(roles.contains("id=\"field-rules\"") && roles.contains("脱敏") && roles.contains("本团队的"), "{roles}");
+    assert!(roles.contains("data-role=\"sales\"") && roles.contains("脱敏") && roles.contains("本团队的"), "{roles}");
     let (_, audit, _, _) = page(&api, "/admin/audit?action=login", &admin).await;
     assert!(audit.contains("<td class=\"action\">login</td>") && !audit.contains("import.commit"), "{audit}");
     let (status, bad, _, _) = page(&api, "/admin/audit?from=2024-13-01", &admin).await;
@@ -111,4 +111,62 @@ async fn admin_pages_and_the_list_page() {
     let (_, board, _, _) = page(&api, "/dashboard", &admin).await;
     assert!(board.contains("id=\"completeness-by-owner\"") && board.contains("资料完整度"), "{board}");
     assert!(board.contains("&#x2f;customers?owner=wangwei&amp;completeness_max=59&amp;sort=completeness"), "{board}");
+}
+
+#[tokio::test]
+async fn access_rules_change_what_a_role_may_do_and_see() {
+    let api = Api::new().await;
+    let team = json!({"name": "团队客户有限公司", "owner": "admin", "team": "华南大区", "phone": "13600000001"});
+    let (_, t) = api.json(Method::POST, "/api/v1/customers", Some(team)).await;
+    let id = t["id"].as_i64().expect("id");
+    let rep = api.user("wangwei", Role::Sales).await;
+    let phone = |v: &serde_json::Value| v["phone"].as_str().map(String::from);
+    let (_, seen) = rep.json(Method::GET, &format!("/api/v1/customers/{id}"), None).await;
+    assert_eq!(phone(&seen).as_deref(), Some("+86136****0001"), "the default: masked");
+
+    let hide = json!({"fields": {"contact_details": {"own": "visible", "others": "hidden"}}});
+    let (status, r) = api.json(Method::PUT, "/api/v1/access-rules/sales", Some(hide)).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(r["rules"]["fields"]["contact_details"]["others"], "hidden");
+    assert_eq!(r["rules"]["actions"]["export"], true, "the rest keeps its defaults: {r}");
+    let (_, seen) = rep.json(Method::GET, &format!("/api/v1/customers/{id}"), None).await;
+    assert_eq!(phone(&seen), None, "now hidden: {seen}");
+    let (_, found) = rep.json(Method::GET, "/api/v1/customers?q=%2B8613600000001", None).await;
+    assert_eq!(found["total"], 0, "and not searchable");
+    let (_, audit) = api.json(Method::GET, "/api/v1/audit?action=permissions.change", None).await;
+    assert_eq!(audit["items"][0]["object"], "role:sales", "{audit}");
+
+    let analyst = api.user("zhengshu", Role::Analyst).await;
+    let export = || axum::http::Request::get("/api/v1/exports/customers?format=csv").body(axum::body::Body::empty()).expect("request");
+    assert_eq!(analyst.send(export()).await.0, StatusCode::OK);
+    let (status, _) = api.json(Method::PUT, "/api/v1/access-rules/analyst", Some(json!({"actions": {"export": false}}))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(analyst.send(export()).await.0, StatusCode::FORBIDDEN, "exports taken away");
+
+    let manager = api.user("majun", Role::Manager).await;
+    assert_eq!(manager.json(Method::GET, "/api/v1/audit", None).await.0, StatusCode::FORBIDDEN);
+    api.json(Method::PUT, "/api/v1/access-rules/manager", Some(json!({"actions": {"view_audit": true}}))).await;
+    assert_eq!(manager.json(Method::GET, "/api/v1/audit", None).await.0, StatusCode::OK, "an auditing manager");
+
+    let refused = [
+        ("admin", json!({"actions": {"export": false}}), "admin_rules_fixed"),
+        ("manager", json!({"actions": {"manage_users": true}}), "manage_users_reserved"),
+        ("sales", json!({"fields": {"amounts": {"own": "hidden", "others": "visible"}}}), "field_rule_inverted"),
+    ];
+    for (role, body, code) in refused {
+        let (status, e) = api.json(Method::PUT, &format!("/api/v1/access-rules/{role}"), Some(body)).await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{e}");
+    }
+    let (status, e) = api.json(Method::PUT, "/api/v1/access-rules/sales", Some(json!({"actions": {"fly": true}}))).await;
+    assert!(status.is_client_error() && e["message"].as_str().unwrap_or("").contains("fly"), "{e}");
+    assert_eq!(api.json(Method::PUT, "/api/v1/access-rules/boss", Some(json!({}))).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(rep.json(Method::PUT, "/api/v1/access-rules/sales", Some(json!({}))).await.0, StatusCode::FORBIDDEN);
+    let (_, listed) = api.json(Method::GET, "/api/v1/access-rules", None).await;
+    let sales = listed["items"].as_array().into_iter().flatten().find(|r| r["role"] == "sales").cloned().unwrap_or_default();
+    assert_eq!(sales["rules"]["fields"]["contact_details"]["others"], "hidden", "refused changes changed nothing: {listed}");
+
+    let (status, _) = api.json(Method::DELETE, "/api/v1/access-rules/sales", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, seen) = rep.json(Method::GET, &format!("/api/v1/customers/{id}"), None).await;
+    assert_eq!(phone(&seen).as_deref(), Some("+86136****0001"), "back to the default");
 }
