@@ -49,6 +49,7 @@ async fn pages_log_in_list_show_and_switch_language() {
     api.upload("customers", "", "c.csv", CUSTOMERS_CSV.as_bytes()).await;
     api.upload("orders", "", "o.csv", ORDERS_CSV.as_bytes()).await;
     api.json(Method::POST, "/api/v1/customers", Some(json!({"name": "<script>alert(1)</script>有限公司", "owner": "wangwei"}))).await;
+    api.json(Method::POST, "/api/v1/customers", Some(json!({"name": "javascript:alert(document.cookie)", "kind": "person"}))).await;
     let team = json!({"name": "团队客户有限公司", "owner": "admin", "team": "华南大区", "phone": "13600000001"});
     let (_, t) = api.json(Method::POST, "/api/v1/customers", Some(team)).await;
     let team_id = t["id"].as_i64().expect("id");
@@ -73,8 +74,9 @@ async fn pages_log_in_list_show_and_switch_language() {
     let (_, all, _, _) = page(&api, "/customers", &cookie).await;
     assert!(all.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;") && !all.contains("<script>alert"), "stored markup is text");
     assert!(all.contains("=HYPERLINK("), "shown as text, never a link");
+    assert!(all.contains(">javascript:alert(document.cookie)</a>") && !all.contains("href=\"javascript:"), "a javascript: name is text");
     let (_, en, _, set_lang) = page(&api, "/customers?lang=en", &cookie).await;
-    assert!(en.contains("5 customers") && en.contains(">中文<"), "{en}");
+    assert!(en.contains("6 customers") && en.contains(">中文<"), "{en}");
     assert!(set_lang.unwrap_or_default().starts_with("strata_lang=en"));
     let (_, en_again, _, _) = page(&api, "/customers", &format!("{cookie}; strata_lang=en")).await;
     assert!(en_again.contains("Log out"), "the language is remembered");
@@ -118,7 +120,7 @@ async fn pages_log_in_list_show_and_switch_language() {
     let all_tiers = dist(&board);
     let customers =
         |d: &serde_json::Value| d[0]["tiers"].as_array().expect("tiers").iter().map(|t| t["customers"].as_u64().unwrap_or(0)).sum::<u64>();
-    assert_eq!(customers(&all_tiers), 5, "{all_tiers}");
+    assert_eq!(customers(&all_tiers), 6, "{all_tiers}");
     assert!(
         all_tiers[0]["tiers"]
             .as_array()
@@ -130,7 +132,7 @@ async fn pages_log_in_list_show_and_switch_language() {
     assert!(board.contains("const amounts = true"));
     let (_, sales_board, _, _) = page(&api, "/dashboard", &sales_cookie).await;
     let sales_tiers = dist(&sales_board);
-    assert!(customers(&sales_tiers) < 5, "the rep's scope: {sales_tiers}");
+    assert!(customers(&sales_tiers) < 6, "the rep's scope: {sales_tiers}");
     assert!(sales_tiers[0]["tiers"].as_array().expect("tiers").iter().all(|t| t["revenue"].is_null()), "{sales_tiers}");
     assert!(sales_board.contains("const amounts = false") && !sales_board.contains("13234.5"));
 }
