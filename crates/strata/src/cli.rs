@@ -339,6 +339,20 @@ pub enum UserCommand {
     Passwd {
         login: String,
     },
+    /// Change a user's role, team, name or active flag (the last active admin stays one).
+    Set {
+        login: String,
+        #[arg(long)]
+        role: Option<String>,
+        /// A team's name, or an empty string for no team.
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        /// false deactivates the user and ends their sessions.
+        #[arg(long)]
+        active: Option<bool>,
+    },
     List,
 }
 

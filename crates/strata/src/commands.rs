@@ -347,6 +347,22 @@ async fn user(config: &Config, u: UserCommand) -> anyhow::Result<()> {
             audit(&store, config, "password.set", format!("user:{}", u.id), serde_json::Value::Null).await?;
             println!("password of {login} set; their sessions have ended");
         }
+        UserCommand::Set { login, role, team, name, active } => {
+            let role = role.map(|r| Role::parse_label(&r)).transpose().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let team = team.map(|t| Some(t).filter(|t| !t.trim().is_empty()));
+            let change = strata_store::UserChange { display_name: name, email: None, team, role, active };
+            let (before, after) = store.update_user(&login, &change).await?;
+            let action = if before.role != after.role { "user.role" } else { "user.update" };
+            audit(&store, config, action, format!("user:{}", after.id), serde_json::json!({"before": before, "after": after})).await?;
+            println!(
+                "{}: {} ({}, team {}, {})",
+                after.login,
+                after.display_name,
+                after.role.code(),
+                after.team.as_deref().unwrap_or("—"),
+                if after.active { "active" } else { "inactive" }
+            );
+        }
         UserCommand::List => {
             for u in store.list_users().await? {
                 println!("{}\t{}\t{}\t{}", u.login, u.display_name, u.role.code(), u.team.unwrap_or_default());

@@ -213,3 +213,14 @@ fn tier_models_are_checked_previewed_published_explained_and_swept() {
     assert!(bin.ok(&["tier", "preset", "lifecycle"]).contains("成熟"));
     assert!(bin.fails(&["tier", "explain", "C999"]).contains("no customer with id or external id `C999`"));
 }
+
+#[test]
+fn users_change_role_team_and_active_from_the_command_line() {
+    let bin = Bin::new();
+    let out = bin.ok(&["user", "set", "wangwei", "--role", "manager", "--team", ""]);
+    assert!(out.contains("wangwei: 王伟 (manager, team —, active)"), "{out}");
+    assert!(bin.fails(&["user", "set", "wangwei", "--team", "没有的团队"]).contains("not a team"));
+    assert!(bin.fails(&["user", "set", "wangwei", "--role", "boss"]).contains("--role"));
+    assert!(bin.ok(&["user", "set", "wangwei", "--active", "false"]).contains("inactive"));
+    assert!(bin.ok(&["user", "list"]).contains("wangwei\t王伟\tmanager"), "nothing else changed");
+}
