@@ -1,6 +1,7 @@
 //! Counts of the customer list kept while nothing changed: a count that took long (a broad
 //! filter over a large base) is reused for the same query as long as the change feed has not
-//! moved and it is younger than `MAX_AGE`; quick counts are never kept.
+//! moved; once it is older than `MAX_AGE` one caller recounts while the others keep using it
+//! (so concurrent pages do not all recount at once). Quick counts are never kept.
 
 use std::{
     collections::HashMap,
@@ -16,17 +17,33 @@ const MAX_AGE: Duration = Duration::from_secs(60);
 const MAX_KEPT: usize = 1000;
 /// Longest query text kept.
 const MAX_KEY: usize = 4096;
+/// A recount that has not reported back after this long is given to the next caller.
+const RECOUNT_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Kept {
+    seq: i64,
+    at: Instant,
+    count: i64,
+    /// Since when one caller recounts an aged count.
+    recounting: Option<Instant>,
+}
 
 #[derive(Default)]
 pub(crate) struct CountCache {
-    kept: Mutex<HashMap<String, (i64, Instant, i64)>>,
+    kept: Mutex<HashMap<String, Kept>>,
 }
 
 impl CountCache {
-    /// The kept count of `query` if the feed is still at `seq`.
+    /// The kept count of `query` if the feed is still at `seq`; None tells the caller to count
+    /// (the first caller after the count aged, while the others still get it).
     pub(crate) fn get(&self, query: &str, seq: i64) -> Option<i64> {
-        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.get(query).filter(|(s, at, _)| *s == seq && at.elapsed() < MAX_AGE).map(|(_, _, n)| *n)
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        let k = kept.get_mut(query).filter(|k| k.seq == seq)?;
+        if k.at.elapsed() < MAX_AGE || k.recounting.is_some_and(|since| since.elapsed() < RECOUNT_TIMEOUT) {
+            return Some(k.count);
+        }
+        k.recounting = Some(Instant::now());
+        None
     }
 
     /// Keeps `count` of `query` at feed position `seq` if counting took `took`.
@@ -36,12 +53,12 @@ impl CountCache {
             return;
         }
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.len() >= MAX_KEPT {
-            if let Some(oldest) = kept.iter().min_by_key(|(_, (_, at, _))| *at).map(|(k, _)| k.clone()) {
+        if kept.len() >= MAX_KEPT && !kept.contains_key(&query) {
+            if let Some(oldest) = kept.iter().min_by_key(|(_, k)| k.at).map(|(q, _)| q.clone()) {
                 kept.remove(&oldest);
             }
         }
-        kept.insert(query, (seq, Instant::now(), count));
+        kept.insert(query, Kept { seq, at: Instant::now(), count, recounting: None });
     }
 }
 
@@ -58,5 +75,18 @@ mod tests {
         assert_eq!(c.get("slow", 1), Some(20));
         assert_eq!(c.get("slow", 2), None, "a change since");
         assert_eq!(c.get("other", 1), None);
+    }
+
+    #[test]
+    fn one_caller_recounts_an_aged_count() {
+        let c = CountCache::default();
+        c.keep("slow".into(), 1, 20, Duration::from_millis(100));
+        if let Some(k) = c.kept.lock().unwrap().get_mut("slow") {
+            k.at -= MAX_AGE;
+        }
+        assert_eq!(c.get("slow", 1), None, "the first caller recounts");
+        assert_eq!(c.get("slow", 1), Some(20), "the others keep the count meanwhile");
+        c.keep("slow".into(), 1, 21, Duration::from_millis(100));
+        assert_eq!(c.get("slow", 1), Some(21));
     }
 }

@@ -1,7 +1,7 @@
 //! Access rules over HTTP (`/api/v1/access-rules`: every role's rules in force, set or reset
 //! one role's, audited as permission changes) and the policy each request is checked against,
 //! kept for a moment so a request costs no extra read (a change made here applies at once;
-//! one made through another server within `FRESH`).
+//! one made through another server within `FRESH`; one request re-reads while the others go on).
 
 use std::{
     sync::{Arc, Mutex},
@@ -27,22 +27,33 @@ use super::{error::json_rejection, ApiError, AppState, Caller};
 /// How long a read policy is used before it is read again.
 const FRESH: Duration = Duration::from_secs(2);
 
+/// A re-read that has not come back after this long is given to the next request.
+const REREAD_TIMEOUT: Duration = Duration::from_secs(5);
+
+struct Kept {
+    policy: Arc<Policy>,
+    at: Instant,
+    /// Since when one request re-reads the rules (the others use these meanwhile).
+    rereading: Option<Instant>,
+}
+
 #[derive(Default)]
 pub struct PolicyCache {
-    kept: Mutex<Option<(Arc<Policy>, Instant)>>,
+    kept: Mutex<Option<Kept>>,
 }
 
 impl PolicyCache {
     /// The rules in force.
     pub async fn get(&self, store: &Store) -> Result<Arc<Policy>, ApiError> {
-        if let Some((p, at)) = self.kept.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            if at.elapsed() < FRESH {
-                return Ok(p.clone());
+        if let Some(k) = self.kept.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            if k.at.elapsed() < FRESH || k.rereading.is_some_and(|since| since.elapsed() < REREAD_TIMEOUT) {
+                return Ok(k.policy.clone());
             }
+            k.rereading = Some(Instant::now());
         }
-        let p = Arc::new(store.access_policy().await?);
-        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some((p.clone(), Instant::now()));
-        Ok(p)
+        let policy = Arc::new(store.access_policy().await?);
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept { policy: policy.clone(), at: Instant::now(), rereading: None });
+        Ok(policy)
     }
 
     fn forget(&self) {
