@@ -240,8 +240,11 @@ async fn replace(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Action::EditCustomers)?;
     let before = caller.editable_customer(&s, id).await?;
-    let Json(body) = body.map_err(json_rejection)?;
-    let input = input_of(body)?;
+    let Json(mut body) = body.map_err(json_rejection)?;
+    let defs = s.store.list_custom_fields().await?;
+    let kept = unseen_kept(&caller, &before, &defs, &mut body)?;
+    let mut input = input_of(body)?;
+    kept.restore(&before, &mut input);
     if caller.record_scope() != strata_store::RecordScope::All && input.owner != before.owner {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only managers and admins may hand a customer to another owner"));
     }
@@ -249,8 +252,68 @@ async fn replace(
     let c = s.store.replace_customer(id, &input).await?;
     caller.audit_change(&s, "customer.update", format!("customer:{id}"), Some(json!(before)), Some(json!(c))).await?;
     s.written().await;
-    let defs = s.store.list_custom_fields().await?;
     Ok(Json(caller.customer_json(&c, &defs)))
+}
+
+/// What a replace keeps because the caller does not see it in full.
+struct Unseen {
+    contacts: bool,
+    money: Vec<String>,
+}
+
+impl Unseen {
+    fn restore(&self, before: &strata_core::customer::Customer, input: &mut CustomerInput) {
+        if self.contacts {
+            input.phone = before.phone.clone();
+            input.email = before.email.clone();
+        }
+        for key in &self.money {
+            match before.custom.get(key) {
+                Some(v) => input.custom.insert(key.clone(), v.clone()),
+                None => input.custom.remove(key),
+            };
+        }
+    }
+}
+
+/// A caller who sees a customer's contact details masked or hidden, or its amounts hidden,
+/// cannot change them: what they send back must be what they were shown (or nothing), and the
+/// stored values are kept — a replace never wipes what its sender could not see.
+fn unseen_kept(
+    caller: &Caller,
+    before: &strata_core::customer::Customer,
+    defs: &[strata_core::custom_field::CustomFieldDef],
+    body: &mut CustomerBody,
+) -> Result<Unseen, ApiError> {
+    use strata_core::access::{mask_email, mask_phone, FieldGroup, Visibility};
+    let refuse = |what: &str| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_field",
+            format!("your role does not see this customer's {what} in full, so it cannot change them; leave them out"),
+        )
+    };
+    let contacts = caller.visibility(FieldGroup::ContactDetails, before.owner_id);
+    let keep_contacts = contacts != Visibility::Visible;
+    if keep_contacts {
+        let shown = |v: &Option<String>, mask: fn(&str) -> String| v.as_deref().filter(|_| contacts == Visibility::Masked).map(mask);
+        let same = |sent: &Option<String>, shown: Option<String>| sent.is_none() || sent.as_deref() == shown.as_deref();
+        if !same(&body.phone, shown(&before.phone, mask_phone)) || !same(&body.email, shown(&before.email, mask_email)) {
+            return Err(refuse("contact details"));
+        }
+        body.phone = None;
+        body.email = None;
+    }
+    let mut money = Vec::new();
+    if caller.visibility(FieldGroup::Amounts, before.owner_id) != Visibility::Visible {
+        for d in defs.iter().filter(|d| d.kind == strata_core::custom_field::FieldKind::Money) {
+            if body.custom.remove(&d.key).is_some() {
+                return Err(refuse("amounts"));
+            }
+            money.push(d.key.clone());
+        }
+    }
+    Ok(Unseen { contacts: keep_contacts, money })
 }
 
 async fn remove(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {

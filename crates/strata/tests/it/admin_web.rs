@@ -165,6 +165,40 @@ async fn access_rules_change_what_a_role_may_do_and_see() {
     let sales = listed["items"].as_array().into_iter().flatten().find(|r| r["role"] == "sales").cloned().unwrap_or_default();
     assert_eq!(sales["rules"]["fields"]["contact_details"]["others"], "hidden", "refused changes changed nothing: {listed}");
 
+    // A role that may edit but sees contact details masked keeps them on a replace.
+    let service = api.user("luoqing", Role::Service).await;
+    let masked = json!({"fields": {"contact_details": {"own": "masked", "others": "masked"}}});
+    assert_eq!(api.json(Method::PUT, "/api/v1/access-rules/service", Some(masked)).await.0, StatusCode::OK);
+    let (_, shown) = service.json(Method::GET, &format!("/api/v1/customers/{id}"), None).await;
+    let back = json!({"name": "团队客户有限公司", "owner": "admin", "team": "华南大区", "phone": shown["phone"], "industry": "制造"});
+    let (status, r) = service.json(Method::PUT, &format!("/api/v1/customers/{id}"), Some(back)).await;
+    assert_eq!(status, StatusCode::OK, "the masked value sent back: {r}");
+    let without = json!({"name": "团队客户有限公司", "owner": "admin", "team": "华南大区", "industry": "制造"});
+    assert_eq!(service.json(Method::PUT, &format!("/api/v1/customers/{id}"), Some(without)).await.0, StatusCode::OK);
+    let (_, stored) = api.json(Method::GET, &format!("/api/v1/customers/{id}"), None).await;
+    assert_eq!((stored["phone"].as_str(), stored["industry"].as_str()), (Some("+8613600000001"), Some("制造")), "kept: {stored}");
+    let changed = json!({"name": "团队客户有限公司", "owner": "admin", "team": "华南大区", "phone": "13900000009"});
+    let (status, e) = service.json(Method::PUT, &format!("/api/v1/customers/{id}"), Some(changed)).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden_field")), "{e}");
+    assert_eq!(api.json(Method::GET, &format!("/api/v1/customers/{id}"), None).await.1["phone"], "+8613600000001");
+
+    // Service does not see amounts: a money field it never saw survives its replace.
+    let field = json!({"key": "budget", "label": "年度预算", "kind": "money"});
+    assert_eq!(api.json(Method::POST, "/api/v1/custom-fields", Some(field)).await.0, StatusCode::CREATED);
+    let with_budget =
+        json!({"name": "团队客户有限公司", "owner": "admin", "team": "华南大区", "phone": "13600000001", "custom": {"budget": 500000}});
+    let (status, r) = api.json(Method::PUT, &format!("/api/v1/customers/{id}"), Some(with_budget)).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let (_, shown) = service.json(Method::GET, &format!("/api/v1/customers/{id}"), None).await;
+    assert!(shown["custom"].get("budget").is_none(), "{shown}");
+    let without = json!({"name": "团队客户有限公司", "owner": "admin", "team": "华南大区", "city": "深圳"});
+    assert_eq!(service.json(Method::PUT, &format!("/api/v1/customers/{id}"), Some(without)).await.0, StatusCode::OK);
+    let (_, stored) = api.json(Method::GET, &format!("/api/v1/customers/{id}"), None).await;
+    assert!(stored["custom"]["budget"].as_f64().is_some_and(|b| b > 0.0) && stored["city"] == "深圳", "the budget is kept: {stored}");
+    let sneaky = json!({"name": "团队客户有限公司", "owner": "admin", "team": "华南大区", "custom": {"budget": 1}});
+    let (status, e) = service.json(Method::PUT, &format!("/api/v1/customers/{id}"), Some(sneaky)).await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden_field")), "{e}");
+
     let (status, _) = api.json(Method::DELETE, "/api/v1/access-rules/sales", None).await;
     assert_eq!(status, StatusCode::OK);
     let (_, seen) = rep.json(Method::GET, &format!("/api/v1/customers/{id}"), None).await;
