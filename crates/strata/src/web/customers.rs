@@ -1,5 +1,6 @@
 //! The customer page: profile, contacts, one timeline of every record, each model's tier and
-//! why with a chart of its tier history, and the fields that are still missing.
+//! why with a chart of its tier history, metrics, the fields that are still missing, and an
+//! edit form; the form for a new customer.
 
 use axum::{
     extract::{Path, Query, State},
@@ -101,11 +102,34 @@ fn why(x: &Value, lang: i18n::Lang) -> Vec<String> {
     }
 }
 
+/// Lifecycle stages as (code, name) select options.
+pub fn lifecycles(lang: i18n::Lang) -> Vec<Value> {
+    use strata_core::{customer::LifecycleStage, label::Labelled};
+    LifecycleStage::ALL
+        .iter()
+        .map(|(_, code, zh, en, _)| json!({"code": code, "name": if lang == i18n::Lang::En { en } else { zh }}))
+        .collect()
+}
+
 /// The expected fields the customer lacks, in the page's language.
 fn missing_fields(c: &strata_core::customer::Customer, lang: i18n::Lang) -> Vec<String> {
     use strata_core::completeness::{filled_of, score};
     let (_, missing) = score(c.kind == strata_core::customer::CustomerKind::Company, &filled_of(c));
     missing.into_iter().map(|f| i18n::word(lang, &format!("field_{f}")).to_string()).collect()
+}
+
+/// The form for a new customer (created through the API, which answers with look-alikes).
+pub async fn new_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ClientAddress(addr): ClientAddress,
+    Query(q): Query<ShowQuery>,
+) -> Response {
+    let page = Page::of(&s, &headers, q.lang.as_deref(), addr).await;
+    if let Err(r) = page.allowed("/customers/new", Action::EditCustomers) {
+        return r;
+    }
+    page.render("customer_new.html", json!({}))
 }
 
 pub async fn show(
@@ -175,8 +199,10 @@ pub async fn show(
         .collect();
     let amounts = caller.visibility(strata_core::access::FieldGroup::Amounts, c.owner_id) == strata_core::access::Visibility::Visible;
     let metrics = super::customer_metrics::of_customer(&s, id, amounts, page.lang);
+    let may_edit =
+        caller.require(Action::EditCustomers).is_ok() && strata_core::access::may_edit(caller.role(), c.owner_id == Some(caller.user.id));
     page.render(
         "customer.html",
-        json!({"metrics": metrics, "c": caller.customer_json(&c, &defs), "field_labels": labels, "missing": missing_fields(&c, page.lang), "contacts": contacts, "timeline": timeline, "tiers": tiers}),
+        json!({"metrics": metrics, "may_edit": may_edit, "lifecycles": lifecycles(page.lang), "c": caller.customer_json(&c, &defs), "field_labels": labels, "missing": missing_fields(&c, page.lang), "contacts": contacts, "timeline": timeline, "tiers": tiers}),
     )
 }

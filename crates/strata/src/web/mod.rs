@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/customers", get(customer_list::list))
+        .route("/customers/new", get(customers::new_page))
         .route("/customers/{id}", get(customers::show))
         .route("/imports/new", get(imports::wizard))
         .route("/models", get(models::list))
@@ -64,6 +65,7 @@ fn templates() -> &'static Environment<'static> {
             ("login.html", include_str!("../../templates/login.html")),
             ("customers.html", include_str!("../../templates/customers.html")),
             ("customer.html", include_str!("../../templates/customer.html")),
+            ("customer_new.html", include_str!("../../templates/customer_new.html")),
             ("models.html", include_str!("../../templates/models.html")),
             ("import.html", include_str!("../../templates/import.html")),
             ("dashboard.html", include_str!("../../templates/dashboard.html")),

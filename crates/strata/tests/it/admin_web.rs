@@ -76,6 +76,27 @@ async fn admin_pages_and_the_list_page() {
     assert!(!sales_list.contains("nav-admin") && !sales_list.contains("id=\"bulk-owner\""), "no admin link, no reassigning");
     assert!(sales_list.contains("id=\"bulk\"") && sales_list.contains("id=\"export\""), "a rep tags and exports");
 
+    // The new-customer form and the edit form, for those who may change the customer.
+    let (status, form, _, _) = page(&api, "/customers/new", &admin).await;
+    assert!(status == StatusCode::OK && form.contains("id=\"new-customer\""), "{form}");
+    let (_, list_all, _, _) = page(&api, "/customers?q=C002", &admin).await;
+    let c002 = list_all
+        .split("href=\"/customers/")
+        .filter_map(|r| r.split('"').next())
+        .find(|id| id.parse::<i64>().is_ok())
+        .expect("C002's link")
+        .to_string();
+    let (_, theirs, _, _) = page(&api, &format!("/customers/{c002}"), &admin).await;
+    assert!(theirs.contains("id=\"edit-customer\""), "an admin edits");
+    api.user("lisi", Role::Sales).await;
+    let (u, _) = store.user_credentials("lisi").await.expect("read").expect("user");
+    strata::accounts::set_password(&store, &u, PASSWORD).await.expect("password");
+    let lisi = log_in(&api, "lisi", PASSWORD).await.1.expect("cookie");
+    let (status, not_theirs, _, _) = page(&api, &format!("/customers/{c002}"), &lisi).await;
+    assert!(!not_theirs.contains("id=\"edit-customer\""), "another rep's customer ({status}) has no edit form");
+    let (_, own_page, _, _) = page(&api, &format!("/customers/{c002}"), &sales).await;
+    assert!(own_page.contains("id=\"edit-customer\""), "its owner edits it");
+
     // The list page reads its filters as the API does.
     let (_, list, _, _) = page(&api, "/customers?in_tier=value%3Abig", &admin).await;
     assert!(list.contains("深圳市腾飞科技有限公司") && list.contains("共 1 个客户"), "{list}");

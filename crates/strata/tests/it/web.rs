@@ -82,11 +82,17 @@ async fn pages_log_in_list_show_and_switch_language() {
     assert!(en_again.contains("Log out"), "the language is remembered");
 
     let (_, page_list, _, _) = page(&api, "/customers?q=C001", &cookie).await;
-    let id = page_list.split("href=\"/customers/").nth(1).and_then(|r| r.split('"').next()).expect("a customer link").to_string();
+    let id = page_list
+        .split("href=\"/customers/")
+        .filter_map(|r| r.split('"').next())
+        .find(|id| id.parse::<i64>().is_ok())
+        .expect("a customer link")
+        .to_string();
     let (status, one, _, _) = page(&api, &format!("/customers/{id}"), &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(one.contains("大客户") && one.contains("sum(orders.amount, last 365d) &gt; 10000"), "the tier and why: {one}");
     assert!(one.contains("SO-1") && one.contains("¥1234.50"), "the timeline: {one}");
+    assert!(one.contains("<title>深圳市腾飞科技有限公司 · Strata</title>"), "the title is the name alone");
     assert!(
         one.contains("id=\"metrics\"") && one.contains("累计订单数</dt><dd>2</dd>") && one.contains("累计成交额</dt><dd>¥13234.50"),
         "metrics: {one}"
