@@ -255,6 +255,24 @@ try {
   await page.waitForSelector(".undone");
   if (!(await countOf("导入测试"))?.includes("共 0 个客户")) fail("the undone import left customers behind");
 
+  // On a phone: the list, a customer and the dashboard fit the screen's width.
+  const handset = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    storageState: await context.storageState() });
+  const small = await handset.newPage();
+  for (const [path, shot] of [["/customers", "phone-customers.png"], ["/dashboard", "phone-dashboard.png"]]) {
+    await small.goto(`${url}${path}`);
+    const [wide, screen] = await small.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    if (wide > screen + 1) fail(`${path} is ${wide}px wide on a ${screen}px phone screen`);
+    await small.screenshot({ path: join(shots, shot), fullPage: true });
+  }
+  const firstLink = small.locator("#customer-list tbody tr td a").first();
+  await small.goto(`${url}/customers`);
+  await Promise.all([small.waitForURL(/\/customers\/\d+/), firstLink.click()]);
+  const [wide, screen] = await small.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  if (wide > screen + 1) fail(`the customer page is ${wide}px wide on a ${screen}px phone screen`);
+  await small.screenshot({ path: join(shots, "phone-customer.png"), fullPage: true });
+  await handset.close();
+
   // Switch language: the page speaks English, and keeps speaking it.
   await Promise.all([page.waitForLoadState("load"), page.click("#lang-switch")]);
   if (!(await page.textContent("header"))?.includes("Log out")) fail("the header did not switch to English");
