@@ -117,7 +117,7 @@ pub async fn serve(store: Store, config: Config, bind: &str) -> anyhow::Result<(
     eprintln!("Strata is running at http://{addr}/  (health: http://{addr}/health, API: http://{addr}/api/v1/customers)");
     if !store.has_admin_login().await? {
         eprintln!(
-            "First run: no admin can log in yet. Choose the admin password with `strata user add admin --role admin --password-stdin` \
+            "First run: no admin can log in yet. Open http://{addr}/login to choose the admin, or run `strata user add admin --role admin --password-stdin` \
              (or POST {{\"login\", \"password\"}} to http://{addr}/api/v1/auth/setup)."
         );
     }

@@ -203,7 +203,9 @@ async fn login_page(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let page = Page::of(&s, &headers, q.lang.as_deref(), addr.clone()).await;
-    page.render("login.html", json!({"next": local_path(q.next.as_deref().unwrap_or("/customers")), "error": null}))
+    // The first run: nobody can log in yet, so the page asks for the first admin instead.
+    let setup = s.store.has_admin_login().await.map(|has| !has).unwrap_or(false);
+    page.render("login.html", json!({"next": local_path(q.next.as_deref().unwrap_or("/customers")), "error": null, "setup": setup}))
 }
 
 #[derive(Deserialize)]

@@ -142,3 +142,14 @@ async fn pages_log_in_list_show_and_switch_language() {
     assert!(sales_tiers[0]["tiers"].as_array().expect("tiers").iter().all(|t| t["revenue"].is_null()), "{sales_tiers}");
     assert!(sales_board.contains("const amounts = false") && !sales_board.contains("13234.5"));
 }
+
+#[tokio::test]
+async fn the_first_run_asks_for_the_admin_in_the_browser() {
+    let api = Api::new().await;
+    let (status, first, _, _) = page(&api, "/login", "").await;
+    assert!(status == StatusCode::OK && first.contains("id=\"setup-form\"") && !first.contains("action=\"&#x2f;login\""), "{first}");
+    let body = json!({"login": "boss", "password": PASSWORD});
+    assert_eq!(api.with_token(None).json(Method::POST, "/api/v1/auth/setup", Some(body)).await.0, StatusCode::OK);
+    let (_, then, _, _) = page(&api, "/login", "").await;
+    assert!(!then.contains("setup-form") && then.contains("id=\"submit\""), "then the login form: {then}");
+}
