@@ -307,6 +307,18 @@ pub enum CodesAt<'a> {
     Many(&'a [u32]),
 }
 
+/// Indices into `schema.custom` of the custom fields that hold money (amounts a role may not
+/// see, filter on or be offered).
+pub fn money_custom(schema: &crate::rules::schema::Schema, defs: &[crate::custom_field::CustomFieldDef]) -> Vec<usize> {
+    schema
+        .custom
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| defs.iter().any(|d| d.key == c.key && d.kind == FieldKind::Money))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// The rule schema of a customer base's custom fields.
 pub fn schema_of(defs: &[crate::custom_field::CustomFieldDef]) -> crate::rules::schema::Schema {
     use crate::rules::schema::{CustomAttr, ValueType};

@@ -5,8 +5,12 @@
 
 use serde::Serialize;
 
+use crate::engine::query::reads_money;
 use crate::metrics::EventKind;
-use crate::rules::schema::{Schema, BUILTIN_ATTRS, EVENT_NAMES};
+use crate::rules::{
+    check::check_number,
+    schema::{Schema, BUILTIN_ATTRS, EVENT_NAMES},
+};
 
 /// One completion: the text inserted, what it is, and a short note shown beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,6 +20,9 @@ pub struct Completion {
     /// `function`, `attribute`, `event`, `field`, `model`, `window` or `keyword`.
     pub kind: &'static str,
     pub detail: String,
+    /// It reads amounts: not offered to a role that may not filter on them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub money: bool,
 }
 
 /// (function, example inserted, what it gives).
@@ -51,29 +58,34 @@ fn available(function: &str, schema: &Schema) -> bool {
     }
 }
 
-/// Everything that can be typed at a word boundary, for `schema`.
-pub fn vocabulary(schema: &Schema) -> Vec<Completion> {
-    let c = |text: String, kind: &'static str, detail: String| Completion { text, kind, detail };
+/// Everything that can be typed at a word boundary, for `schema`; `money_custom` are the
+/// indices of its custom fields that hold money.
+pub fn vocabulary(schema: &Schema, money_custom: &[usize]) -> Vec<Completion> {
+    let c = |text: String, kind: &'static str, detail: String| Completion { text, kind, detail, money: false };
     let mut out: Vec<Completion> = FUNCTION_EXAMPLES
         .iter()
         .filter(|(f, _, _)| available(f, schema) && *f != "tier")
-        .map(|(_, ex, what)| c((*ex).to_string(), "function", (*what).to_string()))
+        .map(|(_, ex, what)| Completion {
+            money: check_number(ex, schema).is_ok_and(|p| reads_money(&p, money_custom)),
+            ..c((*ex).to_string(), "function", (*what).to_string())
+        })
         .collect();
     for (_, name, aliases, ty) in BUILTIN_ATTRS {
         out.push(c(name.to_string(), "attribute", ty.name().to_string()));
         out.extend(aliases.iter().map(|a| c((*a).to_string(), "attribute", name.to_string())));
     }
-    for f in &schema.custom {
-        out.push(c(f.key.clone(), "attribute", f.label.clone()));
+    for (i, f) in schema.custom.iter().enumerate() {
+        let money = money_custom.contains(&i);
+        out.push(Completion { money, ..c(f.key.clone(), "attribute", f.label.clone()) });
         if f.label != f.key {
-            out.push(c(f.label.clone(), "attribute", f.key.clone()));
+            out.push(Completion { money, ..c(f.label.clone(), "attribute", f.key.clone()) });
         }
     }
     out.extend(EVENT_NAMES.iter().map(|e| c((*e).to_string(), "event", "events".into())));
     for kind in EventKind::ALL {
         for field in kind.numbers().iter().chain(kind.categories()) {
-            let detail = if kind.is_money(field) { "money" } else { "" };
-            out.push(c(format!("{}.{field}", kind.name()), "field", detail.into()));
+            let money = kind.is_money(field);
+            out.push(Completion { money, ..c(format!("{}.{field}", kind.name()), "field", if money { "money" } else { "" }.into()) });
         }
     }
     for m in &schema.models {
@@ -128,7 +140,7 @@ mod tests {
     #[test]
     fn every_completion_checks_where_it_is_used() {
         let s = schema();
-        let vocab = vocabulary(&s);
+        let vocab = vocabulary(&s, &[]);
         for v in vocab.iter().filter(|v| v.kind != "keyword") {
             let cond = used(v, &s);
             assert!(check_condition(&cond, &s).is_ok(), "{cond}: {:?}", check_condition(&cond, &s).err());
@@ -137,14 +149,18 @@ mod tests {
             assert!(vocab.iter().any(|v| v.kind == kind), "{kind}");
         }
         assert!(vocab.iter().any(|v| v.text == "区域等级" && v.detail == "region_level"), "custom fields by label too");
-        assert!(vocab.iter().any(|v| v.text == "orders.amount" && v.detail == "money"));
+        assert!(vocab.iter().any(|v| v.text == "orders.amount" && v.detail == "money" && v.money));
+        assert!(
+            vocab.iter().any(|v| v.text.starts_with("sum(orders.amount") && v.money)
+                && vocab.iter().any(|v| v.text.starts_with("count(") && !v.money)
+        );
     }
 
     #[test]
     fn predictions_are_offered_only_with_their_fits() {
         let s = schema();
-        let texts: Vec<String> = vocabulary(&s).into_iter().map(|v| v.text).collect();
+        let texts: Vec<String> = vocabulary(&s, &[]).into_iter().map(|v| v.text).collect();
         assert!(!texts.iter().any(|t| t.starts_with("p_alive") || t.starts_with("clv")), "{texts:?}");
-        assert!(!vocabulary(&Schema::default()).iter().any(|v| v.text.starts_with("tier(")), "no models, no tier()");
+        assert!(!vocabulary(&Schema::default(), &[]).iter().any(|v| v.text.starts_with("tier(")), "no models, no tier()");
     }
 }

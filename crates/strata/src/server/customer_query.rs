@@ -9,8 +9,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 use strata_core::{
     access::{FieldGroup, Visibility},
-    custom_field::FieldKind,
-    engine::query::reads_money,
+    engine::{attributes::money_custom, query::reads_money},
     rules::check::check_condition,
 };
 
@@ -45,21 +44,12 @@ pub async fn where_ids(s: &AppState, caller: &Caller, src: &str) -> Result<Arc<V
             "percentile(…) ranks within a published model's population and cannot filter the list; compare the value itself",
         ));
     }
-    if caller.visibility(FieldGroup::Amounts, None) != Visibility::Visible {
-        let money: Vec<usize> = schema
-            .custom
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| defs.iter().any(|d| d.key == c.key && d.kind == FieldKind::Money))
-            .map(|(i, _)| i)
-            .collect();
-        if reads_money(&program, &money) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden_filter_field",
-                "your role does not see amounts, so the list cannot be filtered on them; use counts or dates instead",
-            ));
-        }
+    if caller.visibility(FieldGroup::Amounts, None) != Visibility::Visible && reads_money(&program, &money_custom(&schema, &defs)) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_filter_field",
+            "your role does not see amounts, so the list cannot be filtered on them; use counts or dates instead",
+        ));
     }
     let e = &loaded.engine;
     Ok(Arc::new(e.positions_where(&program).into_iter().map(|p| e.index.id(p)).collect()))

@@ -44,13 +44,8 @@ pub fn routes() -> Router<AppState> {
 async fn completions(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     caller.require(Action::ViewCustomers)?;
     let defs = s.store.list_custom_fields().await?;
-    let all = crate::web::completions(&s, &defs);
     let amounts = caller.visibility(strata_core::access::FieldGroup::Amounts, None) == strata_core::access::Visibility::Visible;
-    let money = |c: &Value| {
-        let text = c["text"].as_str().unwrap_or("");
-        c["detail"] == "money" || text.contains(".amount") || text.starts_with("clv")
-    };
-    let items: Vec<Value> = all.as_array().into_iter().flatten().filter(|c| amounts || !money(c)).cloned().collect();
+    let items: Vec<_> = crate::web::completions(&s, &defs).into_iter().filter(|c| amounts || !c.money).collect();
     Ok(Json(json!({ "items": items })))
 }
 

@@ -13,11 +13,12 @@ use serde_json::{json, Value};
 use strata_core::{
     access::{Action, FieldGroup},
     customer::Role,
+    date::china_offset,
     label::Labelled,
 };
 use strata_store::AuditFilter;
 
-use super::{ClientAddress, Page};
+use super::{filled, ClientAddress, Page};
 use crate::server::AppState;
 
 /// Audit entries per page.
@@ -94,16 +95,15 @@ pub struct AuditQuery {
     lang: Option<String>,
 }
 
-fn some(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 /// A day in China time: its start (`end` false) or the start of the next day.
 fn day_bound(raw: &str, end: bool) -> Result<chrono::DateTime<Utc>, String> {
     let d = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| format!("`{raw}` is not a date; write it as 2024-06-30"))?;
     let d = if end { d.succ_opt().unwrap_or(d) } else { d };
-    let china = chrono::FixedOffset::east_opt(8 * 3600).ok_or("time zone")?;
-    china.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN)).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| raw.to_string())
+    china_offset()
+        .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| raw.to_string())
 }
 
 pub async fn audit(
@@ -116,8 +116,8 @@ pub async fn audit(
     if let Err(r) = page.allowed("/admin/audit", Action::ViewAudit) {
         return r;
     }
-    let from = some(&q.from).map(|d| day_bound(&d, false)).transpose();
-    let to = some(&q.to).map(|d| day_bound(&d, true)).transpose();
+    let from = filled(&q.from).map(|d| day_bound(&d, false)).transpose();
+    let to = filled(&q.to).map(|d| day_bound(&d, true)).transpose();
     let (from, to) = match (from, to) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => {
@@ -126,16 +126,15 @@ pub async fn audit(
             return res;
         }
     };
-    let f = AuditFilter { actor: some(&q.actor), action: some(&q.action), object: some(&q.object), from, to, before_id: q.before_id };
+    let f = AuditFilter { actor: filled(&q.actor), action: filled(&q.action), object: filled(&q.object), from, to, before_id: q.before_id };
     let items = match s.store.list_audit(&f, AUDIT_PAGE).await {
         Ok(i) => i,
         Err(e) => return crate::server::ApiError::from(e).into_response(),
     };
-    let china = chrono::FixedOffset::east_opt(8 * 3600);
     let rows: Vec<Value> = items
         .iter()
         .map(|r| {
-            let at = china.map_or(r.at.to_rfc3339(), |z| r.at.with_timezone(&z).format("%Y-%m-%d %H:%M:%S").to_string());
+            let at = r.at.with_timezone(&china_offset()).format("%Y-%m-%d %H:%M:%S").to_string();
             let whole = json!(r);
             let text = |k: &str| Some(&whole[k]).filter(|v| !v.is_null()).map(Value::to_string);
             json!({"id": r.id, "at": at, "actor": r.actor, "action": r.action, "object": r.object, "address": r.address,
@@ -146,7 +145,7 @@ pub async fn audit(
         let mut pairs: Vec<(&str, String)> =
             [("actor", &q.actor), ("action", &q.action), ("object", &q.object), ("from", &q.from), ("to", &q.to)]
                 .into_iter()
-                .filter_map(|(k, v)| some(v).map(|v| (k, v)))
+                .filter_map(|(k, v)| filled(v).map(|v| (k, v)))
                 .collect();
         pairs.push(("before_id", id.to_string()));
         format!("/admin/audit?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
@@ -155,5 +154,5 @@ pub async fn audit(
 }
 
 fn filters_json(q: &AuditQuery) -> Value {
-    json!({"actor": some(&q.actor), "action": some(&q.action), "object": some(&q.object), "from": some(&q.from), "to": some(&q.to)})
+    json!({"actor": filled(&q.actor), "action": filled(&q.action), "object": filled(&q.object), "from": filled(&q.from), "to": filled(&q.to)})
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use strata_core::access::Action;
 use strata_store::CustomerSort;
 
-use super::{i18n::Lang, ClientAddress, Page};
+use super::{filled, i18n::Lang, ClientAddress, Page};
 use crate::server::{AppState, CustomerListQuery};
 
 const PER_PAGE: i64 = 50;
@@ -39,10 +39,6 @@ pub struct ListQuery {
     lang: Option<String>,
 }
 
-fn some(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 impl ListQuery {
     /// The page's filters by their names in the page's URL, non-empty ones only.
     fn filters(&self) -> Vec<(&'static str, String)> {
@@ -57,7 +53,7 @@ impl ListQuery {
             ("where", &self.r#where),
         ]
         .into_iter()
-        .filter_map(|(k, v)| some(v).map(|v| (k, v)))
+        .filter_map(|(k, v)| filled(v).map(|v| (k, v)))
         .collect()
     }
 

@@ -4,7 +4,10 @@
 //! events. Amounts only for a caller who sees them.
 
 use serde_json::{json, Value};
-use strata_core::rules::{check::check_number, program::Node};
+use strata_core::{
+    engine::query::reads_money,
+    rules::{check::check_number, program::Node},
+};
 
 use super::i18n::{self, Lang};
 use crate::server::AppState;
@@ -61,11 +64,12 @@ pub fn of_customer(s: &AppState, id: i64, amounts: bool, lang: Lang) -> Vec<Valu
     let schema = e.rule_schema(&loaded.schema);
     METRICS
         .iter()
-        .filter(|(_, _, shown)| amounts || *shown != Shown::Money)
-        .filter(|(key, _, _)| amounts || *key != "m_growth")
         .filter_map(|(key, rule, shown)| {
             // A prediction without its fit in force does not check: it is left out.
             let program = check_number(rule, &schema).ok()?;
+            if !amounts && reads_money(&program, &[]) {
+                return None;
+            }
             let Node::Metric(i) = program.root else { return None };
             let v = e.metric_at(*program.metrics.get(i)?, p);
             Some(json!({"label": i18n::word(lang, key), "rule": rule, "value": text(v, *shown, lang)}))

@@ -85,14 +85,14 @@ fn templates() -> &'static Environment<'static> {
 
 /// What the rule editors offer while typing: the engine's schema (custom fields, published
 /// models, fits in force), or only the custom fields while the engine loads.
-pub fn completions(s: &AppState, custom: &[strata_core::custom_field::CustomFieldDef]) -> Value {
-    use strata_core::rules::completion::vocabulary;
+pub fn completions(s: &AppState, custom: &[strata_core::custom_field::CustomFieldDef]) -> Vec<strata_core::rules::completion::Completion> {
+    use strata_core::{engine::attributes, rules::completion::vocabulary};
     let guard = s.live.read();
-    let vocab = match guard.as_ref() {
-        Some(loaded) => vocabulary(&loaded.engine.rule_schema(&loaded.schema)),
-        None => vocabulary(&strata_core::engine::attributes::schema_of(custom)),
+    let schema = match guard.as_ref() {
+        Some(loaded) => loaded.engine.rule_schema(&loaded.schema),
+        None => attributes::schema_of(custom),
     };
-    json!(vocab)
+    vocabulary(&schema, &attributes::money_custom(&schema, custom))
 }
 
 /// Who is asking for a page, in which language.
@@ -162,6 +162,11 @@ impl Page {
     pub fn require(&self, here: &str) -> Result<&Caller, Redirect> {
         self.caller.as_ref().ok_or_else(|| Redirect::to(&format!("/login?next={}", urlencode(here))))
     }
+}
+
+/// A query field's text, trimmed; None when absent or empty (an empty form field is no filter).
+fn filled(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 fn urlencode(s: &str) -> String {

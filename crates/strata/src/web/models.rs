@@ -67,16 +67,8 @@ async fn editor(s: &AppState, page: &Page, can_edit: bool, key: Option<&str>, sp
     let defs = s.store.list_custom_fields().await.unwrap_or_default();
     let completions = super::completions(s, &defs);
     // The short list under the editor: every function (as offered now), then the attributes.
-    let listed = |kinds: &[&str]| -> Vec<Value> {
-        completions
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|c| kinds.contains(&c["kind"].as_str().unwrap_or("")))
-            .map(|c| c["text"].clone())
-            .collect()
-    };
-    let mut fields = listed(&["function", "model"]);
+    let mut fields: Vec<Value> =
+        completions.iter().filter(|c| matches!(c.kind, "function" | "model")).map(|c| Value::from(c.text.clone())).collect();
     fields.extend(BUILTIN_ATTRS.iter().map(|(_, name, _, _)| Value::from(*name)));
     fields.extend(defs.iter().map(|d| Value::from(d.key.clone())));
     page.render("model.html", json!({"key": key, "spec": spec, "fields": fields, "can_edit": can_edit, "completions": completions}))

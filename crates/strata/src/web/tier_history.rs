@@ -2,8 +2,9 @@
 //! change, then today, with the model's tiers in their order as the axis) and the latest
 //! changes as text, in the page's language.
 
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
 use serde_json::{json, Value};
+use strata_core::date::china_offset;
 use strata_store::TierHistoryEntry;
 
 use super::i18n::{self, Lang};
@@ -16,8 +17,7 @@ const LISTED: usize = 10;
 pub fn per_model(s: &AppState, history: &[TierHistoryEntry], lang: Lang) -> serde_json::Map<String, Value> {
     let guard = s.live.read();
     let Some(loaded) = guard.as_ref() else { return serde_json::Map::new() };
-    let china = FixedOffset::east_opt(8 * 3600);
-    let local = |t: chrono::DateTime<Utc>, fmt: &str| china.map_or(t.to_rfc3339(), |z| t.with_timezone(&z).format(fmt).to_string());
+    let local = |t: chrono::DateTime<Utc>, fmt: &str| t.with_timezone(&china_offset()).format(fmt).to_string();
     let no_tier = i18n::word(lang, "no_tier");
     let mut out = serde_json::Map::new();
     for m in &loaded.engine.catalog.models {
@@ -32,8 +32,10 @@ pub fn per_model(s: &AppState, history: &[TierHistoryEntry], lang: Lang) -> serd
         // The axis bottom-up: the last tier of a ladder (the default) lowest, no tier below it.
         let mut axis: Vec<String> = m.tiers.iter().rev().map(|t| name(&Some(t.key.clone()))).collect();
         axis.insert(0, no_tier.to_string());
-        // (time with its offset, position on the axis): ECharts places category values by index.
-        let at_axis = |key: &Option<String>| axis.iter().position(|a| *a == name(key)).unwrap_or(0);
+        // (time with its offset, position on the axis): ECharts places category values by index;
+        // the axis is the tiers reversed after "no tier" at 0.
+        let at_axis =
+            |key: &Option<String>| key.as_deref().and_then(|k| m.tiers.iter().position(|t| t.key == k)).map_or(0, |i| m.tiers.len() - i);
         let mut points: Vec<Value> = mine.iter().map(|h| json!([local(h.at, "%Y-%m-%dT%H:%M:%S%:z"), at_axis(&h.to_tier)])).collect();
         if let Some(last) = mine.last() {
             points.push(json!([local(Utc::now(), "%Y-%m-%dT%H:%M:%S%:z"), at_axis(&last.to_tier)]));
