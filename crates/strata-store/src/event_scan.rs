@@ -6,7 +6,7 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 use strata_core::{
     engine::customer_update::RawEvent,
-    metrics::{day_of, CustomerIndex, EventBook, EventBookBuilder, EventKind, EventRow, MAX_CATS, MAX_NUMS, NO_NUM},
+    metrics::{day_of, CustomerIndex, Dictionary, EventBook, EventBookBuilder, EventKind, EventRow, MAX_CATS, MAX_NUMS, NO_NUM},
 };
 
 use crate::{dialect, on_pool, placeholders, BackendKind, Result, Store, StoreError};
@@ -92,28 +92,31 @@ struct Scanned<'a> {
     flag: i64,
 }
 
-/// Places scanned rows; counts the rows it could not use.
-struct Placer<'i> {
+/// Turns scanned rows into book rows: the customer's position, the day, category codes.
+struct Decoder<'i> {
     index: &'i CustomerIndex,
-    builder: EventBookBuilder,
+    dicts: [Dictionary; MAX_CATS],
 }
 
-impl Placer<'_> {
-    fn place(&mut self, s: Scanned<'_>) {
+impl Decoder<'_> {
+    fn decode(&mut self, s: Scanned<'_>) -> Option<(u32, EventRow)> {
         let (Some(p), Some(day)) = (self.index.position(s.customer), s.day.and_then(parse_day)) else {
-            return;
+            return None;
         };
         let mut row = EventRow::new(day);
         row.nums = s.nums.map(|n| n.unwrap_or(NO_NUM));
         for (i, c) in s.cats.iter().enumerate() {
             if let Some(text) = c {
-                row.cats[i] = self.builder.dicts[i].intern(&String::from_utf8_lossy(text));
+                row.cats[i] = self.dicts[i].intern(&String::from_utf8_lossy(text));
             }
         }
         row.flag = u8::try_from(s.flag).unwrap_or(0);
-        self.builder.push(p, &row);
+        Some((p, row))
     }
 }
+
+/// Rows handed from the scanning thread to the placing thread at a time.
+const CHUNK: usize = 16_384;
 
 impl Store {
     /// Every customer id, for the engine's customer index.
@@ -127,9 +130,25 @@ impl Store {
     }
 
     pub async fn customer_ids(&self) -> Result<Vec<i64>> {
-        on_pool!(self, p => {
-            sqlx::query_scalar::<_, i64>("SELECT id FROM customers").fetch_all(p).await.map_err(StoreError::db("listing customer ids"))
-        })
+        const SQL: &str = "SELECT id FROM customers";
+        match &self.backend {
+            // Stepped on the raw handle: a million ids, no per-row hand-over between threads.
+            crate::Backend::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.map_err(StoreError::db("connecting to list customer ids"))?;
+                let mut handle = conn.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
+                let fail =
+                    |message: String| StoreError::Database { context: "listing customer ids", source: sqlx::Error::Protocol(message) };
+                let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), SQL).map_err(fail)?;
+                let mut ids = Vec::new();
+                while stmt.step().map_err(fail)? {
+                    ids.extend(stmt.column_int(0));
+                }
+                Ok(ids)
+            }
+            crate::Backend::Postgres(pool) => {
+                sqlx::query_scalar::<_, i64>(SQL).fetch_all(pool).await.map_err(StoreError::db("listing customer ids"))
+            }
+        }
     }
 
     /// Every customer's id and external id, for reports that name customers by external id.
@@ -179,34 +198,72 @@ impl Store {
     pub async fn event_book(&self, kind: EventKind, index: &CustomerIndex) -> Result<EventBook> {
         let table = kind.name();
         let count_sql = format!("SELECT customer_id, COUNT(*) FROM {table} GROUP BY customer_id");
-        let counted: Vec<(i64, i64)> =
-            on_pool!(self, p => sqlx::query_as(&count_sql).fetch_all(p).await.map_err(StoreError::db("counting events per customer"))?);
         let mut counts = vec![0u32; index.len()];
-        for (id, n) in counted {
+        let mut count = |id: i64, n: i64| {
             if let Some(pos) = index.position(id) {
                 counts[pos as usize] = u32::try_from(n).unwrap_or(u32::MAX);
             }
-        }
-        let mut placer = Placer { index, builder: EventBookBuilder::new(kind, &counts) };
+        };
         let sql = scan_sql(kind, self.kind());
-        match &self.backend {
+        let mut decoder = Decoder { index, dicts: Default::default() };
+        let builder = match &self.backend {
             crate::Backend::Sqlite(pool) => {
                 let mut conn = pool.acquire().await.map_err(StoreError::db("connecting for the event scan"))?;
                 let mut handle = conn.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
                 let fail = |message: String| StoreError::Database { context: "scanning events", source: sqlx::Error::Protocol(message) };
-                let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), &sql).map_err(fail)?;
-                while stmt.step().map_err(fail)? {
-                    let row = Scanned {
-                        customer: stmt.column_int(0).unwrap_or(-1),
-                        day: stmt.column_text(1),
-                        nums: [stmt.column_int(2), stmt.column_int(3), stmt.column_int(4)],
-                        cats: [stmt.column_text(5), stmt.column_text(6)],
-                        flag: stmt.column_int(7).unwrap_or(0),
-                    };
-                    placer.place(row);
+                let raw = handle.as_raw_handle();
+                let mut counted = crate::sqlite_bulk::RawStatement::prepare(raw, &count_sql).map_err(fail)?;
+                while counted.step().map_err(fail)? {
+                    count(counted.column_int(0).unwrap_or(-1), counted.column_int(1).unwrap_or(0));
                 }
+                drop(counted);
+                let mut stmt = crate::sqlite_bulk::RawStatement::prepare(raw, &sql).map_err(fail)?;
+                let builder = EventBookBuilder::new(kind, &counts);
+                // This thread steps SQLite and decodes; a second one places rows into the book
+                // (scattered writes, one customer's events far from the next row's).
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, EventRow)>>(4);
+                std::thread::scope(|scope| {
+                    let placing = scope.spawn(move || {
+                        let mut builder = builder;
+                        for chunk in rx {
+                            for (p, row) in &chunk {
+                                builder.push(*p, row);
+                            }
+                        }
+                        builder
+                    });
+                    let mut scanned = || -> Result<()> {
+                        let mut chunk = Vec::with_capacity(CHUNK);
+                        while stmt.step().map_err(fail)? {
+                            let row = Scanned {
+                                customer: stmt.column_int(0).unwrap_or(-1),
+                                day: stmt.column_text(1),
+                                nums: [stmt.column_int(2), stmt.column_int(3), stmt.column_int(4)],
+                                cats: [stmt.column_text(5), stmt.column_text(6)],
+                                flag: stmt.column_int(7).unwrap_or(0),
+                            };
+                            chunk.extend(decoder.decode(row));
+                            if chunk.len() == CHUNK && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+                                break;
+                            }
+                        }
+                        // A closed channel means the placing thread panicked: join re-raises it.
+                        let _ = tx.send(chunk);
+                        Ok(())
+                    };
+                    let outcome = scanned();
+                    drop(tx);
+                    let builder = placing.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                    outcome.map(|()| builder)
+                })?
             }
             crate::Backend::Postgres(pool) => {
+                let counted: Vec<(i64, i64)> =
+                    sqlx::query_as(&count_sql).fetch_all(pool).await.map_err(StoreError::db("counting events per customer"))?;
+                for (id, n) in counted {
+                    count(id, n);
+                }
+                let mut builder = EventBookBuilder::new(kind, &counts);
                 let mut rows = sqlx::query(&sql).fetch(pool);
                 while let Some(r) = rows.try_next().await.map_err(StoreError::db("scanning events"))? {
                     let text = |i: usize| r.try_get::<Option<String>, _>(i).ok().flatten();
@@ -224,11 +281,16 @@ impl Store {
                         cats: [c0.as_deref().map(str::as_bytes), c1.as_deref().map(str::as_bytes)],
                         flag: num(7).unwrap_or(0),
                     };
-                    placer.place(row);
+                    if let Some((p, row)) = decoder.decode(row) {
+                        builder.push(p, &row);
+                    }
                 }
+                builder
             }
-        }
-        Ok(placer.builder.finish())
+        };
+        let mut builder = builder;
+        builder.dicts = decoder.dicts;
+        Ok(builder.finish())
     }
 }
 

@@ -267,6 +267,18 @@ impl Engine {
         self.diff(&before)
     }
 
+    /// Fresh cut points for every model (in dependency order) and every customer re-evaluated,
+    /// against the metric columns the engine keeps current: what a quarterly review of every
+    /// model costs. Returns the tier changes.
+    pub fn refit_all(&mut self) -> Vec<TierChange> {
+        let before = self.tiers.clone();
+        for &m in &self.catalog.order.clone() {
+            self.states[m].calibration = self.fit(m);
+            self.evaluate_model(m);
+        }
+        self.diff(&before)
+    }
+
     /// Evaluates every position of model `m`.
     fn evaluate_model(&mut self, m: usize) {
         let n = self.customers();

@@ -418,7 +418,27 @@ impl EventBookBuilder {
         }
         let i = *slot as usize;
         *slot += 1;
-        self.write(i, row);
+        self.write_fresh(i, row);
+    }
+
+    /// Stores `row` in slot `i`, never written before: values equal to a fresh column's
+    /// (missing numbers and categories, flag 0) are not written again, which spares a
+    /// scattered write per absent field.
+    fn write_fresh(&mut self, i: usize, row: &EventRow) {
+        self.day.set(i, row.day);
+        for (col, v) in self.nums.iter_mut().zip(row.nums) {
+            if v != NO_NUM {
+                col.set(i, v);
+            }
+        }
+        for (col, v) in self.cats.iter_mut().zip(row.cats) {
+            if v != 0 {
+                col.set(i, v);
+            }
+        }
+        if row.flag != 0 {
+            self.flag[i] = row.flag;
+        }
     }
 
     /// Stores `row` in slot `i` (numeric and category fields the kind lacks are dropped).
