@@ -24,22 +24,56 @@ fn attributes_sql(backend: BackendKind) -> String {
     )
 }
 
-/// Decodes one attribute row (any backend's row type) into `$row`; yields the customer id.
-macro_rules! decode_row {
-    ($r:expr, $defs:expr, $row:expr) => {{
-        let r = $r;
-        let id: i64 = r.try_get(0).map_err(StoreError::db("reading a customer id"))?;
-        for (i, slot) in $row.text.iter_mut().enumerate() {
-            *slot = r.try_get::<Option<String>, _>(i + 1).ok().flatten();
-        }
-        $row.since = r.try_get::<Option<String>, _>(9).ok().flatten().and_then(|s| s.parse().ok()).map(day_of);
-        let tags: Option<String> = r.try_get(10).ok();
-        $row.tags = tags.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-        let custom: Option<String> = r.try_get(11).ok();
-        let custom: serde_json::Map<String, serde_json::Value> = custom.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
-        $row.custom = $defs.iter().map(|d| custom_value(d.kind, custom.get(&d.key))).collect();
-        id
-    }};
+/// Reads the columns of one attribute row, from whichever backend produced it.
+trait Columns {
+    fn id(&self) -> Option<i64>;
+    fn text(&self, i: usize) -> Option<&str>;
+}
+
+impl<R: Row> Columns for R
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn id(&self) -> Option<i64> {
+        self.try_get(0).ok()
+    }
+
+    fn text(&self, i: usize) -> Option<&str> {
+        self.try_get::<Option<&str>, _>(i).ok().flatten()
+    }
+}
+
+impl Columns for crate::sqlite_bulk::RawStatement {
+    fn id(&self) -> Option<i64> {
+        self.column_int(0)
+    }
+
+    fn text(&self, i: usize) -> Option<&str> {
+        self.column_text(i as i32).and_then(|b| std::str::from_utf8(b).ok())
+    }
+}
+
+/// Decodes one attribute row into `row`; returns the customer id.
+fn decode_row(r: &impl Columns, defs: &[CustomFieldDef], row: &mut AttributeRow) -> Result<i64> {
+    let id =
+        r.id().ok_or_else(|| StoreError::Database { context: "reading a customer id", source: sqlx::Error::Protocol("no id".into()) })?;
+    for (i, slot) in row.text.iter_mut().enumerate() {
+        *slot = r.text(i + 1).map(str::to_string);
+    }
+    row.since = r.text(9).and_then(|s| s.parse().ok()).map(day_of);
+    // Most customers have no tags and no custom values: skip the JSON parser for those.
+    row.tags = match r.text(10) {
+        None | Some("[]") => Vec::new(),
+        Some(t) => serde_json::from_str(t).unwrap_or_default(),
+    };
+    let custom: serde_json::Map<String, serde_json::Value> = match r.text(11) {
+        None | Some("{}") => serde_json::Map::new(),
+        Some(c) => serde_json::from_str(c).unwrap_or_default(),
+    };
+    row.custom = defs.iter().map(|d| custom_value(d.kind, custom.get(&d.key))).collect();
+    Ok(id)
 }
 
 impl Store {
@@ -49,15 +83,33 @@ impl Store {
         let kinds: Vec<_> = defs.iter().map(|d| d.kind).collect();
         let mut attrs = Attributes::new(&kinds);
         let mut row = AttributeRow::default();
-        on_pool!(self, p => {
-            let mut rows = sqlx::query(&sql).fetch(p);
-            while let Some(r) = rows.try_next().await.map_err(StoreError::db("reading customer attributes"))? {
-                let id = decode_row!(r, defs, row);
-                let Some(pos) = index.position(id) else { continue };
-                attrs.set(pos as usize, &row);
+        match &self.backend {
+            // Stepped on the raw handle: a million rows without a hand-over between threads each.
+            crate::Backend::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.map_err(StoreError::db("connecting to read customer attributes"))?;
+                let mut handle = conn.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
+                let fail = |message: String| StoreError::Database {
+                    context: "reading customer attributes",
+                    source: sqlx::Error::Protocol(message),
+                };
+                let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), &sql).map_err(fail)?;
+                while stmt.step().map_err(fail)? {
+                    let id = decode_row(&stmt, defs, &mut row)?;
+                    if let Some(pos) = index.position(id) {
+                        attrs.set(pos as usize, &row);
+                    }
+                }
             }
-            Ok::<(), StoreError>(())
-        })?;
+            crate::Backend::Postgres(pool) => {
+                let mut rows = sqlx::query(&sql).fetch(pool);
+                while let Some(r) = rows.try_next().await.map_err(StoreError::db("reading customer attributes"))? {
+                    let id = decode_row(&r, defs, &mut row)?;
+                    if let Some(pos) = index.position(id) {
+                        attrs.set(pos as usize, &row);
+                    }
+                }
+            }
+        }
         Ok(attrs)
     }
 
@@ -79,7 +131,7 @@ impl Store {
                 }
                 for r in q.fetch_all(p).await.map_err(StoreError::db("reading customers' attributes"))? {
                     let mut row = AttributeRow::default();
-                    let id = decode_row!(r, defs, row);
+                    let id = decode_row(&r, defs, &mut row)?;
                     out.push((id, row));
                 }
             });
