@@ -198,6 +198,13 @@ async fn story(store: Store) {
     assert_eq!(attrs.len(), index.len());
     let p0 = index.position(external.iter().find(|(_, e)| e.as_deref() == Some("C-1")).unwrap().0).unwrap() as usize;
     assert!(attrs.text_at(strata_core::rules::schema::Attr::Province, p0).is_some());
+    // Tags and custom values (JSON in the store) reach the columns too.
+    let tagged = attrs.tag_code("战略客户");
+    let with_tag: Vec<usize> = (0..index.len()).filter(|&p| attrs.has_tag(p, tagged)).collect();
+    assert!(!with_tag.is_empty(), "a tagged customer");
+    let budgets: Vec<f64> =
+        (0..index.len()).map(|p| attrs.number(strata_core::rules::schema::Attr::Custom(0), p)).filter(|x| !x.is_nan()).collect();
+    assert!(budgets.contains(&500_000.0), "money custom fields read in yuan: {budgets:?}");
 
     // Tier models: versions, publish with tier changes, history, counts, re-publish.
     let ids: Vec<i64> = index.ids().to_vec();
