@@ -86,19 +86,18 @@ impl Store {
         match &self.backend {
             // Stepped on the raw handle: a million rows without a hand-over between threads each.
             crate::Backend::Sqlite(pool) => {
-                let mut conn = pool.acquire().await.map_err(StoreError::db("connecting to read customer attributes"))?;
-                let mut handle = conn.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
-                let fail = |message: String| StoreError::Database {
-                    context: "reading customer attributes",
-                    source: sqlx::Error::Protocol(message),
-                };
-                let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), &sql).map_err(fail)?;
-                while stmt.step().map_err(fail)? {
-                    let id = decode_row(&stmt, defs, &mut row)?;
-                    if let Some(pos) = index.position(id) {
-                        attrs.set(pos as usize, &row);
+                crate::sqlite_bulk::with_pooled_handle(pool, "reading customer attributes", |raw| {
+                    let fail = crate::sqlite_bulk::raw_error("reading customer attributes");
+                    let mut stmt = crate::sqlite_bulk::RawStatement::prepare(raw, &sql).map_err(fail)?;
+                    while stmt.step().map_err(fail)? {
+                        let id = decode_row(&stmt, defs, &mut row)?;
+                        if let Some(pos) = index.position(id) {
+                            attrs.set(pos as usize, &row);
+                        }
                     }
-                }
+                    Ok(())
+                })
+                .await?
             }
             crate::Backend::Postgres(pool) => {
                 let mut rows = sqlx::query(&sql).fetch(pool);

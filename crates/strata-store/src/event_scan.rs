@@ -134,16 +134,16 @@ impl Store {
         match &self.backend {
             // Stepped on the raw handle: a million ids, no per-row hand-over between threads.
             crate::Backend::Sqlite(pool) => {
-                let mut conn = pool.acquire().await.map_err(StoreError::db("connecting to list customer ids"))?;
-                let mut handle = conn.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
-                let fail =
-                    |message: String| StoreError::Database { context: "listing customer ids", source: sqlx::Error::Protocol(message) };
-                let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), SQL).map_err(fail)?;
-                let mut ids = Vec::new();
-                while stmt.step().map_err(fail)? {
-                    ids.extend(stmt.column_int(0));
-                }
-                Ok(ids)
+                crate::sqlite_bulk::with_pooled_handle(pool, "listing customer ids", |raw| {
+                    let fail = crate::sqlite_bulk::raw_error("listing customer ids");
+                    let mut stmt = crate::sqlite_bulk::RawStatement::prepare(raw, SQL).map_err(fail)?;
+                    let mut ids = Vec::new();
+                    while stmt.step().map_err(fail)? {
+                        ids.extend(stmt.column_int(0));
+                    }
+                    Ok(ids)
+                })
+                .await
             }
             crate::Backend::Postgres(pool) => {
                 sqlx::query_scalar::<_, i64>(SQL).fetch_all(pool).await.map_err(StoreError::db("listing customer ids"))
@@ -199,7 +199,7 @@ impl Store {
         let table = kind.name();
         let count_sql = format!("SELECT customer_id, COUNT(*) FROM {table} GROUP BY customer_id");
         let mut counts = vec![0u32; index.len()];
-        let mut count = |id: i64, n: i64| {
+        let count = |counts: &mut [u32], id: i64, n: i64| {
             if let Some(pos) = index.position(id) {
                 counts[pos as usize] = u32::try_from(n).unwrap_or(u32::MAX);
             }
@@ -208,60 +208,60 @@ impl Store {
         let mut decoder = Decoder { index, dicts: Default::default() };
         let builder = match &self.backend {
             crate::Backend::Sqlite(pool) => {
-                let mut conn = pool.acquire().await.map_err(StoreError::db("connecting for the event scan"))?;
-                let mut handle = conn.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
-                let fail = |message: String| StoreError::Database { context: "scanning events", source: sqlx::Error::Protocol(message) };
-                let raw = handle.as_raw_handle();
-                let mut counted = crate::sqlite_bulk::RawStatement::prepare(raw, &count_sql).map_err(fail)?;
-                while counted.step().map_err(fail)? {
-                    count(counted.column_int(0).unwrap_or(-1), counted.column_int(1).unwrap_or(0));
-                }
-                drop(counted);
-                let mut stmt = crate::sqlite_bulk::RawStatement::prepare(raw, &sql).map_err(fail)?;
-                let builder = EventBookBuilder::new(kind, &counts);
-                // This thread steps SQLite and decodes; a second one places rows into the book
-                // (scattered writes, one customer's events far from the next row's).
-                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, EventRow)>>(4);
-                std::thread::scope(|scope| {
-                    let placing = scope.spawn(move || {
-                        let mut builder = builder;
-                        for chunk in rx {
-                            for (p, row) in &chunk {
-                                builder.push(*p, row);
+                crate::sqlite_bulk::with_pooled_handle(pool, "scanning events", |raw| {
+                    let fail = crate::sqlite_bulk::raw_error("scanning events");
+                    let mut counted = crate::sqlite_bulk::RawStatement::prepare(raw, &count_sql).map_err(fail)?;
+                    while counted.step().map_err(fail)? {
+                        count(&mut counts, counted.column_int(0).unwrap_or(-1), counted.column_int(1).unwrap_or(0));
+                    }
+                    drop(counted);
+                    let mut stmt = crate::sqlite_bulk::RawStatement::prepare(raw, &sql).map_err(fail)?;
+                    let builder = EventBookBuilder::new(kind, &counts);
+                    // This thread steps SQLite and decodes; a second one places rows into the book
+                    // (scattered writes, one customer's events far from the next row's).
+                    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, EventRow)>>(4);
+                    std::thread::scope(|scope| {
+                        let placing = scope.spawn(move || {
+                            let mut builder = builder;
+                            for chunk in rx {
+                                for (p, row) in &chunk {
+                                    builder.push(*p, row);
+                                }
                             }
-                        }
-                        builder
-                    });
-                    let mut scanned = || -> Result<()> {
-                        let mut chunk = Vec::with_capacity(CHUNK);
-                        while stmt.step().map_err(fail)? {
-                            let row = Scanned {
-                                customer: stmt.column_int(0).unwrap_or(-1),
-                                day: stmt.column_text(1),
-                                nums: [stmt.column_int(2), stmt.column_int(3), stmt.column_int(4)],
-                                cats: [stmt.column_text(5), stmt.column_text(6)],
-                                flag: stmt.column_int(7).unwrap_or(0),
-                            };
-                            chunk.extend(decoder.decode(row));
-                            if chunk.len() == CHUNK && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
-                                break;
+                            builder
+                        });
+                        let mut scanned = || -> Result<()> {
+                            let mut chunk = Vec::with_capacity(CHUNK);
+                            while stmt.step().map_err(fail)? {
+                                let row = Scanned {
+                                    customer: stmt.column_int(0).unwrap_or(-1),
+                                    day: stmt.column_text(1),
+                                    nums: [stmt.column_int(2), stmt.column_int(3), stmt.column_int(4)],
+                                    cats: [stmt.column_text(5), stmt.column_text(6)],
+                                    flag: stmt.column_int(7).unwrap_or(0),
+                                };
+                                chunk.extend(decoder.decode(row));
+                                if chunk.len() == CHUNK && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
+                                    break;
+                                }
                             }
-                        }
-                        // A closed channel means the placing thread panicked: join re-raises it.
-                        let _ = tx.send(chunk);
-                        Ok(())
-                    };
-                    let outcome = scanned();
-                    drop(tx);
-                    let builder = placing.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-                    outcome.map(|()| builder)
-                })?
+                            // A closed channel means the placing thread panicked: join re-raises it.
+                            let _ = tx.send(chunk);
+                            Ok(())
+                        };
+                        let outcome = scanned();
+                        drop(tx);
+                        let builder = placing.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                        outcome.map(|()| builder)
+                    })
+                })
+                .await?
             }
             crate::Backend::Postgres(pool) => {
                 let counted: Vec<(i64, i64)> =
                     sqlx::query_as(&count_sql).fetch_all(pool).await.map_err(StoreError::db("counting events per customer"))?;
                 for (id, n) in counted {
-                    count(id, n);
+                    count(&mut counts, id, n);
                 }
                 let mut builder = EventBookBuilder::new(kind, &counts);
                 let mut rows = sqlx::query(&sql).fetch(pool);

@@ -8,7 +8,24 @@ use std::{ffi::CStr, ptr::NonNull};
 use chrono::SecondsFormat;
 use libsqlite3_sys as ffi;
 
-use crate::value::SqlValue;
+use crate::{value::SqlValue, StoreError};
+
+/// Maps a raw statement's error text to the store error for `context`.
+pub(crate) fn raw_error(context: &'static str) -> impl Fn(String) -> StoreError + Copy {
+    move |message| StoreError::Database { context, source: sqlx::Error::Protocol(message) }
+}
+
+/// Runs `f` on the raw handle of a pooled connection, locked for the whole call. `f` is
+/// synchronous, so no raw pointer outlives the lock or crosses an await.
+pub(crate) async fn with_pooled_handle<T>(
+    pool: &sqlx::SqlitePool,
+    context: &'static str,
+    f: impl FnOnce(NonNull<ffi::sqlite3>) -> crate::Result<T>,
+) -> crate::Result<T> {
+    let mut conn = pool.acquire().await.map_err(StoreError::db(context))?;
+    let mut handle = conn.lock_handle().await.map_err(StoreError::db(context))?;
+    f(handle.as_raw_handle())
+}
 
 /// A prepared statement on a locked raw connection handle. Finalized on drop.
 pub(crate) struct RawStatement {

@@ -3,7 +3,7 @@
 //! orders count only when they are revenue (not cancelled or refunded). Missing is NaN.
 
 use crate::{
-    metrics::{span_of, visit_run, Day, DayRange, DayValue, EventBook, EventSlice, NumValue, RunVisitor, NO_NUM},
+    metrics::{Day, DayRange, EventBook, EventSlice, NO_NUM},
     predict::Forecast,
     rules::{
         program::{Aggregate, Metric},
@@ -85,14 +85,40 @@ impl ResolvedMetric {
     }
 
     fn aggregate(&self, s: &EventSlice<'_>, range: DayRange) -> f64 {
+        let span = s.span(range);
         match self.metric.aggregate {
-            Aggregate::Count | Aggregate::DaysSince(_) => visit_run(s.day, s.nums[0], Simple { m: self, flag: s.flag, range }),
+            Aggregate::Count => {
+                if self.revenue_only {
+                    span.filter(|&j| s.flag[j] & REVENUE != 0).count() as f64
+                } else {
+                    span.len() as f64
+                }
+            }
             Aggregate::Sum(i) | Aggregate::Avg(i) | Aggregate::Min(i) | Aggregate::Max(i) => {
-                visit_run(s.day, s.nums[i.min(s.nums.len() - 1)], Simple { m: self, flag: s.flag, range })
+                let col = s.nums[i.min(s.nums.len() - 1)];
+                let (mut n, mut sum, mut lo, mut hi) = (0u64, 0i64, i64::MAX, i64::MIN);
+                for j in span {
+                    let v = col.get(j);
+                    if v == NO_NUM || !self.counts(s, j) {
+                        continue;
+                    }
+                    n += 1;
+                    sum = sum.saturating_add(v);
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+                let x = match self.metric.aggregate {
+                    Aggregate::Sum(_) => sum as f64,
+                    _ if n == 0 => return f64::NAN,
+                    Aggregate::Avg(_) => sum as f64 / n as f64,
+                    Aggregate::Min(_) => lo as f64,
+                    _ => hi as f64,
+                };
+                x * self.scale
             }
             Aggregate::Distinct(field) => {
                 let mut seen: Vec<i64> = Vec::new();
-                for j in s.span(range) {
+                for j in span {
                     if !self.counts(s, j) {
                         continue;
                     }
@@ -111,57 +137,14 @@ impl ResolvedMetric {
                 seen.len() as f64
             }
             Aggregate::Predicted(prediction) => self.forecast.value(prediction, s, self.today),
-        }
-    }
-}
-
-/// Count, sum, average, min, max and days-since over one customer's typed run of events.
-struct Simple<'a> {
-    m: &'a ResolvedMetric,
-    flag: &'a [u8],
-    range: DayRange,
-}
-
-impl RunVisitor for Simple<'_> {
-    type Out = f64;
-
-    fn visit<D: DayValue, N: NumValue>(self, days: &[D], nums: &[N]) -> f64 {
-        let span = span_of(days, self.range);
-        let flag = &self.flag[span.clone()];
-        let only = self.m.revenue_only;
-        match self.m.metric.aggregate {
-            Aggregate::Count if only => flag.iter().filter(|&&f| f & REVENUE != 0).count() as f64,
-            Aggregate::Count => span.len() as f64,
             Aggregate::DaysSince(end) => {
-                let mut hits = span.filter(|&j| !only || self.flag[j] & REVENUE != 0);
-                let j = match end {
-                    End::First => hits.next(),
-                    End::Last => hits.next_back(),
+                let span = s.span(range);
+                let mut days = span.filter(|&j| self.counts(s, j)).map(|j| s.day.get(j));
+                let day = match end {
+                    End::First => days.next(),
+                    End::Last => days.next_back(),
                 };
-                j.map_or(f64::NAN, |j| f64::from(self.m.today) - f64::from(days[j].day()))
-            }
-            aggregate => {
-                let (mut n, mut sum, mut lo, mut hi) = (0u64, 0i64, i64::MAX, i64::MIN);
-                if nums.len() == days.len() {
-                    for (v, f) in nums[span].iter().zip(flag) {
-                        let v = v.num();
-                        if v == NO_NUM || (only && f & REVENUE == 0) {
-                            continue;
-                        }
-                        n += 1;
-                        sum = sum.saturating_add(v);
-                        lo = lo.min(v);
-                        hi = hi.max(v);
-                    }
-                }
-                let x = match aggregate {
-                    Aggregate::Sum(_) => sum as f64,
-                    _ if n == 0 => return f64::NAN,
-                    Aggregate::Avg(_) => sum as f64 / n as f64,
-                    Aggregate::Min(_) => lo as f64,
-                    _ => hi as f64,
-                };
-                x * self.m.scale
+                day.map_or(f64::NAN, |d| f64::from(self.today) - f64::from(d))
             }
         }
     }

@@ -11,7 +11,6 @@ mod day_column;
 mod dictionary;
 mod index;
 mod nums;
-mod run;
 mod window;
 
 pub use book::{EventBook, EventBookBuilder, EventKind, EventRow, EventSlice, MAX_CATS, MAX_NUMS, NO_NUM};
@@ -21,7 +20,6 @@ pub use day_column::{DayColumn, DaySlice};
 pub use dictionary::Dictionary;
 pub use index::CustomerIndex;
 pub use nums::{NumColumn, NumSlice};
-pub use run::{span_of, visit_run, DayValue, NumValue, RunVisitor};
 pub use window::{DayRange, Window};
 
 #[cfg(test)]

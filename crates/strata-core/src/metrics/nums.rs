@@ -5,7 +5,7 @@
 use super::book::NO_NUM;
 
 /// The `i32` that stands for a missing value in the narrow width.
-pub(super) const NO_NUM32: i32 = i32::MIN;
+const NO_NUM32: i32 = i32::MIN;
 
 /// A column of numbers stored in the narrowest width that fits.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::quantile::{quantile_cuts, score, RankKey};
-use crate::metrics::{visit_run, Day, DayValue, EventBook, NumValue, RunVisitor, NO_NUM};
+use crate::metrics::{Day, EventBook, NO_NUM};
 
 /// Per customer position: days since the last revenue order, number and total of revenue
 /// orders (cents). `frequency == 0` means no purchase: such customers get no RFM scores.
@@ -14,30 +14,6 @@ pub struct RfmValues {
     pub recency: Vec<i32>,
     pub frequency: Vec<u32>,
     pub monetary: Vec<i64>,
-}
-
-/// Revenue orders' count, total (cents) and last day over one customer's typed run.
-struct Totals<'a> {
-    flag: &'a [u8],
-}
-
-impl RunVisitor for Totals<'_> {
-    type Out = (u32, i64, Day);
-
-    fn visit<D: DayValue, N: NumValue>(self, days: &[D], nums: &[N]) -> (u32, i64, Day) {
-        let (mut count, mut sum, mut last) = (0u32, 0i64, Day::MIN);
-        let amounts = nums.iter().map(|n| n.num()).chain(std::iter::repeat(NO_NUM));
-        for ((d, f), amount) in days.iter().zip(self.flag).zip(amounts) {
-            if f & REVENUE != 0 {
-                count += 1;
-                if amount != NO_NUM {
-                    sum = sum.saturating_add(amount);
-                }
-                last = last.max(d.day());
-            }
-        }
-        (count, sum, last)
-    }
 }
 
 /// Order flag bit: the order counts as revenue (not cancelled or refunded).
@@ -73,7 +49,17 @@ impl RfmValues {
     /// (recency, frequency, monetary) of one position.
     fn values_of(orders: &EventBook, p: u32, today: Day) -> (i32, u32, i64) {
         let s = orders.events(p);
-        let (count, sum, last) = visit_run(s.day, s.nums[0], Totals { flag: s.flag });
+        let (mut count, mut sum, mut last) = (0u32, 0i64, Day::MIN);
+        for j in 0..s.len() {
+            if s.flag[j] & REVENUE != 0 {
+                count += 1;
+                let amount = s.nums[0].get(j);
+                if amount != NO_NUM {
+                    sum = sum.saturating_add(amount);
+                }
+                last = last.max(s.day.get(j));
+            }
+        }
         (if count == 0 { 0 } else { today.saturating_sub(last) }, count, sum)
     }
 

@@ -62,7 +62,7 @@ impl ImportSession {
         let Tx::Sqlite(t) = &mut self.tx else { return Ok(pending) };
         let sql = crate::dialect(crate::BackendKind::Sqlite, &insert_sql(self.spec, 1)).into_owned();
         let mut handle = t.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
-        let fail = |message: String| StoreError::Database { context: "inserting imported rows", source: sqlx::Error::Protocol(message) };
+        let fail = crate::sqlite_bulk::raw_error("inserting imported rows");
         let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), &sql).map_err(fail)?;
         let n = self.spec.cols.len() as i32;
         let now = SqlValue::Time(Some(self.now));
