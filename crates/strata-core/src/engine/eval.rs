@@ -6,6 +6,8 @@ use super::{
     attributes::{Attributes, CodesAt},
     plan::{Plan, TextRead},
 };
+use std::borrow::Cow;
+
 use crate::rules::program::Arith;
 
 pub const FALSE: u8 = 0;
@@ -34,25 +36,26 @@ fn tri(b: bool) -> u8 {
     }
 }
 
-impl Facts<'_> {
-    /// A numeric plan over positions `lo..hi`.
-    pub fn numbers(&self, plan: &Plan, lo: usize, hi: usize) -> Vec<f64> {
+impl<'a> Facts<'a> {
+    /// A numeric plan over positions `lo..hi` (a metric's column slice is lent, not copied).
+    pub fn numbers(&self, plan: &Plan, lo: usize, hi: usize) -> Cow<'a, [f64]> {
         let n = hi - lo;
         match plan {
-            Plan::Const(x) => vec![*x; n],
+            Plan::Const(x) => Cow::Owned(vec![*x; n]),
             Plan::Metric(slot) => match self.metrics.get(*slot) {
-                Some(col) => (lo..hi).map(|p| col.get(p).copied().unwrap_or(f64::NAN)).collect(),
-                None => vec![f64::NAN; n],
+                Some(col) if col.len() >= hi => Cow::Borrowed(&col[lo..hi]),
+                Some(col) => Cow::Owned((lo..hi).map(|p| col.get(p).copied().unwrap_or(f64::NAN)).collect()),
+                None => Cow::Owned(vec![f64::NAN; n]),
             },
-            Plan::Attr(a) => (lo..hi).map(|p| self.attrs.number(*a, p)).collect(),
+            Plan::Attr(a) => Cow::Owned((lo..hi).map(|p| self.attrs.number(*a, p)).collect()),
             Plan::Neg(x) => {
-                let mut v = self.numbers(x, lo, hi);
+                let mut v = self.numbers(x, lo, hi).into_owned();
                 v.iter_mut().for_each(|x| *x = -*x);
-                v
+                Cow::Owned(v)
             }
             Plan::Arith(op, x, y) => {
-                let (mut a, b) = (self.numbers(x, lo, hi), self.numbers(y, lo, hi));
-                for (a, b) in a.iter_mut().zip(b) {
+                let (mut a, b) = (self.numbers(x, lo, hi).into_owned(), self.numbers(y, lo, hi));
+                for (a, &b) in a.iter_mut().zip(b.iter()) {
                     *a = match op {
                         Arith::Add => *a + b,
                         Arith::Sub => *a - b,
@@ -60,36 +63,51 @@ impl Facts<'_> {
                         Arith::Div => *a / b,
                     };
                 }
-                a
+                Cow::Owned(a)
             }
             Plan::DivOr(x, y, z) => {
-                let (mut a, b, c) = (self.numbers(x, lo, hi), self.numbers(y, lo, hi), self.numbers(z, lo, hi));
-                for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
+                let (mut a, b, c) = (self.numbers(x, lo, hi).into_owned(), self.numbers(y, lo, hi), self.numbers(z, lo, hi));
+                for ((a, &b), &c) in a.iter_mut().zip(b.iter()).zip(c.iter()) {
                     *a = if b == 0.0 { c } else { *a / b };
                 }
-                a
+                Cow::Owned(a)
             }
             Plan::Percentile { inner, k } => {
-                let mut v = self.numbers(inner, lo, hi);
+                let mut v = self.numbers(inner, lo, hi).into_owned();
                 match self.scales.get(*k) {
                     Some(super::calibration::Scale::Percentile { points }) if points.len() >= 2 => {
                         v.iter_mut().filter(|x| !x.is_nan()).for_each(|x| *x = super::calibration::percentile_rank(points, *x) / 100.0)
                     }
                     _ => v.fill(f64::NAN),
                 }
-                v
+                Cow::Owned(v)
             }
             // A condition used as a number (e.g. compared with `= true`): 1, 0 or missing.
-            cond => self
-                .conditions(cond, lo, hi)
-                .into_iter()
-                .map(|t| match t {
-                    TRUE => 1.0,
-                    FALSE => 0.0,
-                    _ => f64::NAN,
-                })
-                .collect(),
+            cond => Cow::Owned(
+                self.conditions(cond, lo, hi)
+                    .into_iter()
+                    .map(|t| match t {
+                        TRUE => 1.0,
+                        FALSE => 0.0,
+                        _ => f64::NAN,
+                    })
+                    .collect(),
+            ),
         }
+    }
+
+    /// A numeric plan over positions `0..n`: a metric's own column when the plan is one.
+    pub fn column(&self, plan: &Plan, n: usize) -> Cow<'a, [f64]> {
+        if let Plan::Metric(slot) = plan {
+            if let Some(col) = self.metrics.get(*slot).filter(|c| c.len() >= n) {
+                return Cow::Borrowed(&col[..n]);
+            }
+        }
+        let mut out = Vec::with_capacity(n);
+        for (lo, hi) in blocks(n) {
+            out.extend_from_slice(&self.numbers(plan, lo, hi));
+        }
+        Cow::Owned(out)
     }
 
     /// A condition over positions `lo..hi`: `FALSE`, `UNKNOWN` or `TRUE` per position.
@@ -98,13 +116,21 @@ impl Facts<'_> {
         match plan {
             Plan::Bool(b) => vec![tri(*b); n],
             Plan::Cmp(op, x, y) => {
-                let (a, b) = (self.numbers(x, lo, hi), self.numbers(y, lo, hi));
-                a.iter().zip(&b).map(|(&a, &b)| if a.is_nan() || b.is_nan() { UNKNOWN } else { tri(op.holds(a, b)) }).collect()
+                let cmp = |a: f64, b: f64| if a.is_nan() || b.is_nan() { UNKNOWN } else { tri(op.holds(a, b)) };
+                match (&**x, &**y) {
+                    // A metric against a constant (the common rule) compares in place.
+                    (_, Plan::Const(c)) => self.numbers(x, lo, hi).iter().map(|&a| cmp(a, *c)).collect(),
+                    (Plan::Const(c), _) => self.numbers(y, lo, hi).iter().map(|&b| cmp(*c, b)).collect(),
+                    _ => {
+                        let (a, b) = (self.numbers(x, lo, hi), self.numbers(y, lo, hi));
+                        a.iter().zip(b.iter()).map(|(&a, &b)| cmp(a, b)).collect()
+                    }
+                }
             }
             Plan::NumIn { value, values, negated } => self
                 .numbers(value, lo, hi)
-                .into_iter()
-                .map(|x| if x.is_nan() { UNKNOWN } else { tri(values.contains(&x) != *negated) })
+                .iter()
+                .map(|&x| if x.is_nan() { UNKNOWN } else { tri(values.contains(&x) != *negated) })
                 .collect(),
             Plan::TextIn { read, codes, negated } => (lo..hi).map(|p| self.text_in(read, codes, *negated, p)).collect(),
             Plan::HasTag(code) => (lo..hi).map(|p| tri(self.attrs.has_tag(p, *code))).collect(),
@@ -132,7 +158,7 @@ impl Facts<'_> {
                 a
             }
             // A number used as a condition (a yes/no custom field): missing is unknown.
-            num => self.numbers(num, lo, hi).into_iter().map(|x| if x.is_nan() { UNKNOWN } else { tri(x != 0.0) }).collect(),
+            num => self.numbers(num, lo, hi).iter().map(|&x| if x.is_nan() { UNKNOWN } else { tri(x != 0.0) }).collect(),
         }
     }
 

@@ -183,7 +183,7 @@ impl Engine {
                 let facts = self.facts();
                 let mut out = Vec::with_capacity(n);
                 for (lo, hi) in eval::blocks(n) {
-                    out.extend(facts.numbers(&plan, lo, hi));
+                    out.extend_from_slice(&facts.numbers(&plan, lo, hi));
                 }
                 out
             })
@@ -254,7 +254,7 @@ impl Engine {
 
     /// Cut points for model `m` on the current population.
     pub fn fit(&self, m: usize) -> Calibration {
-        calibrate(&self.catalog.models[m], &self.states[m], &self.facts(), self.customers(), self.today)
+        calibrate(&self.catalog.models[m], &self.states[m], &self.facts(), self.customers(), self.today, self.threads)
     }
 
     /// Recomputes model `m`'s cut points and re-evaluates it (and models reading it).

@@ -10,8 +10,9 @@ use super::{
 use crate::{
     metrics::Day,
     tiering::{
-        model::{Body, Dimension, Model},
+        model::{Body, Model},
         rfm::{RfmCuts, RfmValues, NO_TIER},
+        spec::Normalise,
     },
 };
 
@@ -45,7 +46,7 @@ pub fn for_parts<T: Send>(out: &mut [T], threads: usize, f: impl Fn(usize, &mut 
 
 /// Fits the calibration of a relative model on the current population.
 /// RFM models read the values the engine keeps in `state.rfm`.
-pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize, today: Day) -> Calibration {
+pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize, today: Day, threads: usize) -> Calibration {
     let mut c = Calibration { on: today, ..Calibration::default() };
     match &model.body {
         Body::Ladder { .. } => {
@@ -55,21 +56,28 @@ pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize,
                 plan.percentiles(&mut calls);
             }
             calls.sort_by_key(|(k, _)| *k);
-            c.scales = calls
-                .into_iter()
-                .map(|(_, inner)| Scale::percentile(blocks(n).flat_map(|(lo, hi)| facts.numbers(inner, lo, hi)).collect()))
-                .collect();
+            c.scales = calls.into_iter().map(|(_, inner)| Scale::percentile(&facts.column(inner, n))).collect();
         }
         Body::Score { dimensions, .. } => {
-            // One thread per dimension: percentile fits sort the population.
-            let fit = |d: &Dimension, plan: &Plan| {
-                let values: Vec<f64> = blocks(n).flat_map(|(lo, hi)| facts.numbers(plan, lo, hi)).collect();
-                Scale::fit(d, &values)
+            let fit_one = |i: usize| match dimensions[i].normalise {
+                Normalise::Bins => Scale::Bins,
+                _ => Scale::fit(&dimensions[i], &facts.column(&state.plans[i], n)),
             };
-            c.scales = std::thread::scope(|s| {
-                let handles: Vec<_> = dimensions.iter().zip(&state.plans).map(|(d, plan)| s.spawn(move || fit(d, plan))).collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+            // Dimensions dealt out over the threads, the costly percentile fits first.
+            let mut order: Vec<usize> = (0..dimensions.len()).collect();
+            order.sort_by_key(|&i| dimensions[i].normalise != Normalise::Percentile);
+            let threads = if n < 20_000 { 1 } else { threads.clamp(1, dimensions.len().max(1)) };
+            let mut fitted: Vec<(usize, Scale)> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let (mine, fit_one): (Vec<usize>, _) = (order.iter().copied().skip(t).step_by(threads).collect(), &fit_one);
+                        s.spawn(move || mine.into_iter().map(|i| (i, fit_one(i))).collect::<Vec<_>>())
+                    })
+                    .collect();
+                handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
             });
+            fitted.sort_by_key(|(i, _)| *i);
+            c.scales = fitted.into_iter().map(|(_, s)| s).collect();
         }
         Body::Rfm { buckets, .. } => {
             c.rfm = state.rfm.as_ref().map(|values| RfmCuts::compute(values, [&buckets[0], &buckets[1], &buckets[2]]));
@@ -91,16 +99,16 @@ pub fn evaluate_range(model: &Model, state: &ModelState, facts: &Facts<'_>, lo: 
             for (b_lo, b_hi) in blocks(out.len()) {
                 let mut total = vec![0.0f64; b_hi - b_lo];
                 for ((d, plan), scale) in dimensions.iter().zip(&state.plans).zip(scales) {
-                    let xs = facts.numbers(plan, lo + b_lo, lo + b_hi);
-                    for (t, x) in total.iter_mut().zip(xs) {
-                        *t += d.share * scale.points(d, x);
-                    }
+                    scale.add_points(d, &facts.numbers(plan, lo + b_lo, lo + b_hi), &mut total);
                 }
                 for (i, t) in total.into_iter().enumerate() {
                     if let Some(s) = scores.get_mut(b_lo + i) {
                         *s = t as f32;
                     }
-                    out[b_lo + i] = by_min.iter().find(|(m, _)| t >= *m - 1e-9).map_or(NO_TIER, |(_, tier)| *tier);
+                    // `by_min` descends, so the minima above the score are a prefix: counting
+                    // them finds the first tier reached, without a branch per tier.
+                    let above: usize = by_min.iter().map(|(m, _)| usize::from(t < *m - 1e-9)).sum();
+                    out[b_lo + i] = by_min.get(above).map_or(NO_TIER, |(_, tier)| *tier);
                 }
             }
         }
@@ -126,12 +134,14 @@ fn ladder(plans: &[Plan], default: u16, facts: &Facts<'_>, lo: usize, out: &mut 
                 break;
             }
             let cond = facts.conditions(plan, lo + b_lo, lo + b_hi);
+            // Without branches (the outcome varies customer by customer), so it vectorises.
+            let mut taken = 0;
             for (o, c) in part.iter_mut().zip(cond) {
-                if *o == NO_TIER && c == TRUE {
-                    *o = t as u16;
-                    open -= 1;
-                }
+                let take = (*o == NO_TIER) & (c == TRUE);
+                *o = if take { t as u16 } else { *o };
+                taken += usize::from(take);
             }
+            open -= taken;
         }
         if default != NO_TIER {
             part.iter_mut().filter(|o| **o == NO_TIER).for_each(|o| *o = default);

@@ -2,6 +2,7 @@
 
 pub mod model;
 pub mod quantile;
+pub mod rank_select;
 pub mod rfm;
 pub mod segments;
 pub mod spec;

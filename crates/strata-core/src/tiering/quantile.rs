@@ -1,5 +1,6 @@
-//! Quantile cut points with SQL `NTILE` semantics and exact tie-breaking, found by selection
-//! (linear time) rather than a full sort, and scoring against stored cut points.
+//! Quantile cut points with SQL `NTILE` semantics and exact tie-breaking, found by histogram
+//! selection (`rank_select`, linear time) rather than a full sort, and scoring against stored
+//! cut points.
 //!
 //! A key orders customers: `(value, position)`; position follows ascending customer id, so
 //! ties are broken by customer id exactly as `NTILE(k) OVER (ORDER BY value, customer_id)`.
@@ -21,11 +22,11 @@ impl RankKey {
         RankKey { value, position: 0 }
     }
 
-    fn packed(self) -> u128 {
+    pub(super) fn packed(self) -> u128 {
         (u128::from((self.value as u64) ^ (1 << 63)) << 32) | u128::from(self.position)
     }
 
-    fn unpacked(k: u128) -> RankKey {
+    pub(super) fn unpacked(k: u128) -> RankKey {
         RankKey { value: (((k >> 32) as u64) ^ (1 << 63)) as i64, position: k as u32 }
     }
 }
@@ -40,30 +41,9 @@ pub fn ntile_starts(n: usize, k: usize) -> Vec<usize> {
     (1..k).map(|j| if j <= r { j * (q + 1) } else { r * (q + 1) + (j - r) * q }).filter(|&s| s < n).collect()
 }
 
-/// Cut points for `k` buckets over `keys` (order irrelevant; the slice is reordered).
-pub fn quantile_cuts(keys: &[RankKey], k: usize) -> Vec<RankKey> {
-    let mut packed: Vec<u128> = keys.iter().map(|k| k.packed()).collect();
-    let starts = ntile_starts(packed.len(), k);
-    let mut cuts = vec![0u128; starts.len()];
-    select_positions(&mut packed, 0, &starts, &mut cuts);
-    cuts.into_iter().map(RankKey::unpacked).collect()
-}
-
-/// Puts into `out[i]` the element that would sit at absolute position `wanted[i]` of the sorted
-/// slice. `base` is the absolute position of `v[0]`. Splits at the middle wanted position and
-/// recurses into the two halves, so the work is about n·log2(k).
-fn select_positions(v: &mut [u128], base: usize, wanted: &[usize], out: &mut [u128]) {
-    if wanted.is_empty() || v.is_empty() {
-        return;
-    }
-    let mid = wanted.len() / 2;
-    let at = wanted[mid] - base;
-    let (left, nth, right) = v.select_nth_unstable(at);
-    out[mid] = *nth;
-    let (wl, wr) = wanted.split_at(mid);
-    let (ol, or) = out.split_at_mut(mid);
-    select_positions(left, base, wl, ol);
-    select_positions(right, base + at + 1, &wr[1..], &mut or[1..]);
+/// Cut points for `k` buckets over `positions` (ascending), keyed by `(value(p), p)`.
+pub fn quantile_cuts_by(positions: &[u32], value: &impl Fn(u32) -> i64, k: usize) -> Vec<RankKey> {
+    super::rank_select::select_ranks(positions, value, &ntile_starts(positions.len(), k))
 }
 
 /// The 1-based bucket of `key` given ascending cut points.
@@ -107,10 +87,21 @@ mod tests {
 
     #[test]
     fn selection_matches_sorting_with_ties() {
-        for (n, k, modulus) in [(1, 5, 1), (4, 5, 3), (10, 5, 2), (97, 5, 7), (1000, 3, 10), (1003, 10, 1000), (500, 4, 1)] {
+        for (n, k, modulus) in [
+            (1, 5, 1),
+            (4, 5, 3),
+            (10, 5, 2),
+            (97, 5, 7),
+            (1000, 3, 10),
+            (1003, 10, 1000),
+            (500, 4, 1),
+            (60_000, 5, 37),
+            (50_000, 10, 1_000_000),
+        ] {
             let keys: Vec<RankKey> =
                 (0..n).map(|i| RankKey { value: ((i as i64 * 7919) % modulus) - modulus / 2, position: i as u32 }).collect();
-            let cuts = quantile_cuts(&keys, k);
+            let positions: Vec<u32> = (0..n as u32).collect();
+            let cuts = quantile_cuts_by(&positions, &|p| keys[p as usize].value, k);
             let got: Vec<u8> = keys.iter().map(|&key| score(key, &cuts)).collect();
             assert_eq!(got, ntile_by_sorting(&keys, k), "n={n} k={k}");
         }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::quantile::{quantile_cuts, score, RankKey};
+use super::quantile::{quantile_cuts_by, score, RankKey};
 use crate::metrics::{Day, EventBook, NO_NUM};
 
 /// Per customer position: days since the last revenue order, number and total of revenue
@@ -147,10 +147,7 @@ impl RfmCuts {
         let buyers: Vec<u32> = (0..values.len()).filter(|&p| values.frequency[p] > 0).map(|p| p as u32).collect();
         let cut = |d: Dimension, b: &Buckets| -> Vec<RankKey> {
             match b {
-                Buckets::Quantiles(k) => {
-                    let keys: Vec<RankKey> = buyers.iter().map(|&p| values.key(d, p as usize)).collect();
-                    quantile_cuts(&keys, usize::from(*k))
-                }
+                Buckets::Quantiles(k) => quantile_cuts_by(&buyers, &|p| values.key(d, p as usize).value, usize::from(*k)),
                 Buckets::Thresholds(t) => {
                     let sign = if d == Dimension::Recency { -1 } else { 1 };
                     let mut cuts: Vec<RankKey> = t.iter().map(|&v| RankKey::threshold(v.saturating_mul(sign))).collect();

@@ -1,0 +1,177 @@
+//! Exact order statistics by histogram selection: the keys at given sorted ranks, in a few
+//! linear passes instead of a sort. Each level counts values into 65,536 buckets of equal width
+//! between the minimum and the maximum, keeps only the buckets holding a wanted rank and goes
+//! on inside them; a bucket of equal values resolves its ties by position at once, a small one
+//! is sorted.
+//!
+//! Keys order as `(value, position)`, the order of `quantile::RankKey`. Positions must be given
+//! ascending, so that the ties inside a bucket stay in position order.
+
+use super::quantile::RankKey;
+
+/// Most buckets per level, as bits (a level uses about one bucket per candidate).
+const BITS: u32 = 16;
+/// Candidate sets this small are sorted outright.
+const SMALL: usize = 64;
+
+/// The keys at sorted ranks `wanted` (ascending, each below `positions.len()`; repeats allowed)
+/// among `positions` (ascending), each keyed by `(value(p), p)`.
+pub fn select_ranks(positions: &[u32], value: &impl Fn(u32) -> i64, wanted: &[usize]) -> Vec<RankKey> {
+    let mut unique: Vec<usize> = wanted.iter().copied().filter(|&r| r < positions.len()).collect();
+    unique.dedup();
+    let mut found = vec![RankKey { value: 0, position: 0 }; unique.len()];
+    select_into(positions, value, &unique, &mut found);
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut i = 0;
+    for &r in wanted.iter().filter(|&&r| r < positions.len()) {
+        while unique[i] != r {
+            i += 1;
+        }
+        out.push(found[i]);
+    }
+    out
+}
+
+/// `wanted` is strictly ascending and inside `positions`.
+fn select_into(positions: &[u32], value: &impl Fn(u32) -> i64, wanted: &[usize], out: &mut [RankKey]) {
+    if wanted.is_empty() {
+        return;
+    }
+    if positions.len() <= SMALL {
+        let mut keys: Vec<u128> = positions.iter().map(|&p| RankKey { value: value(p), position: p }.packed()).collect();
+        keys.sort_unstable();
+        for (o, &r) in out.iter_mut().zip(wanted) {
+            *o = RankKey::unpacked(keys[r]);
+        }
+        return;
+    }
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for &p in positions {
+        let v = value(p);
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if lo == hi {
+        // All equal: ties go by position.
+        for (o, &r) in out.iter_mut().zip(wanted) {
+            *o = RankKey { value: lo, position: positions[r] };
+        }
+        return;
+    }
+    let range = (hi as u64).wrapping_sub(lo as u64);
+    let bits = (usize::BITS - positions.len().leading_zeros()).min(BITS);
+    let shift = (u64::BITS - range.leading_zeros()).saturating_sub(bits);
+    let bucket = |p: u32| ((value(p) as u64).wrapping_sub(lo as u64) >> shift) as usize;
+    let mut counts = vec![0u32; (range >> shift) as usize + 1];
+    for &p in positions {
+        counts[bucket(p)] += 1;
+    }
+
+    // The bucket of each wanted rank, and its rank inside the bucket.
+    const NONE: u32 = u32::MAX;
+    let mut slot = vec![NONE; counts.len()];
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new(); // (first index into wanted, local ranks)
+    let (mut b, mut below) = (0usize, 0usize);
+    for (i, &r) in wanted.iter().enumerate() {
+        while below + counts[b] as usize <= r {
+            below += counts[b] as usize;
+            b += 1;
+        }
+        if slot[b] == NONE {
+            slot[b] = groups.len() as u32;
+            groups.push((i, Vec::new()));
+        }
+        if let Some(g) = groups.last_mut() {
+            g.1.push(r - below);
+        }
+    }
+    if shift == 0 {
+        // Each bucket holds one value: the wanted keys are its members at the local ranks,
+        // found in one scan that stops once every rank is found.
+        let (mut seen, mut next, mut open) = (vec![0usize; groups.len()], vec![0usize; groups.len()], wanted.len());
+        for &p in positions {
+            let s = slot[bucket(p)];
+            if s == NONE {
+                continue;
+            }
+            let (s, (first, local)) = (s as usize, &groups[s as usize]);
+            if local.get(next[s]) == Some(&seen[s]) {
+                out[first + next[s]] = RankKey { value: value(p), position: p };
+                next[s] += 1;
+                open -= 1;
+                if open == 0 {
+                    break;
+                }
+            }
+            seen[s] += 1;
+        }
+        return;
+    }
+    let mut members: Vec<Vec<u32>> =
+        (0..counts.len()).filter(|&b| slot[b] != NONE).map(|b| Vec::with_capacity(counts[b] as usize)).collect();
+    for &p in positions {
+        let s = slot[bucket(p)];
+        if s != NONE {
+            members[s as usize].push(p);
+        }
+    }
+    drop((counts, slot));
+    for ((first, local), members) in groups.iter().zip(&members) {
+        select_into(members, value, local, &mut out[*first..*first + local.len()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by_sorting(values: &[i64], positions: &[u32], wanted: &[usize]) -> Vec<RankKey> {
+        let mut keys: Vec<RankKey> = positions.iter().map(|&p| RankKey { value: values[p as usize], position: p }).collect();
+        keys.sort();
+        wanted.iter().filter(|&&r| r < keys.len()).map(|&r| keys[r]).collect()
+    }
+
+    #[test]
+    fn matches_sorting_on_skewed_tied_and_extreme_values() {
+        let cases: Vec<Vec<i64>> = vec![
+            (0..10_000).map(|i| (i * 7919) % 13).collect(),
+            (0..20_000).map(|i| ((i as i64 * 2_654_435_761) % 1_000_003).pow(2) / 997).collect(),
+            (0..9_000)
+                .map(|i| {
+                    if i % 3 == 0 {
+                        i64::MIN
+                    } else if i % 3 == 1 {
+                        i64::MAX
+                    } else {
+                        i
+                    }
+                })
+                .collect(),
+            vec![42; 5_000],
+            (0..3_000).map(|i| -(i as i64)).collect(),
+            (0..50).collect(),
+        ];
+        for values in &cases {
+            let n = values.len();
+            let all: Vec<u32> = (0..n as u32).collect();
+            let odd: Vec<u32> = (0..n as u32).filter(|p| p % 2 == 1).collect();
+            for positions in [&all, &odd] {
+                let m = positions.len();
+                for wanted in [
+                    vec![0, m / 5, 2 * m / 5, 3 * m / 5, 4 * m / 5],
+                    (0..=100).map(|i| i * m.saturating_sub(1) / 100).collect(),
+                    vec![m - 1, m, m + 7],
+                ] {
+                    let got = select_ranks(positions, &|p| values[p as usize], &wanted);
+                    assert_eq!(got, by_sorting(values, positions, &wanted), "n={n} m={m} wanted={wanted:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn empty_inputs_select_nothing() {
+        assert!(select_ranks(&[], &|_| 0, &[0, 1]).is_empty());
+        assert!(select_ranks(&[1, 2], &|_| 0, &[]).is_empty());
+    }
+}
