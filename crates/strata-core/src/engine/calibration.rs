@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     metrics::Day,
-    tiering::{model::Dimension, rank_select::select_ranks, rfm::RfmCuts, spec::Normalise},
+    tiering::{model::Dimension, rank_select::select_values, rfm::RfmCuts, spec::Normalise},
 };
 
 /// Stored percentile scale: the population's value at every 0.1% step (1001 points).
@@ -57,11 +57,9 @@ impl Scale {
         if keys.is_empty() {
             return Scale::Percentile { points: Vec::new() };
         }
-        let positions: Vec<u32> = (0..keys.len() as u32).collect();
         let last = keys.len() - 1;
         let ranks: Vec<usize> = (0..PERCENTILE_POINTS).map(|i| i * last / (PERCENTILE_POINTS - 1)).collect();
-        let found = select_ranks(&positions, &|p| keys[p as usize], &ranks);
-        let points = found.into_iter().map(|k| f64::from_bits(total_order(k.value) as u64)).collect();
+        let points = select_values(&keys, &ranks).into_iter().map(|k| f64::from_bits(total_order(k) as u64)).collect();
         Scale::Percentile { points }
     }
 

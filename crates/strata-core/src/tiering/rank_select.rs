@@ -2,7 +2,7 @@
 //! linear passes instead of a sort. Each level counts values into 65,536 buckets of equal width
 //! between the minimum and the maximum, keeps only the buckets holding a wanted rank and goes
 //! on inside them; a bucket of equal values resolves its ties by position at once, a small one
-//! is sorted.
+//! is sorted. Percentiles, whose ties need no order, select values alone (`select_values`).
 //!
 //! Keys order as `(value, position)`, the order of `quantile::RankKey`. Positions must be given
 //! ascending, so that the ties inside a bucket stay in position order.
@@ -66,37 +66,20 @@ fn select_into(positions: &[u32], value: &impl Fn(u32) -> i64, wanted: &[usize],
     for &p in positions {
         counts[bucket(p)] += 1;
     }
-
-    // The bucket of each wanted rank, and its rank inside the bucket.
-    const NONE: u32 = u32::MAX;
-    let mut slot = vec![NONE; counts.len()];
-    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new(); // (first index into wanted, local ranks)
-    let (mut b, mut below) = (0usize, 0usize);
-    for (i, &r) in wanted.iter().enumerate() {
-        while below + counts[b] as usize <= r {
-            below += counts[b] as usize;
-            b += 1;
-        }
-        if slot[b] == NONE {
-            slot[b] = groups.len() as u32;
-            groups.push((i, Vec::new()));
-        }
-        if let Some(g) = groups.last_mut() {
-            g.1.push(r - below);
-        }
-    }
+    let (slot, groups) = group_ranks(&counts, wanted);
     if shift == 0 {
         // Each bucket holds one value: the wanted keys are its members at the local ranks,
         // found in one scan that stops once every rank is found.
         let (mut seen, mut next, mut open) = (vec![0usize; groups.len()], vec![0usize; groups.len()], wanted.len());
         for &p in positions {
-            let s = slot[bucket(p)];
+            let v = value(p);
+            let s = slot[((v as u64).wrapping_sub(lo as u64)) as usize];
             if s == NONE {
                 continue;
             }
-            let (s, (first, local)) = (s as usize, &groups[s as usize]);
-            if local.get(next[s]) == Some(&seen[s]) {
-                out[first + next[s]] = RankKey { value: value(p), position: p };
+            let (s, g) = (s as usize, &groups[s as usize]);
+            if g.local.get(next[s]) == Some(&seen[s]) {
+                out[g.first + next[s]] = RankKey { value: v, position: p };
                 next[s] += 1;
                 open -= 1;
                 if open == 0 {
@@ -116,8 +99,107 @@ fn select_into(positions: &[u32], value: &impl Fn(u32) -> i64, wanted: &[usize],
         }
     }
     drop((counts, slot));
-    for ((first, local), members) in groups.iter().zip(&members) {
-        select_into(members, value, local, &mut out[*first..*first + local.len()]);
+    for (g, members) in groups.iter().zip(&members) {
+        select_into(members, value, &g.local, &mut out[g.first..g.first + g.local.len()]);
+    }
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Wanted ranks that fall into one bucket.
+struct Group {
+    bucket: usize,
+    /// Index of the group's first rank in `wanted`.
+    first: usize,
+    /// The ranks inside the bucket.
+    local: Vec<usize>,
+}
+
+/// Per bucket the index of its group (or `NONE`), and the groups of wanted ranks.
+fn group_ranks(counts: &[u32], wanted: &[usize]) -> (Vec<u32>, Vec<Group>) {
+    let mut slot = vec![NONE; counts.len()];
+    let mut groups: Vec<Group> = Vec::new();
+    let (mut b, mut below) = (0usize, 0usize);
+    for (i, &r) in wanted.iter().enumerate() {
+        while below + counts[b] as usize <= r {
+            below += counts[b] as usize;
+            b += 1;
+        }
+        if slot[b] == NONE {
+            slot[b] = groups.len() as u32;
+            groups.push(Group { bucket: b, first: i, local: Vec::new() });
+        }
+        if let Some(g) = groups.last_mut() {
+            g.local.push(r - below);
+        }
+    }
+    (slot, groups)
+}
+
+/// The values at sorted ranks `wanted` (ascending, repeats allowed; ranks past the end are
+/// left out) of `keys`, when ties need no order (percentiles): no positions are kept, and a
+/// level whose buckets hold one value each answers from its counts alone.
+pub fn select_values(keys: &[i64], wanted: &[usize]) -> Vec<i64> {
+    let mut unique: Vec<usize> = wanted.iter().copied().filter(|&r| r < keys.len()).collect();
+    unique.dedup();
+    let mut found = vec![0i64; unique.len()];
+    values_into(keys, &unique, &mut found);
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut i = 0;
+    for &r in wanted.iter().filter(|&&r| r < keys.len()) {
+        while unique[i] != r {
+            i += 1;
+        }
+        out.push(found[i]);
+    }
+    out
+}
+
+/// `wanted` is strictly ascending and inside `keys`.
+fn values_into(keys: &[i64], wanted: &[usize], out: &mut [i64]) {
+    if wanted.is_empty() {
+        return;
+    }
+    if keys.len() <= SMALL {
+        let mut sorted = keys.to_vec();
+        sorted.sort_unstable();
+        for (o, &r) in out.iter_mut().zip(wanted) {
+            *o = sorted[r];
+        }
+        return;
+    }
+    let (lo, hi) = keys.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    if lo == hi {
+        out.fill(lo);
+        return;
+    }
+    let range = (hi as u64).wrapping_sub(lo as u64);
+    let bits = (usize::BITS - keys.len().leading_zeros()).min(BITS);
+    let shift = (u64::BITS - range.leading_zeros()).saturating_sub(bits);
+    let bucket = |v: i64| ((v as u64).wrapping_sub(lo as u64) >> shift) as usize;
+    let mut counts = vec![0u32; (range >> shift) as usize + 1];
+    for &v in keys {
+        counts[bucket(v)] += 1;
+    }
+    let (slot, groups) = group_ranks(&counts, wanted);
+    if shift == 0 {
+        // One value per bucket: a rank's value is its bucket's.
+        for g in &groups {
+            out[g.first..g.first + g.local.len()].fill((lo as u64).wrapping_add(g.bucket as u64) as i64);
+        }
+        return;
+    }
+    let mut members: Vec<Vec<i64>> =
+        (0..counts.len()).filter(|&b| slot[b] != NONE).map(|b| Vec::with_capacity(counts[b] as usize)).collect();
+    for &v in keys {
+        let s = slot[bucket(v)];
+        if s != NONE {
+            members[s as usize].push(v);
+        }
+    }
+    drop((counts, slot));
+    for (g, members) in groups.iter().zip(&members) {
+        values_into(members, &g.local, &mut out[g.first..g.first + g.local.len()]);
     }
 }
 
@@ -163,7 +245,11 @@ mod tests {
                     vec![m - 1, m, m + 7],
                 ] {
                     let got = select_ranks(positions, &|p| values[p as usize], &wanted);
-                    assert_eq!(got, by_sorting(values, positions, &wanted), "n={n} m={m} wanted={wanted:?}");
+                    let expected = by_sorting(values, positions, &wanted);
+                    assert_eq!(got, expected, "n={n} m={m} wanted={wanted:?}");
+                    let keys: Vec<i64> = positions.iter().map(|&p| values[p as usize]).collect();
+                    let only: Vec<i64> = expected.iter().map(|k| k.value).collect();
+                    assert_eq!(select_values(&keys, &wanted), only, "values only: n={n} m={m} wanted={wanted:?}");
                 }
             }
         }
@@ -173,5 +259,7 @@ mod tests {
     fn empty_inputs_select_nothing() {
         assert!(select_ranks(&[], &|_| 0, &[0, 1]).is_empty());
         assert!(select_ranks(&[1, 2], &|_| 0, &[]).is_empty());
+        assert!(select_values(&[], &[0]).is_empty());
+        assert!(select_values(&[3, 1], &[]).is_empty());
     }
 }

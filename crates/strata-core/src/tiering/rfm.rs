@@ -147,7 +147,12 @@ impl RfmCuts {
         let buyers: Vec<u32> = (0..values.len()).filter(|&p| values.frequency[p] > 0).map(|p| p as u32).collect();
         let cut = |d: Dimension, b: &Buckets| -> Vec<RankKey> {
             match b {
-                Buckets::Quantiles(k) => quantile_cuts_by(&buyers, &|p| values.key(d, p as usize).value, usize::from(*k)),
+                // One closure per dimension, so that the selection's loops know their column.
+                Buckets::Quantiles(k) => match d {
+                    Dimension::Recency => quantile_cuts_by(&buyers, &|p| -i64::from(values.recency[p as usize]), usize::from(*k)),
+                    Dimension::Frequency => quantile_cuts_by(&buyers, &|p| i64::from(values.frequency[p as usize]), usize::from(*k)),
+                    Dimension::Monetary => quantile_cuts_by(&buyers, &|p| values.monetary[p as usize], usize::from(*k)),
+                },
                 Buckets::Thresholds(t) => {
                     let sign = if d == Dimension::Recency { -1 } else { 1 };
                     let mut cuts: Vec<RankKey> = t.iter().map(|&v| RankKey::threshold(v.saturating_mul(sign))).collect();
