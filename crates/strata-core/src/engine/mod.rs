@@ -285,20 +285,15 @@ impl Engine {
         let mut out = std::mem::take(&mut self.tiers[m]);
         out.clear();
         out.resize(n, NO_TIER);
-        let (facts, model, state) = (self.facts(), &self.catalog.models[m], &self.states[m]);
-        if let Body::Score { .. } = model.body {
-            // Tier and score per position, evaluated together, then split.
-            let mut pairs: Vec<(u16, f32)> = vec![(NO_TIER, 0.0); n];
-            for_parts(&mut pairs, self.threads, |lo, part| {
-                let (mut tiers, mut scores) = (vec![NO_TIER; part.len()], vec![0.0f32; part.len()]);
-                evaluate_range(model, state, &facts, lo, &mut tiers, &mut scores);
-                part.iter_mut().zip(tiers.into_iter().zip(scores)).for_each(|(p, pair)| *p = pair);
-            });
-            out.iter_mut().zip(&pairs).for_each(|(o, p)| *o = p.0);
-            self.states[m].scores = pairs.into_iter().map(|p| p.1).collect();
-        } else {
-            for_parts(&mut out, self.threads, |lo, part| evaluate_range(model, state, &facts, lo, part, &mut []));
+        // Score models keep the score per position next to the tier, written in place.
+        let mut scores = std::mem::take(&mut self.states[m].scores);
+        scores.clear();
+        if let Body::Score { .. } = self.catalog.models[m].body {
+            scores.resize(n, 0.0);
         }
+        let (facts, model, state) = (self.facts(), &self.catalog.models[m], &self.states[m]);
+        for_parts(&mut out, &mut scores, self.threads, |lo, part, scores| evaluate_range(model, state, &facts, lo, part, scores));
+        self.states[m].scores = scores;
         for &p in &self.gone {
             if let Some(t) = out.get_mut(p as usize) {
                 *t = NO_TIER;
@@ -310,9 +305,16 @@ impl Engine {
     fn diff(&self, before: &[Vec<u16>]) -> Vec<TierChange> {
         let mut changes = Vec::new();
         for (m, (old, new)) in before.iter().zip(&self.tiers).enumerate() {
-            for (p, (&a, &b)) in old.iter().zip(new).enumerate() {
-                if a != b {
-                    changes.push(TierChange { position: p as u32, model: m, from: a, to: b });
+            // Equal stretches (nearly all of them) are skipped by a block compare.
+            const STRETCH: usize = 256;
+            for (k, (a, b)) in old.chunks(STRETCH).zip(new.chunks(STRETCH)).enumerate() {
+                if a == b {
+                    continue;
+                }
+                for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
+                    if a != b {
+                        changes.push(TierChange { position: (k * STRETCH + i) as u32, model: m, from: a, to: b });
+                    }
                 }
             }
         }

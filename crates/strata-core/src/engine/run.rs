@@ -28,18 +28,22 @@ pub struct ModelState {
     pub rfm: Option<RfmValues>,
 }
 
-/// Splits `out` into `threads` parts and runs `f(first_position, part)` on each.
-pub fn for_parts<T: Send>(out: &mut [T], threads: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+/// Splits `out` (tier per position) and `scores` (score per position, or empty) into `threads`
+/// parts and runs `f(first_position, tiers, scores)` on each.
+pub fn for_parts(out: &mut [u16], scores: &mut [f32], threads: usize, f: impl Fn(usize, &mut [u16], &mut [f32]) + Sync) {
     let n = out.len();
     if threads <= 1 || n < 20_000 {
-        f(0, out);
+        f(0, out, scores);
         return;
     }
     let chunk = n.div_ceil(threads);
     std::thread::scope(|s| {
+        let mut rest = scores;
         for (k, part) in out.chunks_mut(chunk).enumerate() {
+            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(part.len().min(rest.len()));
+            rest = tail;
             let f = &f;
-            s.spawn(move || f(k * chunk, part));
+            s.spawn(move || f(k * chunk, part, mine));
         }
     });
 }

@@ -60,27 +60,33 @@ fn select_into(positions: &[u32], value: &impl Fn(u32) -> i64, wanted: &[usize],
     }
     let range = (hi as u64).wrapping_sub(lo as u64);
     let bits = (usize::BITS - positions.len().leading_zeros()).min(BITS);
-    let shift = (u64::BITS - range.leading_zeros()).saturating_sub(bits);
-    let bucket = |p: u32| ((value(p) as u64).wrapping_sub(lo as u64) >> shift) as usize;
-    let mut counts = vec![0u32; (range >> shift) as usize + 1];
+    // Exact buckets when the range is narrow, else logarithmic ones: amounts are heavy-tailed,
+    // and equal-width buckets would pile most customers into a few.
+    let exact = range < 1 << bits;
+    let m = if exact { u64::BITS } else { bits.saturating_sub(4).max(2) };
+    let bucket = |p: u32| log_bucket((value(p) as u64).wrapping_sub(lo as u64), m);
+    let mut counts = vec![0u32; log_bucket(range, m) + 1];
     for &p in positions {
         counts[bucket(p)] += 1;
     }
     let (slot, groups) = group_ranks(&counts, wanted);
-    if shift == 0 {
+    if exact {
         // Each bucket holds one value: the wanted keys are its members at the local ranks,
         // found in one scan that stops once every rank is found.
-        let (mut seen, mut next, mut open) = (vec![0usize; groups.len()], vec![0usize; groups.len()], wanted.len());
+        // Buckets holding no wanted rank count into one extra, never-matching group, so the
+        // loop has no branch but the rare one on a hit.
+        let dummy = groups.len();
+        let group: Vec<u32> = slot.iter().map(|&s| if s == NONE { dummy as u32 } else { s }).collect();
+        let (mut seen, mut next, mut open) = (vec![0usize; dummy + 1], vec![0usize; dummy + 1], wanted.len());
+        let mut target: Vec<usize> = groups.iter().map(|g| g.local[0]).chain([usize::MAX]).collect();
         for &p in positions {
             let v = value(p);
-            let s = slot[((v as u64).wrapping_sub(lo as u64)) as usize];
-            if s == NONE {
-                continue;
-            }
-            let (s, g) = (s as usize, &groups[s as usize]);
-            if g.local.get(next[s]) == Some(&seen[s]) {
+            let s = group[((v as u64).wrapping_sub(lo as u64)) as usize] as usize;
+            if seen[s] == target[s] {
+                let g = &groups[s];
                 out[g.first + next[s]] = RankKey { value: v, position: p };
                 next[s] += 1;
+                target[s] = g.local.get(next[s]).copied().unwrap_or(usize::MAX);
                 open -= 1;
                 if open == 0 {
                     break;
@@ -105,6 +111,15 @@ fn select_into(positions: &[u32], value: &impl Fn(u32) -> i64, wanted: &[usize],
 }
 
 const NONE: u32 = u32::MAX;
+
+/// The bucket of offset `d` from the minimum: `d` itself below `2^m`, then `2^(m-1)` buckets
+/// per power of two (width at most `2^(1-m)` of the value); `m == 64`: `d` itself. Monotone,
+/// without a branch.
+#[inline]
+fn log_bucket(d: u64, m: u32) -> usize {
+    let s = (u64::BITS - d.leading_zeros()).saturating_sub(m);
+    ((s as usize) << m.saturating_sub(1).min(63)) + (d >> s) as usize
+}
 
 /// Wanted ranks that fall into one bucket.
 struct Group {
@@ -253,6 +268,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn log_buckets_are_monotone_and_continuous() {
+        for m in [3u32, 7, 12, 64] {
+            let mut last = 0;
+            for d in (0..70_000u64).chain([u64::MAX / 3, u64::MAX - 1, u64::MAX]) {
+                let b = log_bucket(d, m);
+                assert!(b >= last && (d >= 70_000 || b <= last + 1), "m={m} d={d}");
+                last = b;
+            }
+        }
+    }
+
+    #[test]
+    fn heavy_tailed_values_select_as_sorting_does() {
+        let values: Vec<i64> = (0..200_000u64)
+            .map(|i| {
+                let u = ((i * 2_654_435_761) % 1_000_003) as f64 / 1_000_003.0;
+                (4400.0 / (1.0 - u).powf(0.9)) as i64
+            })
+            .collect();
+        let positions: Vec<u32> = (0..values.len() as u32).collect();
+        let wanted = super::super::quantile::ntile_starts(values.len(), 5);
+        assert_eq!(select_ranks(&positions, &|p| values[p as usize], &wanted), by_sorting(&values, &positions, &wanted));
     }
 
     #[test]

@@ -144,7 +144,14 @@ impl RfmCuts {
     /// Cut points for the population in `values` (customers with at least one order). Quantile
     /// dimensions are computed in parallel on up to three threads.
     pub fn compute(values: &RfmValues, buckets: [&Buckets; 3]) -> RfmCuts {
-        let buyers: Vec<u32> = (0..values.len()).filter(|&p| values.frequency[p] > 0).map(|p| p as u32).collect();
+        // Written without a branch per customer: each position is stored, and kept when a buyer.
+        let mut buyers = vec![0u32; values.len()];
+        let mut kept = 0;
+        for (p, &f) in values.frequency.iter().enumerate() {
+            buyers[kept] = p as u32;
+            kept += usize::from(f > 0);
+        }
+        buyers.truncate(kept);
         let cut = |d: Dimension, b: &Buckets| -> Vec<RankKey> {
             match b {
                 // One closure per dimension, so that the selection's loops know their column.
@@ -163,14 +170,10 @@ impl RfmCuts {
         };
         let [br, bf, bm] = buckets;
         std::thread::scope(|s| {
-            let r = s.spawn(|| cut(Dimension::Recency, br));
-            let f = s.spawn(|| cut(Dimension::Frequency, bf));
+            let rf = s.spawn(|| (cut(Dimension::Recency, br), cut(Dimension::Frequency, bf)));
             let monetary = cut(Dimension::Monetary, bm);
-            RfmCuts {
-                recency: r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                frequency: f.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                monetary,
-            }
+            let (recency, frequency) = rf.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            RfmCuts { recency, frequency, monetary }
         })
     }
 
