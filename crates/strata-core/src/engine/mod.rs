@@ -180,12 +180,7 @@ impl Engine {
                 let none = std::cell::Cell::new(0);
                 let b = Binding { slots, attrs: &self.attrs, models: &[], today: f64::from(self.today), percentiles: &none };
                 let plan = Plan::bind(p, &b);
-                let facts = self.facts();
-                let mut out = Vec::with_capacity(n);
-                for (lo, hi) in eval::blocks(n) {
-                    out.extend_from_slice(&facts.numbers(&plan, lo, hi));
-                }
-                out
+                self.facts().column(&plan, n).into_owned()
             })
             .collect()
     }

@@ -1,8 +1,10 @@
 //! Exact order statistics by histogram selection: the keys at given sorted ranks, in a few
-//! linear passes instead of a sort. Each level counts values into 65,536 buckets of equal width
-//! between the minimum and the maximum, keeps only the buckets holding a wanted rank and goes
-//! on inside them; a bucket of equal values resolves its ties by position at once, a small one
-//! is sorted. Percentiles, whose ties need no order, select values alone (`select_values`).
+//! linear passes instead of a sort. Each level counts values into up to 65,536 buckets between
+//! the minimum and the maximum, keeps only the buckets holding a wanted rank and goes on inside
+//! them; a bucket of equal values resolves its ties by position at once, a small one is sorted.
+//! `select_ranks` (NTILE cuts) uses one bucket per value for a narrow range and logarithmic
+//! buckets for a wide one (heavy-tailed amounts); `select_values` (percentiles, whose ties need
+//! no order) keeps values alone, in equal-width buckets over their ordered bits.
 //!
 //! Keys order as `(value, position)`, the order of `quantile::RankKey`. Positions must be given
 //! ascending, so that the ties inside a bucket stay in position order.
@@ -17,13 +19,19 @@ const SMALL: usize = 64;
 /// The keys at sorted ranks `wanted` (ascending, each below `positions.len()`; repeats allowed)
 /// among `positions` (ascending), each keyed by `(value(p), p)`.
 pub fn select_ranks(positions: &[u32], value: &impl Fn(u32) -> i64, wanted: &[usize]) -> Vec<RankKey> {
-    let mut unique: Vec<usize> = wanted.iter().copied().filter(|&r| r < positions.len()).collect();
+    at_ranks(positions.len(), wanted, RankKey { value: 0, position: 0 }, |unique, found| select_into(positions, value, unique, found))
+}
+
+/// Runs `select(unique, found)` on the distinct wanted ranks below `len` and spreads the
+/// results back over `wanted` (repeats and all).
+fn at_ranks<T: Copy>(len: usize, wanted: &[usize], zero: T, select: impl FnOnce(&[usize], &mut [T])) -> Vec<T> {
+    let mut unique: Vec<usize> = wanted.iter().copied().filter(|&r| r < len).collect();
     unique.dedup();
-    let mut found = vec![RankKey { value: 0, position: 0 }; unique.len()];
-    select_into(positions, value, &unique, &mut found);
+    let mut found = vec![zero; unique.len()];
+    select(&unique, &mut found);
     let mut out = Vec::with_capacity(wanted.len());
     let mut i = 0;
-    for &r in wanted.iter().filter(|&&r| r < positions.len()) {
+    for &r in wanted.iter().filter(|&&r| r < len) {
         while unique[i] != r {
             i += 1;
         }
@@ -72,9 +80,8 @@ fn select_into(positions: &[u32], value: &impl Fn(u32) -> i64, wanted: &[usize],
     let (slot, groups) = group_ranks(&counts, wanted);
     if exact {
         // Each bucket holds one value: the wanted keys are its members at the local ranks,
-        // found in one scan that stops once every rank is found.
-        // Buckets holding no wanted rank count into one extra, never-matching group, so the
-        // loop has no branch but the rare one on a hit.
+        // found in one scan that stops once every rank is found. Buckets holding no wanted
+        // rank count into one extra, never-matching group, so the loop branches only on a hit.
         let dummy = groups.len();
         let group: Vec<u32> = slot.iter().map(|&s| if s == NONE { dummy as u32 } else { s }).collect();
         let (mut seen, mut next, mut open) = (vec![0usize; dummy + 1], vec![0usize; dummy + 1], wanted.len());
@@ -96,15 +103,7 @@ fn select_into(positions: &[u32], value: &impl Fn(u32) -> i64, wanted: &[usize],
         }
         return;
     }
-    let mut members: Vec<Vec<u32>> =
-        (0..counts.len()).filter(|&b| slot[b] != NONE).map(|b| Vec::with_capacity(counts[b] as usize)).collect();
-    for &p in positions {
-        let s = slot[bucket(p)];
-        if s != NONE {
-            members[s as usize].push(p);
-        }
-    }
-    drop((counts, slot));
+    let members = members_of_groups(positions, |&p| bucket(p), counts, slot);
     for (g, members) in groups.iter().zip(&members) {
         select_into(members, value, &g.local, &mut out[g.first..g.first + g.local.len()]);
     }
@@ -151,23 +150,23 @@ fn group_ranks(counts: &[u32], wanted: &[usize]) -> (Vec<u32>, Vec<Group>) {
     (slot, groups)
 }
 
+/// The items of every bucket that holds a wanted rank, one list per group.
+fn members_of_groups<T: Copy>(items: &[T], bucket: impl Fn(&T) -> usize, counts: Vec<u32>, slot: Vec<u32>) -> Vec<Vec<T>> {
+    let mut members: Vec<Vec<T>> = (0..counts.len()).filter(|&b| slot[b] != NONE).map(|b| Vec::with_capacity(counts[b] as usize)).collect();
+    for item in items {
+        let s = slot[bucket(item)];
+        if s != NONE {
+            members[s as usize].push(*item);
+        }
+    }
+    members
+}
+
 /// The values at sorted ranks `wanted` (ascending, repeats allowed; ranks past the end are
 /// left out) of `keys`, when ties need no order (percentiles): no positions are kept, and a
 /// level whose buckets hold one value each answers from its counts alone.
 pub fn select_values(keys: &[i64], wanted: &[usize]) -> Vec<i64> {
-    let mut unique: Vec<usize> = wanted.iter().copied().filter(|&r| r < keys.len()).collect();
-    unique.dedup();
-    let mut found = vec![0i64; unique.len()];
-    values_into(keys, &unique, &mut found);
-    let mut out = Vec::with_capacity(wanted.len());
-    let mut i = 0;
-    for &r in wanted.iter().filter(|&&r| r < keys.len()) {
-        while unique[i] != r {
-            i += 1;
-        }
-        out.push(found[i]);
-    }
-    out
+    at_ranks(keys.len(), wanted, 0, |unique, found| values_into(keys, unique, found))
 }
 
 /// `wanted` is strictly ascending and inside `keys`.
@@ -204,15 +203,7 @@ fn values_into(keys: &[i64], wanted: &[usize], out: &mut [i64]) {
         }
         return;
     }
-    let mut members: Vec<Vec<i64>> =
-        (0..counts.len()).filter(|&b| slot[b] != NONE).map(|b| Vec::with_capacity(counts[b] as usize)).collect();
-    for &v in keys {
-        let s = slot[bucket(v)];
-        if s != NONE {
-            members[s as usize].push(v);
-        }
-    }
-    drop((counts, slot));
+    let members = members_of_groups(keys, |&v| bucket(v), counts, slot);
     for (g, members) in groups.iter().zip(&members) {
         values_into(members, &g.local, &mut out[g.first..g.first + g.local.len()]);
     }

@@ -142,7 +142,7 @@ impl RfmCuts {
     }
 
     /// Cut points for the population in `values` (customers with at least one order). Quantile
-    /// dimensions are computed in parallel on up to three threads.
+    /// dimensions are computed on two threads (recency and frequency on one, monetary on the other).
     pub fn compute(values: &RfmValues, buckets: [&Buckets; 3]) -> RfmCuts {
         // Written without a branch per customer: each position is stored, and kept when a buyer.
         let mut buyers = vec![0u32; values.len()];
