@@ -1,18 +1,33 @@
 //! Reading event tables into the engine's columnar `EventBook`s: a count pass (per customer,
-//! from the customer index) then one sequential scan that scatters rows into place. On SQLite
-//! the scan steps a raw prepared statement (no per-row allocation); on PostgreSQL it streams.
+//! from the customer index) then a sequential scan that scatters rows into place. On SQLite
+//! several connections step raw prepared statements (no per-row allocation, see
+//! `event_scan_sqlite`); on PostgreSQL one query streams.
+
+use std::{
+    collections::HashMap,
+    sync::{Mutex, PoisonError},
+};
 
 use futures_util::TryStreamExt;
 use sqlx::Row;
 use strata_core::{
     engine::customer_update::RawEvent,
-    metrics::{day_of, CustomerIndex, Dictionary, EventBook, EventBookBuilder, EventKind, EventRow, MAX_CATS, MAX_NUMS, NO_NUM},
+    metrics::{day_of_ymd, CustomerIndex, Dictionary, EventBook, EventBookBuilder, EventKind, EventRow, MAX_CATS, MAX_NUMS, NO_NUM},
 };
 
 use crate::{dialect, on_pool, placeholders, BackendKind, Result, Store, StoreError};
 
-/// The SELECT list (customer, day text, 3 numbers, 2 categories, flag) and table of a kind.
+/// The parts of a kind's scan: table, day text, 3 numbers, 2 categories, flag. Numbers and
+/// categories the kind lacks are `NULL`, after the ones it has.
+type SelectParts = (&'static str, String, [String; MAX_NUMS], [&'static str; MAX_CATS], &'static str);
+
+/// The SELECT (customer, day text, 3 numbers, 2 categories, flag) of a kind's table.
 fn scan_sql(kind: EventKind, backend: BackendKind) -> String {
+    let (table, day, [n0, n1, n2], [c0, c1], flag) = select_parts(kind, backend);
+    format!("SELECT customer_id, {day}, {n0}, {n1}, {n2}, {c0}, {c1}, {flag} FROM {table}")
+}
+
+fn select_parts(kind: EventKind, backend: BackendKind) -> SelectParts {
     let pg = backend == BackendKind::Postgres;
     let day_of_date = |c: &str| if pg { format!("to_char({c}, 'YYYY-MM-DD')") } else { c.to_string() };
     let day_of_time = |c: &str| {
@@ -29,7 +44,7 @@ fn scan_sql(kind: EventKind, backend: BackendKind) -> String {
             format!("CAST((julianday({to}) - julianday({from})) * 24 AS INTEGER)")
         }
     };
-    let (table, day, nums, cats, flag): (&str, String, [String; MAX_NUMS], [&str; MAX_CATS], &str) = match kind {
+    match kind {
         EventKind::Orders => (
             "orders",
             day_of_date("order_date"),
@@ -66,10 +81,7 @@ fn scan_sql(kind: EventKind, backend: BackendKind) -> String {
         EventKind::Feedback => {
             ("feedback", day_of_date("received_on"), ["nps".into(), "csat".into(), "NULL".into()], ["NULL", "NULL"], "1")
         }
-    };
-    let [n0, n1, n2] = nums;
-    let [c0, c1] = cats;
-    format!("SELECT customer_id, {day}, {n0}, {n1}, {n2}, {c0}, {c1}, {flag} FROM {table}")
+    }
 }
 
 /// Parses `YYYY-MM-DD` quickly; None for anything else.
@@ -79,27 +91,42 @@ fn parse_day(text: &[u8]) -> Option<i32> {
     }
     let num =
         |r: std::ops::Range<usize>| text[r].iter().try_fold(0u32, |acc, &b| b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0')));
-    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
-    Some(day_of(date))
+    day_of_ymd(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 /// One scanned row before it is placed.
-struct Scanned<'a> {
-    customer: i64,
-    day: Option<&'a [u8]>,
-    nums: [Option<i64>; MAX_NUMS],
-    cats: [Option<&'a [u8]>; MAX_CATS],
-    flag: i64,
+pub(crate) struct Scanned<'a> {
+    pub(crate) customer: i64,
+    pub(crate) day: Option<&'a [u8]>,
+    pub(crate) nums: [Option<i64>; MAX_NUMS],
+    pub(crate) cats: [Option<&'a [u8]>; MAX_CATS],
+    pub(crate) flag: i64,
+}
+
+/// The category dictionaries of one book, shared by every thread decoding its rows.
+#[derive(Default)]
+pub(crate) struct SharedDicts(Mutex<[Dictionary; MAX_CATS]>);
+
+impl SharedDicts {
+    pub(crate) fn into_inner(self) -> [Dictionary; MAX_CATS] {
+        self.0.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// Turns scanned rows into book rows: the customer's position, the day, category codes.
-struct Decoder<'i> {
+pub(crate) struct Decoder<'i> {
     index: &'i CustomerIndex,
-    dicts: [Dictionary; MAX_CATS],
+    dicts: &'i SharedDicts,
+    /// The codes this thread has seen, so the shared lock is taken only for a new text.
+    known: [HashMap<Vec<u8>, u32>; MAX_CATS],
 }
 
-impl Decoder<'_> {
-    fn decode(&mut self, s: Scanned<'_>) -> Option<(u32, EventRow)> {
+impl<'i> Decoder<'i> {
+    pub(crate) fn new(index: &'i CustomerIndex, dicts: &'i SharedDicts) -> Decoder<'i> {
+        Decoder { index, dicts, known: Default::default() }
+    }
+
+    pub(crate) fn decode(&mut self, s: Scanned<'_>) -> Option<(u32, EventRow)> {
         let (Some(p), Some(day)) = (self.index.position(s.customer), s.day.and_then(parse_day)) else {
             return None;
         };
@@ -107,16 +134,27 @@ impl Decoder<'_> {
         row.nums = s.nums.map(|n| n.unwrap_or(NO_NUM));
         for (i, c) in s.cats.iter().enumerate() {
             if let Some(text) = c {
-                row.cats[i] = self.dicts[i].intern(&String::from_utf8_lossy(text));
+                row.cats[i] = match self.known[i].get(*text) {
+                    Some(&code) => code,
+                    None => self.learn(i, text),
+                };
             }
         }
         row.flag = u8::try_from(s.flag).unwrap_or(0);
         Some((p, row))
     }
+
+    fn learn(&mut self, i: usize, text: &[u8]) -> u32 {
+        let code = self.dicts.0.lock().unwrap_or_else(PoisonError::into_inner)[i].intern(&String::from_utf8_lossy(text));
+        self.known[i].insert(text.to_vec(), code);
+        code
+    }
 }
 
-/// Rows handed from the scanning thread to the placing thread at a time.
-const CHUNK: usize = 16_384;
+/// Connections a SQLite scan reads on at once: one per core, at most four.
+fn scan_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4)
+}
 
 impl Store {
     /// Every customer id, for the engine's customer index.
@@ -196,100 +234,49 @@ impl Store {
 
     /// Reads every event of `kind` into a book over the customers of `index`.
     pub async fn event_book(&self, kind: EventKind, index: &CustomerIndex) -> Result<EventBook> {
-        let table = kind.name();
-        let count_sql = format!("SELECT customer_id, COUNT(*) FROM {table} GROUP BY customer_id");
+        let sql = scan_sql(kind, self.kind());
+        let pool = match &self.backend {
+            crate::Backend::Sqlite(pool) => {
+                return crate::sqlite_bulk::with_pooled_handles(pool, scan_threads(), "scanning events", |handles| {
+                    crate::event_scan_sqlite::read_book(handles, kind, index, &sql)
+                })
+                .await;
+            }
+            crate::Backend::Postgres(pool) => pool,
+        };
+        let count_sql = format!("SELECT customer_id, COUNT(*) FROM {} GROUP BY customer_id", kind.name());
         let mut counts = vec![0u32; index.len()];
-        let count = |counts: &mut [u32], id: i64, n: i64| {
+        let counted: Vec<(i64, i64)> =
+            sqlx::query_as(&count_sql).fetch_all(pool).await.map_err(StoreError::db("counting events per customer"))?;
+        for (id, n) in counted {
             if let Some(pos) = index.position(id) {
                 counts[pos as usize] = u32::try_from(n).unwrap_or(u32::MAX);
             }
-        };
-        let sql = scan_sql(kind, self.kind());
-        let mut decoder = Decoder { index, dicts: Default::default() };
-        let builder = match &self.backend {
-            crate::Backend::Sqlite(pool) => {
-                crate::sqlite_bulk::with_pooled_handle(pool, "scanning events", |raw| {
-                    let fail = crate::sqlite_bulk::raw_error("scanning events");
-                    let mut counted = crate::sqlite_bulk::RawStatement::prepare(raw, &count_sql).map_err(fail)?;
-                    while counted.step().map_err(fail)? {
-                        count(&mut counts, counted.column_int(0).unwrap_or(-1), counted.column_int(1).unwrap_or(0));
-                    }
-                    drop(counted);
-                    let mut stmt = crate::sqlite_bulk::RawStatement::prepare(raw, &sql).map_err(fail)?;
-                    let builder = EventBookBuilder::new(kind, &counts);
-                    // This thread steps SQLite and decodes; a second one places rows into the book
-                    // (scattered writes, one customer's events far from the next row's).
-                    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u32, EventRow)>>(4);
-                    std::thread::scope(|scope| {
-                        let placing = scope.spawn(move || {
-                            let mut builder = builder;
-                            for chunk in rx {
-                                for (p, row) in &chunk {
-                                    builder.push(*p, row);
-                                }
-                            }
-                            builder
-                        });
-                        let mut scanned = || -> Result<()> {
-                            let mut chunk = Vec::with_capacity(CHUNK);
-                            while stmt.step().map_err(fail)? {
-                                let row = Scanned {
-                                    customer: stmt.column_int(0).unwrap_or(-1),
-                                    day: stmt.column_text(1),
-                                    nums: [stmt.column_int(2), stmt.column_int(3), stmt.column_int(4)],
-                                    cats: [stmt.column_text(5), stmt.column_text(6)],
-                                    flag: stmt.column_int(7).unwrap_or(0),
-                                };
-                                chunk.extend(decoder.decode(row));
-                                if chunk.len() == CHUNK && tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err() {
-                                    break;
-                                }
-                            }
-                            // A closed channel means the placing thread panicked: join re-raises it.
-                            let _ = tx.send(chunk);
-                            Ok(())
-                        };
-                        let outcome = scanned();
-                        drop(tx);
-                        let builder = placing.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-                        outcome.map(|()| builder)
-                    })
-                })
-                .await?
+        }
+        let dicts = SharedDicts::default();
+        let mut decoder = Decoder::new(index, &dicts);
+        let mut builder = EventBookBuilder::new(kind, &counts);
+        let mut rows = sqlx::query(&sql).fetch(pool);
+        while let Some(r) = rows.try_next().await.map_err(StoreError::db("scanning events"))? {
+            let text = |i: usize| r.try_get::<Option<String>, _>(i).ok().flatten();
+            let num = |i: usize| {
+                r.try_get::<Option<i64>, _>(i).ok().flatten().or_else(|| r.try_get::<Option<i32>, _>(i).ok().flatten().map(i64::from))
+            };
+            let (day, c0, c1) = (text(1), text(5), text(6));
+            let row = Scanned {
+                customer: num(0).unwrap_or(-1),
+                day: day.as_deref().map(str::as_bytes),
+                nums: [num(2), num(3), num(4)],
+                cats: [c0.as_deref().map(str::as_bytes), c1.as_deref().map(str::as_bytes)],
+                flag: num(7).unwrap_or(0),
+            };
+            if let Some((p, row)) = decoder.decode(row) {
+                builder.push(p, &row);
             }
-            crate::Backend::Postgres(pool) => {
-                let counted: Vec<(i64, i64)> =
-                    sqlx::query_as(&count_sql).fetch_all(pool).await.map_err(StoreError::db("counting events per customer"))?;
-                for (id, n) in counted {
-                    count(&mut counts, id, n);
-                }
-                let mut builder = EventBookBuilder::new(kind, &counts);
-                let mut rows = sqlx::query(&sql).fetch(pool);
-                while let Some(r) = rows.try_next().await.map_err(StoreError::db("scanning events"))? {
-                    let text = |i: usize| r.try_get::<Option<String>, _>(i).ok().flatten();
-                    let num = |i: usize| {
-                        r.try_get::<Option<i64>, _>(i)
-                            .ok()
-                            .flatten()
-                            .or_else(|| r.try_get::<Option<i32>, _>(i).ok().flatten().map(i64::from))
-                    };
-                    let (day, c0, c1) = (text(1), text(5), text(6));
-                    let row = Scanned {
-                        customer: num(0).unwrap_or(-1),
-                        day: day.as_deref().map(str::as_bytes),
-                        nums: [num(2), num(3), num(4)],
-                        cats: [c0.as_deref().map(str::as_bytes), c1.as_deref().map(str::as_bytes)],
-                        flag: num(7).unwrap_or(0),
-                    };
-                    if let Some((p, row)) = decoder.decode(row) {
-                        builder.push(p, &row);
-                    }
-                }
-                builder
-            }
-        };
-        let mut builder = builder;
-        builder.dicts = decoder.dicts;
+        }
+        drop(rows);
+        drop(decoder);
+        builder.dicts = dicts.into_inner();
         Ok(builder.finish())
     }
 }
@@ -297,6 +284,22 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_a_kind_lacks_are_null_after_the_ones_it_has() {
+        for kind in EventKind::ALL {
+            for backend in [BackendKind::Sqlite, BackendKind::Postgres] {
+                let (table, _, nums, cats, _) = select_parts(kind, backend);
+                assert_eq!(table, kind.name());
+                for (i, n) in nums.iter().enumerate() {
+                    assert_eq!(n == "NULL", i >= kind.numbers().len(), "{kind:?} number {i}");
+                }
+                for (i, c) in cats.iter().enumerate() {
+                    assert_eq!(*c == "NULL", i >= kind.categories().len(), "{kind:?} category {i}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn days_parse_strictly() {

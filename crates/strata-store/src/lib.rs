@@ -14,6 +14,7 @@ mod data_changes;
 mod directory;
 mod error;
 mod event_scan;
+mod event_scan_sqlite;
 mod export;
 mod import;
 mod match_keys;

@@ -27,6 +27,40 @@ pub(crate) async fn with_pooled_handle<T>(
     f(handle.as_raw_handle())
 }
 
+/// A raw connection handle that may move to another thread. sqlx opens connections in
+/// SQLite's multi-thread mode, where a connection may be used from any thread as long as no
+/// two threads use it at once; `with_pooled_handles` gives each thread a handle of its own.
+#[derive(Clone, Copy)]
+pub(crate) struct SendHandle(pub(crate) NonNull<ffi::sqlite3>);
+
+// SAFETY: see the type's documentation: each handle is used by one thread at a time, while
+// the sqlx lock taken in `with_pooled_handles` keeps every other user away.
+unsafe impl Send for SendHandle {}
+
+/// Runs `f` on the raw handles of up to `wanted` pooled connections (at least one), all
+/// locked for the whole call. Connections beyond the first are taken only when the pool gives
+/// them quickly, so a busy pool means fewer handles, never a wait.
+pub(crate) async fn with_pooled_handles<T>(
+    pool: &sqlx::SqlitePool,
+    wanted: usize,
+    context: &'static str,
+    f: impl FnOnce(&[SendHandle]) -> crate::Result<T>,
+) -> crate::Result<T> {
+    let mut conns = vec![pool.acquire().await.map_err(StoreError::db(context))?];
+    while conns.len() < wanted {
+        match tokio::time::timeout(std::time::Duration::from_millis(200), pool.acquire()).await {
+            Ok(Ok(conn)) => conns.push(conn),
+            _ => break,
+        }
+    }
+    let mut locks = Vec::with_capacity(conns.len());
+    for conn in &mut conns {
+        locks.push(conn.lock_handle().await.map_err(StoreError::db(context))?);
+    }
+    let handles: Vec<SendHandle> = locks.iter_mut().map(|l| SendHandle(l.as_raw_handle())).collect();
+    f(&handles)
+}
+
 /// A prepared statement on a locked raw connection handle. Finalized on drop.
 pub(crate) struct RawStatement {
     db: *mut ffi::sqlite3,
@@ -123,14 +157,17 @@ impl RawStatement {
         }
     }
 
-    /// Column `i` of the current row as an integer (None for NULL).
+    /// Column `i` of the current row as an integer (None for NULL). The type is asked only
+    /// when the value reads 0, which is what NULL reads as: one call per value, not two.
     pub(crate) fn column_int(&self, i: i32) -> Option<i64> {
-        // SAFETY: called after `step` returned a row; `i` out of range reads NULL.
+        // SAFETY: called after `step` returned a row; `i` out of range reads NULL. Reading a
+        // NULL as an integer converts nothing, so its type is still NULL afterwards.
         unsafe {
-            if ffi::sqlite3_column_type(self.stmt, i) == ffi::SQLITE_NULL {
+            let v = ffi::sqlite3_column_int64(self.stmt, i);
+            if v == 0 && ffi::sqlite3_column_type(self.stmt, i) == ffi::SQLITE_NULL {
                 None
             } else {
-                Some(ffi::sqlite3_column_int64(self.stmt, i))
+                Some(v)
             }
         }
     }

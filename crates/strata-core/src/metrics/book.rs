@@ -143,7 +143,7 @@ impl<'a> EventSlice<'a> {
 
 /// Owned columns for one customer in the overlay.
 #[derive(Debug, Clone, Default)]
-struct OwnedEvents {
+pub(super) struct OwnedEvents {
     day: Vec<Day>,
     nums: [Vec<i64>; MAX_NUMS],
     cats: [Vec<u32>; MAX_CATS],
@@ -176,18 +176,18 @@ impl OwnedEvents {
 /// All events of one kind for every customer position.
 #[derive(Debug, Clone)]
 pub struct EventBook {
-    kind: EventKind,
+    pub(super) kind: EventKind,
     /// `offsets[p]..offsets[p + 1]` are position p's events in the base columns.
-    offsets: Vec<u32>,
-    day: DayColumn,
-    nums: [NumColumn; MAX_NUMS],
-    cats: [CodeColumn; MAX_CATS],
-    flag: Vec<u8>,
+    pub(super) offsets: Vec<u32>,
+    pub(super) day: DayColumn,
+    pub(super) nums: [NumColumn; MAX_NUMS],
+    pub(super) cats: [CodeColumn; MAX_CATS],
+    pub(super) flag: Vec<u8>,
     /// Per category field: the text of each code.
-    dicts: [Dictionary; MAX_CATS],
+    pub(super) dicts: [Dictionary; MAX_CATS],
     /// Customers whose events changed since the base was built: their complete event list.
-    overlay: HashMap<u32, OwnedEvents>,
-    overlay_events: usize,
+    pub(super) overlay: HashMap<u32, OwnedEvents>,
+    pub(super) overlay_events: usize,
 }
 
 impl EventBook {
@@ -370,7 +370,8 @@ impl EventBook {
 pub struct EventBookBuilder {
     kind: EventKind,
     offsets: Vec<u32>,
-    fill: Vec<u32>,
+    /// Per position: the next free slot and the end of its slots (one cache line per row).
+    cursors: Vec<[u32; 2]>,
     day: DayColumn,
     nums: [NumColumn; MAX_NUMS],
     cats: [CodeColumn; MAX_CATS],
@@ -394,7 +395,7 @@ impl EventBookBuilder {
         let categorised = kind.categories().len();
         EventBookBuilder {
             kind,
-            fill: offsets[..counts.len()].to_vec(),
+            cursors: offsets.windows(2).map(|w| [w[0], w[1]]).collect(),
             offsets,
             day: DayColumn::zeros(n),
             nums: std::array::from_fn(|i| NumColumn::missing(if i < numbered { n } else { 0 })),
@@ -408,16 +409,12 @@ impl EventBookBuilder {
     /// Places one event; events beyond a customer's announced count are dropped and counted.
     pub fn push(&mut self, position: u32, row: &EventRow) {
         let p = position as usize;
-        let (Some(slot), Some(&end)) = (self.fill.get_mut(p), self.offsets.get(p + 1)) else {
+        let Some(cursor) = self.cursors.get_mut(p).filter(|c| c[0] < c[1]) else {
             self.dropped += 1;
             return;
         };
-        if *slot >= end {
-            self.dropped += 1;
-            return;
-        }
-        let i = *slot as usize;
-        *slot += 1;
+        let i = cursor[0] as usize;
+        cursor[0] += 1;
         self.write_fresh(i, row);
     }
 
@@ -461,14 +458,14 @@ impl EventBookBuilder {
     /// Sorts each customer's events by day and seals the book. Slots announced but never
     /// filled are removed.
     pub fn finish(mut self) -> EventBook {
-        let n = self.fill.len();
-        let complete = (0..n).all(|p| self.fill[p] == self.offsets[p + 1]);
+        let n = self.cursors.len();
+        let complete = self.cursors.iter().all(|c| c[0] == c[1]);
         if !complete {
-            let counts: Vec<u32> = (0..n).map(|p| self.fill[p] - self.offsets[p]).collect();
+            let counts: Vec<u32> = (0..n).map(|p| self.cursors[p][0] - self.offsets[p]).collect();
             let mut b = EventBookBuilder::new(self.kind, &counts);
             b.dicts = std::mem::take(&mut self.dicts);
             for p in 0..n {
-                for i in self.offsets[p] as usize..self.fill[p] as usize {
+                for i in self.offsets[p] as usize..self.cursors[p][0] as usize {
                     let row = self.row(i);
                     b.push(p as u32, &row);
                 }

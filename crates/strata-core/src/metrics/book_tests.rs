@@ -102,3 +102,30 @@ fn kinds_without_category_fields_read_missing() {
     assert!(s.nums[2].is_empty());
     assert_eq!(s.cats[0].get(0), 0);
 }
+
+#[test]
+fn parts_joined_equal_one_book_built_whole() {
+    // (customer, day, cents, product): part two has a wide amount, part three a day before 1970.
+    let rows =
+        [(0, 5, 10, 1), (1, 3, 20, 0), (0, 1, 30, 2), (3, 9, 1 << 40, 1), (2, 4, 40, 0), (5, -30, 50, 300), (4, 2, 60, 1), (5, 7, 70, 2)];
+    let counts = |range: std::ops::Range<u32>| -> Vec<u32> { range.map(|p| rows.iter().filter(|r| r.0 == p).count() as u32).collect() };
+    let build = |range: std::ops::Range<u32>| {
+        let mut b = EventBookBuilder::new(EventKind::Orders, &counts(range.clone()));
+        for &(p, day, cents, product) in rows.iter().filter(|r| range.contains(&r.0)) {
+            b.push(p - range.start, &order(day, cents, product));
+        }
+        b.finish()
+    };
+    let whole = build(0..6);
+    let joined = EventBook::concat(EventKind::Orders, vec![build(0..2), build(2..2), build(2..4), build(4..6)], Default::default());
+    assert_eq!((joined.len(), joined.customers()), (whole.len(), whole.customers()));
+    for p in 0..6 {
+        let (a, b) = (whole.events(p), joined.events(p));
+        assert_eq!(days(a), days(b), "customer {p}");
+        assert_eq!(a.nums[0].to_vec(), b.nums[0].to_vec(), "customer {p}");
+        assert_eq!((0..a.len()).map(|i| a.cats[0].get(i)).collect::<Vec<_>>(), (0..b.len()).map(|i| b.cats[0].get(i)).collect::<Vec<_>>());
+    }
+    assert_eq!(days(joined.events(5)), vec![-30, 7]);
+    let none = EventBook::concat(EventKind::Orders, Vec::new(), Default::default());
+    assert_eq!((none.len(), none.customers()), (0, 0));
+}

@@ -91,6 +91,28 @@ impl CodeColumn {
         }
     }
 
+    /// `codes` in the narrowest width that holds them all.
+    fn narrowest(codes: Vec<u32>) -> CodeColumn {
+        match codes.iter().max().copied().unwrap_or(0) {
+            0..=0xFF => CodeColumn::U8(codes.into_iter().map(|c| c as u8).collect()),
+            0x100..=0xFFFF => CodeColumn::U16(codes.into_iter().map(|c| c as u16).collect()),
+            _ => CodeColumn::U32(codes),
+        }
+    }
+
+    /// Appends `other`'s codes, in the wider of the two widths.
+    pub fn append(&mut self, other: CodeColumn) {
+        match (&mut *self, other) {
+            (CodeColumn::U8(a), CodeColumn::U8(b)) => a.extend_from_slice(&b),
+            (CodeColumn::U16(a), CodeColumn::U16(b)) => a.extend_from_slice(&b),
+            (CodeColumn::U32(a), CodeColumn::U32(b)) => a.extend_from_slice(&b),
+            (_, b) => {
+                let codes: Vec<u32> = (0..self.len()).map(|i| self.get(i)).chain((0..b.len()).map(|i| b.get(i))).collect();
+                *self = CodeColumn::narrowest(codes);
+            }
+        }
+    }
+
     pub fn heap_bytes(&self) -> usize {
         match self {
             CodeColumn::U8(v) => v.len(),
@@ -117,5 +139,20 @@ mod tests {
         c.set(9, 1);
         assert_eq!(c.get(9), 0);
         assert_eq!(CodeColumn::zeros(0).slice(0, 0).get(0), 0);
+    }
+
+    #[test]
+    fn appending_keeps_codes_across_widths() {
+        let column = |codes: &[u32]| {
+            let mut c = CodeColumn::zeros(codes.len());
+            codes.iter().enumerate().for_each(|(i, &x)| c.set(i, x));
+            c
+        };
+        for (a, b) in [(vec![1, 2], vec![3]), (vec![1], vec![300, 5]), (vec![70_000], vec![7]), (vec![], vec![]), (vec![4], vec![])] {
+            let mut c = column(&a);
+            c.append(column(&b));
+            let want: Vec<u32> = a.iter().chain(&b).copied().collect();
+            assert_eq!((0..c.len()).map(|i| c.get(i)).collect::<Vec<_>>(), want);
+        }
     }
 }

@@ -98,6 +98,20 @@ impl DayColumn {
         }
     }
 
+    /// Appends `other`'s days, widening when either side is wide.
+    pub fn append(&mut self, other: DayColumn) {
+        match (&mut *self, other) {
+            (DayColumn::U16(a), DayColumn::U16(b)) => a.extend_from_slice(&b),
+            (DayColumn::I32(a), DayColumn::I32(b)) => a.extend_from_slice(&b),
+            (DayColumn::I32(a), DayColumn::U16(b)) => a.extend(b.iter().map(|&d| Day::from(d))),
+            (DayColumn::U16(a), DayColumn::I32(b)) => {
+                let mut wide: Vec<Day> = a.iter().map(|&d| Day::from(d)).collect();
+                wide.extend_from_slice(&b);
+                *self = DayColumn::I32(wide);
+            }
+        }
+    }
+
     pub fn heap_bytes(&self) -> usize {
         match self {
             DayColumn::U16(v) => v.len() * 2,
@@ -121,5 +135,20 @@ mod tests {
         assert_eq!(c.slice(0, 3).to_vec(), [20_089, 65_535, -365]);
         assert_eq!(c.slice(0, 2).partition_point(|d| d < 30_000), 1);
         assert!(!c.slice(0, 3).is_sorted() && c.slice(0, 2).is_sorted());
+    }
+
+    #[test]
+    fn appending_widens_either_side() {
+        let column = |days: &[Day]| {
+            let mut c = DayColumn::zeros(days.len());
+            days.iter().enumerate().for_each(|(i, &d)| c.set(i, d));
+            c
+        };
+        for (a, b) in [(vec![1, 2], vec![3]), (vec![1], vec![-4, 5]), (vec![-1], vec![7]), (vec![], vec![])] {
+            let mut c = column(&a);
+            c.append(column(&b));
+            let want: Vec<Day> = a.iter().chain(&b).copied().collect();
+            assert_eq!(c.slice(0, c.len()).to_vec(), want);
+        }
     }
 }

@@ -5,7 +5,10 @@
 #[derive(Debug, Clone, Default)]
 pub struct CustomerIndex {
     ids: Vec<i64>,
-    /// position by id, for ids in 0..lookup.len(); u32::MAX when absent.
+    /// Whether the ids are consecutive, so a position is the id minus the first id: the usual
+    /// store, whose ids only grow and seldom lose one. Then `lookup` stays empty.
+    dense: bool,
+    /// Otherwise, the position by id for ids in 0..lookup.len(); u32::MAX when absent.
     lookup: Vec<u32>,
 }
 
@@ -17,12 +20,24 @@ impl CustomerIndex {
         ids.sort_unstable();
         ids.dedup();
         ids.retain(|&id| id >= 0);
-        let max = ids.last().copied().unwrap_or(-1);
-        let mut lookup = vec![ABSENT; usize::try_from(max + 1).unwrap_or(0)];
-        for (pos, &id) in ids.iter().enumerate() {
-            lookup[id as usize] = pos as u32;
+        let dense = match (ids.first(), ids.last()) {
+            (Some(&first), Some(&last)) => usize::try_from(last - first).is_ok_and(|span| span + 1 == ids.len()),
+            _ => true,
+        };
+        let mut index = CustomerIndex { ids, dense, lookup: Vec::new() };
+        if !dense {
+            index.build_lookup();
         }
-        CustomerIndex { ids, lookup }
+        index
+    }
+
+    fn build_lookup(&mut self) {
+        let max = self.ids.last().copied().unwrap_or(-1);
+        self.lookup = vec![ABSENT; usize::try_from(max + 1).unwrap_or(0)];
+        for (pos, &id) in self.ids.iter().enumerate() {
+            self.lookup[id as usize] = pos as u32;
+        }
+        self.dense = false;
     }
 
     pub fn len(&self) -> usize {
@@ -35,6 +50,10 @@ impl CustomerIndex {
 
     /// The position of a store id.
     pub fn position(&self, id: i64) -> Option<u32> {
+        if self.dense {
+            let first = *self.ids.first()?;
+            return u32::try_from(id.checked_sub(first)?).ok().filter(|&p| (p as usize) < self.ids.len());
+        }
         let i = usize::try_from(id).ok()?;
         self.lookup.get(i).copied().filter(|&p| p != ABSENT)
     }
@@ -59,10 +78,17 @@ impl CustomerIndex {
         if self.ids.last().is_some_and(|&last| last > id) {
             return None;
         }
+        let pos = u32::try_from(self.ids.len()).ok()?;
+        if self.dense && self.ids.last().is_none_or(|&last| last + 1 == id) {
+            self.ids.push(id);
+            return Some(pos);
+        }
+        if self.dense {
+            self.build_lookup();
+        }
         if self.lookup.len() <= i {
             self.lookup.resize(i + 1, ABSENT);
         }
-        let pos = u32::try_from(self.ids.len()).ok()?;
         self.ids.push(id);
         self.lookup[i] = pos;
         Some(pos)
@@ -96,5 +122,23 @@ mod tests {
         assert_eq!(idx.position(7), Some(2));
         assert_eq!(idx.insert(2), Some(1));
         assert_eq!(idx.insert(5), None);
+    }
+
+    #[test]
+    fn consecutive_ids_need_no_lookup_until_a_gap() {
+        let mut idx = CustomerIndex::new(vec![7, 5, 6]);
+        assert_eq!(idx.heap_bytes(), 24);
+        assert_eq!((idx.position(4), idx.position(5), idx.position(7), idx.position(8)), (None, Some(0), Some(2), None));
+        assert_eq!((idx.position(i64::MIN), idx.position(i64::MAX)), (None, None));
+        assert_eq!(idx.insert(8), Some(3));
+        assert_eq!(idx.heap_bytes(), 32);
+        assert_eq!(idx.insert(20), Some(4));
+        assert!(idx.heap_bytes() > 40);
+        assert_eq!((idx.position(8), idx.position(20), idx.position(9)), (Some(3), Some(4), None));
+        let mut empty = CustomerIndex::new(Vec::new());
+        assert_eq!(empty.position(0), None);
+        assert_eq!((empty.insert(3), empty.insert(4), empty.position(4)), (Some(0), Some(1), Some(1)));
+        let mut default = CustomerIndex::default();
+        assert_eq!((default.insert(2), default.position(2), default.position(1)), (Some(0), Some(0), None));
     }
 }

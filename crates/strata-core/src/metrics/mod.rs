@@ -5,6 +5,7 @@
 //! computed over day windows resolved against an explicit "today" (this crate reads no clock).
 
 mod book;
+mod book_parts;
 mod codes;
 mod day;
 mod day_column;
@@ -15,7 +16,7 @@ mod window;
 
 pub use book::{EventBook, EventBookBuilder, EventKind, EventRow, EventSlice, MAX_CATS, MAX_NUMS, NO_NUM};
 pub use codes::CodeColumn;
-pub use day::{date_of, day_of, Day};
+pub use day::{date_of, day_of, day_of_ymd, Day};
 pub use day_column::{DayColumn, DaySlice};
 pub use dictionary::Dictionary;
 pub use index::CustomerIndex;

@@ -103,6 +103,20 @@ impl NumColumn {
         }
     }
 
+    /// Appends `other`'s values, widening when either side is wide.
+    pub fn append(&mut self, other: NumColumn) {
+        match (&mut *self, other) {
+            (NumColumn::I32(a), NumColumn::I32(b)) => a.extend_from_slice(&b),
+            (NumColumn::I64(a), NumColumn::I64(b)) => a.extend_from_slice(&b),
+            (NumColumn::I64(a), b @ NumColumn::I32(_)) => a.extend((0..b.len()).map(|i| b.get(i))),
+            (NumColumn::I32(_), b @ NumColumn::I64(_)) => {
+                let mut wide: Vec<i64> = (0..self.len()).map(|i| self.get(i)).collect();
+                wide.extend((0..b.len()).map(|i| b.get(i)));
+                *self = NumColumn::I64(wide);
+            }
+        }
+    }
+
     pub fn heap_bytes(&self) -> usize {
         match self {
             NumColumn::I32(v) => v.len() * 4,
@@ -129,5 +143,20 @@ mod tests {
         assert_eq!((0..4).map(|i| c.get(i)).collect::<Vec<_>>(), [123_456, i64::from(i32::MIN), NO_NUM, 10_000_000_000]);
         assert_eq!(c.slice(1, 3).get(5), NO_NUM);
         assert_eq!(c.heap_bytes(), 32);
+    }
+
+    #[test]
+    fn appending_keeps_values_and_widens_either_side() {
+        let narrow = |vs: &[i64]| {
+            let mut c = NumColumn::missing(vs.len());
+            vs.iter().enumerate().for_each(|(i, &v)| c.set(i, v));
+            c
+        };
+        for (a, b) in [(vec![1, NO_NUM], vec![3]), (vec![1], vec![1 << 40, NO_NUM]), (vec![NO_NUM, 1 << 40], vec![2]), (vec![], vec![])] {
+            let mut c = narrow(&a);
+            c.append(narrow(&b));
+            let want: Vec<i64> = a.iter().chain(&b).copied().collect();
+            assert_eq!((0..c.len()).map(|i| c.get(i)).collect::<Vec<_>>(), want);
+        }
     }
 }

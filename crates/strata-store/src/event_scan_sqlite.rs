@@ -1,0 +1,146 @@
+//! Reading an event table from SQLite on several connections at once: the per-customer counts
+//! split by customer id range, the table scan split by row id range, and each customer range
+//! placed by a thread of its own; the parts are then joined into one book. On two cores this
+//! keeps both busy stepping SQLite, which is most of a cold start's work.
+
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+use strata_core::metrics::{CustomerIndex, EventBook, EventBookBuilder, EventKind, EventRow};
+
+use crate::{
+    event_scan::{Decoder, Scanned, SharedDicts},
+    sqlite_bulk::{raw_error, RawStatement, SendHandle},
+    value::SqlValue,
+    Result,
+};
+
+/// Decoded rows on their way to the thread placing their customers.
+type Chunk = Vec<(u32, EventRow)>;
+
+/// Rows handed from a scanning thread to a placing thread at a time.
+const CHUNK: usize = 8_192;
+
+const CONTEXT: &str = "scanning events";
+
+/// Reads every row of `scan` (a SELECT of `kind`'s table without WHERE, see `scan_sql`) into
+/// a book over `index`, with one scanning and one placing thread per handle.
+pub(crate) fn read_book(handles: &[SendHandle], kind: EventKind, index: &CustomerIndex, scan: &str) -> Result<EventBook> {
+    let fail = raw_error(CONTEXT);
+    let table = kind.name();
+    let threads = handles.len().max(1);
+    // Customer positions [bounds[k], bounds[k + 1]) are counted and placed by thread k.
+    let bounds: Vec<usize> = (0..=threads).map(|k| index.len() * k / threads).collect();
+    let mut counts = vec![0u32; index.len()];
+    std::thread::scope(|scope| -> Result<()> {
+        let mut rest = counts.as_mut_slice();
+        let mut jobs = Vec::new();
+        for (k, &handle) in handles.iter().enumerate() {
+            let (mine, later) = std::mem::take(&mut rest).split_at_mut(bounds[k + 1] - bounds[k]);
+            rest = later;
+            let lo = bounds[k];
+            jobs.push(scope.spawn(move || count_range(handle, table, index, lo, mine)));
+        }
+        jobs.into_iter().try_for_each(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })?;
+
+    let Some(&first) = handles.first() else { return Ok(EventBook::empty(kind, index.len())) };
+    let mut bounds_stmt =
+        RawStatement::prepare(first.0, &format!("SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})")).map_err(fail)?;
+    let ids = if bounds_stmt.step().map_err(fail)? { bounds_stmt.column_int(0).zip(bounds_stmt.column_int(1)) } else { None };
+    drop(bounds_stmt);
+    let (lowest, highest) = ids.unwrap_or((1, 0));
+
+    let dicts = SharedDicts::default();
+    let (senders, receivers): (Vec<SyncSender<Chunk>>, Vec<Receiver<Chunk>>) = (0..threads).map(|_| sync_channel(4)).unzip();
+    let parts = std::thread::scope(|scope| -> Result<Vec<EventBook>> {
+        let placers: Vec<_> = receivers
+            .into_iter()
+            .enumerate()
+            .map(|(k, rx)| {
+                let (lo, hi) = (bounds[k], bounds[k + 1]);
+                let counts = &counts[lo..hi];
+                scope.spawn(move || {
+                    let mut builder = EventBookBuilder::new(kind, counts);
+                    let lo = lo as u32;
+                    for chunk in rx {
+                        for (p, row) in &chunk {
+                            builder.push(p - lo, row);
+                        }
+                    }
+                    builder.finish()
+                })
+            })
+            .collect();
+        let span = (highest - lowest + 1).max(0);
+        let scanners: Vec<_> = handles
+            .iter()
+            .enumerate()
+            .map(|(k, &handle)| {
+                let (from, to) = (lowest + span * k as i64 / threads as i64, lowest + span * (k as i64 + 1) / threads as i64 - 1);
+                let (senders, bounds, dicts) = (senders.clone(), &bounds, &dicts);
+                scope.spawn(move || scan_range(handle, kind, scan, (from, to), Decoder::new(index, dicts), bounds, &senders))
+            })
+            .collect();
+        drop(senders);
+        let scanned = scanners.into_iter().try_for_each(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        let parts: Vec<EventBook> = placers.into_iter().map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect();
+        scanned.map(|()| parts)
+    })?;
+    Ok(EventBook::concat(kind, parts, dicts.into_inner()))
+}
+
+/// Counts the events of customer positions `lo..lo + counts.len()` into `counts`.
+fn count_range(handle: SendHandle, table: &str, index: &CustomerIndex, lo: usize, counts: &mut [u32]) -> Result<()> {
+    let fail = raw_error(CONTEXT);
+    let Some(last) = counts.len().checked_sub(1) else { return Ok(()) };
+    let sql = format!("SELECT customer_id, COUNT(*) FROM {table} WHERE customer_id BETWEEN ?1 AND ?2 GROUP BY customer_id");
+    let mut stmt = RawStatement::prepare(handle.0, &sql).map_err(fail)?;
+    stmt.bind(1, &SqlValue::Int(Some(index.id(lo as u32)))).map_err(fail)?;
+    stmt.bind(2, &SqlValue::Int(Some(index.id((lo + last) as u32)))).map_err(fail)?;
+    while stmt.step().map_err(fail)? {
+        let position = stmt.column_int(0).and_then(|id| index.position(id)).map(|p| p as usize);
+        if let Some(slot) = position.and_then(|p| p.checked_sub(lo)).and_then(|i| counts.get_mut(i)) {
+            *slot = u32::try_from(stmt.column_int(1).unwrap_or(0)).unwrap_or(u32::MAX);
+        }
+    }
+    Ok(())
+}
+
+/// Scans rows with ids `from..=to`, sending each decoded row to the placer of its customer.
+fn scan_range(
+    handle: SendHandle,
+    kind: EventKind,
+    scan: &str,
+    (from, to): (i64, i64),
+    mut decoder: Decoder<'_>,
+    bounds: &[usize],
+    senders: &[SyncSender<Chunk>],
+) -> Result<()> {
+    let fail = raw_error(CONTEXT);
+    let mut stmt = RawStatement::prepare(handle.0, &format!("{scan} WHERE id BETWEEN ?1 AND ?2")).map_err(fail)?;
+    stmt.bind(1, &SqlValue::Int(Some(from))).map_err(fail)?;
+    stmt.bind(2, &SqlValue::Int(Some(to))).map_err(fail)?;
+    let (numbers, categories) = (kind.numbers().len(), kind.categories().len());
+    let mut outboxes: Vec<Chunk> = senders.iter().map(|_| Vec::with_capacity(CHUNK)).collect();
+    while stmt.step().map_err(fail)? {
+        // Fields the kind lacks are NULL in the SELECT: not asked for (a call each per row).
+        let row = Scanned {
+            customer: stmt.column_int(0).unwrap_or(-1),
+            day: stmt.column_text(1),
+            nums: std::array::from_fn(|i| if i < numbers { stmt.column_int(2 + i as i32) } else { None }),
+            cats: std::array::from_fn(|i| if i < categories { stmt.column_text(5 + i as i32) } else { None }),
+            flag: stmt.column_int(7).unwrap_or(0),
+        };
+        let Some((p, row)) = decoder.decode(row) else { continue };
+        let k = bounds[1..].partition_point(|&b| b <= p as usize);
+        outboxes[k].push((p, row));
+        // A closed channel means that placer panicked: its join re-raises the panic.
+        if outboxes[k].len() == CHUNK && senders[k].send(std::mem::replace(&mut outboxes[k], Vec::with_capacity(CHUNK))).is_err() {
+            return Ok(());
+        }
+    }
+    for (outbox, sender) in outboxes.into_iter().zip(senders) {
+        let _ = sender.send(outbox);
+    }
+    Ok(())
+}
