@@ -1,11 +1,15 @@
-//! Reading an event table from SQLite on several connections at once: the per-customer counts
-//! split by customer id range, the table scan split by row id range, and each customer range
-//! placed by a thread of its own; the parts are then joined into one book. On two cores this
-//! keeps both busy stepping SQLite, which is most of a cold start's work.
+//! Reading an event table from SQLite on several connections at once, each thread building the
+//! book of one customer range; the parts are then joined into one book. On two cores this keeps
+//! both busy stepping SQLite, which is most of a cold start's work.
+//!
+//! A table with a covering customer index (`{table}_customer_events`, migration 0010) is read
+//! from that index in customer order, so rows arrive grouped and are appended. Any other table
+//! is counted per customer first, scanned by row id range and its rows scattered into place by
+//! one placing thread per customer range.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-use strata_core::metrics::{CustomerIndex, EventBook, EventBookBuilder, EventKind, EventRow};
+use strata_core::metrics::{CustomerIndex, EventBook, EventBookBuilder, EventKind, EventRow, GroupedBookBuilder};
 
 use crate::{
     event_scan::{Decoder, Scanned, SharedDicts},
@@ -23,13 +27,76 @@ const CHUNK: usize = 8_192;
 const CONTEXT: &str = "scanning events";
 
 /// Reads every row of `scan` (a SELECT of `kind`'s table without WHERE, see `scan_sql`) into
-/// a book over `index`, with one scanning and one placing thread per handle.
+/// a book over `index`, with one thread per handle building the book of one customer range.
 pub(crate) fn read_book(handles: &[SendHandle], kind: EventKind, index: &CustomerIndex, scan: &str) -> Result<EventBook> {
     let fail = raw_error(CONTEXT);
-    let table = kind.name();
-    let threads = handles.len().max(1);
-    // Customer positions [bounds[k], bounds[k + 1]) are counted and placed by thread k.
+    let Some(&first) = handles.first() else { return Ok(EventBook::empty(kind, index.len())) };
+    let covering = format!("{}_customer_events", kind.name());
+    let mut probe = RawStatement::prepare(first.raw(), "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1").map_err(fail)?;
+    probe.bind(1, &SqlValue::Text(Some(covering.clone()))).map_err(fail)?;
+    let grouped = probe.step().map_err(fail)?;
+    drop(probe);
+    // Customer positions [bounds[k], bounds[k + 1]) are thread k's.
+    let threads = handles.len();
     let bounds: Vec<usize> = (0..=threads).map(|k| index.len() * k / threads).collect();
+    if grouped {
+        let sql = format!("{scan} INDEXED BY {covering} WHERE customer_id BETWEEN ?1 AND ?2 ORDER BY customer_id");
+        return read_grouped(handles, kind, index, &sql, &bounds);
+    }
+    read_scattered(handles, kind, index, scan, &bounds)
+}
+
+/// Thread k reads the rows of its customers in customer order and appends them.
+fn read_grouped(handles: &[SendHandle], kind: EventKind, index: &CustomerIndex, sql: &str, bounds: &[usize]) -> Result<EventBook> {
+    let dicts = SharedDicts::default();
+    let parts = std::thread::scope(|scope| -> Result<Vec<EventBook>> {
+        let jobs: Vec<_> = handles
+            .iter()
+            .enumerate()
+            .map(|(k, &handle)| {
+                let (lo, hi, dicts) = (bounds[k], bounds[k + 1], &dicts);
+                scope.spawn(move || -> Result<EventBook> {
+                    let fail = raw_error(CONTEXT);
+                    let mut builder = GroupedBookBuilder::new(kind, hi - lo);
+                    if lo == hi {
+                        return Ok(builder.finish());
+                    }
+                    let mut stmt = RawStatement::prepare(handle.raw(), sql).map_err(fail)?;
+                    stmt.bind(1, &SqlValue::Int(Some(index.id(lo as u32)))).map_err(fail)?;
+                    stmt.bind(2, &SqlValue::Int(Some(index.id((hi - 1) as u32)))).map_err(fail)?;
+                    let mut decoder = Decoder::new(index, dicts);
+                    let fields = (kind.numbers().len(), kind.categories().len());
+                    while stmt.step().map_err(fail)? {
+                        if let Some((p, row)) = decoder.decode(scanned(&stmt, fields)) {
+                            builder.push(p - lo as u32, &row);
+                        }
+                    }
+                    Ok(builder.finish())
+                })
+            })
+            .collect();
+        jobs.into_iter().map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })?;
+    Ok(EventBook::concat(kind, parts, dicts.into_inner()))
+}
+
+/// The current row of a scan. Fields the kind lacks (`fields`: how many numbers and categories
+/// it has) are NULL in the SELECT and not asked for: a call each per row.
+fn scanned(stmt: &RawStatement, (numbers, categories): (usize, usize)) -> Scanned<'_> {
+    Scanned {
+        customer: stmt.column_int(0).unwrap_or(-1),
+        day: stmt.column_text(1),
+        nums: std::array::from_fn(|i| if i < numbers { stmt.column_int(2 + i as i32) } else { None }),
+        cats: std::array::from_fn(|i| if i < categories { stmt.column_text(5 + i as i32) } else { None }),
+        flag: stmt.column_int(7).unwrap_or(0),
+    }
+}
+
+/// Counts per customer range, scans by row id range, places by customer range.
+fn read_scattered(handles: &[SendHandle], kind: EventKind, index: &CustomerIndex, scan: &str, bounds: &[usize]) -> Result<EventBook> {
+    let fail = raw_error(CONTEXT);
+    let table = kind.name();
+    let threads = handles.len();
     let mut counts = vec![0u32; index.len()];
     std::thread::scope(|scope| -> Result<()> {
         let mut rest = counts.as_mut_slice();
@@ -45,7 +112,8 @@ pub(crate) fn read_book(handles: &[SendHandle], kind: EventKind, index: &Custome
 
     let Some(&first) = handles.first() else { return Ok(EventBook::empty(kind, index.len())) };
     let mut bounds_stmt =
-        RawStatement::prepare(first.0, &format!("SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})")).map_err(fail)?;
+        RawStatement::prepare(first.raw(), &format!("SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})"))
+            .map_err(fail)?;
     let ids = if bounds_stmt.step().map_err(fail)? { bounds_stmt.column_int(0).zip(bounds_stmt.column_int(1)) } else { None };
     drop(bounds_stmt);
     let (lowest, highest) = ids.unwrap_or((1, 0));
@@ -77,7 +145,7 @@ pub(crate) fn read_book(handles: &[SendHandle], kind: EventKind, index: &Custome
             .enumerate()
             .map(|(k, &handle)| {
                 let (from, to) = (lowest + span * k as i64 / threads as i64, lowest + span * (k as i64 + 1) / threads as i64 - 1);
-                let (senders, bounds, dicts) = (senders.clone(), &bounds, &dicts);
+                let (senders, dicts) = (senders.clone(), &dicts);
                 scope.spawn(move || scan_range(handle, kind, scan, (from, to), Decoder::new(index, dicts), bounds, &senders))
             })
             .collect();
@@ -94,7 +162,7 @@ fn count_range(handle: SendHandle, table: &str, index: &CustomerIndex, lo: usize
     let fail = raw_error(CONTEXT);
     let Some(last) = counts.len().checked_sub(1) else { return Ok(()) };
     let sql = format!("SELECT customer_id, COUNT(*) FROM {table} WHERE customer_id BETWEEN ?1 AND ?2 GROUP BY customer_id");
-    let mut stmt = RawStatement::prepare(handle.0, &sql).map_err(fail)?;
+    let mut stmt = RawStatement::prepare(handle.raw(), &sql).map_err(fail)?;
     stmt.bind(1, &SqlValue::Int(Some(index.id(lo as u32)))).map_err(fail)?;
     stmt.bind(2, &SqlValue::Int(Some(index.id((lo + last) as u32)))).map_err(fail)?;
     while stmt.step().map_err(fail)? {
@@ -117,21 +185,13 @@ fn scan_range(
     senders: &[SyncSender<Chunk>],
 ) -> Result<()> {
     let fail = raw_error(CONTEXT);
-    let mut stmt = RawStatement::prepare(handle.0, &format!("{scan} WHERE id BETWEEN ?1 AND ?2")).map_err(fail)?;
+    let mut stmt = RawStatement::prepare(handle.raw(), &format!("{scan} WHERE id BETWEEN ?1 AND ?2")).map_err(fail)?;
     stmt.bind(1, &SqlValue::Int(Some(from))).map_err(fail)?;
     stmt.bind(2, &SqlValue::Int(Some(to))).map_err(fail)?;
-    let (numbers, categories) = (kind.numbers().len(), kind.categories().len());
+    let fields = (kind.numbers().len(), kind.categories().len());
     let mut outboxes: Vec<Chunk> = senders.iter().map(|_| Vec::with_capacity(CHUNK)).collect();
     while stmt.step().map_err(fail)? {
-        // Fields the kind lacks are NULL in the SELECT: not asked for (a call each per row).
-        let row = Scanned {
-            customer: stmt.column_int(0).unwrap_or(-1),
-            day: stmt.column_text(1),
-            nums: std::array::from_fn(|i| if i < numbers { stmt.column_int(2 + i as i32) } else { None }),
-            cats: std::array::from_fn(|i| if i < categories { stmt.column_text(5 + i as i32) } else { None }),
-            flag: stmt.column_int(7).unwrap_or(0),
-        };
-        let Some((p, row)) = decoder.decode(row) else { continue };
+        let Some((p, row)) = decoder.decode(scanned(&stmt, fields)) else { continue };
         let k = bounds[1..].partition_point(|&b| b <= p as usize);
         outboxes[k].push((p, row));
         // A closed channel means that placer panicked: its join re-raises the panic.

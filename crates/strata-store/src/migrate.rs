@@ -77,6 +77,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0009_access_rules.sql"),
         sqlite_rebuilds: false,
     },
+    Migration {
+        version: 10,
+        name: "event_scan_indexes",
+        sqlite: include_str!("../migrations/sqlite/0010_event_scan_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0010_event_scan_indexes.sql"),
+        sqlite_rebuilds: false,
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

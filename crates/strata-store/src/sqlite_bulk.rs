@@ -31,7 +31,14 @@ pub(crate) async fn with_pooled_handle<T>(
 /// SQLite's multi-thread mode, where a connection may be used from any thread as long as no
 /// two threads use it at once; `with_pooled_handles` gives each thread a handle of its own.
 #[derive(Clone, Copy)]
-pub(crate) struct SendHandle(pub(crate) NonNull<ffi::sqlite3>);
+pub(crate) struct SendHandle(NonNull<ffi::sqlite3>);
+
+impl SendHandle {
+    /// The handle, for `RawStatement::prepare` (a method, so closures move the whole `Send` value).
+    pub(crate) fn raw(self) -> NonNull<ffi::sqlite3> {
+        self.0
+    }
+}
 
 // SAFETY: see the type's documentation: each handle is used by one thread at a time, while
 // the sqlx lock taken in `with_pooled_handles` keeps every other user away.

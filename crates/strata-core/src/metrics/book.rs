@@ -368,16 +368,16 @@ impl EventBook {
 
 /// Builds a book from per-customer counts, then events pushed in any order.
 pub struct EventBookBuilder {
-    kind: EventKind,
-    offsets: Vec<u32>,
+    pub(super) kind: EventKind,
+    pub(super) offsets: Vec<u32>,
     /// Per position: the next free slot and the end of its slots (one cache line per row).
-    cursors: Vec<[u32; 2]>,
-    day: DayColumn,
-    nums: [NumColumn; MAX_NUMS],
-    cats: [CodeColumn; MAX_CATS],
-    flag: Vec<u8>,
+    pub(super) cursors: Vec<[u32; 2]>,
+    pub(super) day: DayColumn,
+    pub(super) nums: [NumColumn; MAX_NUMS],
+    pub(super) cats: [CodeColumn; MAX_CATS],
+    pub(super) flag: Vec<u8>,
     pub dicts: [Dictionary; MAX_CATS],
-    dropped: u64,
+    pub(super) dropped: u64,
 }
 
 impl EventBookBuilder {

@@ -1,10 +1,86 @@
-//! Joining event books built over consecutive customer ranges into one book, so that several
-//! threads can each build the part for their own customers and nothing is built twice.
+//! Building books in parts: from rows that arrive grouped by customer (a scan of a customer
+//! index: nothing counted first, every write sequential), and joining books built over
+//! consecutive customer ranges into one, so several threads can each build their own part.
 
 use super::{
-    book::{EventBook, EventKind, MAX_CATS},
-    Dictionary,
+    book::{EventBook, EventBookBuilder, EventKind, EventRow, MAX_CATS, MAX_NUMS},
+    CodeColumn, DayColumn, Dictionary, NumColumn,
 };
+
+/// Builds a book from rows grouped by customer, in ascending position.
+pub struct GroupedBookBuilder {
+    kind: EventKind,
+    customers: usize,
+    /// Run starts of positions 0..offsets.len(); the last run is still open.
+    offsets: Vec<u32>,
+    day: DayColumn,
+    nums: [NumColumn; MAX_NUMS],
+    cats: [CodeColumn; MAX_CATS],
+    flag: Vec<u8>,
+    dropped: u64,
+}
+
+impl GroupedBookBuilder {
+    /// A builder for positions 0..customers.
+    pub fn new(kind: EventKind, customers: usize) -> GroupedBookBuilder {
+        GroupedBookBuilder {
+            kind,
+            customers,
+            offsets: vec![0],
+            day: DayColumn::zeros(0),
+            nums: std::array::from_fn(|_| NumColumn::missing(0)),
+            cats: std::array::from_fn(|_| CodeColumn::zeros(0)),
+            flag: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    /// Adds one event of `position`. A position before the last one seen, or outside the
+    /// builder's range, is dropped and counted.
+    pub fn push(&mut self, position: u32, row: &EventRow) {
+        let p = position as usize;
+        if p + 1 < self.offsets.len() || p >= self.customers {
+            self.dropped += 1;
+            return;
+        }
+        let end = u32::try_from(self.flag.len()).unwrap_or(u32::MAX);
+        while self.offsets.len() <= p {
+            self.offsets.push(end);
+        }
+        self.day.push(row.day);
+        for (col, &v) in self.nums.iter_mut().zip(&row.nums).take(self.kind.numbers().len()) {
+            col.push(v);
+        }
+        for (col, &c) in self.cats.iter_mut().zip(&row.cats).take(self.kind.categories().len()) {
+            col.push(c);
+        }
+        self.flag.push(row.flag);
+    }
+
+    /// Events that could not be placed (out of order or out of range).
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Closes the runs, sorts each customer's events by day where they are not, and seals the
+    /// book (category codes are the caller's: see `EventBook::concat`).
+    pub fn finish(mut self) -> EventBook {
+        let end = u32::try_from(self.flag.len()).unwrap_or(u32::MAX);
+        self.offsets.resize(self.customers + 1, end);
+        EventBookBuilder {
+            kind: self.kind,
+            cursors: self.offsets.windows(2).map(|w| [w[1], w[1]]).collect(),
+            offsets: self.offsets,
+            day: self.day,
+            nums: self.nums,
+            cats: self.cats,
+            flag: self.flag,
+            dicts: Default::default(),
+            dropped: self.dropped,
+        }
+        .finish()
+    }
+}
 
 impl EventBook {
     /// Joins `parts` in order: part k's customer positions follow part k−1's. `dicts` gives the

@@ -129,3 +129,27 @@ fn parts_joined_equal_one_book_built_whole() {
     let none = EventBook::concat(EventKind::Orders, Vec::new(), Default::default());
     assert_eq!((none.len(), none.customers()), (0, 0));
 }
+
+#[test]
+fn grouped_rows_build_the_same_book_as_scattered_ones() {
+    let rows = [(0, 5, 10, 1), (0, 1, 30, 2), (2, 4, 40, 0), (2, -3, 1 << 40, 300), (4, 2, 60, 1)];
+    let mut grouped = GroupedBookBuilder::new(EventKind::Orders, 6);
+    let mut scattered = EventBookBuilder::new(EventKind::Orders, &[2, 0, 2, 0, 1, 0]);
+    for &(p, day, cents, product) in &rows {
+        grouped.push(p, &order(day, cents, product));
+        scattered.push(p, &order(day, cents, product));
+    }
+    grouped.push(1, &order(9, 9, 0)); // behind the last position seen
+    grouped.push(6, &order(9, 9, 0)); // outside the range
+    assert_eq!(grouped.dropped(), 2);
+    let (a, b) = (grouped.finish(), scattered.finish());
+    assert_eq!((a.len(), a.customers()), (b.len(), b.customers()));
+    for p in 0..6 {
+        assert_eq!(days(a.events(p)), days(b.events(p)), "customer {p}");
+        assert_eq!(a.events(p).nums[0].to_vec(), b.events(p).nums[0].to_vec());
+        assert_eq!(a.events(p).cats[0].get(1), b.events(p).cats[0].get(1));
+    }
+    assert_eq!(days(a.events(2)), vec![-3, 4]);
+    let feedback = GroupedBookBuilder::new(EventKind::Feedback, 2).finish();
+    assert_eq!((feedback.len(), feedback.customers()), (0, 2));
+}

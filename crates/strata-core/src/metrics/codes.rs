@@ -91,6 +91,27 @@ impl CodeColumn {
         }
     }
 
+    /// Adds `code` at the end, widening the column when it does not fit.
+    pub fn push(&mut self, code: u32) {
+        match self {
+            CodeColumn::U8(v) => match u8::try_from(code) {
+                Ok(c) => v.push(c),
+                Err(_) => {
+                    *self = CodeColumn::U16(v.iter().map(|&x| u16::from(x)).collect());
+                    self.push(code);
+                }
+            },
+            CodeColumn::U16(v) => match u16::try_from(code) {
+                Ok(c) => v.push(c),
+                Err(_) => {
+                    *self = CodeColumn::U32(v.iter().map(|&x| u32::from(x)).collect());
+                    self.push(code);
+                }
+            },
+            CodeColumn::U32(v) => v.push(code),
+        }
+    }
+
     /// `codes` in the narrowest width that holds them all.
     fn narrowest(codes: Vec<u32>) -> CodeColumn {
         match codes.iter().max().copied().unwrap_or(0) {
@@ -148,6 +169,9 @@ mod tests {
             codes.iter().enumerate().for_each(|(i, &x)| c.set(i, x));
             c
         };
+        let mut pushed = CodeColumn::zeros(0);
+        [3, 300, 70_000, 1].into_iter().for_each(|c| pushed.push(c));
+        assert_eq!((0..4).map(|i| pushed.get(i)).collect::<Vec<_>>(), [3, 300, 70_000, 1]);
         for (a, b) in [(vec![1, 2], vec![3]), (vec![1], vec![300, 5]), (vec![70_000], vec![7]), (vec![], vec![]), (vec![4], vec![])] {
             let mut c = column(&a);
             c.append(column(&b));

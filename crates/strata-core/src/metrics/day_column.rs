@@ -98,6 +98,20 @@ impl DayColumn {
         }
     }
 
+    /// Adds `day` at the end, widening the column when it does not fit two bytes.
+    pub fn push(&mut self, day: Day) {
+        match self {
+            DayColumn::U16(v) => match u16::try_from(day) {
+                Ok(d) => v.push(d),
+                Err(_) => {
+                    *self = DayColumn::I32(v.iter().map(|&d| Day::from(d)).collect());
+                    self.push(day);
+                }
+            },
+            DayColumn::I32(v) => v.push(day),
+        }
+    }
+
     /// Appends `other`'s days, widening when either side is wide.
     pub fn append(&mut self, other: DayColumn) {
         match (&mut *self, other) {
@@ -144,6 +158,9 @@ mod tests {
             days.iter().enumerate().for_each(|(i, &d)| c.set(i, d));
             c
         };
+        let mut pushed = DayColumn::zeros(0);
+        [5, 70_000, 6].into_iter().for_each(|d| pushed.push(d));
+        assert_eq!(pushed.slice(0, 3).to_vec(), [5, 70_000, 6]);
         for (a, b) in [(vec![1, 2], vec![3]), (vec![1], vec![-4, 5]), (vec![-1], vec![7]), (vec![], vec![])] {
             let mut c = column(&a);
             c.append(column(&b));

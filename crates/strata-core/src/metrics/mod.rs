@@ -15,6 +15,7 @@ mod nums;
 mod window;
 
 pub use book::{EventBook, EventBookBuilder, EventKind, EventRow, EventSlice, MAX_CATS, MAX_NUMS, NO_NUM};
+pub use book_parts::GroupedBookBuilder;
 pub use codes::CodeColumn;
 pub use day::{date_of, day_of, day_of_ymd, Day};
 pub use day_column::{DayColumn, DaySlice};

@@ -103,6 +103,20 @@ impl NumColumn {
         }
     }
 
+    /// Adds `v` at the end, widening the column when it does not fit.
+    pub fn push(&mut self, v: i64) {
+        match self {
+            NumColumn::I32(xs) => match narrow(v) {
+                Some(x) => xs.push(x),
+                None => {
+                    *self = NumColumn::I64(xs.iter().map(|&x| if x == NO_NUM32 { NO_NUM } else { i64::from(x) }).collect());
+                    self.push(v);
+                }
+            },
+            NumColumn::I64(xs) => xs.push(v),
+        }
+    }
+
     /// Appends `other`'s values, widening when either side is wide.
     pub fn append(&mut self, other: NumColumn) {
         match (&mut *self, other) {
@@ -152,6 +166,9 @@ mod tests {
             vs.iter().enumerate().for_each(|(i, &v)| c.set(i, v));
             c
         };
+        let mut pushed = NumColumn::missing(0);
+        [1, NO_NUM, 1 << 40, 2].into_iter().for_each(|v| pushed.push(v));
+        assert_eq!((0..4).map(|i| pushed.get(i)).collect::<Vec<_>>(), [1, NO_NUM, 1 << 40, 2]);
         for (a, b) in [(vec![1, NO_NUM], vec![3]), (vec![1], vec![1 << 40, NO_NUM]), (vec![NO_NUM, 1 << 40], vec![2]), (vec![], vec![])] {
             let mut c = narrow(&a);
             c.append(narrow(&b));

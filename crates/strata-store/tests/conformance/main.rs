@@ -12,6 +12,7 @@ use strata_core::{
 use strata_store::{CustomerFilter, CustomerSort, Store, StoreError, TierWrite};
 
 mod accounts;
+mod event_books;
 mod merges;
 
 fn records(entity: Entity, headers: &[&str], rows: &[&[&str]], custom: &[CustomFieldDef]) -> (Vec<String>, Vec<(u64, Record)>) {
@@ -500,6 +501,8 @@ async fn change_feed(store: &Store) {
     assert_eq!(feed(seq).await, vec![(Customer, Some(x.id)), (Reload, None)]);
     let gaps = store.changes_at(&[seq + 1, seq + 50]).await.unwrap();
     assert_eq!(gaps.len(), 1);
+
+    event_books::event_books(store).await;
 }
 
 #[tokio::test]
