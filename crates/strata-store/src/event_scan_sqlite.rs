@@ -26,6 +26,11 @@ const CHUNK: usize = 8_192;
 
 const CONTEXT: &str = "scanning events";
 
+/// A scoped thread's result; its panic, if it panicked, goes on in the caller.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
 /// Reads every row of `scan` (a SELECT of `kind`'s table without WHERE, see `scan_sql`) into
 /// a book over `index`, with one thread per handle building the book of one customer range.
 pub(crate) fn read_book(handles: &[SendHandle], kind: EventKind, index: &CustomerIndex, scan: &str) -> Result<EventBook> {
@@ -75,7 +80,7 @@ fn read_grouped(handles: &[SendHandle], kind: EventKind, index: &CustomerIndex, 
                 })
             })
             .collect();
-        jobs.into_iter().map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        jobs.into_iter().map(joined).collect()
     })?;
     Ok(EventBook::concat(kind, parts, dicts.into_inner()))
 }
@@ -107,12 +112,11 @@ fn read_scattered(handles: &[SendHandle], kind: EventKind, index: &CustomerIndex
             let lo = bounds[k];
             jobs.push(scope.spawn(move || count_range(handle, table, index, lo, mine)));
         }
-        jobs.into_iter().try_for_each(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        jobs.into_iter().try_for_each(joined)
     })?;
 
-    let Some(&first) = handles.first() else { return Ok(EventBook::empty(kind, index.len())) };
     let mut bounds_stmt =
-        RawStatement::prepare(first.raw(), &format!("SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})"))
+        RawStatement::prepare(handles[0].raw(), &format!("SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})"))
             .map_err(fail)?;
     let ids = if bounds_stmt.step().map_err(fail)? { bounds_stmt.column_int(0).zip(bounds_stmt.column_int(1)) } else { None };
     drop(bounds_stmt);
@@ -150,8 +154,8 @@ fn read_scattered(handles: &[SendHandle], kind: EventKind, index: &CustomerIndex
             })
             .collect();
         drop(senders);
-        let scanned = scanners.into_iter().try_for_each(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        let parts: Vec<EventBook> = placers.into_iter().map(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect();
+        let scanned = scanners.into_iter().try_for_each(joined);
+        let parts: Vec<EventBook> = placers.into_iter().map(joined).collect();
         scanned.map(|()| parts)
     })?;
     Ok(EventBook::concat(kind, parts, dicts.into_inner()))

@@ -49,6 +49,24 @@ impl CodeColumn {
         self.slice(0, self.len()).get(i)
     }
 
+    /// The column one width wider (a no-op at four bytes).
+    fn widen(&mut self) {
+        match self {
+            CodeColumn::U8(v) => *self = CodeColumn::U16(v.iter().map(|&x| u16::from(x)).collect()),
+            CodeColumn::U16(v) => *self = CodeColumn::U32(v.iter().map(|&x| u32::from(x)).collect()),
+            CodeColumn::U32(_) => {}
+        }
+    }
+
+    /// Bytes per code.
+    fn width(&self) -> usize {
+        match self {
+            CodeColumn::U8(_) => 1,
+            CodeColumn::U16(_) => 2,
+            CodeColumn::U32(_) => 4,
+        }
+    }
+
     /// Sets `i` (ignored past the end), widening the column when `code` does not fit.
     pub fn set(&mut self, i: usize, code: u32) {
         if i >= self.len() {
@@ -58,14 +76,14 @@ impl CodeColumn {
             CodeColumn::U8(v) => match u8::try_from(code) {
                 Ok(c) => v[i] = c,
                 Err(_) => {
-                    *self = CodeColumn::U16(v.iter().map(|&x| u16::from(x)).collect());
+                    self.widen();
                     self.set(i, code);
                 }
             },
             CodeColumn::U16(v) => match u16::try_from(code) {
                 Ok(c) => v[i] = c,
                 Err(_) => {
-                    *self = CodeColumn::U32(v.iter().map(|&x| u32::from(x)).collect());
+                    self.widen();
                     self.set(i, code);
                 }
             },
@@ -97,14 +115,14 @@ impl CodeColumn {
             CodeColumn::U8(v) => match u8::try_from(code) {
                 Ok(c) => v.push(c),
                 Err(_) => {
-                    *self = CodeColumn::U16(v.iter().map(|&x| u16::from(x)).collect());
+                    self.widen();
                     self.push(code);
                 }
             },
             CodeColumn::U16(v) => match u16::try_from(code) {
                 Ok(c) => v.push(c),
                 Err(_) => {
-                    *self = CodeColumn::U32(v.iter().map(|&x| u32::from(x)).collect());
+                    self.widen();
                     self.push(code);
                 }
             },
@@ -112,25 +130,19 @@ impl CodeColumn {
         }
     }
 
-    /// `codes` in the narrowest width that holds them all.
-    fn narrowest(codes: Vec<u32>) -> CodeColumn {
-        match codes.iter().max().copied().unwrap_or(0) {
-            0..=0xFF => CodeColumn::U8(codes.into_iter().map(|c| c as u8).collect()),
-            0x100..=0xFFFF => CodeColumn::U16(codes.into_iter().map(|c| c as u16).collect()),
-            _ => CodeColumn::U32(codes),
-        }
-    }
-
     /// Appends `other`'s codes, in the wider of the two widths.
-    pub fn append(&mut self, other: CodeColumn) {
+    pub fn append(&mut self, mut other: CodeColumn) {
+        while self.width() < other.width() {
+            self.widen();
+        }
+        while other.width() < self.width() {
+            other.widen();
+        }
         match (&mut *self, other) {
             (CodeColumn::U8(a), CodeColumn::U8(b)) => a.extend_from_slice(&b),
             (CodeColumn::U16(a), CodeColumn::U16(b)) => a.extend_from_slice(&b),
             (CodeColumn::U32(a), CodeColumn::U32(b)) => a.extend_from_slice(&b),
-            (_, b) => {
-                let codes: Vec<u32> = (0..self.len()).map(|i| self.get(i)).chain((0..b.len()).map(|i| b.get(i))).collect();
-                *self = CodeColumn::narrowest(codes);
-            }
+            _ => {} // the widths were made equal above
         }
     }
 

@@ -77,13 +77,20 @@ impl DayColumn {
         }
     }
 
+    /// The column in four bytes per day (a no-op when it already is).
+    fn widen(&mut self) {
+        if let DayColumn::U16(v) = self {
+            *self = DayColumn::I32(v.iter().map(|&d| Day::from(d)).collect());
+        }
+    }
+
     /// Sets `i`, widening the column when `day` does not fit two bytes.
     pub fn set(&mut self, i: usize, day: Day) {
         match self {
             DayColumn::U16(v) => match u16::try_from(day) {
                 Ok(d) => v[i] = d,
                 Err(_) => {
-                    *self = DayColumn::I32(v.iter().map(|&d| Day::from(d)).collect());
+                    self.widen();
                     self.set(i, day);
                 }
             },
@@ -104,7 +111,7 @@ impl DayColumn {
             DayColumn::U16(v) => match u16::try_from(day) {
                 Ok(d) => v.push(d),
                 Err(_) => {
-                    *self = DayColumn::I32(v.iter().map(|&d| Day::from(d)).collect());
+                    self.widen();
                     self.push(day);
                 }
             },
@@ -118,10 +125,9 @@ impl DayColumn {
             (DayColumn::U16(a), DayColumn::U16(b)) => a.extend_from_slice(&b),
             (DayColumn::I32(a), DayColumn::I32(b)) => a.extend_from_slice(&b),
             (DayColumn::I32(a), DayColumn::U16(b)) => a.extend(b.iter().map(|&d| Day::from(d))),
-            (DayColumn::U16(a), DayColumn::I32(b)) => {
-                let mut wide: Vec<Day> = a.iter().map(|&d| Day::from(d)).collect();
-                wide.extend_from_slice(&b);
-                *self = DayColumn::I32(wide);
+            (DayColumn::U16(_), b) => {
+                self.widen();
+                self.append(b);
             }
         }
     }

@@ -75,6 +75,13 @@ impl NumColumn {
         self.slice(0, self.len()).get(i)
     }
 
+    /// The column in eight bytes per value (a no-op when it already is).
+    fn widen(&mut self) {
+        if let NumColumn::I32(xs) = self {
+            *self = NumColumn::I64(xs.iter().map(|&x| if x == NO_NUM32 { NO_NUM } else { i64::from(x) }).collect());
+        }
+    }
+
     /// Sets `i` (ignored past the end), widening the column when `v` does not fit.
     pub fn set(&mut self, i: usize, v: i64) {
         if i >= self.len() {
@@ -84,8 +91,7 @@ impl NumColumn {
             NumColumn::I32(xs) => match narrow(v) {
                 Some(x) => xs[i] = x,
                 None => {
-                    let wide: Vec<i64> = xs.iter().map(|&x| if x == NO_NUM32 { NO_NUM } else { i64::from(x) }).collect();
-                    *self = NumColumn::I64(wide);
+                    self.widen();
                     self.set(i, v);
                 }
             },
@@ -109,7 +115,7 @@ impl NumColumn {
             NumColumn::I32(xs) => match narrow(v) {
                 Some(x) => xs.push(x),
                 None => {
-                    *self = NumColumn::I64(xs.iter().map(|&x| if x == NO_NUM32 { NO_NUM } else { i64::from(x) }).collect());
+                    self.widen();
                     self.push(v);
                 }
             },
@@ -122,11 +128,10 @@ impl NumColumn {
         match (&mut *self, other) {
             (NumColumn::I32(a), NumColumn::I32(b)) => a.extend_from_slice(&b),
             (NumColumn::I64(a), NumColumn::I64(b)) => a.extend_from_slice(&b),
-            (NumColumn::I64(a), b @ NumColumn::I32(_)) => a.extend((0..b.len()).map(|i| b.get(i))),
-            (NumColumn::I32(_), b @ NumColumn::I64(_)) => {
-                let mut wide: Vec<i64> = (0..self.len()).map(|i| self.get(i)).collect();
-                wide.extend((0..b.len()).map(|i| b.get(i)));
-                *self = NumColumn::I64(wide);
+            (NumColumn::I64(a), b) => a.extend((0..b.len()).map(|i| b.get(i))),
+            (NumColumn::I32(_), b) => {
+                self.widen();
+                self.append(b);
             }
         }
     }
