@@ -7,6 +7,7 @@ mod accounts;
 mod attribute_scan;
 mod audit;
 mod bulk_edit;
+mod checkpoint;
 mod count_cache;
 mod customers;
 mod dashboard;
@@ -24,7 +25,9 @@ mod migrate;
 mod model_fits;
 mod sqlite_bulk;
 mod statement;
+mod stored_tiers;
 mod table;
+mod tier_changes;
 mod tiers;
 mod undo;
 mod value;
@@ -52,7 +55,8 @@ pub use merge::{Merge, MergeUndo, MergeWrite};
 pub use migrate::latest_version as schema_version;
 pub use model_fits::{ModelFit, NewModelFit};
 pub(crate) use statement::{dialect, placeholders};
-pub use tiers::{CustomerTier, ModelVersion, StoredTiers, TierHistoryEntry, TierWrite};
+pub use stored_tiers::StoredTiers;
+pub use tiers::{CustomerTier, ModelVersion, TierHistoryEntry, TierWrite};
 pub use undo::{Batch, UndoOutcome};
 pub use value::SqlValue;
 
@@ -147,14 +151,19 @@ impl Store {
             .busy_timeout(Duration::from_secs(30))
             // 16 MB of page cache per connection (8 connections at most); a large import raises
             // its own connection's cache while it runs.
-            .pragma("cache_size", "-16384");
+            .pragma("cache_size", "-16384")
+            // Statement journals (a multi-row statement's undo) in memory, not in temp files.
+            .pragma("temp_store", "MEMORY")
+            .pragma("wal_autocheckpoint", checkpoint::AUTOCHECKPOINT_PAGES);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(opts)
             .await
             .map_err(|e| StoreError::config(format!("cannot open SQLite database {}: {e}", path.display())))?;
-        Ok(Store { backend: Backend::Sqlite(pool), counts: Default::default() })
+        let store = Store { backend: Backend::Sqlite(pool.clone()), counts: Default::default() };
+        checkpoint::spawn(pool, std::sync::Arc::downgrade(&store.counts));
+        Ok(store)
     }
 
     pub fn kind(&self) -> BackendKind {

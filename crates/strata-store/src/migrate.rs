@@ -84,6 +84,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_event_scan_indexes.sql"),
         sqlite_rebuilds: false,
     },
+    Migration {
+        version: 11,
+        name: "tiers_by_model",
+        sqlite: include_str!("../migrations/sqlite/0011_tiers_by_model.sql"),
+        postgres: include_str!("../migrations/postgres/0011_tiers_by_model.sql"),
+        sqlite_rebuilds: false,
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

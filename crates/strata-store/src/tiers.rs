@@ -1,10 +1,6 @@
 //! Tier models and tiers: model versions (draft → preview → published → retired) with their
 //! cut points, each customer's current tier per model, and the append-only history of changes.
 
-use std::collections::{HashMap, HashSet};
-
-use futures_util::TryStreamExt;
-
 use chrono::{DateTime, Utc};
 
 use crate::{
@@ -40,15 +36,6 @@ pub struct TierWrite {
     pub to: Option<String>,
 }
 
-/// Stored current tiers of one model, compactly: see `Store::current_tier_indices`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StoredTiers {
-    /// (customer id, index into the labels asked for), by customer id.
-    pub known: Vec<(i64, u16)>,
-    /// Customers whose stored tier is not among the labels.
-    pub other: HashMap<i64, String>,
-}
-
 /// A customer's current tier in one model.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct CustomerTier {
@@ -75,7 +62,7 @@ pub struct TierHistoryEntry {
 
 const VERSION_COLUMNS: &str =
     "m.key, m.name, m.kind, v.version, v.status, v.spec, v.calibration, v.preview, v.created_by, v.created_at, v.published_at";
-const ROWS_PER_STATEMENT: usize = 400;
+pub(crate) const ROWS_PER_STATEMENT: usize = 400;
 
 impl Store {
     /// Stores a new version of model `key` (created on first save) with `status` draft or
@@ -194,75 +181,7 @@ impl Store {
         })
     }
 
-    /// Writes tier changes found by one of possibly several servers following the same data:
-    /// each change applies only if the stored tier is still its `from` (compare and set), so
-    /// two servers re-evaluating the same customer record the change once. Returns the changes
-    /// applied. Customers deleted meanwhile are skipped.
-    pub async fn apply_tier_changes(&self, key: &str, version: i64, changes: &[TierWrite], reason: &str) -> Result<Vec<TierWrite>> {
-        if changes.is_empty() {
-            return Ok(Vec::new());
-        }
-        let now = Utc::now();
-        let model_id = self.model_id(key).await?;
-        let mut applied = Vec::new();
-        on_pool!(self, p => {
-            let mut tx = p.begin().await.map_err(StoreError::db("starting tier changes"))?;
-            // Moves: UPDATE … FROM (VALUES …) where the stored tier is still `from`.
-            let moves: Vec<&TierWrite> = changes.iter().filter(|c| c.from.is_some() && c.to.is_some()).collect();
-            for chunk in moves.chunks(ROWS_PER_STATEMENT) {
-                let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(3 + i * 3, 3))).collect();
-                let m = 3 + chunk.len() * 3;
-                let sql = format!(
-                    "UPDATE customer_tiers SET tier = v.column3, version = $1, since = $2 FROM (VALUES {}) AS v \
-                     WHERE customer_tiers.customer_id = v.column1 AND customer_tiers.tier = v.column2 AND customer_tiers.model_id = ${m} RETURNING customer_id",
-                    rows.join(", ")
-                );
-                let sql = dialect(self.kind(), &sql);
-                let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(version).bind(now);
-                for c in chunk {
-                    q = q.bind(c.customer_id).bind(c.from.clone()).bind(c.to.clone());
-                }
-                let done: HashSet<i64> = q.bind(model_id).fetch_all(&mut *tx).await.map_err(StoreError::db("moving current tiers"))?.into_iter().collect();
-                applied.extend(chunk.iter().filter(|c| done.contains(&c.customer_id)).map(|c| (*c).clone()));
-            }
-            // New tiers: INSERT where none is stored (and the customer still exists).
-            let news: Vec<&TierWrite> = changes.iter().filter(|c| c.from.is_none() && c.to.is_some()).collect();
-            for chunk in news.chunks(ROWS_PER_STATEMENT) {
-                let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(4 + i * 2, 2))).collect();
-                let sql = format!(
-                    "INSERT INTO customer_tiers (customer_id, model_id, tier, version, since) SELECT v.column1, $1, v.column2, $2, $3 \
-                     FROM (VALUES {}) AS v WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = v.column1) \
-                     ON CONFLICT (customer_id, model_id) DO NOTHING RETURNING customer_id",
-                    rows.join(", ")
-                );
-                let sql = dialect(self.kind(), &sql);
-                let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(model_id).bind(version).bind(now);
-                for c in chunk {
-                    q = q.bind(c.customer_id).bind(c.to.clone());
-                }
-                let done: HashSet<i64> = q.fetch_all(&mut *tx).await.map_err(StoreError::db("writing current tiers"))?.into_iter().collect();
-                applied.extend(chunk.iter().filter(|c| done.contains(&c.customer_id)).map(|c| (*c).clone()));
-            }
-            // Lost tiers: DELETE where the stored tier is still `from`.
-            let lost: Vec<&TierWrite> = changes.iter().filter(|c| c.from.is_some() && c.to.is_none()).collect();
-            for chunk in lost.chunks(ROWS_PER_STATEMENT) {
-                let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(2 + i * 2, 2))).collect();
-                let sql = format!("DELETE FROM customer_tiers WHERE model_id = $1 AND (customer_id, tier) IN (VALUES {}) RETURNING customer_id", rows.join(", "));
-                let sql = dialect(self.kind(), &sql);
-                let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(model_id);
-                for c in chunk {
-                    q = q.bind(c.customer_id).bind(c.from.clone());
-                }
-                let done: HashSet<i64> = q.fetch_all(&mut *tx).await.map_err(StoreError::db("clearing current tiers"))?.into_iter().collect();
-                applied.extend(chunk.iter().filter(|c| done.contains(&c.customer_id)).map(|c| (*c).clone()));
-            }
-            write_history!(&mut *tx, self.kind(), model_id, version, &applied, reason, now);
-            tx.commit().await.map_err(StoreError::db("committing tier changes"))?;
-        });
-        Ok(applied)
-    }
-
-    async fn model_id(&self, key: &str) -> Result<i64> {
+    pub(crate) async fn model_id(&self, key: &str) -> Result<i64> {
         let id: Option<i64> =
             on_pool!(self, p => sqlx::query_scalar("SELECT id FROM tier_models WHERE key = $1").bind(key).fetch_optional(p).await)
                 .map_err(StoreError::db("finding a model"))?;
@@ -273,29 +192,6 @@ impl Store {
     pub async fn current_tiers(&self, key: &str) -> Result<Vec<(i64, String)>> {
         let sql = "SELECT t.customer_id, t.tier FROM customer_tiers t JOIN tier_models m ON m.id = t.model_id WHERE m.key = $1 ORDER BY t.customer_id";
         on_pool!(self, p => sqlx::query_as(sql).bind(key).fetch_all(p).await).map_err(StoreError::db("reading current tiers"))
-    }
-
-    /// Current tiers of every customer in model `key` as indices into `labels` (sorted by
-    /// customer id), streamed so a million customers cost 16 bytes each; tiers not among the
-    /// labels (a tier the new version dropped) come back by name.
-    pub async fn current_tier_indices(&self, key: &str, labels: &[String]) -> Result<StoredTiers> {
-        let sql = "SELECT t.customer_id, t.tier FROM customer_tiers t JOIN tier_models m ON m.id = t.model_id WHERE m.key = $1 ORDER BY t.customer_id";
-        let index: HashMap<&str, u16> =
-            labels.iter().enumerate().map(|(i, l)| (l.as_str(), u16::try_from(i).unwrap_or(u16::MAX))).collect();
-        let mut out = StoredTiers::default();
-        on_pool!(self, p => {
-            let mut rows = sqlx::query_as::<_, (i64, String)>(sql).bind(key).fetch(p);
-            while let Some((id, tier)) = rows.try_next().await.map_err(StoreError::db("reading current tiers"))? {
-                match index.get(tier.as_str()) {
-                    Some(&i) => out.known.push((id, i)),
-                    None => {
-                        out.other.insert(id, tier);
-                    }
-                }
-            }
-            Ok::<(), StoreError>(())
-        })?;
-        Ok(out)
     }
 
     /// Current tiers in model `key` of the given customers (those without one are absent).
@@ -358,7 +254,7 @@ macro_rules! write_changes {
                 let rows: Vec<String> = (0..set.len()).map(|i| format!("({})", placeholders(i * 5 + 1, 5))).collect();
                 let sql = format!(
                     "INSERT INTO customer_tiers (customer_id, model_id, tier, version, since) VALUES {} \
-                     ON CONFLICT (customer_id, model_id) DO UPDATE SET tier = excluded.tier, version = excluded.version, since = excluded.since",
+                     ON CONFLICT (model_id, customer_id) DO UPDATE SET tier = excluded.tier, version = excluded.version, since = excluded.since",
                     rows.join(", ")
                 );
                 let sql = dialect($backend, &sql);
@@ -402,4 +298,4 @@ macro_rules! write_history {
         }
     }};
 }
-use write_history;
+pub(crate) use write_history;

@@ -144,10 +144,10 @@ impl<'a> EventSlice<'a> {
 /// Owned columns for one customer in the overlay.
 #[derive(Debug, Clone, Default)]
 pub(super) struct OwnedEvents {
-    day: Vec<Day>,
-    nums: [Vec<i64>; MAX_NUMS],
-    cats: [Vec<u32>; MAX_CATS],
-    flag: Vec<u8>,
+    pub(super) day: Vec<Day>,
+    pub(super) nums: [Vec<i64>; MAX_NUMS],
+    pub(super) cats: [Vec<u32>; MAX_CATS],
+    pub(super) flag: Vec<u8>,
 }
 
 impl OwnedEvents {
@@ -335,24 +335,6 @@ impl EventBook {
     /// Customers in the overlay (changed since the base was built).
     pub fn overlay_customers(&self) -> usize {
         self.overlay.len()
-    }
-
-    /// Folds the overlay into the base columns (linear in the book's size).
-    pub fn compact(&mut self) {
-        if self.overlay.is_empty() {
-            return;
-        }
-        let n = self.customers();
-        let counts: Vec<u32> = (0..n as u32).map(|p| self.events(p).len() as u32).collect();
-        let mut b = EventBookBuilder::new(self.kind, &counts);
-        b.dicts = std::mem::take(&mut self.dicts);
-        for p in 0..n as u32 {
-            let s = self.events(p);
-            for j in 0..s.len() {
-                b.push(p, &s.row(j));
-            }
-        }
-        *self = b.finish();
     }
 
     /// Bytes held by the columns (what the engine's memory figures report).

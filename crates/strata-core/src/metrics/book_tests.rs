@@ -153,3 +153,58 @@ fn grouped_rows_build_the_same_book_as_scattered_ones() {
     let feedback = GroupedBookBuilder::new(EventKind::Feedback, 2).finish();
     assert_eq!((feedback.len(), feedback.customers()), (0, 2));
 }
+
+/// Every event of every customer, field by field (the fields the kind has).
+fn snapshot(book: &EventBook) -> Vec<Vec<EventRow>> {
+    let k = book.kind();
+    (0..book.customers() as u32)
+        .map(|p| {
+            let s = book.events(p);
+            (0..s.len())
+                .map(|j| {
+                    let mut r = s.row(j);
+                    r.nums.iter_mut().skip(k.numbers().len()).for_each(|v| *v = NO_NUM);
+                    r.cats.iter_mut().skip(k.categories().len()).for_each(|c| *c = 0);
+                    r
+                })
+                .collect()
+        })
+        .collect()
+}
+
+proptest::proptest! {
+    /// Compaction keeps every customer's events (field by field, in day order) whatever the
+    /// overlay holds: adds, replacements, new customers, values that widen a column.
+    #[test]
+    fn compaction_keeps_every_event(
+        kind in proptest::sample::select(vec![EventKind::Orders, EventKind::Payments, EventKind::Tickets, EventKind::Feedback]),
+        base in proptest::collection::vec((0u32..12, -5i32..70_000, proptest::prop_oneof![0i64..1000, proptest::strategy::Just(1i64 << 40), proptest::strategy::Just(NO_NUM)], 0u32..300), 0..60),
+        edits in proptest::collection::vec((0u32..16, proptest::bool::ANY, -70_000i32..70_000, -5i64..(1i64 << 33), 0u32..70_000), 0..30),
+    ) {
+        let row = |day: Day, n: i64, c: u32| {
+            let mut r = EventRow::new(day);
+            r.nums = [n, n / 3, NO_NUM];
+            r.cats = [c, c / 2];
+            r.flag = (c % 2) as u8;
+            r
+        };
+        let mut counts = vec![0u32; 12];
+        base.iter().for_each(|b| counts[b.0 as usize] += 1);
+        let mut b = EventBookBuilder::new(kind, &counts);
+        base.iter().for_each(|&(p, d, n, c)| b.push(p, &row(d, n, c)));
+        let mut book = b.finish();
+        for &(p, replace, d, n, c) in &edits {
+            if replace {
+                book.replace(p, &[row(d, n, c), row(d / 2, n, c)]);
+            } else {
+                book.add(p, &row(d, n, c));
+            }
+        }
+        let before = snapshot(&book);
+        let len = book.len();
+        book.compact();
+        proptest::prop_assert_eq!(book.overlay_customers(), 0);
+        proptest::prop_assert_eq!(book.len(), len);
+        proptest::prop_assert_eq!(snapshot(&book), before);
+    }
+}

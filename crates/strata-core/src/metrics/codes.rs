@@ -26,6 +26,18 @@ impl CodeSlice<'_> {
             CodeSlice::U32(s) => s.get(i).copied().unwrap_or(0),
         }
     }
+
+    pub fn len(&self) -> usize {
+        match self {
+            CodeSlice::U8(s) => s.len(),
+            CodeSlice::U16(s) => s.len(),
+            CodeSlice::U32(s) => s.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl CodeColumn {
@@ -127,6 +139,26 @@ impl CodeColumn {
                 }
             },
             CodeColumn::U32(v) => v.push(code),
+        }
+    }
+
+    /// Appends the codes of `s` (a run of another column), widening when `s` is wide.
+    pub fn extend_from(&mut self, s: CodeSlice<'_>) {
+        let wide = match s {
+            CodeSlice::U8(_) => 1,
+            CodeSlice::U16(_) => 2,
+            CodeSlice::U32(_) => 4,
+        };
+        while self.width() < wide {
+            self.widen();
+        }
+        match (&mut *self, s) {
+            (CodeColumn::U8(a), CodeSlice::U8(b)) => a.extend_from_slice(b),
+            (CodeColumn::U16(a), CodeSlice::U16(b)) => a.extend_from_slice(b),
+            (CodeColumn::U32(a), CodeSlice::U32(b)) => a.extend_from_slice(b),
+            (CodeColumn::U16(a), CodeSlice::U8(b)) => a.extend(b.iter().map(|&x| u16::from(x))),
+            (CodeColumn::U32(a), b) => a.extend((0..b.len()).map(|i| b.get(i))),
+            _ => {} // self was made at least as wide as `s` above
         }
     }
 

@@ -119,6 +119,19 @@ impl DayColumn {
         }
     }
 
+    /// Appends the days of `s` (a run of another column), widening when `s` is wide.
+    pub fn extend_from(&mut self, s: DaySlice<'_>) {
+        match (&mut *self, s) {
+            (DayColumn::U16(a), DaySlice::U16(b)) => a.extend_from_slice(b),
+            (DayColumn::I32(a), DaySlice::I32(b)) => a.extend_from_slice(b),
+            (DayColumn::I32(a), DaySlice::U16(b)) => a.extend(b.iter().map(|&d| Day::from(d))),
+            (DayColumn::U16(_), b) => {
+                self.widen();
+                self.extend_from(b);
+            }
+        }
+    }
+
     /// Appends `other`'s days, widening when either side is wide.
     pub fn append(&mut self, other: DayColumn) {
         match (&mut *self, other) {

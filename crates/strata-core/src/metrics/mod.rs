@@ -7,6 +7,7 @@
 mod book;
 mod book_parts;
 mod codes;
+mod compaction;
 mod day;
 mod day_column;
 mod dictionary;

@@ -123,6 +123,19 @@ impl NumColumn {
         }
     }
 
+    /// Appends the values of `s` (a run of another column), widening when `s` is wide.
+    pub fn extend_from(&mut self, s: NumSlice<'_>) {
+        match (&mut *self, s) {
+            (NumColumn::I32(a), NumSlice::I32(b)) => a.extend_from_slice(b),
+            (NumColumn::I64(a), NumSlice::I64(b)) => a.extend_from_slice(b),
+            (NumColumn::I64(a), b) => a.extend((0..b.len()).map(|i| b.get(i))),
+            (NumColumn::I32(_), b) => {
+                self.widen();
+                self.extend_from(b);
+            }
+        }
+    }
+
     /// Appends `other`'s values, widening when either side is wide.
     pub fn append(&mut self, other: NumColumn) {
         match (&mut *self, other) {

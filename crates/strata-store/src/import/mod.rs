@@ -208,6 +208,10 @@ struct Pending {
 }
 
 impl ImportSession {
+    pub(crate) fn tx_mut(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+
     pub(crate) fn backend_kind(&self) -> crate::BackendKind {
         match self.tx {
             Tx::Sqlite(_) => crate::BackendKind::Sqlite,

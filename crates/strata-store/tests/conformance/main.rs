@@ -482,6 +482,30 @@ async fn change_feed(store: &Store) {
     let hist: Vec<_> = store.tier_history(x.id).await.unwrap().into_iter().filter(|h| h.model == "feed").map(|h| h.to_tier).collect();
     assert_eq!(hist, vec![Some("A".to_string()), Some("B".to_string())]);
 
+    // Inside an import, tier changes commit or roll back with the rows that caused them.
+    let (fields, recs) = records(Entity::Orders, &oh, &[&["F-SO-2", "F-1", "", "2024-07-01", "99", ""]], &[]);
+    let mut s = store.begin_import(Entity::Orders, "live.csv", "tester", &fields).await.unwrap();
+    assert_eq!(s.write(recs.clone()).await.unwrap().inserted, 1);
+    assert_eq!(s.apply_tier_changes("feed", v, &[set(Some("B"), Some("C"))], "event").await.unwrap().len(), 1);
+    assert!(s.apply_tier_changes("feed", v, &[set(Some("B"), Some("D"))], "event").await.unwrap().is_empty(), "compare and set");
+    assert!(matches!(
+        s.apply_tier_changes("nope", v, &[set(None, Some("A"))], "event").await,
+        Err(strata_store::StoreError::NotFound { .. })
+    ));
+    s.rollback().await.unwrap();
+    assert_eq!(store.tiers_of("feed", &[x.id]).await.unwrap(), vec![(x.id, "B".to_string())]);
+    assert!(store.customer_events(strata_core::metrics::EventKind::Orders, x.id).await.unwrap().is_empty());
+    let mut s = store.begin_import(Entity::Orders, "live.csv", "tester", &fields).await.unwrap();
+    s.write(recs).await.unwrap();
+    s.apply_tier_changes("feed", v, &[set(Some("B"), Some("C"))], "event").await.unwrap();
+    let live = s.commit(1, 0, "sha").await.unwrap();
+    assert_eq!(store.tiers_of("feed", &[x.id]).await.unwrap(), vec![(x.id, "C".to_string())]);
+    assert_eq!(store.customer_events(strata_core::metrics::EventKind::Orders, x.id).await.unwrap().len(), 1);
+    let hist: Vec<_> = store.tier_history(x.id).await.unwrap().into_iter().filter(|h| h.model == "feed").map(|h| h.to_tier).collect();
+    assert_eq!(hist.last().cloned().flatten().as_deref(), Some("C"));
+    assert_eq!(store.tier_counts("feed").await.unwrap(), vec![("C".to_string(), 1)]);
+    store.undo_batch(live.id, "tester").await.unwrap();
+
     // Leases.
     let later = chrono::Utc::now() + chrono::Duration::minutes(5);
     assert!(store.try_lease("sweep", "a", later).await.unwrap());

@@ -1,6 +1,7 @@
-//! Writing validated records through the live engine: one import batch (one transaction),
-//! then the new events applied to the engine straight from the records (no re-read), the
-//! customers of updated rows re-read, and the tier changes written — all before returning.
+//! Writing validated records through the live engine: one import batch (one transaction)
+//! whose new events are applied to the engine straight from the records (no re-read) and
+//! whose tier changes are written in the same transaction; then the customers of updated rows
+//! are re-read — all before returning. A batch that fails to commit reloads the engine.
 //! The batch's feed entries carry this server's name, so its own follower skips them while
 //! other servers re-read the customers as usual.
 
@@ -53,8 +54,6 @@ impl LiveEngine {
             return Ok(Ingested { batch: None, rejected: out.rejected, applied: 0, reread: 0, tier_changes: 0 });
         }
         let written_s = t0.elapsed().as_secs_f64();
-        let batch = session.commit(total, 0, "").await?;
-        let commit_s = t0.elapsed().as_secs_f64() - written_s;
         let mut reread: BTreeSet<i64> = out.changed_customers.iter().copied().collect();
         // Per (model, customer): the tier before the first and after the last new event.
         let mut moved: BTreeMap<(usize, i64), (u16, u16)> = BTreeMap::new();
@@ -88,29 +87,61 @@ impl LiveEngine {
                 writes.push((model.key().to_string(), loaded.version(m), changes));
             }
         }
+        let applied_s = t0.elapsed().as_secs_f64() - written_s;
+        // From here until the commit the engine is ahead of the store; if the commit fails or
+        // this future is dropped, the engine is unloaded and loads again from the store.
+        let ahead = Ahead { engine: self, committed: false };
+        // The tier changes commit with the events that caused them. The engine's own
+        // before → after is the compare-and-set; where the store held something else (a change
+        // this server missed), the tier is written from the engine after the commit.
+        let mut tier_changes = 0;
+        let mut missed: BTreeSet<i64> = BTreeSet::new();
+        let committed = async {
+            for (key, version, changes) in writes {
+                let done: BTreeSet<i64> =
+                    session.apply_tier_changes(&key, version, &changes, "event").await?.iter().map(|c| c.customer_id).collect();
+                tier_changes += done.len();
+                missed.extend(changes.iter().map(|c| c.customer_id).filter(|id| !done.contains(id)));
+            }
+            session.commit(total, 0, "").await
+        }
+        .await;
+        let batch = committed?;
+        ahead.committed();
+        let commit_s = t0.elapsed().as_secs_f64() - written_s - applied_s;
         if entity == Entity::Customers {
             // New and changed customers: their ids come from the store.
             reread.extend(self.store.batch_customers(batch.id).await?);
         }
-        let mut tier_changes = 0;
         match self.update_customers(&reread).await? {
             Some(n) => tier_changes += n,
             None => self.reload(&mut f).await?,
         }
-        let applied_s = t0.elapsed().as_secs_f64() - written_s - commit_s;
-        // The engine's own before → after is the compare-and-set; where the store held
-        // something else (a change this server missed), compare with the store instead.
-        let mut missed: BTreeSet<i64> = BTreeSet::new();
-        for (key, version, changes) in writes {
-            let done: BTreeSet<i64> =
-                self.store.apply_tier_changes(&key, version, &changes, "event").await?.iter().map(|c| c.customer_id).collect();
-            tier_changes += done.len();
-            missed.extend(changes.iter().map(|c| c.customer_id).filter(|id| !done.contains(id)));
-        }
         let missed: Vec<i64> = missed.into_iter().collect();
         tier_changes += self.write_tiers(&missed).await?;
-        let tiers_s = t0.elapsed().as_secs_f64() - written_s - commit_s - applied_s;
-        tracing::debug!(rows = total, written_s, commit_s, applied_s, tiers_s, tier_changes, "ingested");
+        let tiers_s = t0.elapsed().as_secs_f64() - written_s - applied_s - commit_s;
+        tracing::debug!(rows = total, written_s, applied_s, commit_s, tiers_s, tier_changes, "ingested");
         Ok(Ingested { batch: Some(batch), rejected: Vec::new(), applied, reread: reread.len(), tier_changes })
+    }
+}
+
+/// The engine holding events not committed yet; unloads it when dropped before `committed`.
+struct Ahead<'a> {
+    engine: &'a LiveEngine,
+    committed: bool,
+}
+
+impl Ahead<'_> {
+    fn committed(mut self) {
+        self.committed = true;
+    }
+}
+
+impl Drop for Ahead<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            tracing::warn!("an ingest batch did not commit; the tier engine loads again from the store");
+            *self.engine.loaded.write().unwrap_or_else(|e| e.into_inner()) = None;
+        }
     }
 }
