@@ -91,6 +91,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_tiers_by_model.sql"),
         sqlite_rebuilds: false,
     },
+    Migration {
+        version: 12,
+        name: "byte_order_keys",
+        sqlite: include_str!("../migrations/sqlite/0012_byte_order_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0012_byte_order_keys.sql"),
+        sqlite_rebuilds: false,
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

@@ -81,7 +81,8 @@ pub struct ImportSession {
     batch_id: i64,
     now: DateTime<Utc>,
     totals: ChunkOutcome,
-    /// `CREATE INDEX` statements of indexes dropped for this import, rebuilt at commit.
+    /// Statements that rebuild the indexes (and foreign keys) dropped for this import, run at
+    /// commit.
     deferred_indexes: Vec<String>,
     by_external: Option<HashMap<String, i64>>,
     /// Whether `by_external` holds every customer's external id (else only those looked up).
@@ -357,38 +358,82 @@ impl ImportSession {
         self.origin = Some(origin.to_string());
     }
 
-    /// Tells the session that about `expected_rows` rows will come. On SQLite, when that is at
-    /// least 100,000 and more than the table holds, the table's non-unique indexes are dropped
-    /// now and rebuilt (one sort each) at commit: inside this transaction, so readers keep
-    /// using them and a rollback or a killed process restores them.
+    /// Tells the session that about `expected_rows` rows will come. When that is at least
+    /// 100,000 and more than the table holds, the table's non-unique indexes (and, on
+    /// PostgreSQL, its foreign keys) are dropped now and rebuilt at commit (one sort each; one
+    /// join validating every row): inside this transaction, so a rollback or a killed process
+    /// restores them. On SQLite readers keep using the old ones meanwhile; on PostgreSQL the
+    /// table is locked against other sessions until the import commits.
     pub async fn expect_rows(&mut self, expected_rows: u64) -> Result<()> {
         let table = self.spec.table;
         self.large = expected_rows >= 100_000;
-        let Tx::Sqlite(t) = &mut self.tx else { return Ok(()) };
-        if self.large {
-            sqlx::query("PRAGMA cache_size = -65536").execute(&mut **t).await.map_err(StoreError::db("sizing the import's page cache"))?;
+        if let Tx::Sqlite(t) = &mut self.tx {
+            if self.large {
+                sqlx::query("PRAGMA cache_size = -65536")
+                    .execute(&mut **t)
+                    .await
+                    .map_err(StoreError::db("sizing the import's page cache"))?;
+            }
         }
         // Customers' canonical-name index serves the import's own name matching: keep it.
-        if table == "customers" || expected_rows < 100_000 || !self.deferred_indexes.is_empty() {
+        if table == "customers" || !self.large || !self.deferred_indexes.is_empty() {
             return Ok(());
         }
-        let max_id: i64 = sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
-            .fetch_one(&mut **t)
-            .await
+        let max_sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
+        let max_id: i64 = on_tx!(&mut self.tx, t => sqlx::query_scalar(&max_sql).fetch_one(&mut **t).await)
             .map_err(StoreError::db("sizing the table"))?;
         if (max_id as u64) > expected_rows {
             return Ok(());
         }
-        let indexes: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'")
+        let mut deferred = Vec::new();
+        match &mut self.tx {
+            Tx::Sqlite(t) => {
+                let indexes: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
+                )
                 .bind(table)
                 .fetch_all(&mut **t)
                 .await
                 .map_err(StoreError::db("listing indexes"))?;
-        for (name, _) in &indexes {
-            sqlx::query(&format!("DROP INDEX {name}")).execute(&mut **t).await.map_err(StoreError::db("deferring an index"))?;
+                for (name, sql) in indexes {
+                    sqlx::query(&format!("DROP INDEX {name}")).execute(&mut **t).await.map_err(StoreError::db("deferring an index"))?;
+                    deferred.push(sql);
+                }
+            }
+            Tx::Postgres(t) => {
+                sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+                    .execute(&mut **t)
+                    .await
+                    .map_err(StoreError::db("sizing index builds"))?;
+                let indexes: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
+                     AND indexdef NOT LIKE 'CREATE UNIQUE%'",
+                )
+                .bind(table)
+                .fetch_all(&mut **t)
+                .await
+                .map_err(StoreError::db("listing indexes"))?;
+                let keys: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
+                )
+                .bind(table)
+                .fetch_all(&mut **t)
+                .await
+                .map_err(StoreError::db("listing foreign keys"))?;
+                for (name, sql) in indexes {
+                    sqlx::query(&format!("DROP INDEX {name}")).execute(&mut **t).await.map_err(StoreError::db("deferring an index"))?;
+                    deferred.push(sql);
+                }
+                for (name, def) in keys {
+                    sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+                        .execute(&mut **t)
+                        .await
+                        .map_err(StoreError::db("deferring a foreign key"))?;
+                    deferred.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {def}"));
+                }
+            }
         }
-        self.deferred_indexes = indexes.into_iter().map(|(_, sql)| sql).collect();
+        self.deferred_indexes = deferred;
         Ok(())
     }
 
