@@ -4,23 +4,16 @@
 use super::*;
 
 impl ImportSession {
-    /// PostgreSQL: existing keys are found with one `= ANY($1)` index lookup, then the chunk is
-    /// inserted by one `INSERT … SELECT FROM UNNEST(…)` with each column bound as an array.
+    /// PostgreSQL: the chunk is inserted by one `INSERT … SELECT FROM UNNEST(…) ON CONFLICT
+    /// DO NOTHING` with each column bound as an array; the keys it returns are the rows it
+    /// inserted, and every other row (its key exists, or came earlier in the chunk) goes back
+    /// for the update path. One unique-index search per row, no separate lookup first.
     pub(super) async fn insert_new_postgres(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
         let spec = self.spec;
         let (batch_id, now) = (self.batch_id, self.now);
         let Tx::Postgres(t) = &mut self.tx else { return Ok(pending) };
-        let keys: Vec<&str> = pending.iter().filter_map(|p| p.key.as_deref()).collect();
-        let existing: Vec<String> = sqlx::query_scalar(&format!("SELECT external_id FROM {} WHERE external_id = ANY($1)", spec.table))
-            .bind(&keys)
-            .fetch_all(&mut **t)
-            .await
-            .map_err(StoreError::db("finding existing rows"))?;
-        let existing: HashSet<String> = existing.into_iter().collect();
-        let (old, new): (Vec<Pending>, Vec<Pending>) =
-            pending.into_iter().partition(|p| p.key.as_ref().is_some_and(|k| existing.contains(k)));
-        if new.is_empty() {
-            return Ok(old);
+        if pending.is_empty() {
+            return Ok(pending);
         }
         let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
         let arrays: Vec<String> =
@@ -28,7 +21,7 @@ impl ImportSession {
         let n = cols.len();
         let sql = format!(
             "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) SELECT u.*, ${}::bigint, ${}::timestamptz, ${}::timestamptz \
-             FROM UNNEST($1::text[], {}) AS u ON CONFLICT (external_id) DO NOTHING",
+             FROM UNNEST($1::text[], {}) AS u ON CONFLICT (external_id) DO NOTHING RETURNING external_id",
             spec.table,
             cols.join(", "),
             n + 2,
@@ -36,19 +29,22 @@ impl ImportSession {
             n + 3,
             arrays.join(", ")
         );
-        let mut q = sqlx::query(&sql).bind(new.iter().map(|p| p.key.clone()).collect::<Vec<Option<String>>>());
+        let mut q = sqlx::query(&sql).bind(pending.iter().map(|p| p.key.clone()).collect::<Vec<Option<String>>>());
         for (i, (_, kind)) in spec.cols.iter().enumerate() {
-            q = crate::value::bind_pg_column(q, *kind, new.iter().map(|p| &p.values[i]));
+            q = crate::value::bind_pg_column(q, *kind, pending.iter().map(|p| &p.values[i]));
         }
-        let inserted =
-            q.bind(batch_id).bind(now).execute(&mut **t).await.map_err(StoreError::db("inserting imported rows"))?.rows_affected();
-        if inserted != new.len() as u64 {
-            return Err(StoreError::conflict(
-                "concurrent_import",
-                format!("another import wrote some of the same {} at the same time; import this file again", self.entity.name()),
-            ));
+        let returned = q.bind(batch_id).bind(now).fetch_all(&mut **t).await.map_err(StoreError::db("inserting imported rows"))?;
+        // Rows without a key are always inserted; of rows sharing a key, the first was.
+        let mut inserted: HashSet<String> =
+            returned.iter().filter_map(|r| sqlx::Row::try_get::<Option<String>, _>(r, 0).ok().flatten()).collect();
+        let mut old = Vec::new();
+        for p in pending {
+            match &p.key {
+                None => out.inserted += 1,
+                Some(k) if inserted.remove(k) => out.inserted += 1,
+                Some(_) => old.push(p),
+            }
         }
-        out.inserted += inserted;
         if self.entity == Entity::Customers {
             self.by_external = None;
             self.by_canonical = None;
