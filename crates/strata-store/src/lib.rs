@@ -152,8 +152,6 @@ impl Store {
             // 16 MB of page cache per connection (8 connections at most); a large import raises
             // its own connection's cache while it runs.
             .pragma("cache_size", "-16384")
-            // Statement journals (a multi-row statement's undo) in memory, not in temp files.
-            .pragma("temp_store", "MEMORY")
             .pragma("wal_autocheckpoint", checkpoint::AUTOCHECKPOINT_PAGES);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
