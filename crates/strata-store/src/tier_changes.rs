@@ -11,7 +11,7 @@ use crate::{
     dialect,
     import::{on_tx, ImportSession},
     on_pool, placeholders,
-    tiers::{write_history, ROWS_PER_STATEMENT},
+    tiers::{model_id, write_history, ROWS_PER_STATEMENT},
     Result, Store, StoreError, TierWrite,
 };
 
@@ -77,12 +77,6 @@ macro_rules! compare_and_set {
     }};
 }
 
-const MODEL_ID: &str = "SELECT id FROM tier_models WHERE key = $1";
-
-fn unknown_model(key: &str) -> StoreError {
-    StoreError::NotFound { what: "tier model", id: key.to_string() }
-}
-
 impl Store {
     /// Writes tier changes found by one of possibly several servers following the same data,
     /// compare-and-set, in one transaction. Returns the changes applied; customers deleted
@@ -112,12 +106,7 @@ impl ImportSession {
         let now = Utc::now();
         let backend = self.backend_kind();
         on_tx!(self.tx_mut(), t => {
-            let model_id: i64 = sqlx::query_scalar(MODEL_ID)
-                .bind(key)
-                .fetch_optional(&mut **t)
-                .await
-                .map_err(StoreError::db("finding a model"))?
-                .ok_or_else(|| unknown_model(key))?;
+            let model_id = model_id!(&mut **t, key)?;
             Ok(compare_and_set!(&mut **t, backend, model_id, version, changes, reason, now))
         })
     }

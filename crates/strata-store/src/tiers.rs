@@ -8,6 +8,21 @@ use crate::{
     dialect, on_pool, placeholders, BeginWrite, Result, Store, StoreError,
 };
 
+/// The id of model `$key` read through `$exec` (a pool or an open transaction), as a
+/// `Result`: not found when no model has that key.
+macro_rules! model_id {
+    ($exec:expr, $key:expr) => {{
+        let key: &str = $key;
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM tier_models WHERE key = $1")
+            .bind(key)
+            .fetch_optional($exec)
+            .await
+            .map_err(StoreError::db("finding a model"))?;
+        id.ok_or_else(|| StoreError::NotFound { what: "tier model", id: key.to_string() })
+    }};
+}
+pub(crate) use model_id;
+
 /// One stored version of a tier model.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct ModelVersion {
@@ -182,10 +197,7 @@ impl Store {
     }
 
     pub(crate) async fn model_id(&self, key: &str) -> Result<i64> {
-        let id: Option<i64> =
-            on_pool!(self, p => sqlx::query_scalar("SELECT id FROM tier_models WHERE key = $1").bind(key).fetch_optional(p).await)
-                .map_err(StoreError::db("finding a model"))?;
-        id.ok_or_else(|| StoreError::NotFound { what: "tier model", id: key.to_string() })
+        on_pool!(self, p => model_id!(p, key))
     }
 
     /// Current tier of every customer in model `key` (customers without one are absent).

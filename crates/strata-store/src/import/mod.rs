@@ -385,52 +385,42 @@ impl ImportSession {
         if (max_id as u64) > expected_rows {
             return Ok(());
         }
-        let mut deferred = Vec::new();
-        match &mut self.tx {
-            Tx::Sqlite(t) => {
-                let indexes: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
-                )
-                .bind(table)
-                .fetch_all(&mut **t)
-                .await
-                .map_err(StoreError::db("listing indexes"))?;
-                for (name, sql) in indexes {
-                    sqlx::query(&format!("DROP INDEX {name}")).execute(&mut **t).await.map_err(StoreError::db("deferring an index"))?;
-                    deferred.push(sql);
-                }
+        let list = match self.tx {
+            Tx::Sqlite(_) => {
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
             }
-            Tx::Postgres(t) => {
-                sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+            Tx::Postgres(_) => {
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
+                 AND indexdef NOT LIKE 'CREATE UNIQUE%'"
+            }
+        };
+        let indexes: Vec<(String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as(list).bind(table).fetch_all(&mut **t).await)
+            .map_err(StoreError::db("listing indexes"))?;
+        let mut deferred = Vec::new();
+        for (name, sql) in indexes {
+            let drop = format!("DROP INDEX {name}");
+            on_tx!(&mut self.tx, t => sqlx::query(&drop).execute(&mut **t).await.map(|r| r.rows_affected()))
+                .map_err(StoreError::db("deferring an index"))?;
+            deferred.push(sql);
+        }
+        if let Tx::Postgres(t) = &mut self.tx {
+            sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+                .execute(&mut **t)
+                .await
+                .map_err(StoreError::db("sizing index builds"))?;
+            let keys: Vec<(String, String)> = sqlx::query_as(
+                "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
+            )
+            .bind(table)
+            .fetch_all(&mut **t)
+            .await
+            .map_err(StoreError::db("listing foreign keys"))?;
+            for (name, def) in keys {
+                sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
                     .execute(&mut **t)
                     .await
-                    .map_err(StoreError::db("sizing index builds"))?;
-                let indexes: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
-                     AND indexdef NOT LIKE 'CREATE UNIQUE%'",
-                )
-                .bind(table)
-                .fetch_all(&mut **t)
-                .await
-                .map_err(StoreError::db("listing indexes"))?;
-                let keys: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
-                )
-                .bind(table)
-                .fetch_all(&mut **t)
-                .await
-                .map_err(StoreError::db("listing foreign keys"))?;
-                for (name, sql) in indexes {
-                    sqlx::query(&format!("DROP INDEX {name}")).execute(&mut **t).await.map_err(StoreError::db("deferring an index"))?;
-                    deferred.push(sql);
-                }
-                for (name, def) in keys {
-                    sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
-                        .execute(&mut **t)
-                        .await
-                        .map_err(StoreError::db("deferring a foreign key"))?;
-                    deferred.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {def}"));
-                }
+                    .map_err(StoreError::db("deferring a foreign key"))?;
+                deferred.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {def}"));
             }
         }
         self.deferred_indexes = deferred;
