@@ -98,6 +98,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0012_byte_order_keys.sql"),
         sqlite_rebuilds: false,
     },
+    Migration {
+        version: 13,
+        name: "indexed_days",
+        sqlite: include_str!("../migrations/sqlite/0013_indexed_days.sql"),
+        postgres: include_str!("../migrations/postgres/0013_indexed_days.sql"),
+        sqlite_rebuilds: false,
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

@@ -179,6 +179,18 @@ impl RawStatement {
         }
     }
 
+    /// Column `i` of the current row as an integer, NULL reading as 0.
+    pub(crate) fn column_int_or_zero(&self, i: i32) -> i64 {
+        // SAFETY: called after `step` returned a row; `i` out of range reads NULL.
+        unsafe { ffi::sqlite3_column_int64(self.stmt, i) }
+    }
+
+    /// Whether column `i` of the current row holds an integer.
+    pub(crate) fn column_is_int(&self, i: i32) -> bool {
+        // SAFETY: called after `step` returned a row; `i` out of range reads NULL.
+        unsafe { ffi::sqlite3_column_type(self.stmt, i) == ffi::SQLITE_INTEGER }
+    }
+
     /// Column `i` of the current row as text bytes (None for NULL). The bytes are valid until
     /// the next `step`, `reset` or drop, which the borrow on `self` enforces.
     pub(crate) fn column_text(&self, i: i32) -> Option<&[u8]> {
