@@ -17,8 +17,8 @@ use strata_core::{
 
 use crate::{dialect, on_pool, placeholders, BackendKind, Result, Store, StoreError};
 
-/// The parts of a kind's scan: table, day (text, or a day number), 3 numbers, 2 categories, flag. Numbers and
-/// categories the kind lacks are `NULL`, after the ones it has.
+/// The parts of a kind's scan: table, day (text, or a day number), 3 numbers, 2 categories,
+/// flag. Numbers and categories the kind lacks are `NULL`, after the ones it has.
 type SelectParts = (&'static str, String, [String; MAX_NUMS], [&'static str; MAX_CATS], &'static str);
 
 /// The SELECT (customer, day text, 3 numbers, 2 categories, flag) of a kind's table.
