@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::point_lookup::{width_inverse, PointLookup};
 use crate::{
     metrics::Day,
     tiering::{model::Dimension, rank_select::select_values, rfm::RfmCuts, spec::Normalise},
@@ -38,8 +39,8 @@ impl Scale {
         match d.normalise {
             Normalise::Bins => Scale::Bins,
             Normalise::MinMax => {
-                let (min, max) =
-                    values.iter().filter(|x| !x.is_nan()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+                // `min` and `max` pass over NaN, so missing values need no filter.
+                let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
                 if min > max {
                     Scale::MinMax { min: 0.0, max: 0.0 }
                 } else {
@@ -53,6 +54,9 @@ impl Scale {
     /// The percentile scale of the known values: the values at 1001 evenly spaced sorted
     /// ranks, found by selection rather than a sort.
     pub fn percentile(values: &[f64]) -> Scale {
+        if let Some(points) = whole_number_points(values) {
+            return Scale::Percentile { points };
+        }
         let mut keys: Vec<i64> = Vec::with_capacity(values.len());
         keys.extend(values.iter().filter(|x| !x.is_nan()).map(|&x| total_order(x.to_bits() as i64)));
         if keys.is_empty() {
@@ -64,9 +68,17 @@ impl Scale {
         Scale::Percentile { points }
     }
 
+    /// The lookup table of a percentile scale, for scoring many values against it.
+    pub fn lookup(&self) -> Option<PointLookup> {
+        match self {
+            Scale::Percentile { points } => PointLookup::new(points),
+            _ => None,
+        }
+    }
+
     /// Adds `d.share × points(x)` for every value to `total`: the scale is matched once per
-    /// block rather than per value.
-    pub fn add_points(&self, d: &Dimension, xs: &[f64], total: &mut [f64]) {
+    /// block rather than per value. `lookup` is this scale's [`Scale::lookup`], when prepared.
+    pub fn add_points(&self, d: &Dimension, xs: &[f64], total: &mut [f64], lookup: Option<&PointLookup>) {
         fn add(share: f64, xs: &[f64], total: &mut [f64], points: impl Fn(f64) -> f64) {
             // A select rather than a branch on missing values, so that the loop vectorises.
             for (t, &x) in total.iter_mut().zip(xs) {
@@ -77,15 +89,23 @@ impl Scale {
         match self {
             Scale::Bins => add(d.share, xs, total, |x| bin_points(&d.bins, x)),
             Scale::MinMax { min, max } => add(d.share, xs, total, |x| min_max_points(*min, *max, x)),
-            Scale::Percentile { points } if points.len() >= 2 => {
-                let mut below = Vec::with_capacity(xs.len());
-                count_below(points, xs, &mut below);
-                for ((t, &x), &i) in total.iter_mut().zip(xs).zip(&below) {
-                    if !x.is_nan() {
-                        *t += d.share * rank_between(points, i as usize, x).clamp(0.0, 100.0);
+            Scale::Percentile { points } if points.len() >= 2 => match lookup {
+                Some(l) => {
+                    // One pass: the table finds the interval, its width's inverse is stored.
+                    for (t, &x) in total.iter_mut().zip(xs) {
+                        let p = d.share * rank_from(points, l.count_below(x) as usize, x, |k| l.width_inverse(k)).clamp(0.0, 100.0);
+                        *t += if x.is_nan() { 0.0 } else { p };
                     }
                 }
-            }
+                None => {
+                    let mut below = Vec::with_capacity(xs.len());
+                    count_below(points, xs, &mut below);
+                    for ((t, &x), &i) in total.iter_mut().zip(xs).zip(&below) {
+                        let p = d.share * rank_from(points, i as usize, x, |k| width_inverse(points, k)).clamp(0.0, 100.0);
+                        *t += if x.is_nan() { 0.0 } else { p };
+                    }
+                }
+            },
             Scale::Percentile { .. } => {}
         }
     }
@@ -102,6 +122,38 @@ impl Scale {
         };
         p.clamp(0.0, 100.0)
     }
+}
+
+/// The percentile points of values that are all whole numbers in a narrow range (counts, days),
+/// by one counting pass: the same points as selection finds, or None for other values.
+fn whole_number_points(values: &[f64]) -> Option<Vec<f64>> {
+    const WIDEST: i64 = 1 << 16;
+    let (mut lo, mut hi, mut whole, mut known) = (i64::MAX, i64::MIN, true, 0usize);
+    for &x in values.iter().filter(|x| !x.is_nan()) {
+        let k = x as i64;
+        // -0.0, fractions, infinities and values beyond i64 do not come back bit for bit.
+        whole &= (k as f64).to_bits() == x.to_bits();
+        (lo, hi, known) = (lo.min(k), hi.max(k), known + 1);
+    }
+    if !whole || known == 0 || hi - lo >= WIDEST {
+        return None;
+    }
+    let mut counts = vec![0u32; (hi - lo + 1) as usize];
+    for &x in values.iter().filter(|x| !x.is_nan()) {
+        counts[(x as i64 - lo) as usize] += 1;
+    }
+    let last = known - 1;
+    let mut points = Vec::with_capacity(PERCENTILE_POINTS);
+    let (mut value, mut through) = (0usize, counts[0] as usize);
+    for i in 0..PERCENTILE_POINTS {
+        let rank = i * last / (PERCENTILE_POINTS - 1);
+        while through <= rank {
+            value += 1;
+            through += counts[value] as usize;
+        }
+        points.push((lo + value as i64) as f64);
+    }
+    Some(points)
 }
 
 /// The points of the last bin whose edge `x` reaches. Edges ascend (checked when the model is
@@ -139,15 +191,24 @@ pub(super) fn percentile_rank(points: &[f64], x: f64) -> f64 {
 /// The percentile rank of `x` given `i`, the number of points below it.
 #[inline]
 fn rank_between(points: &[f64], i: usize, x: f64) -> f64 {
+    rank_from(points, i, x, |k| width_inverse(points, k))
+}
+
+/// The percentile rank of `x` given `i`, the number of points below it, and `inverse(k)`, the
+/// [`width_inverse`] of interval `k`: 0 below the first point, 100 above the last, else
+/// interpolated inside the interval, without a branch (a value's place is a coin toss).
+#[inline]
+fn rank_from(points: &[f64], i: usize, x: f64, inverse: impl Fn(usize) -> f64) -> f64 {
+    let last = points.len() - 1;
+    let k = i.clamp(1, last);
+    let inside = ((k - 1) as f64 + (x - points[k - 1]) * inverse(k)) * (100.0 / last as f64);
     if i == 0 {
-        return 0.0;
+        0.0
+    } else if i > last {
+        100.0
+    } else {
+        inside
     }
-    if i >= points.len() {
-        return 100.0;
-    }
-    let (a, b) = (points[i - 1], points[i]);
-    let frac = if b > a { (x - a) / (b - a) } else { 0.0 };
-    ((i - 1) as f64 + frac) / (points.len() - 1) as f64 * 100.0
 }
 
 /// `points.partition_point(|q| q < x)` for every `x` of `xs` (`points` not empty): the same
@@ -232,15 +293,39 @@ mod tests {
     }
 
     #[test]
+    fn whole_number_points_equal_sorted_ones() {
+        let cases: Vec<Vec<f64>> = vec![
+            (0..30_000).map(|i| f64::from((i * 7919) % 97)).chain([f64::NAN; 5]).collect(),
+            (0..5_000).map(|i| f64::from(i % 3) - 1.0).collect(),
+            vec![4.0; 1_500],
+            vec![3.0],
+            (0..2_000).map(|i| f64::from(-(i * i % 50_000))).collect(),
+        ];
+        for values in cases {
+            let mut sorted: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+            sorted.sort_unstable_by(f64::total_cmp);
+            let last = sorted.len() - 1;
+            let want: Vec<f64> = (0..PERCENTILE_POINTS).map(|i| sorted[i * last / (PERCENTILE_POINTS - 1)]).collect();
+            let got = whole_number_points(&values).expect("whole numbers");
+            assert_eq!(got.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        }
+        for other in [vec![0.5, 1.0], vec![-0.0, 1.0], vec![0.0, 1e6], vec![f64::INFINITY, 1.0], vec![f64::NAN]] {
+            assert_eq!(whole_number_points(&other), None, "{other:?}");
+        }
+    }
+
+    #[test]
     fn batched_points_equal_one_by_one() {
         let values: Vec<f64> = (0..5_000).map(|i| f64::from((i * 7919) % 1013) / 7.0).collect();
         let pc = dim(Normalise::Percentile, vec![]);
         let s = Scale::fit(&pc, &values);
         let probe: Vec<f64> = (-50..1_200).map(|i| f64::from(i) / 7.0).chain([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]).collect();
-        let mut total = vec![0.0; probe.len()];
-        s.add_points(&pc, &probe, &mut total);
-        for (x, t) in probe.iter().zip(&total) {
-            assert_eq!(t.to_bits(), (0.0 + pc.share * s.points(&pc, *x)).to_bits(), "x={x}");
+        for lookup in [None, s.lookup()] {
+            let mut total = vec![0.0; probe.len()];
+            s.add_points(&pc, &probe, &mut total, lookup.as_ref());
+            for (x, t) in probe.iter().zip(&total) {
+                assert_eq!(t.to_bits(), (0.0 + pc.share * s.points(&pc, *x)).to_bits(), "x={x}");
+            }
         }
     }
 

@@ -8,7 +8,7 @@ use super::{
 };
 use std::borrow::Cow;
 
-use crate::rules::program::Arith;
+use crate::rules::program::{Arith, Cmp};
 
 pub const FALSE: u8 = 0;
 pub const UNKNOWN: u8 = 1;
@@ -115,18 +115,12 @@ impl<'a> Facts<'a> {
         let n = hi - lo;
         match plan {
             Plan::Bool(b) => vec![tri(*b); n],
-            Plan::Cmp(op, x, y) => {
-                let cmp = |a: f64, b: f64| if a.is_nan() || b.is_nan() { UNKNOWN } else { tri(op.holds(a, b)) };
-                match (&**x, &**y) {
-                    // A metric against a constant (the common rule) compares in place.
-                    (_, Plan::Const(c)) => self.numbers(x, lo, hi).iter().map(|&a| cmp(a, *c)).collect(),
-                    (Plan::Const(c), _) => self.numbers(y, lo, hi).iter().map(|&b| cmp(*c, b)).collect(),
-                    _ => {
-                        let (a, b) = (self.numbers(x, lo, hi), self.numbers(y, lo, hi));
-                        a.iter().zip(b.iter()).map(|(&a, &b)| cmp(a, b)).collect()
-                    }
-                }
-            }
+            Plan::Cmp(op, x, y) => match (&**x, &**y) {
+                // A metric against a constant (the common rule) compares in place.
+                (_, Plan::Const(c)) => compare(*op, Sides::ColumnConst(&self.numbers(x, lo, hi), *c)),
+                (Plan::Const(c), _) => compare(*op, Sides::ConstColumn(*c, &self.numbers(y, lo, hi))),
+                _ => compare(*op, Sides::Columns(&self.numbers(x, lo, hi), &self.numbers(y, lo, hi))),
+            },
             Plan::NumIn { value, values, negated } => self
                 .numbers(value, lo, hi)
                 .iter()
@@ -186,6 +180,35 @@ impl<'a> Facts<'a> {
     /// One number for one position.
     pub fn number_at(&self, plan: &Plan, p: usize) -> f64 {
         self.numbers(plan, p, p + 1)[0]
+    }
+}
+
+/// The two sides of a comparison over a block.
+#[derive(Clone, Copy)]
+enum Sides<'s> {
+    ColumnConst(&'s [f64], f64),
+    ConstColumn(f64, &'s [f64]),
+    Columns(&'s [f64], &'s [f64]),
+}
+
+/// A comparison in three-valued logic (missing on either side: unknown), with one loop per
+/// operator and shape so that each runs without a branch per position.
+fn compare(op: Cmp, sides: Sides<'_>) -> Vec<u8> {
+    fn each(sides: Sides<'_>, holds: impl Fn(f64, f64) -> bool) -> Vec<u8> {
+        let tri = |x: f64, y: f64| if x.is_nan() | y.is_nan() { UNKNOWN } else { u8::from(holds(x, y)) * TRUE };
+        match sides {
+            Sides::ColumnConst(xs, c) => xs.iter().map(|&x| tri(x, c)).collect(),
+            Sides::ConstColumn(c, ys) => ys.iter().map(|&y| tri(c, y)).collect(),
+            Sides::Columns(xs, ys) => xs.iter().zip(ys).map(|(&x, &y)| tri(x, y)).collect(),
+        }
+    }
+    match op {
+        Cmp::Eq => each(sides, |x, y| x == y),
+        Cmp::Ne => each(sides, |x, y| x != y),
+        Cmp::Lt => each(sides, |x, y| x < y),
+        Cmp::Le => each(sides, |x, y| x <= y),
+        Cmp::Gt => each(sides, |x, y| x > y),
+        Cmp::Ge => each(sides, |x, y| x >= y),
     }
 }
 

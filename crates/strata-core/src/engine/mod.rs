@@ -5,12 +5,14 @@
 
 pub mod attributes;
 pub mod calibration;
+pub mod calibration_jobs;
 pub mod customer_update;
 pub mod eval;
 pub mod explain;
 pub mod figures;
 pub mod metric;
 pub mod plan;
+pub mod point_lookup;
 pub mod query;
 pub mod run;
 
@@ -23,10 +25,11 @@ use std::collections::BTreeSet;
 
 use attributes::Attributes;
 use calibration::Calibration;
+use calibration_jobs::calibrate_all;
 use eval::Facts;
 use metric::{metric_columns, ResolvedMetric};
 use plan::{Binding, Plan};
-use run::{calibrate, evaluate_range, for_parts, ModelState};
+use run::{evaluate_range, for_parts, ModelState};
 
 use crate::{
     metrics::{CustomerIndex, Day, EventBook, EventKind, EventRow},
@@ -199,8 +202,17 @@ impl Engine {
         self.compute_metrics();
         let mut calibrations = calibrations;
         calibrations.resize(self.catalog.models.len(), None);
-        for &m in &self.catalog.order.clone() {
+        let order = self.catalog.order.clone();
+        for &m in &order {
             self.prepare_rfm(m);
+        }
+        // Models that read no other model's tiers are calibrated together, up front.
+        let free: Vec<usize> =
+            order.iter().copied().filter(|&m| calibrations[m].is_none() && self.catalog.models[m].reads.is_empty()).collect();
+        for (m, c) in free.iter().zip(self.fit_many(&free)) {
+            calibrations[*m] = Some(c);
+        }
+        for &m in &order {
             let c = match calibrations[m].take() {
                 Some(c) => c,
                 None => self.fit(m),
@@ -249,7 +261,14 @@ impl Engine {
 
     /// Cut points for model `m` on the current population.
     pub fn fit(&self, m: usize) -> Calibration {
-        calibrate(&self.catalog.models[m], &self.states[m], &self.facts(), self.customers(), self.today, self.threads)
+        self.fit_many(&[m]).pop().unwrap_or_default()
+    }
+
+    /// Cut points for models `ms` on the current population, computed together: the pieces
+    /// of all of them share the threads. The models must not read each other's tiers.
+    fn fit_many(&self, ms: &[usize]) -> Vec<Calibration> {
+        let models: Vec<_> = ms.iter().map(|&m| (&self.catalog.models[m], &self.states[m])).collect();
+        calibrate_all(&models, &self.facts(), self.customers(), self.today, self.threads)
     }
 
     /// Recomputes model `m`'s cut points and re-evaluates it (and models reading it).
@@ -267,8 +286,15 @@ impl Engine {
     /// model costs. Returns the tier changes.
     pub fn refit_all(&mut self) -> Vec<TierChange> {
         let before = self.tiers.clone();
-        for &m in &self.catalog.order.clone() {
-            self.states[m].calibration = self.fit(m);
+        let order = self.catalog.order.clone();
+        let free: Vec<usize> = order.iter().copied().filter(|&m| self.catalog.models[m].reads.is_empty()).collect();
+        for (&m, c) in free.iter().zip(self.fit_many(&free)) {
+            self.states[m].calibration = c;
+        }
+        for &m in &order {
+            if !free.contains(&m) {
+                self.states[m].calibration = self.fit(m);
+            }
             self.evaluate_model(m);
         }
         self.diff(&before)

@@ -1,4 +1,4 @@
-//! Evaluating one model over a range of positions: ladders (first true condition wins), weighted
+//! Evaluating one model over a range of positions (its cut points come from calibration_jobs.rs): ladders (first true condition wins), weighted
 //! scores (points per dimension against calibrated scales, tiers by minimum score) and RFM
 //! (values from the order book, scores against cut points in force, segment map).
 
@@ -6,15 +6,15 @@ use super::{
     calibration::{Calibration, Scale},
     eval::{blocks, Facts, TRUE},
     plan::Plan,
+    point_lookup::PointLookup,
 };
-use crate::{
-    metrics::Day,
-    tiering::{
-        model::{Body, Model},
-        rfm::{RfmCuts, RfmValues, NO_TIER},
-        spec::Normalise,
-    },
+use crate::tiering::{
+    model::{Body, Model},
+    rfm::{RfmValues, NO_TIER},
 };
+
+/// Positions scored together from which percentile scales are prepared as lookup tables.
+const LOOKUP_FROM: usize = 512;
 
 /// A model's working state besides its tiers.
 #[derive(Debug, Clone, Default)]
@@ -48,48 +48,6 @@ pub fn for_parts(out: &mut [u16], scores: &mut [f32], threads: usize, f: impl Fn
     });
 }
 
-/// Fits the calibration of a relative model on the current population.
-/// RFM models read the values the engine keeps in `state.rfm`.
-pub fn calibrate(model: &Model, state: &ModelState, facts: &Facts<'_>, n: usize, today: Day, threads: usize) -> Calibration {
-    let mut c = Calibration { on: today, ..Calibration::default() };
-    match &model.body {
-        Body::Ladder { .. } => {
-            // One percentile scale per `percentile(…)` call, in binding order.
-            let mut calls = Vec::new();
-            for plan in &state.plans {
-                plan.percentiles(&mut calls);
-            }
-            calls.sort_by_key(|(k, _)| *k);
-            c.scales = calls.into_iter().map(|(_, inner)| Scale::percentile(&facts.column(inner, n))).collect();
-        }
-        Body::Score { dimensions, .. } => {
-            let fit_one = |i: usize| match dimensions[i].normalise {
-                Normalise::Bins => Scale::Bins,
-                _ => Scale::fit(&dimensions[i], &facts.column(&state.plans[i], n)),
-            };
-            // Dimensions dealt out over the threads, the costly percentile fits first.
-            let mut order: Vec<usize> = (0..dimensions.len()).collect();
-            order.sort_by_key(|&i| dimensions[i].normalise != Normalise::Percentile);
-            let threads = if n < 20_000 { 1 } else { threads.clamp(1, dimensions.len().max(1)) };
-            let mut fitted: Vec<(usize, Scale)> = std::thread::scope(|s| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|t| {
-                        let (mine, fit_one): (Vec<usize>, _) = (order.iter().copied().skip(t).step_by(threads).collect(), &fit_one);
-                        s.spawn(move || mine.into_iter().map(|i| (i, fit_one(i))).collect::<Vec<_>>())
-                    })
-                    .collect();
-                handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-            });
-            fitted.sort_by_key(|(i, _)| *i);
-            c.scales = fitted.into_iter().map(|(_, s)| s).collect();
-        }
-        Body::Rfm { buckets, .. } => {
-            c.rfm = state.rfm.as_ref().map(|values| RfmCuts::compute(values, [&buckets[0], &buckets[1], &buckets[2]]));
-        }
-    }
-    c
-}
-
 /// Evaluates `model` for positions `lo..lo + out.len()` into `out` (tier per position) and,
 /// for score models, `scores` (same length).
 pub fn evaluate_range(model: &Model, state: &ModelState, facts: &Facts<'_>, lo: usize, out: &mut [u16], scores: &mut [f32]) {
@@ -100,10 +58,14 @@ pub fn evaluate_range(model: &Model, state: &ModelState, facts: &Facts<'_>, lo: 
         }
         Body::Score { dimensions, by_min } => {
             let scales = &state.calibration.scales;
+            // Percentile scales get a lookup table when there are enough customers to repay it.
+            let lookups: Vec<Option<PointLookup>> =
+                if out.len() >= LOOKUP_FROM { scales.iter().map(Scale::lookup).collect() } else { Vec::new() };
             for (b_lo, b_hi) in blocks(out.len()) {
                 let mut total = vec![0.0f64; b_hi - b_lo];
-                for ((d, plan), scale) in dimensions.iter().zip(&state.plans).zip(scales) {
-                    scale.add_points(d, &facts.numbers(plan, lo + b_lo, lo + b_hi), &mut total);
+                for (i, ((d, plan), scale)) in dimensions.iter().zip(&state.plans).zip(scales).enumerate() {
+                    let lookup = lookups.get(i).and_then(Option::as_ref);
+                    scale.add_points(d, &facts.numbers(plan, lo + b_lo, lo + b_hi), &mut total, lookup);
                 }
                 for (i, t) in total.into_iter().enumerate() {
                     if let Some(s) = scores.get_mut(b_lo + i) {
@@ -121,8 +83,8 @@ pub fn evaluate_range(model: &Model, state: &ModelState, facts: &Facts<'_>, lo: 
                 out.fill(default.unwrap_or(NO_TIER));
                 return;
             };
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = cuts.scores(values, lo + i).and_then(|s| map.segment(s)).or(*default).unwrap_or(NO_TIER);
+            for (b_lo, b_hi) in blocks(out.len()) {
+                cuts.segments_into(values, map, default.unwrap_or(NO_TIER), lo + b_lo, &mut out[b_lo..b_hi]);
             }
         }
     }

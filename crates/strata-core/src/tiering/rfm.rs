@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::quantile::{quantile_cuts_by, score, RankKey};
+use super::{
+    quantile::{quantile_cuts_by, score, RankKey},
+    segments::SegmentMap,
+};
 use crate::metrics::{Day, EventBook, NO_NUM};
 
 /// Per customer position: days since the last revenue order, number and total of revenue
@@ -144,6 +147,18 @@ impl RfmCuts {
     /// Cut points for the population in `values` (customers with at least one order). Quantile
     /// dimensions are computed on two threads (recency and frequency on one, monetary on the other).
     pub fn compute(values: &RfmValues, buckets: [&Buckets; 3]) -> RfmCuts {
+        let buyers = Self::buyers(values);
+        let [br, bf, bm] = buckets;
+        std::thread::scope(|s| {
+            let rf = s.spawn(|| (Self::cut(values, &buyers, Dimension::Recency, br), Self::cut(values, &buyers, Dimension::Frequency, bf)));
+            let monetary = Self::cut(values, &buyers, Dimension::Monetary, bm);
+            let (recency, frequency) = rf.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            RfmCuts { recency, frequency, monetary }
+        })
+    }
+
+    /// The positions with at least one purchase, ascending: the population cut points divide.
+    pub fn buyers(values: &RfmValues) -> Vec<u32> {
         // Written without a branch per customer: each position is stored, and kept when a buyer.
         let mut buyers = vec![0u32; values.len()];
         let mut kept = 0;
@@ -152,29 +167,48 @@ impl RfmCuts {
             kept += usize::from(f > 0);
         }
         buyers.truncate(kept);
-        let cut = |d: Dimension, b: &Buckets| -> Vec<RankKey> {
-            match b {
-                // One closure per dimension, so that the selection's loops know their column.
-                Buckets::Quantiles(k) => match d {
-                    Dimension::Recency => quantile_cuts_by(&buyers, &|p| -i64::from(values.recency[p as usize]), usize::from(*k)),
-                    Dimension::Frequency => quantile_cuts_by(&buyers, &|p| i64::from(values.frequency[p as usize]), usize::from(*k)),
-                    Dimension::Monetary => quantile_cuts_by(&buyers, &|p| values.monetary[p as usize], usize::from(*k)),
-                },
-                Buckets::Thresholds(t) => {
-                    let sign = if d == Dimension::Recency { -1 } else { 1 };
-                    let mut cuts: Vec<RankKey> = t.iter().map(|&v| RankKey::threshold(v.saturating_mul(sign))).collect();
-                    cuts.sort();
-                    cuts
-                }
+        buyers
+    }
+
+    /// One dimension's cut points among `buyers` (from [`RfmCuts::buyers`]).
+    pub fn cut(values: &RfmValues, buyers: &[u32], d: Dimension, b: &Buckets) -> Vec<RankKey> {
+        match b {
+            // One closure per dimension, so that the selection's loops know their column.
+            Buckets::Quantiles(k) => match d {
+                Dimension::Recency => quantile_cuts_by(buyers, &|p| -i64::from(values.recency[p as usize]), usize::from(*k)),
+                Dimension::Frequency => quantile_cuts_by(buyers, &|p| i64::from(values.frequency[p as usize]), usize::from(*k)),
+                Dimension::Monetary => quantile_cuts_by(buyers, &|p| values.monetary[p as usize], usize::from(*k)),
+            },
+            Buckets::Thresholds(t) => {
+                let sign = if d == Dimension::Recency { -1 } else { 1 };
+                let mut cuts: Vec<RankKey> = t.iter().map(|&v| RankKey::threshold(v.saturating_mul(sign))).collect();
+                cuts.sort();
+                cuts
             }
-        };
-        let [br, bf, bm] = buckets;
-        std::thread::scope(|s| {
-            let rf = s.spawn(|| (cut(Dimension::Recency, br), cut(Dimension::Frequency, bf)));
-            let monetary = cut(Dimension::Monetary, bm);
-            let (recency, frequency) = rf.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            RfmCuts { recency, frequency, monetary }
-        })
+        }
+    }
+
+    /// The segment of each position `lo..lo + out.len()` (`none` without a purchase or where
+    /// the map names no segment): [`RfmCuts::scores`] and [`SegmentMap::segment`] a column at
+    /// a time, each dimension's scores in a loop of its own.
+    pub fn segments_into(&self, values: &RfmValues, map: &SegmentMap, none: u16, lo: usize, out: &mut [u16]) {
+        let hi = lo + out.len();
+        if values.len() < hi {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = self.scores(values, lo + i).and_then(|s| map.segment(s)).unwrap_or(none);
+            }
+            return;
+        }
+        let at = |p: usize| p as u32;
+        let r: Vec<u8> =
+            (lo..hi).map(|p| score(RankKey { value: -i64::from(values.recency[p]), position: at(p) }, &self.recency)).collect();
+        let f: Vec<u8> =
+            (lo..hi).map(|p| score(RankKey { value: i64::from(values.frequency[p]), position: at(p) }, &self.frequency)).collect();
+        let m: Vec<u8> = (lo..hi).map(|p| score(RankKey { value: values.monetary[p], position: at(p) }, &self.monetary)).collect();
+        for (i, o) in out.iter_mut().enumerate() {
+            let bought = values.frequency[lo + i] > 0;
+            *o = map.segment([r[i], f[i], m[i]]).filter(|_| bought).unwrap_or(none);
+        }
     }
 
     /// The (R, F, M) scores of position `p`, or None without a purchase.
