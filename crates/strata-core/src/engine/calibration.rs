@@ -41,13 +41,19 @@ impl Scale {
             Normalise::MinMax => {
                 // `min` and `max` pass over NaN, so missing values need no filter.
                 let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-                if min > max {
-                    Scale::MinMax { min: 0.0, max: 0.0 }
-                } else {
-                    Scale::MinMax { min, max }
-                }
+                Scale::min_max(min, max)
             }
             Normalise::Percentile => Scale::percentile(values),
+        }
+    }
+
+    /// The min–max scale of the known values' least and greatest (with no known value the
+    /// least is above the greatest: a flat scale).
+    pub fn min_max(min: f64, max: f64) -> Scale {
+        if min > max {
+            Scale::MinMax { min: 0.0, max: 0.0 }
+        } else {
+            Scale::MinMax { min, max }
         }
     }
 

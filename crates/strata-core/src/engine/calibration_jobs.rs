@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{
     calibration::{Calibration, Scale},
-    eval::Facts,
+    eval::{blocks, Facts},
     plan::Plan,
     run::ModelState,
 };
@@ -69,6 +69,15 @@ impl Job<'_> {
             Job::Dimension { model, dim } => {
                 let (m, state) = models[model];
                 match &m.body {
+                    // Min–max needs no column: a block at a time, nothing kept.
+                    Body::Score { dimensions, .. } if dimensions[dim].normalise == Normalise::MinMax => {
+                        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+                        for (lo, hi) in blocks(n) {
+                            (min, max) =
+                                facts.numbers(&state.plans[dim], lo, hi).iter().fold((min, max), |(a, b), &x| (a.min(x), b.max(x)));
+                        }
+                        Piece::Scale(Scale::min_max(min, max))
+                    }
                     Body::Score { dimensions, .. } if dimensions[dim].normalise != Normalise::Bins => {
                         Piece::Scale(Scale::fit(&dimensions[dim], &facts.column(&state.plans[dim], n)))
                     }

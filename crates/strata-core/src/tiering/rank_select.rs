@@ -182,16 +182,28 @@ fn values_into(keys: &[i64], wanted: &[usize], out: &mut [i64]) {
         }
         return;
     }
-    let (lo, hi) = keys.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    // The least key and the next distinct one: a common least value (a sum of 0 among
+    // amounts) gets a bucket of its own, and the other buckets span only the keys above it —
+    // in float bits 0 and the smallest amount lie far apart, which would crowd every amount
+    // into a few buckets and make every bucket a wanted one.
+    let (mut lo, mut next, mut hi) = (i64::MAX, i64::MAX, i64::MIN);
+    for &v in keys {
+        if v < lo {
+            (next, lo) = (lo, v);
+        } else if v > lo && v < next {
+            next = v;
+        }
+        hi = hi.max(v);
+    }
     if lo == hi {
         out.fill(lo);
         return;
     }
-    let range = (hi as u64).wrapping_sub(lo as u64);
+    let range = (hi as u64).wrapping_sub(next as u64);
     let bits = (usize::BITS - keys.len().leading_zeros()).min(BITS);
     let shift = (u64::BITS - range.leading_zeros()).saturating_sub(bits);
-    let bucket = |v: i64| ((v as u64).wrapping_sub(lo as u64) >> shift) as usize;
-    let mut counts = vec![0u32; (range >> shift) as usize + 1];
+    let bucket = |v: i64| if v == lo { 0 } else { 1 + ((v as u64).wrapping_sub(next as u64) >> shift) as usize };
+    let mut counts = vec![0u32; (range >> shift) as usize + 2];
     for &v in keys {
         counts[bucket(v)] += 1;
     }
@@ -199,7 +211,8 @@ fn values_into(keys: &[i64], wanted: &[usize], out: &mut [i64]) {
     if shift == 0 {
         // One value per bucket: a rank's value is its bucket's.
         for g in &groups {
-            out[g.first..g.first + g.local.len()].fill((lo as u64).wrapping_add(g.bucket as u64) as i64);
+            let value = if g.bucket == 0 { lo } else { (next as u64).wrapping_add(g.bucket as u64 - 1) as i64 };
+            out[g.first..g.first + g.local.len()].fill(value);
         }
         return;
     }
@@ -236,6 +249,8 @@ mod tests {
                 })
                 .collect(),
             vec![42; 5_000],
+            // Float bits of amounts with a common 0: far apart from the smallest amount.
+            (0..20_000).map(|i| if i % 5 < 2 { 0 } else { (f64::from(i % 977) * 1.37 + 0.01).to_bits() as i64 }).collect(),
             (0..3_000).map(|i| -(i as i64)).collect(),
             (0..50).collect(),
         ];
