@@ -39,8 +39,7 @@ impl Scale {
         match d.normalise {
             Normalise::Bins => Scale::Bins,
             Normalise::MinMax => {
-                // `min` and `max` pass over NaN, so missing values need no filter.
-                let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+                let (min, max) = extremes((f64::INFINITY, f64::NEG_INFINITY), values);
                 Scale::min_max(min, max)
             }
             Normalise::Percentile => Scale::percentile(values),
@@ -130,18 +129,27 @@ impl Scale {
     }
 }
 
+/// The least and greatest of `(lo, hi)` and the known values of `xs`: `min` and `max` pass
+/// over NaN, so missing values need no filter. Folded a block at a time or over a column.
+pub fn extremes((lo, hi): (f64, f64), xs: &[f64]) -> (f64, f64) {
+    xs.iter().fold((lo, hi), |(a, b), &x| (a.min(x), b.max(x)))
+}
+
 /// The percentile points of values that are all whole numbers in a narrow range (counts, days),
 /// by one counting pass: the same points as selection finds, or None for other values.
 fn whole_number_points(values: &[f64]) -> Option<Vec<f64>> {
     const WIDEST: i64 = 1 << 16;
-    let (mut lo, mut hi, mut whole, mut known) = (i64::MAX, i64::MIN, true, 0usize);
+    let (mut lo, mut hi, mut known) = (i64::MAX, i64::MIN, 0usize);
     for &x in values.iter().filter(|x| !x.is_nan()) {
         let k = x as i64;
-        // -0.0, fractions, infinities and values beyond i64 do not come back bit for bit.
-        whole &= (k as f64).to_bits() == x.to_bits();
+        // -0.0, fractions, infinities and values beyond i64 do not come back bit for bit: the
+        // first one ends the pass (a column of amounts is given up at once).
+        if (k as f64).to_bits() != x.to_bits() {
+            return None;
+        }
         (lo, hi, known) = (lo.min(k), hi.max(k), known + 1);
     }
-    if !whole || known == 0 || hi - lo >= WIDEST {
+    if known == 0 || hi - lo >= WIDEST {
         return None;
     }
     let mut counts = vec![0u32; (hi - lo + 1) as usize];

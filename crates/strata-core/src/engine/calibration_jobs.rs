@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{
-    calibration::{Calibration, Scale},
+    calibration::{extremes, Calibration, Scale},
     eval::{blocks, Facts},
     plan::Plan,
     run::ModelState,
@@ -71,11 +71,9 @@ impl Job<'_> {
                 match &m.body {
                     // Min–max needs no column: a block at a time, nothing kept.
                     Body::Score { dimensions, .. } if dimensions[dim].normalise == Normalise::MinMax => {
-                        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-                        for (lo, hi) in blocks(n) {
-                            (min, max) =
-                                facts.numbers(&state.plans[dim], lo, hi).iter().fold((min, max), |(a, b), &x| (a.min(x), b.max(x)));
-                        }
+                        let (min, max) = blocks(n).fold((f64::INFINITY, f64::NEG_INFINITY), |acc, (lo, hi)| {
+                            extremes(acc, &facts.numbers(&state.plans[dim], lo, hi))
+                        });
                         Piece::Scale(Scale::min_max(min, max))
                     }
                     Body::Score { dimensions, .. } if dimensions[dim].normalise != Normalise::Bins => {

@@ -1,6 +1,7 @@
-//! Evaluating one model over a range of positions (its cut points come from calibration_jobs.rs): ladders (first true condition wins), weighted
+//! Evaluating one model over a range of positions: ladders (first true condition wins), weighted
 //! scores (points per dimension against calibrated scales, tiers by minimum score) and RFM
-//! (values from the order book, scores against cut points in force, segment map).
+//! (values from the order book, scores against cut points in force, segment map). The cut
+//! points come from calibration_jobs.rs.
 
 use super::{
     calibration::{Calibration, Scale},
