@@ -92,25 +92,22 @@ impl Scale {
             }
         }
         match self {
-            Scale::Bins => add(d.share, xs, total, |x| bin_points(&d.bins, x)),
+            Scale::Bins => add_bins(d, xs, total),
             Scale::MinMax { min, max } => add(d.share, xs, total, |x| min_max_points(*min, *max, x)),
-            Scale::Percentile { points } if points.len() >= 2 => match lookup {
-                Some(l) => {
-                    // One pass: the table finds the interval, its width's inverse is stored.
-                    for (t, &x) in total.iter_mut().zip(xs) {
-                        let p = d.share * rank_from(points, l.count_below(x) as usize, x, |k| l.width_inverse(k)).clamp(0.0, 100.0);
-                        *t += if x.is_nan() { 0.0 } else { p };
+            Scale::Percentile { points } if points.len() >= 2 => {
+                let mut below = Vec::with_capacity(xs.len());
+                match lookup {
+                    // The table finds the interval, its width's inverse is stored.
+                    Some(l) => {
+                        l.count_below_into(xs, &mut below);
+                        add_ranks(d.share, points, xs, &below, total, |k| l.width_inverse(k));
+                    }
+                    None => {
+                        count_below(points, xs, &mut below);
+                        add_ranks(d.share, points, xs, &below, total, |k| if k == 0 { 0.0 } else { width_inverse(points, k) });
                     }
                 }
-                None => {
-                    let mut below = Vec::with_capacity(xs.len());
-                    count_below(points, xs, &mut below);
-                    for ((t, &x), &i) in total.iter_mut().zip(xs).zip(&below) {
-                        let p = d.share * rank_from(points, i as usize, x, |k| width_inverse(points, k)).clamp(0.0, 100.0);
-                        *t += if x.is_nan() { 0.0 } else { p };
-                    }
-                }
-            },
+            }
             Scale::Percentile { .. } => {}
         }
     }
@@ -172,6 +169,43 @@ fn whole_number_points(values: &[f64]) -> Option<Vec<f64>> {
 
 /// The points of the last bin whose edge `x` reaches. Edges ascend (checked when the model is
 /// compiled), so the reached bins are a prefix: counting them needs no branch per bin.
+/// Adds `d.share × bin points` for every value to `total`, a threshold at a time: how many
+/// thresholds each value reaches is counted in passes that vectorise, then looked up.
+fn add_bins(d: &Dimension, xs: &[f64], total: &mut [f64]) {
+    let mut reached = vec![0u32; xs.len()];
+    for b in &d.bins {
+        for (r, &x) in reached.iter_mut().zip(xs) {
+            *r += u32::from(x >= b[0]);
+        }
+    }
+    // Points for 0, 1, 2, … thresholds reached: what `bin_points` gives.
+    let table: Vec<f64> = std::iter::once(0.0).chain(d.bins.iter().map(|b| b[1])).map(|p| d.share * p.clamp(0.0, 100.0)).collect();
+    for (t, &r) in total.iter_mut().zip(&reached) {
+        *t += table.get(r as usize).copied().unwrap_or(0.0);
+    }
+}
+
+/// Adds `share × percentile rank` for every value of `xs` to `total`, given `below` (the number
+/// of points below each value) and `inverse(k)` (see [`rank_from`]; 0 for `k = 0`): the same
+/// results as `rank_from`, with the case below the first point folded into the arithmetic
+/// (interval 0 has width inverse 0, so it adds nothing to rank 0) rather than a branch that
+/// mispredicts whenever many values sit on the first point (no revenue, no orders).
+fn add_ranks(share: f64, points: &[f64], xs: &[f64], below: &[u32], total: &mut [f64], inverse: impl Fn(usize) -> f64) {
+    let last = points.len() - 1;
+    let step = 100.0 / last as f64;
+    for ((t, &x), &i) in total.iter_mut().zip(xs).zip(below) {
+        let i = i as usize;
+        let k = i.min(last);
+        let lower = points[k + usize::from(k == 0) - 1];
+        let inside = ((k as f64 - 1.0).max(0.0) + (x - lower) * inverse(k)) * step;
+        let rank = if i > last { 100.0 } else { inside };
+        // `max` then `min` is `clamp` that also takes NaN (from infinite values) to 0.
+        #[allow(clippy::manual_clamp)]
+        let points = rank.max(0.0).min(100.0);
+        *t += share * points * f64::from(u8::from(!x.is_nan()));
+    }
+}
+
 fn bin_points(bins: &[[f64; 2]], x: f64) -> f64 {
     let reached: usize = bins.iter().map(|b| usize::from(x >= b[0])).sum();
     reached.checked_sub(1).and_then(|i| bins.get(i)).map_or(0.0, |b| b[1])
@@ -330,15 +364,28 @@ mod tests {
 
     #[test]
     fn batched_points_equal_one_by_one() {
-        let values: Vec<f64> = (0..5_000).map(|i| f64::from((i * 7919) % 1013) / 7.0).collect();
-        let pc = dim(Normalise::Percentile, vec![]);
-        let s = Scale::fit(&pc, &values);
-        let probe: Vec<f64> = (-50..1_200).map(|i| f64::from(i) / 7.0).chain([f64::NAN, f64::INFINITY, f64::NEG_INFINITY]).collect();
-        for lookup in [None, s.lookup()] {
-            let mut total = vec![0.0; probe.len()];
-            s.add_points(&pc, &probe, &mut total, lookup.as_ref());
-            for (x, t) in probe.iter().zip(&total) {
-                assert_eq!(t.to_bits(), (0.0 + pc.share * s.points(&pc, *x)).to_bits(), "x={x}");
+        let spread: Vec<f64> = (0..5_000).map(|i| f64::from((i * 7919) % 1013) / 7.0).collect();
+        // Many values on the lowest point (no revenue), then a heavy tail; and small counts.
+        let zeros: Vec<f64> = (0..5_000).map(|i| if i % 5 < 2 { 0.0 } else { (f64::from((i * 7919) % 1013) / 60.0).exp() }).collect();
+        let counts: Vec<f64> = (0..5_000).map(|i| f64::from((i * 7919) % 13 / 4)).collect();
+        let bins = vec![[1.0, 40.0], [2.0, 70.0], [3.0, 100.0], [-5.0, 150.0]];
+        let cases = [
+            (dim(Normalise::Percentile, vec![]), spread.clone()),
+            (dim(Normalise::Percentile, vec![]), zeros.clone()),
+            (dim(Normalise::Percentile, vec![]), counts.clone()),
+            (dim(Normalise::MinMax, vec![]), zeros.clone()),
+            (dim(Normalise::Bins, bins), counts),
+        ];
+        for (d, values) in cases {
+            let s = Scale::fit(&d, &values);
+            let mut probe: Vec<f64> = (-50..1_200).map(|i| f64::from(i) / 7.0).chain(values.iter().take(500).copied()).collect();
+            probe.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, f64::MAX, f64::MIN, 1e300]);
+            for lookup in [None, s.lookup()] {
+                let mut total = vec![0.0; probe.len()];
+                s.add_points(&d, &probe, &mut total, lookup.as_ref());
+                for (x, t) in probe.iter().zip(&total) {
+                    assert_eq!(t.to_bits(), (0.0 + d.share * s.points(&d, *x)).to_bits(), "x={x}, {:?}", d.normalise);
+                }
             }
         }
     }

@@ -19,8 +19,10 @@ pub struct PointLookup {
     shift: u32,
     low: u64,
     last: u64,
-    /// Distinct point values, ascending.
+    /// Distinct point values, ascending, then `widest` copies of +∞ (compared with nothing).
     distinct: Vec<f64>,
+    /// The most distinct values in one bucket.
+    widest: usize,
     /// Index in the points of each distinct value's first occurrence, then the points' length.
     first: Vec<u32>,
     /// Per bucket, the number of distinct values in earlier buckets; then their total.
@@ -59,11 +61,13 @@ impl PointLookup {
             shift += 1;
         };
         let inverses = (0..points.len()).map(|k| if k == 0 { 0.0 } else { width_inverse(points, k) }).collect();
-        let mut lookup = PointLookup { base, shift, low, last, distinct, first, starts: Vec::new(), inverses };
+        let mut lookup = PointLookup { base, shift, low, last, distinct, widest: 0, first, starts: Vec::new(), inverses };
         let mut counts = vec![0u16; last as usize + 2];
         for &q in &lookup.distinct {
             counts[lookup.bucket(q) + 1] += 1;
         }
+        lookup.widest = counts.iter().map(|&c| usize::from(c)).max().unwrap_or(0);
+        lookup.distinct.extend(std::iter::repeat_n(f64::INFINITY, lookup.widest));
         let mut below = 0u16;
         lookup.starts = counts
             .into_iter()
@@ -80,7 +84,7 @@ impl PointLookup {
         ((offset_bits(x, self.base) >> self.shift).saturating_sub(self.low).min(self.last)) as usize
     }
 
-    /// [`width_inverse`] of interval `k` (`1 ≤ k < points`).
+    /// [`width_inverse`] of interval `k` (`1 ≤ k < points`); 0 for `k = 0`.
     #[inline]
     pub fn width_inverse(&self, k: usize) -> f64 {
         self.inverses[k]
@@ -91,12 +95,49 @@ impl PointLookup {
     pub fn count_below(&self, x: f64) -> u32 {
         let b = self.bucket(x);
         let (s, e) = (usize::from(self.starts[b]), usize::from(self.starts[b + 1]));
+        // (`e` stops before the padding.)
         let j = match self.distinct.get(s..e) {
             Some(inside) if inside.len() <= 8 => s + inside.iter().map(|&u| usize::from(u < x)).sum::<usize>(),
             Some(inside) => s + inside.partition_point(|&u| u < x),
             None => s,
         };
         self.first[j]
+    }
+}
+
+impl PointLookup {
+    /// [`PointLookup::count_below`] of every value of `xs`, into `out`, without a branch per
+    /// value: each is compared with as many distinct points from its bucket's first as the
+    /// widest bucket holds (the points of later buckets and the padding are above it, so they
+    /// add nothing), in a loop of fixed length.
+    pub fn count_below_into(&self, xs: &[f64], out: &mut Vec<u32>) {
+        out.clear();
+        match self.widest {
+            0 | 1 => self.count_fixed::<1>(xs, out),
+            2 => self.count_fixed::<2>(xs, out),
+            3 | 4 => self.count_fixed::<4>(xs, out),
+            5..=8 => self.count_fixed::<8>(xs, out),
+            _ => out.extend(xs.iter().map(|&x| self.count_below(x))),
+        }
+    }
+
+    fn count_fixed<const K: usize>(&self, xs: &[f64], out: &mut Vec<u32>) {
+        // The fields in locals: the stores to `out` would otherwise reload them every value.
+        let (base, shift, low, last) = (self.base, self.shift, self.low, self.last);
+        // The least offset of bucket 0's range: offsets below it (zero, negative, NaN) are
+        // raised to it by `max`, so the bucket's subtraction never goes below zero and no
+        // branch is taken for values on the lowest point (a common value, e.g. no revenue).
+        let floor = f64::from_bits(low << shift);
+        let (starts, distinct, first) = (&self.starts[..], &self.distinct[..], &self.first[..]);
+        out.resize(xs.len(), 0);
+        for (o, &x) in out.iter_mut().zip(xs) {
+            // Clearing the sign bit takes a -0 offset (when `floor` is 0) to 0.
+            let bits = (x - base).max(floor).to_bits() & !(1 << 63);
+            let b = ((bits >> shift) - low).min(last) as usize;
+            let s = usize::from(starts[b]);
+            let near = &distinct[s..s + K];
+            *o = first[s + near.iter().map(|&u| usize::from(u < x)).sum::<usize>()];
+        }
     }
 }
 
@@ -134,6 +175,10 @@ mod tests {
             let want = points.partition_point(|&q| q < x) as u32;
             assert_eq!(lookup.count_below(x), if x.is_nan() { 0 } else { want }, "x = {x}, points {:?}…", &points[..points.len().min(5)]);
         }
+        let mut many = Vec::new();
+        lookup.count_below_into(probes, &mut many);
+        let one: Vec<u32> = probes.iter().map(|&x| lookup.count_below(x)).collect();
+        assert_eq!(many, one, "points {:?}…", &points[..points.len().min(5)]);
     }
 
     fn probes(points: &[f64]) -> Vec<f64> {

@@ -1,6 +1,6 @@
 //! RFM against the reference result of the benchmark peers (fixtures/bench-1000).
 
-use super::{rfm::*, segments::*};
+use super::{quantile::RankKey, rfm::*, segments::*};
 use crate::metrics::{day_of, EventBookBuilder, EventKind, EventRow};
 
 const ORDERS: &str = include_str!("../../../../fixtures/bench-1000/orders.csv");
@@ -106,4 +106,42 @@ fn fixed_thresholds_score_by_value() {
     let cuts = RfmCuts::compute(&values, [&r, &f, &m]);
     assert_eq!(cuts.scores(&values, 0), Some([3, 1, 1])); // 100 days ago, 1 order, ¥100
     assert_eq!(cuts.scores(&values, 1), Some([5, 2, 2])); // 5 days ago, 2 orders, ¥200
+}
+
+#[test]
+fn segments_by_column_equal_scores_one_by_one() {
+    // Many ties (so cut positions matter), customers without purchases, extreme values.
+    let n = 5_000usize;
+    let mut values = RfmValues { recency: vec![0; n], frequency: vec![0; n], monetary: vec![0; n] };
+    for p in 0..n {
+        let h = (p * 7919) % 10_007;
+        values.frequency[p] = (h % 7) as u32;
+        values.recency[p] = (h % 40) as i32 - 3;
+        values.monetary[p] = match h % 11 {
+            0 => i64::MAX,
+            1 => i64::MIN,
+            k => (k as i64) * 1_000,
+        };
+    }
+    let q = Buckets::Quantiles(5);
+    let fitted = RfmCuts::compute(&values, [&q, &q, &q]);
+    let extreme = RfmCuts {
+        recency: [(i64::MIN, 10), (-36, 4_000), (0, 0), (3, 100)].map(|(value, position)| RankKey { value, position }).to_vec(),
+        frequency: [(0, 2_500), (1, 0), (3, 1_000), (6, u32::MAX)].map(|(value, position)| RankKey { value, position }).to_vec(),
+        monetary: [(i64::MIN, 0), (5_000, 4_999), (i64::MAX, 3_000), (i64::MAX, 0)]
+            .map(|(value, position)| RankKey { value, position })
+            .to_vec(),
+    };
+    let tiers = standard_tiers();
+    for cuts in [fitted, extreme] {
+        let map = SegmentMap::compile(&standard_rules(), &tiers, [5, 5, 5], false).unwrap();
+        for (lo, len) in [(0, n), (1, 2_047), (2_499, 2), (3_000, 2_000), (4_999, 1)] {
+            let mut out = vec![0u16; len];
+            cuts.segments_into(&values, &map, u16::MAX, lo, &mut out);
+            for (i, got) in out.iter().enumerate() {
+                let want = cuts.scores(&values, lo + i).and_then(|s| map.segment(s)).unwrap_or(u16::MAX);
+                assert_eq!(*got, want, "position {}, cuts {cuts:?}", lo + i);
+            }
+        }
+    }
 }
