@@ -28,6 +28,7 @@ mod statement;
 mod stored_tiers;
 mod table;
 mod tier_changes;
+mod tier_changes_sqlite;
 mod tiers;
 mod undo;
 mod value;

@@ -1,7 +1,8 @@
 //! Tier changes found by a live engine, written compare-and-set: each applies only if the
 //! stored tier is still its `from`, so several servers re-evaluating the same customer record
 //! a change once. Written in a transaction of its own, or inside an open import so that new
-//! events and the tier changes they cause commit together.
+//! events and the tier changes they cause commit together. SQLite takes the raw-handle path of
+//! tier_changes_sqlite.rs; PostgreSQL the statements below.
 
 use std::collections::HashSet;
 
@@ -87,6 +88,14 @@ impl Store {
         }
         let now = Utc::now();
         let model_id = self.model_id(key).await?;
+        if let crate::Backend::Sqlite(p) = &self.backend {
+            let mut tx = p.begin().await.map_err(StoreError::db("starting tier changes"))?;
+            let mut handle = tx.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
+            let applied = crate::tier_changes_sqlite::compare_and_set(handle.as_raw_handle(), model_id, version, changes, reason, now)?;
+            drop(handle);
+            tx.commit().await.map_err(StoreError::db("committing tier changes"))?;
+            return Ok(applied);
+        }
         on_pool!(self, p => {
             let mut tx = p.begin().await.map_err(StoreError::db("starting tier changes"))?;
             let applied = compare_and_set!(&mut *tx, self.kind(), model_id, version, changes, reason, now);
@@ -105,6 +114,11 @@ impl ImportSession {
         }
         let now = Utc::now();
         let backend = self.backend_kind();
+        if let crate::import::Tx::Sqlite(t) = self.tx_mut() {
+            let model_id = model_id!(&mut **t, key)?;
+            let mut handle = t.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
+            return crate::tier_changes_sqlite::compare_and_set(handle.as_raw_handle(), model_id, version, changes, reason, now);
+        }
         on_tx!(self.tx_mut(), t => {
             let model_id = model_id!(&mut **t, key)?;
             Ok(compare_and_set!(&mut **t, backend, model_id, version, changes, reason, now))

@@ -505,6 +505,12 @@ async fn change_feed(store: &Store) {
     assert_eq!(hist.last().cloned().flatten().as_deref(), Some("C"));
     assert_eq!(store.tier_counts("feed").await.unwrap(), vec![("C".to_string(), 1)]);
     store.undo_batch(live.id, "tester").await.unwrap();
+    // A lost tier is compare-and-set too, and leaves a history row to no tier.
+    assert!(store.apply_tier_changes("feed", v, &[set(Some("B"), None)], "event").await.unwrap().is_empty());
+    assert_eq!(store.apply_tier_changes("feed", v, &[set(Some("C"), None)], "event").await.unwrap().len(), 1);
+    assert!(store.tiers_of("feed", &[x.id]).await.unwrap().is_empty());
+    let hist: Vec<_> = store.tier_history(x.id).await.unwrap().into_iter().filter(|h| h.model == "feed").collect();
+    assert_eq!(hist.last().map(|h| (h.from_tier.as_deref(), h.to_tier.as_deref())), Some((Some("C"), None)));
 
     // Leases.
     let later = chrono::Utc::now() + chrono::Duration::minutes(5);

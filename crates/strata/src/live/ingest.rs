@@ -96,6 +96,7 @@ impl LiveEngine {
         // this server missed), the tier is written from the engine after the commit.
         let mut tier_changes = 0;
         let mut missed: BTreeSet<i64> = BTreeSet::new();
+        let mut tier_writes_s = 0.0;
         let committed = async {
             for (key, version, changes) in writes {
                 let done: BTreeSet<i64> =
@@ -103,6 +104,7 @@ impl LiveEngine {
                 tier_changes += done.len();
                 missed.extend(changes.iter().map(|c| c.customer_id).filter(|id| !done.contains(id)));
             }
+            tier_writes_s = t0.elapsed().as_secs_f64() - written_s - applied_s;
             session.commit(total, 0, "").await
         }
         .await;
@@ -120,7 +122,7 @@ impl LiveEngine {
         let missed: Vec<i64> = missed.into_iter().collect();
         tier_changes += self.write_tiers(&missed).await?;
         let tiers_s = t0.elapsed().as_secs_f64() - written_s - applied_s - commit_s;
-        tracing::debug!(rows = total, written_s, applied_s, commit_s, tiers_s, tier_changes, "ingested");
+        tracing::debug!(rows = total, written_s, applied_s, tier_writes_s, commit_s, tiers_s, tier_changes, "ingested");
         Ok(Ingested { batch: Some(batch), rejected: Vec::new(), applied, reread: reread.len(), tier_changes })
     }
 }
