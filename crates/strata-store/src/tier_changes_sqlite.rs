@@ -42,53 +42,51 @@ pub(crate) fn compare_and_set(
     let now = SqlValue::Text(Some(now.to_rfc3339_opts(SecondsFormat::AutoSi, false)));
     let (model, version) = (SqlValue::Int(Some(model_id)), SqlValue::Int(Some(version)));
     let mut applied: Vec<TierWrite> = Vec::new();
-
-    let mut moves = RawStatement::prepare(db, MOVE).map_err(fail)?;
-    for c in changes.iter().filter(|c| c.from.is_some() && c.to.is_some()) {
-        moves.bind_opt_text(1, c.to.as_deref()).map_err(fail)?;
-        moves.bind(2, &version).map_err(fail)?;
-        moves.bind(3, &now).map_err(fail)?;
-        moves.bind(4, &model).map_err(fail)?;
-        moves.bind(5, &SqlValue::Int(Some(c.customer_id))).map_err(fail)?;
-        moves.bind_opt_text(6, c.from.as_deref()).map_err(fail)?;
-        if moves.execute().map_err(fail)? == 1 {
-            applied.push(c.clone());
+    let customer = |c: &TierWrite| SqlValue::Int(Some(c.customer_id));
+    // Each kind of write: its changes, stepped on one prepared statement; those that changed a
+    // row are applied.
+    let mut each = |sql: &str, wanted: fn(&TierWrite) -> bool, bind: &dyn Fn(&mut RawStatement, &TierWrite) -> Result<(), String>| {
+        let mut kind = changes.iter().filter(|c| wanted(c)).peekable();
+        if kind.peek().is_none() {
+            return Ok(());
         }
-    }
-    drop(moves);
-
-    let news: Vec<&TierWrite> = changes.iter().filter(|c| c.from.is_none() && c.to.is_some()).collect();
-    if !news.is_empty() {
-        let mut insert = RawStatement::prepare(db, NEW).map_err(fail)?;
-        for c in news {
-            insert.bind(1, &SqlValue::Int(Some(c.customer_id))).map_err(fail)?;
-            insert.bind(2, &model).map_err(fail)?;
-            insert.bind_opt_text(3, c.to.as_deref()).map_err(fail)?;
-            insert.bind(4, &version).map_err(fail)?;
-            insert.bind(5, &now).map_err(fail)?;
-            if insert.execute().map_err(fail)? == 1 {
+        let mut stmt = RawStatement::prepare(db, sql).map_err(fail)?;
+        for c in kind {
+            bind(&mut stmt, c).map_err(fail)?;
+            if stmt.execute().map_err(fail)? == 1 {
                 applied.push(c.clone());
             }
         }
-    }
-
-    let lost: Vec<&TierWrite> = changes.iter().filter(|c| c.from.is_some() && c.to.is_none()).collect();
-    if !lost.is_empty() {
-        let mut delete = RawStatement::prepare(db, LOST).map_err(fail)?;
-        for c in lost {
-            delete.bind(1, &model).map_err(fail)?;
-            delete.bind(2, &SqlValue::Int(Some(c.customer_id))).map_err(fail)?;
-            delete.bind_opt_text(3, c.from.as_deref()).map_err(fail)?;
-            if delete.execute().map_err(fail)? == 1 {
-                applied.push(c.clone());
-            }
-        }
+        Ok::<(), crate::StoreError>(())
+    };
+    each(MOVE, |c| c.from.is_some() && c.to.is_some(), &|st, c| {
+        st.bind_opt_text(1, c.to.as_deref())?;
+        st.bind(2, &version)?;
+        st.bind(3, &now)?;
+        st.bind(4, &model)?;
+        st.bind(5, &customer(c))?;
+        st.bind_opt_text(6, c.from.as_deref())
+    })?;
+    each(NEW, |c| c.from.is_none() && c.to.is_some(), &|st, c| {
+        st.bind(1, &customer(c))?;
+        st.bind(2, &model)?;
+        st.bind_opt_text(3, c.to.as_deref())?;
+        st.bind(4, &version)?;
+        st.bind(5, &now)
+    })?;
+    each(LOST, |c| c.from.is_some() && c.to.is_none(), &|st, c| {
+        st.bind(1, &model)?;
+        st.bind(2, &customer(c))?;
+        st.bind_opt_text(3, c.from.as_deref())
+    })?;
+    if applied.is_empty() {
+        return Ok(applied);
     }
 
     let mut history = RawStatement::prepare(db, HISTORY).map_err(fail)?;
     let reason = SqlValue::Text(Some(reason.to_string()));
     for c in &applied {
-        history.bind(1, &SqlValue::Int(Some(c.customer_id))).map_err(fail)?;
+        history.bind(1, &customer(c)).map_err(fail)?;
         history.bind(2, &model).map_err(fail)?;
         history.bind(3, &version).map_err(fail)?;
         history.bind_opt_text(4, c.from.as_deref()).map_err(fail)?;

@@ -167,8 +167,6 @@ fn whole_number_points(values: &[f64]) -> Option<Vec<f64>> {
     Some(points)
 }
 
-/// The points of the last bin whose edge `x` reaches. Edges ascend (checked when the model is
-/// compiled), so the reached bins are a prefix: counting them needs no branch per bin.
 /// Adds `d.share × bin points` for every value to `total`, a threshold at a time: how many
 /// thresholds each value reaches is counted in passes that vectorise, then looked up.
 fn add_bins(d: &Dimension, xs: &[f64], total: &mut [f64]) {
@@ -186,8 +184,8 @@ fn add_bins(d: &Dimension, xs: &[f64], total: &mut [f64]) {
 }
 
 /// Adds `share × percentile rank` for every value of `xs` to `total`, given `below` (the number
-/// of points below each value) and `inverse(k)` (see [`rank_from`]; 0 for `k = 0`): the same
-/// results as `rank_from`, with the case below the first point folded into the arithmetic
+/// of points below each value) and `inverse(k)` ([`width_inverse`]; 0 for `k = 0`): the same
+/// results as `rank_between`, with the case below the first point folded into the arithmetic
 /// (interval 0 has width inverse 0, so it adds nothing to rank 0) rather than a branch that
 /// mispredicts whenever many values sit on the first point (no revenue, no orders).
 fn add_ranks(share: f64, points: &[f64], xs: &[f64], below: &[u32], total: &mut [f64], inverse: impl Fn(usize) -> f64) {
@@ -206,6 +204,8 @@ fn add_ranks(share: f64, points: &[f64], xs: &[f64], below: &[u32], total: &mut 
     }
 }
 
+/// The points of the last bin whose edge `x` reaches. Edges ascend (checked when the model is
+/// compiled), so the reached bins are a prefix: counting them needs no branch per bin.
 fn bin_points(bins: &[[f64; 2]], x: f64) -> f64 {
     let reached: usize = bins.iter().map(|b| usize::from(x >= b[0])).sum();
     reached.checked_sub(1).and_then(|i| bins.get(i)).map_or(0.0, |b| b[1])
@@ -236,20 +236,14 @@ pub(super) fn percentile_rank(points: &[f64], x: f64) -> f64 {
     rank_between(points, points.partition_point(|&q| q < x), x)
 }
 
-/// The percentile rank of `x` given `i`, the number of points below it.
+/// The percentile rank of `x` given `i`, the number of points below it: 0 below the first
+/// point, 100 above the last, else interpolated inside the interval by multiplying with its
+/// [`width_inverse`] (the formula `add_ranks` follows bit for bit).
 #[inline]
 fn rank_between(points: &[f64], i: usize, x: f64) -> f64 {
-    rank_from(points, i, x, |k| width_inverse(points, k))
-}
-
-/// The percentile rank of `x` given `i`, the number of points below it, and `inverse(k)`, the
-/// [`width_inverse`] of interval `k`: 0 below the first point, 100 above the last, else
-/// interpolated inside the interval, without a branch (a value's place is a coin toss).
-#[inline]
-fn rank_from(points: &[f64], i: usize, x: f64, inverse: impl Fn(usize) -> f64) -> f64 {
     let last = points.len() - 1;
     let k = i.clamp(1, last);
-    let inside = ((k - 1) as f64 + (x - points[k - 1]) * inverse(k)) * (100.0 / last as f64);
+    let inside = ((k - 1) as f64 + (x - points[k - 1]) * width_inverse(points, k)) * (100.0 / last as f64);
     if i == 0 {
         0.0
     } else if i > last {

@@ -81,7 +81,7 @@ impl PointLookup {
 
     #[inline]
     fn bucket(&self, x: f64) -> usize {
-        ((offset_bits(x, self.base) >> self.shift).saturating_sub(self.low).min(self.last)) as usize
+        bucket_of(x, self.base, self.shift, self.low, self.last)
     }
 
     /// [`width_inverse`] of interval `k` (`1 ≤ k < points`); 0 for `k = 0`.
@@ -103,9 +103,7 @@ impl PointLookup {
         };
         self.first[j]
     }
-}
 
-impl PointLookup {
     /// [`PointLookup::count_below`] of every value of `xs`, into `out`, without a branch per
     /// value: each is compared with as many distinct points from its bucket's first as the
     /// widest bucket holds (the points of later buckets and the padding are above it, so they
@@ -124,16 +122,10 @@ impl PointLookup {
     fn count_fixed<const K: usize>(&self, xs: &[f64], out: &mut Vec<u32>) {
         // The fields in locals: the stores to `out` would otherwise reload them every value.
         let (base, shift, low, last) = (self.base, self.shift, self.low, self.last);
-        // The least offset of bucket 0's range: offsets below it (zero, negative, NaN) are
-        // raised to it by `max`, so the bucket's subtraction never goes below zero and no
-        // branch is taken for values on the lowest point (a common value, e.g. no revenue).
-        let floor = f64::from_bits(low << shift);
         let (starts, distinct, first) = (&self.starts[..], &self.distinct[..], &self.first[..]);
         out.resize(xs.len(), 0);
         for (o, &x) in out.iter_mut().zip(xs) {
-            // Clearing the sign bit takes a -0 offset (when `floor` is 0) to 0.
-            let bits = (x - base).max(floor).to_bits() & !(1 << 63);
-            let b = ((bits >> shift) - low).min(last) as usize;
+            let b = bucket_of(x, base, shift, low, last);
             let s = usize::from(starts[b]);
             let near = &distinct[s..s + K];
             *o = first[s + near.iter().map(|&u| usize::from(u < x)).sum::<usize>()];
@@ -151,6 +143,18 @@ pub fn width_inverse(points: &[f64], k: usize) -> f64 {
     } else {
         0.0
     }
+}
+
+/// The bucket of `x`: the bits of its offset above `base`, shifted right by `shift`, less
+/// `low`, at most `last`. Without a branch on the value: offsets below bucket 0's least one
+/// (zero, negative, NaN) are raised to it by `max`, so the subtraction never goes below zero
+/// (many values sit on the lowest point, e.g. no revenue, and a branch there mispredicts), and
+/// clearing the sign bit takes a -0 offset (when that least offset is 0) to 0.
+#[inline]
+fn bucket_of(x: f64, base: f64, shift: u32, low: u64, last: u64) -> usize {
+    let floor = f64::from_bits(low << shift);
+    let bits = (x - base).max(floor).to_bits() & !(1 << 63);
+    ((bits >> shift) - low).min(last) as usize
 }
 
 /// The bits of `x`'s offset above `base`, 0 when not above it (or NaN): monotone in `x`, and

@@ -110,7 +110,7 @@ impl LiveEngine {
         .await;
         let batch = committed?;
         ahead.committed();
-        let commit_s = t0.elapsed().as_secs_f64() - written_s - applied_s;
+        let commit_s = t0.elapsed().as_secs_f64() - written_s - applied_s - tier_writes_s;
         if entity == Entity::Customers {
             // New and changed customers: their ids come from the store.
             reread.extend(self.store.batch_customers(batch.id).await?);
@@ -121,7 +121,7 @@ impl LiveEngine {
         }
         let missed: Vec<i64> = missed.into_iter().collect();
         tier_changes += self.write_tiers(&missed).await?;
-        let tiers_s = t0.elapsed().as_secs_f64() - written_s - applied_s - commit_s;
+        let tiers_s = t0.elapsed().as_secs_f64() - written_s - applied_s - tier_writes_s - commit_s;
         tracing::debug!(rows = total, written_s, applied_s, tier_writes_s, commit_s, tiers_s, tier_changes, "ingested");
         Ok(Ingested { batch: Some(batch), rejected: Vec::new(), applied, reread: reread.len(), tier_changes })
     }
