@@ -105,6 +105,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0013_indexed_days.sql"),
         sqlite_rebuilds: false,
     },
+    Migration {
+        version: 14,
+        name: "named_order_keys",
+        sqlite: include_str!("../migrations/sqlite/0014_named_order_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0014_named_order_keys.sql"),
+        sqlite_rebuilds: true,
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

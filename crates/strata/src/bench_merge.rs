@@ -58,7 +58,7 @@ pub async fn run(store: Store, orders: u64, repeat: usize) -> anyhow::Result<()>
         })
         .collect();
     let mut session = store.begin_import(Entity::Orders, "bench-merge", "bench", &fields).await?;
-    session.expect_rows(orders).await?;
+    session.expect_rows(orders, false).await?;
     let out = session.write(records).await?;
     anyhow::ensure!(out.rejected.is_empty(), "bench orders were rejected: {:?}", out.rejected.first());
     session.commit(orders, 0, "bench").await?;

@@ -19,21 +19,30 @@ impl ImportSession {
         let arrays: Vec<String> =
             spec.cols.iter().enumerate().map(|(i, (_, k))| format!("${}::{}[]", i + 2, crate::value::pg_type(*k))).collect();
         let n = cols.len();
+        // Keys deferred: no stored key to meet, and the index built at commit finds repeats.
+        let checked = self.deferred_keys.is_none();
         let sql = format!(
             "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) SELECT u.*, ${}::bigint, ${}::timestamptz, ${}::timestamptz \
-             FROM UNNEST($1::text[], {}) AS u ON CONFLICT (external_id) DO NOTHING RETURNING external_id",
+             FROM UNNEST($1::text[], {}) AS u{}",
             spec.table,
             cols.join(", "),
             n + 2,
             n + 3,
             n + 3,
-            arrays.join(", ")
+            arrays.join(", "),
+            if checked { " ON CONFLICT (external_id) DO NOTHING RETURNING external_id" } else { "" }
         );
         let mut q = sqlx::query(&sql).bind(pending.iter().map(|p| p.key.clone()).collect::<Vec<Option<String>>>());
         for (i, (_, kind)) in spec.cols.iter().enumerate() {
             q = crate::value::bind_pg_column(q, *kind, pending.iter().map(|p| &p.values[i]));
         }
-        let returned = q.bind(batch_id).bind(now).fetch_all(&mut **t).await.map_err(StoreError::db("inserting imported rows"))?;
+        let q = q.bind(batch_id).bind(now);
+        if !checked {
+            q.execute(&mut **t).await.map_err(StoreError::db("inserting imported rows"))?;
+            out.inserted += pending.len() as u64;
+            return Ok(Vec::new());
+        }
+        let returned = q.fetch_all(&mut **t).await.map_err(StoreError::db("inserting imported rows"))?;
         // Rows without a key are always inserted; of rows sharing a key, the first was.
         let mut inserted: HashSet<String> =
             returned.iter().filter_map(|r| sqlx::Row::try_get::<Option<String>, _>(r, 0).ok().flatten()).collect();
@@ -56,7 +65,7 @@ impl ImportSession {
     /// re-used per row; a row that changed nothing has a key that already exists.
     pub(super) async fn insert_new_sqlite(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
         let Tx::Sqlite(t) = &mut self.tx else { return Ok(pending) };
-        let sql = crate::dialect(crate::BackendKind::Sqlite, &insert_sql(self.spec, 1)).into_owned();
+        let sql = crate::dialect(crate::BackendKind::Sqlite, &insert_sql(self.spec, 1, self.deferred_keys.is_none())).into_owned();
         let mut handle = t.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
         let fail = crate::sqlite_bulk::raw_error("inserting imported rows");
         let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), &sql).map_err(fail)?;
@@ -95,15 +104,17 @@ impl ImportSession {
     }
 }
 
-fn insert_sql(spec: &TableSpec, rows: usize) -> String {
+/// `checked`: skip rows whose key exists (else the table's key index is deferred).
+fn insert_sql(spec: &TableSpec, rows: usize, checked: bool) -> String {
     let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
     let per_row = cols.len() + 4;
     let values: Vec<String> = (0..rows).map(|r| format!("({})", placeholders(r * per_row + 1, per_row))).collect();
     format!(
-        "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) VALUES {} ON CONFLICT (external_id) DO NOTHING",
+        "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) VALUES {}{}",
         spec.table,
         cols.join(", "),
-        values.join(", ")
+        values.join(", "),
+        if checked { " ON CONFLICT (external_id) DO NOTHING" } else { "" }
     )
 }
 
@@ -111,7 +122,7 @@ fn insert_sql(spec: &TableSpec, rows: usize) -> String {
 /// belongs to (itself, for a customer) in the change feed, in one transaction.
 pub(crate) async fn insert_one(store: &Store, entity: Entity, key: Option<String>, values: &[SqlValue]) -> Result<i64> {
     let spec = table::spec(entity);
-    let sql = format!("{} RETURNING id", insert_sql(spec, 1));
+    let sql = format!("{} RETURNING id", insert_sql(spec, 1, true));
     let now = Utc::now();
     let owner = spec.cols.iter().position(|(c, _)| *c == "customer_id").and_then(|i| match values.get(i) {
         Some(SqlValue::Int(id)) => *id,

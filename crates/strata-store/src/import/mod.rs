@@ -26,6 +26,10 @@ use crate::{
     Backend, Result, Store, StoreError,
 };
 
+/// The code of the error a large import with deferred keys ends with when its file repeats an
+/// external id.
+pub const DUPLICATE_KEYS: &str = "duplicate_keys_deferred";
+
 pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
@@ -84,6 +88,10 @@ pub struct ImportSession {
     /// Statements that rebuild the indexes (and foreign keys) dropped for this import, run at
     /// commit.
     deferred_indexes: Vec<String>,
+    /// The statement that rebuilds the table's unique external-id index, dropped for a large
+    /// import into an empty table: rows go in without a key check, and the index, built at
+    /// commit, finds any key the file repeats (see [`DUPLICATE_KEYS`]).
+    deferred_keys: Option<String>,
     by_external: Option<HashMap<String, i64>>,
     /// Whether `by_external` holds every customer's external id (else only those looked up).
     external_complete: bool,
@@ -188,6 +196,7 @@ impl Store {
             now,
             totals: ChunkOutcome::default(),
             deferred_indexes: Vec::new(),
+            deferred_keys: None,
             by_external: None,
             external_complete: false,
             large: false,
@@ -364,7 +373,13 @@ impl ImportSession {
     /// join validating every row): inside this transaction, so a rollback or a killed process
     /// restores them. On SQLite readers keep using the old ones meanwhile; on PostgreSQL the
     /// table is locked against other sessions until the import commits.
-    pub async fn expect_rows(&mut self, expected_rows: u64) -> Result<()> {
+    ///
+    /// With `defer_keys`, a large import into an empty table also drops the unique index of
+    /// external ids (orders, payments). Keys repeated across chunks are then found only when
+    /// the index is built again ([`ImportSession::check_keys`], or at commit), which fails with
+    /// code [`DUPLICATE_KEYS`]; a caller that passes `defer_keys` runs the import again without
+    /// it to have those rows rejected one by one.
+    pub async fn expect_rows(&mut self, expected_rows: u64, defer_keys: bool) -> Result<()> {
         let table = self.spec.table;
         self.large = expected_rows >= 100_000;
         if let Tx::Sqlite(t) = &mut self.tx {
@@ -394,14 +409,22 @@ impl ImportSession {
                  AND indexdef NOT LIKE 'CREATE UNIQUE%'"
             }
         };
-        let indexes: Vec<(String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as(list).bind(table).fetch_all(&mut **t).await)
+        let mut indexes: Vec<(String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as(list).bind(table).fetch_all(&mut **t).await)
             .map_err(StoreError::db("listing indexes"))?;
+        if defer_keys && self.deferred_keys.is_none() {
+            if let Some(key_index) = self.empty_table_key_index().await? {
+                self.deferred_keys = Some(key_index.1.clone());
+                indexes.push(key_index);
+            }
+        }
         let mut deferred = Vec::new();
         for (name, sql) in indexes {
             let drop = format!("DROP INDEX {name}");
             on_tx!(&mut self.tx, t => sqlx::query(&drop).execute(&mut **t).await.map(|r| r.rows_affected()))
                 .map_err(StoreError::db("deferring an index"))?;
-            deferred.push(sql);
+            if self.deferred_keys.as_ref() != Some(&sql) {
+                deferred.push(sql);
+            }
         }
         if let Tx::Postgres(t) = &mut self.tx {
             sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
@@ -427,8 +450,52 @@ impl ImportSession {
         Ok(())
     }
 
+    /// The table's named unique index of external ids and its statement, when the table is
+    /// empty (no stored key any row could match).
+    async fn empty_table_key_index(&mut self) -> Result<Option<(String, String)>> {
+        let table = self.spec.table;
+        let name = format!("{table}_external_id");
+        let empty_sql = format!("SELECT CASE WHEN EXISTS (SELECT 1 FROM {table}) THEN 0 ELSE 1 END");
+        let empty: i32 = on_tx!(&mut self.tx, t => sqlx::query_scalar(&empty_sql).fetch_one(&mut **t).await)
+            .map_err(StoreError::db("checking for stored rows"))?;
+        if empty == 0 {
+            return Ok(None);
+        }
+        let sql = match self.tx {
+            Tx::Sqlite(_) => "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = $1 AND sql LIKE 'CREATE UNIQUE%'",
+            Tx::Postgres(_) => {
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1 AND indexdef LIKE 'CREATE UNIQUE%'"
+            }
+        };
+        let found: Option<String> = on_tx!(&mut self.tx, t => sqlx::query_scalar(sql).bind(&name).fetch_optional(&mut **t).await)
+            .map_err(StoreError::db("finding the key index"))?;
+        Ok(found.map(|sql| (name, sql)))
+    }
+
+    /// Whether rows go in without a key check (see [`ImportSession::expect_rows`]).
+    pub fn keys_deferred(&self) -> bool {
+        self.deferred_keys.is_some()
+    }
+
+    /// Builds the unique index of external ids again if this import dropped it: fails with
+    /// code [`DUPLICATE_KEYS`] when the file repeats a key (nothing is lost: the caller rolls
+    /// back and imports again with keys checked row by row).
+    pub async fn check_keys(&mut self) -> Result<()> {
+        let Some(sql) = self.deferred_keys.take() else { return Ok(()) };
+        let built = on_tx!(&mut self.tx, t => sqlx::query(&sql).execute(&mut **t).await.map(|r| r.rows_affected()));
+        match built {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(StoreError::conflict(
+                DUPLICATE_KEYS,
+                format!("the file repeats an external id of {}; import it again with keys checked row by row", self.spec.table),
+            )),
+            Err(e) => Err(StoreError::db("rebuilding the key index")(e)),
+        }
+    }
+
     /// Records the batch's counts and file hash, and makes everything visible at once.
     pub async fn commit(mut self, rows_total: u64, rejected: u64, file_sha256: &str) -> Result<Batch> {
+        self.check_keys().await?;
         for sql in std::mem::take(&mut self.deferred_indexes) {
             on_tx!(&mut self.tx, t => sqlx::query(&sql).execute(&mut **t).await.map(|r| r.rows_affected()))
                 .map_err(StoreError::db("rebuilding an index"))?;

@@ -12,6 +12,7 @@ use strata_core::{
 use strata_store::{CustomerFilter, CustomerSort, Store, StoreError, TierWrite};
 
 mod accounts;
+mod deferred_keys;
 mod event_books;
 mod merges;
 
@@ -126,6 +127,7 @@ async fn story(store: Store) {
     assert_eq!((out.inserted, out.updated, out.unchanged, out.rejected.len()), (3, 0, 0, 0));
     let (_, again) = import(&store, Entity::Customers, &headers, rows, &fields).await;
     assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3), "re-import is idempotent");
+    deferred_keys::deferred_keys(&store, "C-1").await;
 
     // Lists and filters.
     let all = store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 10).await.unwrap();

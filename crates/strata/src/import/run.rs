@@ -162,6 +162,9 @@ fn header_of(m: &Mapping, field: &str) -> String {
 }
 
 /// Runs one import. `progress` counts bytes read (for a progress bar); `rows_done` counts rows.
+/// A large file into an empty table goes in with its keys checked once at the end; if that
+/// finds a repeated key, everything is rolled back and the file is read again with keys
+/// checked row by row, so the repeats are rejected with their row numbers.
 pub async fn run_import(
     store: &Store,
     req: ImportRequest,
@@ -169,6 +172,26 @@ pub async fn run_import(
     rows_done: Arc<AtomicU64>,
 ) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
+    match import_once(store, &req, progress.clone(), rows_done.clone(), true, started).await {
+        Err(ImportError::Store(e)) if e.code() == strata_store::DUPLICATE_KEYS => {
+            tracing::info!(file = %req.file_name, "the file repeats an external id; reading it again with keys checked row by row");
+            progress.store(0, std::sync::atomic::Ordering::Relaxed);
+            rows_done.store(0, std::sync::atomic::Ordering::Relaxed);
+            import_once(store, &req, progress, rows_done, false, started).await
+        }
+        done => done,
+    }
+}
+
+/// One pass over the file; `defer_keys` lets a large import check keys once at the end.
+async fn import_once(
+    store: &Store,
+    req: &ImportRequest,
+    progress: source::Progress,
+    rows_done: Arc<AtomicU64>,
+    defer_keys: bool,
+    started: Instant,
+) -> Result<ImportSummary, ImportError> {
     let mut options = req.options.clone();
     options.custom_fields = store.list_custom_fields().await?;
     let (tx, mut rx) = mpsc::channel::<Msg>(4);
@@ -205,7 +228,7 @@ pub async fn run_import(
             Msg::Mapped(m) => {
                 let mut s = store.begin_import(req.entity, &req.file_name, &req.actor, &Mapping::field_keys(&m)).await?;
                 // A CSV row is rarely shorter than 24 bytes: a safe lower bound of the row count.
-                s.expect_rows(file_bytes / 24).await?;
+                s.expect_rows(file_bytes / 24, defer_keys && !req.dry_run).await?;
                 session = Some(s);
                 mapping = Some(m);
             }
@@ -248,13 +271,15 @@ pub async fn run_import(
     if let Some(e) = mapping_error {
         return Err(ImportError::Mapping { file, source: e });
     }
-    let (Some(session), Some(mapping)) = (session, mapping) else {
+    let (Some(mut session), Some(mapping)) = (session, mapping) else {
         return Err(ImportError::NoRows { file });
     };
     if rows == 0 {
         session.rollback().await?;
         return Err(ImportError::NoRows { file });
     }
+    // Repeated keys must be known before deciding to commit (and before reporting).
+    session.check_keys().await?;
     let totals = session.totals().clone();
     let (report_path, sample, rejections, rejected_rows) = report.finish()?;
     let commit = !req.dry_run && (rejected_rows == 0 || req.skip_invalid);

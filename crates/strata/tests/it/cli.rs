@@ -153,6 +153,28 @@ fn sigkill_during_an_import_leaves_no_partial_batch() {
     assert!(out.contains("1200000 new"), "the store is healthy after the kill: {}", text(out.as_bytes()));
 }
 
+#[test]
+fn a_large_file_repeating_an_order_number_far_apart_is_rejected_with_its_row() {
+    let bin = Bin::new();
+    let customers = bin.write("c.csv", CUSTOMERS_CSV.as_bytes());
+    bin.ok(&["import", "customers", path_str(&customers)]);
+    // Large enough for keys to be checked once at the end; the repeat is chunks apart.
+    let path = bin.path("orders-repeat.csv");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
+        writeln!(f, "order_id,customer_id,order_date,amount").expect("write");
+        for i in 0..100_000 {
+            let key = if i == 90_000 { 5 } else { i };
+            writeln!(f, "O{key},C001,2024-01-{:02},{}.50", 1 + i % 28, i % 1000).expect("write");
+        }
+    }
+    let out = bin.fails(&["import", "orders", path_str(&path)]);
+    assert!(out.contains("row 90002") && out.contains("nothing imported"), "{out}");
+    assert_eq!(bin.ok(&["export", "orders", "--format", "jsonl"]).lines().count(), 0, "nothing was written");
+    let out = bin.ok(&["import", "orders", path_str(&path), "--skip-invalid"]);
+    assert!(out.contains("99999 new") && out.contains("1 rejected"), "{out}");
+}
+
 /// The benchmark's RFM workload through the real importer and store matches the result every
 /// reference implementation agrees on (fixtures/bench-1000/README.md).
 #[test]
