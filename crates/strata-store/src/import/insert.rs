@@ -1,5 +1,6 @@
 //! Inserting new rows: a prepared statement on the raw handle for SQLite, array-bound
-//! `UNNEST` for PostgreSQL; rows whose key exists come back for the update path.
+//! `UNNEST` (or `COPY` while keys are deferred) for PostgreSQL; rows whose key exists come back
+//! for the update path.
 
 use super::*;
 
@@ -7,7 +8,8 @@ impl ImportSession {
     /// PostgreSQL: the chunk is inserted by one `INSERT … SELECT FROM UNNEST(…) ON CONFLICT
     /// DO NOTHING` with each column bound as an array; the keys it returns are the rows it
     /// inserted, and every other row (its key exists, or came earlier in the chunk) goes back
-    /// for the update path. One unique-index search per row, no separate lookup first.
+    /// for the update path. One unique-index search per row, no separate lookup first. With
+    /// the key index deferred, the chunk goes in by `COPY` instead.
     pub(super) async fn insert_new_postgres(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
         let spec = self.spec;
         let (batch_id, now) = (self.batch_id, self.now);
@@ -16,33 +18,40 @@ impl ImportSession {
             return Ok(pending);
         }
         let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
+        if self.deferred_keys.is_some() {
+            // Keys deferred: no stored key to meet (the index built at commit finds repeats),
+            // so the chunk streams in through COPY, PostgreSQL's cheapest way in.
+            let sql = format!("COPY {} (external_id, {}, batch_id, created_at, updated_at) FROM STDIN", spec.table, cols.join(", "));
+            let (batch, now) = (SqlValue::Int(Some(batch_id)), SqlValue::Time(Some(now)));
+            let mut text = String::with_capacity(pending.len() * 128);
+            for p in &pending {
+                let key = SqlValue::Text(p.key.clone());
+                crate::copy_text::push_row(&mut text, std::iter::once(&key).chain(&p.values).chain([&batch, &now, &now]));
+            }
+            let mut copy = t.copy_in_raw(&sql).await.map_err(StoreError::db("starting to copy imported rows"))?;
+            copy.send(text.into_bytes()).await.map_err(StoreError::db("copying imported rows"))?;
+            copy.finish().await.map_err(StoreError::db("copying imported rows"))?;
+            out.inserted += pending.len() as u64;
+            return Ok(Vec::new());
+        }
         let arrays: Vec<String> =
             spec.cols.iter().enumerate().map(|(i, (_, k))| format!("${}::{}[]", i + 2, crate::value::pg_type(*k))).collect();
         let n = cols.len();
-        // Keys deferred: no stored key to meet, and the index built at commit finds repeats.
-        let checked = self.deferred_keys.is_none();
         let sql = format!(
             "INSERT INTO {} (external_id, {}, batch_id, created_at, updated_at) SELECT u.*, ${}::bigint, ${}::timestamptz, ${}::timestamptz \
-             FROM UNNEST($1::text[], {}) AS u{}",
+             FROM UNNEST($1::text[], {}) AS u ON CONFLICT (external_id) DO NOTHING RETURNING external_id",
             spec.table,
             cols.join(", "),
             n + 2,
             n + 3,
             n + 3,
-            arrays.join(", "),
-            if checked { " ON CONFLICT (external_id) DO NOTHING RETURNING external_id" } else { "" }
+            arrays.join(", ")
         );
         let mut q = sqlx::query(&sql).bind(pending.iter().map(|p| p.key.clone()).collect::<Vec<Option<String>>>());
         for (i, (_, kind)) in spec.cols.iter().enumerate() {
             q = crate::value::bind_pg_column(q, *kind, pending.iter().map(|p| &p.values[i]));
         }
-        let q = q.bind(batch_id).bind(now);
-        if !checked {
-            q.execute(&mut **t).await.map_err(StoreError::db("inserting imported rows"))?;
-            out.inserted += pending.len() as u64;
-            return Ok(Vec::new());
-        }
-        let returned = q.fetch_all(&mut **t).await.map_err(StoreError::db("inserting imported rows"))?;
+        let returned = q.bind(batch_id).bind(now).fetch_all(&mut **t).await.map_err(StoreError::db("inserting imported rows"))?;
         // Rows without a key are always inserted; of rows sharing a key, the first was.
         let mut inserted: HashSet<String> =
             returned.iter().filter_map(|r| sqlx::Row::try_get::<Option<String>, _>(r, 0).ok().flatten()).collect();

@@ -47,6 +47,10 @@ pub(crate) async fn deferred_keys(store: &Store, customer: &str) {
     s.write(first.clone()).await.unwrap();
     s.check_keys().await.expect("no repeats");
     let batch = s.commit(50, 0, "sha").await.expect("commit");
+    let rows = store.export_page(Entity::Orders, &CustomerFilter::default(), 0, 1000).await.unwrap();
+    let cell = |k: &str| rows[1].cells.iter().find(|(c, _)| *c == k).map(|(_, v)| v.to_cell()).unwrap_or_default();
+    assert_eq!(rows.len(), 50);
+    assert_eq!((cell("external_id"), cell("order_date"), cell("amount_cents")), ("DK-1".into(), "2024-05-01".into(), "150".into()));
     let mut s = store.begin_import(Entity::Orders, "big.csv", "tester", &fields).await.unwrap();
     s.expect_rows(100_000, true).await.unwrap();
     assert!(!s.keys_deferred(), "a table holding rows keeps its key index");
