@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use chrono::Datelike;
+
 use crate::value::SqlValue;
 
 /// Appends one field to `line` (no separator).
@@ -14,7 +16,7 @@ fn push_field(line: &mut String, v: &SqlValue) {
         SqlValue::Text(Some(s)) => push_escaped(line, s),
         SqlValue::Bool(Some(b)) => line.push(if *b { 't' } else { 'f' }),
         SqlValue::Date(Some(d)) => {
-            let _ = write!(line, "{}", d.format("%Y-%m-%d"));
+            let _ = write!(line, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
         }
         SqlValue::Time(Some(t)) => {
             let _ = write!(line, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"));
@@ -39,15 +41,27 @@ fn push_escaped(line: &mut String, s: &str) {
     }
 }
 
-/// Appends one row (its fields in column order) and the line end to `out`.
-pub(crate) fn push_row<'v>(out: &mut String, fields: impl IntoIterator<Item = &'v SqlValue>) {
+/// Appends one row's fields (in column order, tab-separated) to `out`, then `end`: the
+/// line end, or the rendered tail every row shares (see [`shared_tail`]).
+pub(crate) fn push_row<'v>(out: &mut String, fields: impl IntoIterator<Item = &'v SqlValue>, end: &str) {
     for (i, v) in fields.into_iter().enumerate() {
         if i > 0 {
             out.push('\t');
         }
         push_field(out, v);
     }
-    out.push('\n');
+    out.push_str(end);
+}
+
+/// The last fields of every row, rendered once: a tab before each, then the line end.
+pub(crate) fn shared_tail(fields: &[SqlValue]) -> String {
+    let mut tail = String::new();
+    for v in fields {
+        tail.push('\t');
+        push_field(&mut tail, v);
+    }
+    tail.push('\n');
+    tail
 }
 
 #[cfg(test)]
@@ -71,8 +85,15 @@ mod tests {
         ];
         for (row, want) in cases {
             let mut out = String::new();
-            push_row(&mut out, &row);
+            push_row(&mut out, &row, "\n");
             assert_eq!(out, want, "{row:?}");
+            // Split anywhere into a row and a shared tail: the same line.
+            for at in 0..row.len() {
+                let mut split = String::new();
+                push_row(&mut split, &row[..at], &shared_tail(&row[at..]));
+                let want_split = if at == 0 { format!("\t{want}") } else { want.to_string() };
+                assert_eq!(split, want_split, "{row:?} split at {at}");
+            }
         }
     }
 }

@@ -22,11 +22,12 @@ impl ImportSession {
             // Keys deferred: no stored key to meet (the index built at commit finds repeats),
             // so the chunk streams in through COPY, PostgreSQL's cheapest way in.
             let sql = format!("COPY {} (external_id, {}, batch_id, created_at, updated_at) FROM STDIN", spec.table, cols.join(", "));
-            let (batch, now) = (SqlValue::Int(Some(batch_id)), SqlValue::Time(Some(now)));
+            let tail =
+                crate::copy_text::shared_tail(&[SqlValue::Int(Some(batch_id)), SqlValue::Time(Some(now)), SqlValue::Time(Some(now))]);
             let mut text = String::with_capacity(pending.len() * 128);
             for p in &pending {
                 let key = SqlValue::Text(p.key.clone());
-                crate::copy_text::push_row(&mut text, std::iter::once(&key).chain(&p.values).chain([&batch, &now, &now]));
+                crate::copy_text::push_row(&mut text, std::iter::once(&key).chain(&p.values), &tail);
             }
             let mut copy = t.copy_in_raw(&sql).await.map_err(StoreError::db("starting to copy imported rows"))?;
             copy.send(text.into_bytes()).await.map_err(StoreError::db("copying imported rows"))?;
