@@ -112,6 +112,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0014_named_order_keys.sql"),
         sqlite_rebuilds: true,
     },
+    Migration {
+        version: 15,
+        name: "named_event_keys",
+        sqlite: include_str!("../migrations/sqlite/0015_named_event_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0015_named_event_keys.sql"),
+        sqlite_rebuilds: true,
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

@@ -374,8 +374,8 @@ impl ImportSession {
     /// restores them. On SQLite readers keep using the old ones meanwhile; on PostgreSQL the
     /// table is locked against other sessions until the import commits.
     ///
-    /// With `defer_keys`, a large import into an empty table also drops the unique index of
-    /// external ids (orders, payments). Keys repeated across chunks are then found only when
+    /// With `defer_keys`, a large import into an empty event table also drops the unique index
+    /// of external ids. Keys repeated across chunks are then found only when
     /// the index is built again ([`ImportSession::check_keys`], or at commit), which fails with
     /// code [`DUPLICATE_KEYS`]; a caller that passes `defer_keys` runs the import again without
     /// it to have those rows rejected one by one.
