@@ -3,9 +3,7 @@
 
 use std::fmt::Write;
 
-use chrono::Datelike;
-
-use crate::value::SqlValue;
+use crate::value::{IsoDate, SqlValue};
 
 /// Appends one field to `line` (no separator).
 fn push_field(line: &mut String, v: &SqlValue) {
@@ -16,7 +14,7 @@ fn push_field(line: &mut String, v: &SqlValue) {
         SqlValue::Text(Some(s)) => push_escaped(line, s),
         SqlValue::Bool(Some(b)) => line.push(if *b { 't' } else { 'f' }),
         SqlValue::Date(Some(d)) => {
-            let _ = write!(line, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+            let _ = write!(line, "{}", IsoDate(*d));
         }
         SqlValue::Time(Some(t)) => {
             let _ = write!(line, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"));

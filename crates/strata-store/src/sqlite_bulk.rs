@@ -5,10 +5,12 @@
 
 use std::{ffi::CStr, ptr::NonNull};
 
-use chrono::SecondsFormat;
 use libsqlite3_sys as ffi;
 
-use crate::{value::SqlValue, StoreError};
+use crate::{
+    value::{time_text, IsoDate, SqlValue},
+    StoreError,
+};
 
 /// Maps a raw statement's error text to the store error for `context`.
 pub(crate) fn raw_error(context: &'static str) -> impl Fn(String) -> StoreError + Copy {
@@ -120,8 +122,8 @@ impl RawStatement {
             SqlValue::Int(Some(i)) => self.check(unsafe { ffi::sqlite3_bind_int64(self.stmt, idx, *i) }),
             SqlValue::Bool(Some(b)) => self.check(unsafe { ffi::sqlite3_bind_int64(self.stmt, idx, i64::from(*b)) }),
             SqlValue::Text(Some(s)) => self.bind_text(idx, s),
-            SqlValue::Date(Some(d)) => self.bind_text(idx, &iso_date(*d)),
-            SqlValue::Time(Some(t)) => self.bind_text(idx, &t.to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+            SqlValue::Date(Some(d)) => self.bind_text(idx, &IsoDate(*d).to_string()),
+            SqlValue::Time(Some(t)) => self.bind_text(idx, &time_text(*t)),
             SqlValue::Json(j) => self.bind_text(idx, &j.to_string()),
             SqlValue::Int(None) | SqlValue::Bool(None) | SqlValue::Text(None) | SqlValue::Date(None) | SqlValue::Time(None) => {
                 self.check(unsafe { ffi::sqlite3_bind_null(self.stmt, idx) })
@@ -213,29 +215,6 @@ impl Drop for RawStatement {
         // SAFETY: we own the statement and finalize it exactly once.
         unsafe {
             ffi::sqlite3_finalize(self.stmt);
-        }
-    }
-}
-
-/// `YYYY-MM-DD` (chrono's `%F`) without parsing a format string per value.
-fn iso_date(d: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    if (0..=9999).contains(&d.year()) {
-        format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
-    } else {
-        d.format("%F").to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::NaiveDate;
-
-    #[test]
-    fn iso_dates_match_chrono_f_format() {
-        for (y, m, d) in [(2024, 1, 5), (1, 12, 31), (0, 1, 1), (9999, 12, 31), (10000, 1, 1), (-44, 3, 15), (1970, 1, 1)] {
-            let date = NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
-            assert_eq!(super::iso_date(date), date.format("%F").to_string(), "{y}-{m}-{d}");
         }
     }
 }

@@ -7,12 +7,12 @@
 
 use std::ptr::NonNull;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use libsqlite3_sys as ffi;
 
 use crate::{
     sqlite_bulk::{raw_error, RawStatement},
-    value::SqlValue,
+    value::{time_text, SqlValue},
     Result, TierWrite,
 };
 
@@ -39,7 +39,7 @@ pub(crate) fn compare_and_set(
 ) -> Result<Vec<TierWrite>> {
     let fail = raw_error("writing tier changes");
     // The time as sqlx encodes it (see `RawStatement::bind`), formatted once for every row.
-    let now = SqlValue::Text(Some(now.to_rfc3339_opts(SecondsFormat::AutoSi, false)));
+    let now = SqlValue::Text(Some(time_text(now)));
     let (model, version) = (SqlValue::Int(Some(model_id)), SqlValue::Int(Some(version)));
     let mut applied: Vec<TierWrite> = Vec::new();
     let customer = |c: &TierWrite| SqlValue::Int(Some(c.customer_id));

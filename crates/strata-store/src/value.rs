@@ -6,6 +6,26 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::{types::Json, ColumnIndex, Decode, Row, Type};
 
+/// A date as `YYYY-MM-DD` (chrono's `%F`), written without parsing a format string per value.
+pub(crate) struct IsoDate(pub NaiveDate);
+
+impl std::fmt::Display for IsoDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::Datelike;
+        let d = self.0;
+        if (0..=9999).contains(&d.year()) {
+            write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+        } else {
+            write!(f, "{}", d.format("%F"))
+        }
+    }
+}
+
+/// A time as text the way sqlx binds it on SQLite (raw statements bind the same text).
+pub(crate) fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
 /// The type of a column, for decoding and JSON conversion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ColKind {
@@ -144,5 +164,20 @@ pub(crate) fn bind_pg_column<'q, 'v>(q: PgQuery<'q>, kind: ColKind, values: impl
         ColKind::Json => q.bind(
             values.map(|v| if let SqlValue::Json(x) = v { Json(x.clone()) } else { Json(Value::Null) }).collect::<Vec<Json<Value>>>(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::IsoDate;
+
+    #[test]
+    fn iso_dates_match_chrono_f_format() {
+        for (y, m, d) in [(2024, 1, 5), (1, 12, 31), (0, 1, 1), (9999, 12, 31), (10000, 1, 1), (-44, 3, 15), (1970, 1, 1)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
+            assert_eq!(IsoDate(date).to_string(), date.format("%F").to_string(), "{y}-{m}-{d}");
+        }
     }
 }

@@ -81,7 +81,7 @@ impl ImportSession {
         let mut stmt = crate::sqlite_bulk::RawStatement::prepare(handle.as_raw_handle(), &sql).map_err(fail)?;
         let n = self.spec.cols.len() as i32;
         // The time every row shares, rendered once as binding it would render it per row.
-        let now = SqlValue::Text(Some(self.now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)));
+        let now = SqlValue::Text(Some(crate::value::time_text(self.now)));
         let mut conflicts = Vec::new();
         for p in pending {
             stmt.bind_opt_text(1, p.key.as_deref()).map_err(fail)?;

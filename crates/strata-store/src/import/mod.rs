@@ -391,7 +391,7 @@ impl ImportSession {
             }
         }
         // Customers' canonical-name index serves the import's own name matching: keep it.
-        if table == "customers" || !self.large || !self.deferred_indexes.is_empty() {
+        if table == "customers" || !self.large || !self.deferred_indexes.is_empty() || self.deferred_keys.is_some() {
             return Ok(());
         }
         let max_sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
@@ -409,23 +409,17 @@ impl ImportSession {
                  AND indexdef NOT LIKE 'CREATE UNIQUE%'"
             }
         };
-        let mut indexes: Vec<(String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as(list).bind(table).fetch_all(&mut **t).await)
+        let indexes: Vec<(String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as(list).bind(table).fetch_all(&mut **t).await)
             .map_err(StoreError::db("listing indexes"))?;
-        if defer_keys && self.deferred_keys.is_none() {
-            if let Some(key_index) = self.empty_table_key_index().await? {
-                self.deferred_keys = Some(key_index.1.clone());
-                indexes.push(key_index);
-            }
-        }
-        let mut deferred = Vec::new();
-        for (name, sql) in indexes {
+        // No row at all (ids start at 1): no stored key any row could match.
+        let key_index = if defer_keys && max_id == 0 { self.key_index().await? } else { None };
+        for (name, _) in indexes.iter().chain(&key_index) {
             let drop = format!("DROP INDEX {name}");
             on_tx!(&mut self.tx, t => sqlx::query(&drop).execute(&mut **t).await.map(|r| r.rows_affected()))
                 .map_err(StoreError::db("deferring an index"))?;
-            if self.deferred_keys.as_ref() != Some(&sql) {
-                deferred.push(sql);
-            }
         }
+        let mut deferred: Vec<String> = indexes.into_iter().map(|(_, sql)| sql).collect();
+        self.deferred_keys = key_index.map(|(_, sql)| sql);
         if let Tx::Postgres(t) = &mut self.tx {
             sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
                 .execute(&mut **t)
@@ -450,17 +444,10 @@ impl ImportSession {
         Ok(())
     }
 
-    /// The table's named unique index of external ids and its statement, when the table is
-    /// empty (no stored key any row could match).
-    async fn empty_table_key_index(&mut self) -> Result<Option<(String, String)>> {
-        let table = self.spec.table;
-        let name = format!("{table}_external_id");
-        let empty_sql = format!("SELECT CASE WHEN EXISTS (SELECT 1 FROM {table}) THEN 0 ELSE 1 END");
-        let empty: i32 = on_tx!(&mut self.tx, t => sqlx::query_scalar(&empty_sql).fetch_one(&mut **t).await)
-            .map_err(StoreError::db("checking for stored rows"))?;
-        if empty == 0 {
-            return Ok(None);
-        }
+    /// The table's named unique index of external ids and its statement (None for a table
+    /// whose key is a column constraint).
+    async fn key_index(&mut self) -> Result<Option<(String, String)>> {
+        let name = format!("{}_external_id", self.spec.table);
         let sql = match self.tx {
             Tx::Sqlite(_) => "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = $1 AND sql LIKE 'CREATE UNIQUE%'",
             Tx::Postgres(_) => {
