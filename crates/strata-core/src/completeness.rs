@@ -14,9 +14,20 @@ const COMPANY_ONLY: [usize; 2] = [0, 1];
 
 /// The share of expected fields filled (0–1) and the missing ones.
 pub fn score(company: bool, filled: &Filled) -> (f64, Vec<&'static str>) {
-    let expected: Vec<usize> = (0..FIELDS.len()).filter(|i| company || !COMPANY_ONLY.contains(i)).collect();
-    let missing: Vec<&'static str> = expected.iter().filter(|&&i| !filled[i]).map(|&i| FIELDS[i]).collect();
-    (1.0 - missing.len() as f64 / expected.len() as f64, missing)
+    let missing: Vec<&'static str> = (0..FIELDS.len()).filter(|&i| is_missing(company, filled, i)).map(|i| FIELDS[i]).collect();
+    (share(company, filled), missing)
+}
+
+/// Whether field `i` is expected of this kind of customer and not filled.
+fn is_missing(company: bool, filled: &Filled, i: usize) -> bool {
+    (company || !COMPANY_ONLY.contains(&i)) && !filled[i]
+}
+
+/// The score of [`score`] alone, without allocating (reports over every customer use this).
+pub fn share(company: bool, filled: &Filled) -> f64 {
+    let expected = if company { FIELDS.len() } else { FIELDS.len() - COMPANY_ONLY.len() };
+    let missing = (0..FIELDS.len()).filter(|&i| is_missing(company, filled, i)).count();
+    1.0 - missing as f64 / expected as f64
 }
 
 /// Which checked fields a stored customer has (the store keeps `completeness` in step with this).
@@ -58,14 +69,11 @@ pub struct OwnerCompleteness {
 pub fn by_owner<'a>(rows: impl Iterator<Item = (Option<&'a str>, bool, &'a Filled)>) -> Vec<OwnerCompleteness> {
     let mut acc: std::collections::BTreeMap<Option<&str>, (usize, f64, [usize; 8])> = std::collections::BTreeMap::new();
     for (owner, company, filled) in rows {
-        let (s, missing) = score(company, filled);
         let e = acc.entry(owner).or_insert((0, 0.0, [0; 8]));
         e.0 += 1;
-        e.1 += s;
-        for m in missing {
-            if let Some(i) = FIELDS.iter().position(|f| *f == m) {
-                e.2[i] += 1;
-            }
+        e.1 += share(company, filled);
+        for (i, count) in e.2.iter_mut().enumerate() {
+            *count += usize::from(is_missing(company, filled, i));
         }
     }
     let mut out: Vec<OwnerCompleteness> = acc
@@ -95,6 +103,20 @@ mod tests {
         // A person needs no credit code or industry: 5 of 6 expected fields filled.
         let (s, missing) = score(false, &f);
         assert!((s - 5.0 / 6.0).abs() < 1e-12 && missing == vec!["contact"]);
+    }
+
+    #[test]
+    fn the_share_alone_equals_the_score_for_every_combination() {
+        for company in [true, false] {
+            for bits in 0u32..256 {
+                let filled: Filled = std::array::from_fn(|i| bits & (1 << i) != 0);
+                let (s, missing) = score(company, &filled);
+                assert_eq!(share(company, &filled).to_bits(), s.to_bits(), "{company} {filled:?}");
+                let owners = by_owner(std::iter::once((Some("o"), company, &filled)));
+                let counted: usize = owners[0].missing.iter().map(|m| m.1).sum();
+                assert_eq!(counted, missing.len(), "{company} {filled:?}");
+            }
+        }
     }
 
     #[test]

@@ -42,6 +42,9 @@ use sqlx::{
     PgPool, SqlitePool,
 };
 
+/// Page cache of each SQLite connection (`PRAGMA cache_size`; negative = KiB).
+pub(crate) const PAGE_CACHE: &str = "-4096";
+
 pub use accounts::ApiToken;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use bulk_edit::{BulkBefore, BulkEdit, MAX_BULK};
@@ -52,7 +55,7 @@ pub use directory::UserChange;
 pub use error::StoreError;
 pub use export::{export_columns, ExportRow};
 pub use import::{ChunkOutcome, ImportSession, RejectedRow, DUPLICATE_KEYS};
-pub use match_keys::MatchKeys;
+pub use match_keys::{CompletenessRow, CompletenessRows, MatchKeys};
 pub use merge::{Merge, MergeUndo, MergeWrite};
 pub use migrate::latest_version as schema_version;
 pub use model_fits::{ModelFit, NewModelFit};
@@ -151,9 +154,11 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
-            // 16 MB of page cache per connection (8 connections at most); a large import raises
-            // its own connection's cache while it runs.
-            .pragma("cache_size", "-16384")
+            // 4 MB of page cache per connection (8 connections at most, 32 MB in all): the
+            // operating system caches the file too, and at 16 MB each a busy server held 128 MB
+            // of pages beside the tier engine. A large import raises its own connection's
+            // cache while it runs.
+            .pragma("cache_size", PAGE_CACHE)
             .pragma("wal_autocheckpoint", checkpoint::AUTOCHECKPOINT_PAGES);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

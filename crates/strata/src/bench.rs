@@ -17,22 +17,8 @@ use crate::{
     cli::BenchCommand,
     config::Config,
     import::{run_import, ImportRequest},
+    memory::{peak_rss_mb, reset_peak_rss},
 };
-
-/// Peak resident memory of this process in MiB since the last [`reset_peak_rss`].
-pub fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-/// Resets the kernel's peak-RSS counter (Linux), so the next reading covers only what follows.
-pub fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
 
 pub async fn run(config: &Config, cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {

@@ -17,8 +17,9 @@ use strata_core::{
 use strata_store::Store;
 
 use crate::{
-    bench::{fresh_store, import_file, peak_rss_mb, reset_peak_rss, round3},
+    bench::{fresh_store, import_file, round3},
     config::Config,
+    memory::{peak_rss_mb, reset_peak_rss},
 };
 
 /// Process CPU time (user + system, all threads) in seconds, from /proc/self/stat (Linux;

@@ -141,21 +141,26 @@ pub async fn possible_duplicates(
 
 /// Completeness per owner (lowest first) and the `worst` least complete customers, as JSON.
 pub async fn completeness(store: &Store, worst: usize) -> anyhow::Result<serde_json::Value> {
-    use strata_core::completeness::{by_owner, score};
-    let rows = store.completeness_rows().await?;
-    let owners = by_owner(rows.iter().map(|(_, company, owner, filled)| (owner.as_deref(), *company, filled)));
-    let mut scored: Vec<(f64, i64, Vec<&str>)> = rows
+    use strata_core::completeness::{by_owner, score, share};
+    let data = store.completeness_rows().await?;
+    let owners = by_owner(data.rows.iter().map(|r| (data.owner(r), r.company, &r.filled)));
+    // Scores alone for everyone; the missing fields only for the `worst` listed.
+    let mut scored: Vec<(f64, usize)> = data.rows.iter().enumerate().map(|(i, r)| (share(r.company, &r.filled), i)).collect();
+    let mean = scored.iter().map(|s| s.0).sum::<f64>() / scored.len().max(1) as f64;
+    let order = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(data.rows[a.1].id.cmp(&data.rows[b.1].id));
+    if worst < scored.len() {
+        scored.select_nth_unstable_by(worst, order);
+        scored.truncate(worst);
+    }
+    scored.sort_by(order);
+    let least: Vec<serde_json::Value> = scored
         .iter()
-        .map(|(id, company, _, filled)| {
-            let (s, missing) = score(*company, filled);
-            (s, *id, missing)
+        .map(|&(s, i)| {
+            let r = &data.rows[i];
+            json!({ "id": r.id, "score": s, "missing": score(r.company, &r.filled).1 })
         })
         .collect();
-    let mean = scored.iter().map(|s| s.0).sum::<f64>() / scored.len().max(1) as f64;
-    scored.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let least: Vec<serde_json::Value> =
-        scored.iter().take(worst).map(|(s, id, missing)| json!({ "id": id, "score": s, "missing": missing })).collect();
-    Ok(json!({ "customers": rows.len(), "score": mean, "owners": owners, "least_complete": least }))
+    Ok(json!({ "customers": data.rows.len(), "score": mean, "owners": owners, "least_complete": least }))
 }
 
 pub fn print_completeness(r: &serde_json::Value) {

@@ -18,6 +18,7 @@ pub mod export;
 pub mod forecast;
 pub mod import;
 pub mod live;
+pub mod memory;
 pub mod merge;
 pub mod outcomes;
 pub mod server;

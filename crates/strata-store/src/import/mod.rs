@@ -510,7 +510,8 @@ impl ImportSession {
         .map_err(StoreError::db("finishing an import batch"))?;
         if self.large {
             if let Tx::Sqlite(t) = &mut self.tx {
-                sqlx::query("PRAGMA cache_size = -16384").execute(&mut **t).await.map_err(StoreError::db("sizing the page cache"))?;
+                let sql = format!("PRAGMA cache_size = {}", crate::PAGE_CACHE);
+                sqlx::query(&sql).execute(&mut **t).await.map_err(StoreError::db("sizing the page cache"))?;
             }
         }
         on_tx!(self.tx, t => t.commit().await).map_err(StoreError::db("committing an import"))?;

@@ -376,22 +376,22 @@ async fn model_fits(store: &Store) {
     assert!(!found(store.match_candidates("无关", None, None, Some("x@y.cn")).await.unwrap()));
     // Completeness flags: a company with an owner and a contact, without a credit code.
     let rows = store.completeness_rows().await.unwrap();
-    let (_, company, owner, filled) = rows.iter().find(|r| r.0 == c.id).expect("row").clone();
-    assert_eq!((company, owner.as_deref()), (true, Some("王伟")));
-    assert_eq!((filled[0], filled[4], filled[7]), (false, true, true));
+    let row = *rows.rows.iter().find(|r| r.id == c.id).expect("row");
+    assert_eq!((row.company, rows.owner(&row)), (true, Some("王伟")));
+    assert_eq!((row.filled[0], row.filled[4], row.filled[7]), (false, true, true));
     completeness(store, &rows).await;
 }
 
 /// The stored completeness column agrees with the core's score for every customer, follows
 /// contacts as they come, and serves the list's filter and sort.
-async fn completeness(store: &Store, rows: &[(i64, bool, Option<String>, [bool; 8])]) {
+async fn completeness(store: &Store, rows: &strata_store::CompletenessRows) {
     use strata_core::completeness::{filled_of, percent};
     let all = store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 1000).await.unwrap();
     assert!(!all.items.is_empty());
     for c in &all.items {
-        let (_, company, _, filled) = rows.iter().find(|r| r.0 == c.id).expect("row");
-        assert_eq!(&filled_of(c), filled, "{}", c.name);
-        assert_eq!(c.completeness, percent(*company, filled), "{}", c.name);
+        let row = rows.rows.iter().find(|r| r.id == c.id).expect("row");
+        assert_eq!(filled_of(c), row.filled, "{}", c.name);
+        assert_eq!(c.completeness, percent(row.company, &row.filled), "{}", c.name);
     }
     let bare = store
         .create_customer(&CustomerInput {

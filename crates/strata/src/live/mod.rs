@@ -143,6 +143,10 @@ impl LiveEngine {
                 *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = Some(loaded);
                 *self.failed.write().unwrap_or_else(|e| e.into_inner()) = None;
                 f.reset(seq);
+                // The load's buffers and any engine it replaced are freed by now.
+                crate::memory::release_free();
+                let resident = crate::memory::Resident::now();
+                tracing::debug!(rss_mb = resident.rss_mb, peak_rss_mb = resident.peak_rss_mb, "memory after the load");
                 Ok(())
             }
             Err(e) => {

@@ -105,7 +105,7 @@ async fn health(State(s): State<AppState>) -> Result<Json<serde_json::Value>, Ap
     };
     Ok(Json(
         json!({"status": "ok", "backend": backend, "schema_version": strata_store::schema_version(), "version": env!("CARGO_PKG_VERSION"),
-               "engine": s.live.status()}),
+               "engine": s.live.status(), "memory": crate::memory::Resident::now()}),
     ))
 }
 
@@ -125,10 +125,12 @@ pub async fn serve(store: Store, config: Config, bind: &str) -> anyhow::Result<(
     let every = config.follow_every;
     let state = AppState::new(store, config);
     let follower = tokio::spawn(state.live.clone().run(every));
+    let trimmer = crate::memory::spawn_trimmer(std::time::Duration::from_secs(5));
     axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await?;
     follower.abort();
+    trimmer.abort();
     store2.close().await;
     Ok(())
 }
