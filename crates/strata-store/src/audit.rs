@@ -51,14 +51,39 @@ pub struct AuditFilter {
     pub before_id: Option<i64>,
 }
 
-impl Store {
-    pub async fn append_audit(&self, e: &AuditEntry<'_>) -> Result<()> {
+/// Appends `$e` through the executor `$exec`: the pool, or an open transaction.
+macro_rules! insert_audit {
+    ($exec:expr, $e:expr) => {{
         let sql =
             "INSERT INTO audit_log (at, actor, action, object, before, after, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        on_pool!(self, p => sqlx::query(sql).bind(Utc::now()).bind(e.actor).bind(e.action).bind(&e.object)
-            .bind(e.before.as_ref().map(Json)).bind(e.after.as_ref().map(Json)).bind(e.detail.as_ref().map(Json)).bind(e.address)
-            .execute(p).await.map(|r| r.rows_affected()))
-        .map_err(StoreError::db("writing the audit trail"))?;
+        let e: &AuditEntry<'_> = $e;
+        sqlx::query(sql)
+            .bind(Utc::now())
+            .bind(e.actor)
+            .bind(e.action)
+            .bind(&e.object)
+            .bind(e.before.as_ref().map(Json))
+            .bind(e.after.as_ref().map(Json))
+            .bind(e.detail.as_ref().map(Json))
+            .bind(e.address)
+            .execute($exec)
+            .await
+            .map(|r| r.rows_affected())
+    }};
+}
+
+impl crate::ImportSession {
+    /// Appends an audit entry inside the import's transaction: it commits with the rows it
+    /// describes, or not at all.
+    pub async fn append_audit(&mut self, e: &AuditEntry<'_>) -> Result<()> {
+        crate::import::on_tx!(self.tx_mut(), t => insert_audit!(&mut **t, e)).map_err(StoreError::db("writing the audit trail"))?;
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn append_audit(&self, e: &AuditEntry<'_>) -> Result<()> {
+        on_pool!(self, p => insert_audit!(p, e)).map_err(StoreError::db("writing the audit trail"))?;
         Ok(())
     }
 

@@ -82,7 +82,7 @@ pub async fn run(store: Store, today: chrono::NaiveDate, orders: u64, batch: u64
             })
             .collect();
         let b0 = Instant::now();
-        let out = live.ingest(Entity::Orders, &fields, records, "bench-ingest", "bench").await?;
+        let out = live.ingest(Entity::Orders, &fields, records, ("bench-ingest", "bench"), None).await?;
         anyhow::ensure!(out.rejected.is_empty(), "ingest rows were rejected: {:?}", out.rejected.first());
         changes += out.tier_changes;
         reread += out.reread;

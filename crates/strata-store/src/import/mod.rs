@@ -11,6 +11,7 @@ use strata_core::{
     import::{CustomerRef, Entity, Record},
 };
 
+mod group;
 mod insert;
 mod refs;
 mod update;
@@ -482,6 +483,14 @@ impl ImportSession {
 
     /// Records the batch's counts and file hash, and makes everything visible at once.
     pub async fn commit(mut self, rows_total: u64, rejected: u64, file_sha256: &str) -> Result<Batch> {
+        let batch = self.finish_batch(rows_total, rejected, file_sha256).await?;
+        self.commit_batches().await?;
+        Ok(batch)
+    }
+
+    /// Records the current batch's counts and file hash and notes its customers in the change
+    /// feed, inside the transaction: what [`ImportSession::commit`] does before committing.
+    pub async fn finish_batch(&mut self, rows_total: u64, rejected: u64, file_sha256: &str) -> Result<Batch> {
         self.check_keys().await?;
         for sql in std::mem::take(&mut self.deferred_indexes) {
             on_tx!(&mut self.tx, t => sqlx::query(&sql).execute(&mut **t).await.map(|r| r.rows_affected()))
@@ -514,7 +523,6 @@ impl ImportSession {
                 sqlx::query(&sql).execute(&mut **t).await.map_err(StoreError::db("sizing the page cache"))?;
             }
         }
-        on_tx!(self.tx, t => t.commit().await).map_err(StoreError::db("committing an import"))?;
         Ok(Batch {
             id: self.batch_id,
             entity: self.entity.name().to_string(),
@@ -532,6 +540,11 @@ impl ImportSession {
             undone_at: None,
             undone_by: None,
         })
+    }
+
+    /// Makes every finished batch of this transaction visible at once.
+    pub async fn commit_batches(self) -> Result<()> {
+        on_tx!(self.tx, t => t.commit().await).map_err(StoreError::db("committing an import"))
     }
 
     /// Discards everything this import wrote, including its batch record.

@@ -14,6 +14,7 @@ use strata_store::{CustomerFilter, CustomerSort, Store, StoreError, TierWrite};
 mod accounts;
 mod deferred_keys;
 mod event_books;
+mod grouped_batches;
 mod merges;
 
 fn records(entity: Entity, headers: &[&str], rows: &[&[&str]], custom: &[CustomFieldDef]) -> (Vec<String>, Vec<(u64, Record)>) {
@@ -128,6 +129,7 @@ async fn story(store: Store) {
     let (_, again) = import(&store, Entity::Customers, &headers, rows, &fields).await;
     assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3), "re-import is idempotent");
     deferred_keys::deferred_keys(&store, "C-1").await;
+    grouped_batches::grouped_batches(&store, "C-1").await;
 
     // Lists and filters.
     let all = store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 10).await.unwrap();

@@ -1,21 +1,32 @@
-//! Writing validated records through the live engine: one import batch (one transaction)
-//! whose new events are applied to the engine straight from the records (no re-read) and
-//! whose tier changes are written in the same transaction; then the customers of updated rows
-//! are re-read — all before returning. A batch that fails to commit reloads the engine.
-//! The batch's feed entries carry this server's name, so its own follower skips them while
-//! other servers re-read the customers as usual.
+//! Writing validated records through the live engine, with group commit. Each request is one
+//! import batch (all or nothing, its own record and undo) whose new events are applied to the
+//! engine straight from the records (no re-read) and whose tier changes are written in the
+//! same transaction; then the customers of updated rows are re-read — all before answering.
+//!
+//! Requests that arrive while a transaction is being written wait in a queue; the next writer
+//! takes every waiting request of the same kind and fields (up to [`GROUP_ROWS`] rows) and
+//! writes them as separate batches, each under a savepoint, in one transaction: one log write
+//! and one sync for all. A batch with a rejected row is rolled back alone. If the transaction
+//! fails, the engine loads again and each request of the group is written alone, so each gets
+//! its own answer. The writer runs as its own task: a client that goes away does not stop a
+//! transaction that carries other clients' batches. Feed entries carry this server's name, so
+//! its own follower skips them while other servers re-read the customers as usual.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use serde::Serialize;
 use strata_core::{
     engine::customer_update::RawEvent,
     import::{Entity, Record},
 };
-use strata_store::{Batch, RejectedRow, TierWrite};
+use strata_store::{AuditEntry, Batch, ImportSession, RejectedRow, TierWrite};
 
-use super::{models::EngineLoading, LiveEngine};
+use super::{follow::Follow, models::EngineLoading, LiveEngine};
 use crate::tiering::host;
+
+/// Rows one grouped transaction takes at most (a request is never split).
+pub const GROUP_ROWS: usize = 10_000;
 
 /// What an ingest did.
 #[derive(Debug, Clone, Serialize)]
@@ -28,32 +39,243 @@ pub struct Ingested {
     /// Customers re-read from the store (updated rows, kinds without a direct mapping).
     pub reread: usize,
     pub tier_changes: usize,
+    /// Requests committed in the same transaction as this one (1 when alone).
+    pub group: usize,
+}
+
+/// An audit entry written with a request's batch, in its transaction (the actor is the
+/// request's).
+#[derive(Debug, Clone)]
+pub struct AuditNote {
+    pub action: String,
+    pub detail: Option<serde_json::Value>,
+    pub address: Option<String>,
+}
+
+/// A request waiting for the writer.
+pub(super) struct Queued {
+    entity: Entity,
+    fields: Vec<String>,
+    records: Vec<(u64, Record)>,
+    name: String,
+    actor: String,
+    audit: Option<AuditNote>,
+    reply: tokio::sync::oneshot::Sender<anyhow::Result<Ingested>>,
+}
+
+/// One request as the writer writes it.
+#[derive(Clone)]
+struct Part {
+    entity: Entity,
+    fields: Vec<String>,
+    records: Vec<(u64, Record)>,
+    name: String,
+    actor: String,
+    audit: Option<AuditNote>,
+}
+
+impl Queued {
+    /// Whether `other` can share a transaction with this request (same table, same columns).
+    fn groups_with(&self, other: &Queued) -> bool {
+        self.entity == other.entity && field_set(&self.fields) == field_set(&other.fields)
+    }
+
+    fn split(self) -> (Part, tokio::sync::oneshot::Sender<anyhow::Result<Ingested>>) {
+        let Queued { entity, fields, records, name, actor, audit, reply } = self;
+        (Part { entity, fields, records, name, actor, audit }, reply)
+    }
+}
+
+fn field_set(fields: &[String]) -> BTreeSet<&str> {
+    fields.iter().map(String::as_str).collect()
+}
+
+/// One request's part of a transaction, until its answer.
+struct Written {
+    batch: Option<Batch>,
+    rejected: Vec<RejectedRow>,
+    applied: usize,
+    reread: BTreeSet<i64>,
+    missed: BTreeSet<i64>,
+    tier_changes: usize,
 }
 
 impl LiveEngine {
     /// Writes `records` of `entity` as one all-or-nothing batch and brings the engine and the
-    /// stored tiers up to date before returning. `fields` are the field keys the records carry.
+    /// stored tiers up to date before returning. `fields` are the field keys the records carry;
+    /// `audit`, when given, is appended in the batch's transaction.
     pub async fn ingest(
-        &self,
+        self: &Arc<Self>,
         entity: Entity,
         fields: &[String],
         records: Vec<(u64, Record)>,
-        name: &str,
-        actor: &str,
+        (name, actor): (&str, &str),
+        audit: Option<AuditNote>,
     ) -> anyhow::Result<Ingested> {
         self.ensure_loaded().await?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let queued = Queued { entity, fields: fields.to_vec(), records, name: name.to_string(), actor: actor.to_string(), audit, reply };
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push_back(queued);
+        tokio::spawn(Arc::clone(self).writer());
+        answer.await.map_err(|_| anyhow::anyhow!("the ingest writer stopped before answering; the batch may not be written"))?
+    }
+
+    /// The writer as a task of its own (boxed: the store's futures are `Send` only for the
+    /// lifetimes the compiler sees here, not for every lifetime `tokio::spawn` asks about).
+    fn writer(self: Arc<Self>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        Box::pin(async move { self.write_queued().await })
+    }
+
+    /// Takes the waiting requests that fit one transaction with the first and writes them.
+    async fn write_queued(&self) {
         let mut f = self.follow.lock().await;
-        let events: HashMap<u64, _> = records.iter().filter_map(|(row, r)| RawEvent::of_record(r).map(|e| (*row, e))).collect();
-        let total = records.len() as u64;
+        let group: Vec<Queued> = {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(first) = queue.pop_front() else { return };
+            let (mut rows, mut rest) = (first.records.len(), VecDeque::new());
+            let mut group = vec![first];
+            while let Some(q) = queue.pop_front() {
+                if group[0].groups_with(&q) && rows + q.records.len() <= GROUP_ROWS {
+                    rows += q.records.len();
+                    group.push(q);
+                } else {
+                    rest.push_back(q);
+                }
+            }
+            *queue = rest;
+            group
+        };
+        let (parts, replies): (Vec<Part>, Vec<_>) = group.into_iter().map(Queued::split).unzip();
+        if parts.len() == 1 {
+            let out = self.write_group(&mut f, parts).await.map(|mut v| v.remove(0));
+            if let Some(reply) = replies.into_iter().next() {
+                let _ = reply.send(out);
+            }
+            return;
+        }
+        match self.write_group(&mut f, parts.clone()).await {
+            Ok(outs) => {
+                for (reply, out) in replies.into_iter().zip(outs) {
+                    let _ = reply.send(Ok(out));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), requests = parts.len(), "a grouped ingest failed; writing its requests one by one");
+                for (part, reply) in parts.into_iter().zip(replies) {
+                    let out = self.write_group(&mut f, vec![part]).await.map(|mut v| v.remove(0));
+                    let _ = reply.send(out);
+                }
+            }
+        }
+    }
+
+    /// Writes requests in one transaction and answers each, in order.
+    async fn write_group(&self, f: &mut Follow, parts: Vec<Part>) -> anyhow::Result<Vec<Ingested>> {
+        // Unloaded by a transaction that failed just before (this writer holds the follower's
+        // lock, so nobody else is loading it).
+        if self.read().is_none() {
+            self.reload(f).await?;
+        }
+        let (entity, requests, grouped) = (parts[0].entity, parts.len(), parts.len() > 1);
         let t0 = std::time::Instant::now();
-        let mut session = self.store.begin_import(entity, name, actor, fields).await?;
+        let mut session = self.store.begin_import(entity, &parts[0].name, &parts[0].actor, &parts[0].fields).await?;
         session.set_origin(&self.holder);
-        let out = session.write(records).await?;
-        if !out.rejected.is_empty() {
-            session.rollback().await?;
-            return Ok(Ingested { batch: None, rejected: out.rejected, applied: 0, reread: 0, tier_changes: 0 });
+        // From the first change to the engine until the commit the engine is ahead of the
+        // store; if the commit fails or this future is dropped, it loads again from the store.
+        let mut ahead: Option<Ahead> = None;
+        let mut written: Vec<Written> = Vec::with_capacity(requests);
+        for (i, part) in parts.into_iter().enumerate() {
+            if grouped {
+                session.savepoint().await?;
+            }
+            if i > 0 {
+                session.next_batch(&part.name, &part.actor).await?;
+            }
+            let total = part.records.len() as u64;
+            let events: HashMap<u64, _> = part.records.iter().filter_map(|(row, r)| RawEvent::of_record(r).map(|e| (*row, e))).collect();
+            let out = session.write(part.records).await?;
+            if !out.rejected.is_empty() {
+                if !grouped {
+                    session.rollback().await?;
+                    return Ok(vec![Ingested { batch: None, rejected: out.rejected, applied: 0, reread: 0, tier_changes: 0, group: 1 }]);
+                }
+                session.rollback_to_savepoint().await?;
+                if i == 0 {
+                    session.discard_batch().await?;
+                }
+                let w = Written {
+                    batch: None,
+                    rejected: out.rejected,
+                    applied: 0,
+                    reread: BTreeSet::new(),
+                    missed: BTreeSet::new(),
+                    tier_changes: 0,
+                };
+                written.push(w);
+                continue;
+            }
+            ahead.get_or_insert_with(|| Ahead { engine: self, committed: false });
+            let mut w = self.apply(&mut session, &events, out).await?;
+            w.batch = Some(session.finish_batch(total, 0, "").await?);
+            if let Some(note) = &part.audit {
+                let entry = AuditEntry {
+                    actor: &part.actor,
+                    action: &note.action,
+                    detail: note.detail.clone(),
+                    address: note.address.as_deref(),
+                    ..Default::default()
+                };
+                session.append_audit(&entry).await?;
+            }
+            if grouped {
+                session.release_savepoint().await?;
+            }
+            written.push(w);
         }
         let written_s = t0.elapsed().as_secs_f64();
+        session.commit_batches().await?;
+        if let Some(a) = ahead {
+            a.committed();
+        }
+        let commit_s = t0.elapsed().as_secs_f64() - written_s;
+        let mut answers = Vec::with_capacity(written.len());
+        for mut w in written {
+            let customers_batch = if entity == Entity::Customers { w.batch.as_ref().map(|b| b.id) } else { None };
+            if let Some(id) = customers_batch {
+                // New and changed customers: their ids come from the store.
+                w.reread.extend(self.store.batch_customers(id).await?);
+            }
+            match self.update_customers(&w.reread).await? {
+                Some(n) => w.tier_changes += n,
+                None => self.reload(f).await?,
+            }
+            let missed: Vec<i64> = w.missed.into_iter().collect();
+            w.tier_changes += self.write_tiers(&missed).await?;
+            let (reread, group) = (w.reread.len(), requests);
+            answers.push(Ingested {
+                batch: w.batch,
+                rejected: w.rejected,
+                applied: w.applied,
+                reread,
+                tier_changes: w.tier_changes,
+                group,
+            });
+        }
+        let rows: usize = answers.iter().filter_map(|a| a.batch.as_ref()).map(|b| b.rows_total as usize).sum();
+        tracing::debug!(requests, rows, written_s, commit_s, "ingested");
+        Ok(answers)
+    }
+
+    /// Applies one clean batch's new events to the engine and writes the tier changes they
+    /// cause in the open transaction. The engine's own before → after is the compare-and-set;
+    /// where the store held something else (a change this server missed), the tier is written
+    /// from the engine after the commit.
+    async fn apply(
+        &self,
+        session: &mut ImportSession,
+        events: &HashMap<u64, (strata_core::metrics::EventKind, RawEvent)>,
+        out: strata_store::ChunkOutcome,
+    ) -> anyhow::Result<Written> {
         let mut reread: BTreeSet<i64> = out.changed_customers.iter().copied().collect();
         // Per (model, customer): the tier before the first and after the last new event.
         let mut moved: BTreeMap<(usize, i64), (u16, u16)> = BTreeMap::new();
@@ -87,43 +309,14 @@ impl LiveEngine {
                 writes.push((model.key().to_string(), loaded.version(m), changes));
             }
         }
-        let applied_s = t0.elapsed().as_secs_f64() - written_s;
-        // From here until the commit the engine is ahead of the store; if the commit fails or
-        // this future is dropped, the engine is unloaded and loads again from the store.
-        let ahead = Ahead { engine: self, committed: false };
-        // The tier changes commit with the events that caused them. The engine's own
-        // before → after is the compare-and-set; where the store held something else (a change
-        // this server missed), the tier is written from the engine after the commit.
-        let mut tier_changes = 0;
-        let mut missed: BTreeSet<i64> = BTreeSet::new();
-        let mut tier_writes_s = 0.0;
-        let committed = async {
-            for (key, version, changes) in writes {
-                let done: BTreeSet<i64> =
-                    session.apply_tier_changes(&key, version, &changes, "event").await?.iter().map(|c| c.customer_id).collect();
-                tier_changes += done.len();
-                missed.extend(changes.iter().map(|c| c.customer_id).filter(|id| !done.contains(id)));
-            }
-            tier_writes_s = t0.elapsed().as_secs_f64() - written_s - applied_s;
-            session.commit(total, 0, "").await
+        let (mut tier_changes, mut missed) = (0, BTreeSet::new());
+        for (key, version, changes) in writes {
+            let done: BTreeSet<i64> =
+                session.apply_tier_changes(&key, version, &changes, "event").await?.iter().map(|c| c.customer_id).collect();
+            tier_changes += done.len();
+            missed.extend(changes.iter().map(|c| c.customer_id).filter(|id| !done.contains(id)));
         }
-        .await;
-        let batch = committed?;
-        ahead.committed();
-        let commit_s = t0.elapsed().as_secs_f64() - written_s - applied_s - tier_writes_s;
-        if entity == Entity::Customers {
-            // New and changed customers: their ids come from the store.
-            reread.extend(self.store.batch_customers(batch.id).await?);
-        }
-        match self.update_customers(&reread).await? {
-            Some(n) => tier_changes += n,
-            None => self.reload(&mut f).await?,
-        }
-        let missed: Vec<i64> = missed.into_iter().collect();
-        tier_changes += self.write_tiers(&missed).await?;
-        let tiers_s = t0.elapsed().as_secs_f64() - written_s - applied_s - tier_writes_s - commit_s;
-        tracing::debug!(rows = total, written_s, applied_s, tier_writes_s, commit_s, tiers_s, tier_changes, "ingested");
-        Ok(Ingested { batch: Some(batch), rejected: Vec::new(), applied, reread: reread.len(), tier_changes })
+        Ok(Written { batch: None, rejected: Vec::new(), applied, reread, missed, tier_changes })
     }
 }
 

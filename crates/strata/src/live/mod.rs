@@ -55,6 +55,8 @@ pub struct LiveEngine {
     follow: tokio::sync::Mutex<follow::Follow>,
     /// Whether `run` loads and follows in the background (else the first request loads).
     background: AtomicBool,
+    /// Ingest requests waiting for the writer (see ingest.rs).
+    queue: std::sync::Mutex<std::collections::VecDeque<ingest::Queued>>,
 }
 
 /// What a reader sees: the loaded engine, under a read lock (do not hold across `.await`).
@@ -70,6 +72,7 @@ impl LiveEngine {
             failed: RwLock::new(None),
             follow: tokio::sync::Mutex::new(follow::Follow::default()),
             background: AtomicBool::new(false),
+            queue: Default::default(),
         })
     }
 

@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 use strata_core::import::{Entity, Mapping};
 
 use super::{error::json_rejection, ApiError, AppState, Caller};
+use crate::live::ingest::AuditNote;
 
 /// Rows per request at most.
 const MAX_ROWS: usize = 10_000;
@@ -84,9 +85,15 @@ async fn intake(
     }
     if rejected.is_empty() {
         let fields = mapping.field_keys();
-        let out = s.live.ingest(entity, &fields, records, "api", &caller.user.login).await.map_err(super::tiers::engine_error)?;
+        // The audit entry commits with the batch.
+        let audit = AuditNote {
+            action: "events.write".into(),
+            detail: Some(json!({"kind": entity.name(), "rows": body.rows.len()})),
+            address: Some(caller.address.clone()),
+        };
+        let out =
+            s.live.ingest(entity, &fields, records, ("api", &caller.user.login), Some(audit)).await.map_err(super::tiers::engine_error)?;
         if out.rejected.is_empty() {
-            caller.audit(&s, "events.write", None, Some(json!({"kind": entity.name(), "rows": body.rows.len()}))).await?;
             return Ok(Json(json!(out)));
         }
         rejected.extend(

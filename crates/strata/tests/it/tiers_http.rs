@@ -235,3 +235,85 @@ async fn a_merge_and_its_undo_move_tiers_at_once() {
     let h = history(&api, c1).await;
     assert_eq!(h.first(), Some(&(None, Some("big".into()), "\"publish\"".into())), "the history came back with the customer: {h:?}");
 }
+
+#[tokio::test]
+async fn concurrent_event_requests_commit_together_each_as_its_own_batch() {
+    use strata_core::{
+        commerce::{OrderInput, OrderStatus},
+        import::{CustomerRef, Entity, Record},
+        money::Currency,
+    };
+    let api = Api::on(std::sync::Arc::new(tempfile::tempdir().expect("tempdir")), today()).await;
+    assert_eq!(api.upload("customers", "", "c.csv", CUSTOMERS_CSV.as_bytes()).await.0, StatusCode::OK);
+    let (_, p) = api.json(Method::POST, "/api/v1/tier-models/preview", Some(json!({"spec": VALUE_MODEL}))).await;
+    let v = p["version"].as_i64().expect("version");
+    assert_eq!(api.json(Method::POST, &format!("/api/v1/tier-models/value/versions/{v}/publish"), None).await.0, StatusCode::OK);
+    let (c1, c2) = (customer_id(&api, "C001").await, customer_id(&api, "C002").await);
+
+    // Nine orders of 3,000 for C001 and one of 20,000 for C002, one request each; request 5
+    // names an unknown customer and request 8 repeats request 2's order.
+    let order = |n: usize| {
+        let (who, id, cents) = match n {
+            5 => ("C404", "GR-5".to_string(), 100),
+            8 => ("C001", "GR-2".to_string(), 300_000),
+            10 => ("C002", "GR-10".to_string(), 2_000_000),
+            _ => ("C001", format!("GR-{n}"), 300_000),
+        };
+        let input = OrderInput {
+            external_id: id,
+            order_date: chrono::NaiveDate::from_ymd_opt(2024, 3, 30).expect("date"),
+            amount_cents: cents,
+            currency: Currency::CNY,
+            product_line: None,
+            status: OrderStatus::Completed,
+        };
+        vec![(2, Record::Order(CustomerRef { external_id: Some(who.to_string()), name: None }, input))]
+    };
+    let fields: Vec<String> = ["external_id", "customer_external_id", "order_date", "amount"].iter().map(|s| s.to_string()).collect();
+    let live = &api.state.live;
+    live.ensure_loaded().await.expect("engine");
+    // Sent at once: every request is queued before the first transaction starts.
+    let sent = (0..12).map(|n| live.ingest(Entity::Orders, &fields, order(n), ("api", "admin"), None));
+    let answers: Vec<strata::live::ingest::Ingested> =
+        futures_util::future::join_all(sent).await.into_iter().map(|r| r.expect("ingest")).collect();
+
+    assert_eq!((answers[5].batch.is_none(), answers[5].rejected.first().map(|r| r.code)), (true, Some("unknown_customer")));
+    let mut batches = std::collections::BTreeSet::new();
+    for (n, out) in answers.iter().enumerate().filter(|(n, _)| *n != 5) {
+        assert_eq!(out.group, 12, "request {n} was committed with the others: {out:?}");
+        let batch = out.batch.as_ref().expect("batch");
+        assert!(batches.insert(batch.id), "request {n} has a batch of its own: {out:?}");
+        let expected = if n == 8 { (0, 1) } else { (1, 0) };
+        assert_eq!((batch.inserted, batch.unchanged), expected, "request {n}: {out:?}");
+    }
+    // Nothing of the rejected request was kept, not even its batch record.
+    let (_, list) = api.json(Method::GET, &format!("/api/v1/customers/{c1}/orders"), None).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(9), "{list}");
+    let (_, b) = api.json(Method::GET, "/api/v1/imports", None).await;
+    let recorded = b["items"].as_array().map(|a| a.iter().filter(|i| i["file_name"] == "api").count());
+    assert_eq!(recorded, Some(11), "{b}");
+    // Tiers moved once each, in the engine and in the store.
+    assert_eq!((tier_of(&api, c1).await.as_deref(), tier_of(&api, c2).await.as_deref()), (Some("big"), Some("big")));
+    let changes: usize = answers.iter().map(|o| o.tier_changes).sum();
+    assert_eq!(changes, 3, "C001 dormant → active → big, C002 dormant → big: {answers:?}");
+    assert_eq!(history(&api, c1).await.len(), 3, "publish, then two event moves");
+
+    // Undoing one request's batch takes back that order alone.
+    let first = answers[0].batch.as_ref().map(|b| b.id).expect("batch");
+    let (status, _) = api.json(Method::POST, &format!("/api/v1/batches/{first}/undo"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, list) = api.json(Method::GET, &format!("/api/v1/customers/{c1}/orders"), None).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(8), "{list}");
+
+    // Requests sent over HTTP at once are answered each on its own, grouped or not.
+    let rows = |n: usize| json!({"rows": [{"external_id": format!("HT-{n}"), "customer_external_id": "C002", "order_date": "2024-03-30", "amount": "10"}]});
+    let sent = (0..6).map(|n| api.json(Method::POST, "/api/v1/events/orders", Some(rows(n))));
+    for (status, out) in futures_util::future::join_all(sent).await {
+        assert_eq!((status, out["batch"]["inserted"].as_u64()), (StatusCode::OK, Some(1)), "{out}");
+    }
+    let (_, list) = api.json(Method::GET, &format!("/api/v1/customers/{c2}/orders"), None).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(7), "{list}");
+    // Each request's audit entry was written with its batch.
+    let (_, audit) = api.json(Method::GET, "/api/v1/audit?action=events.write", None).await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(6), "{audit}");
+}
