@@ -54,12 +54,7 @@ pub struct AuditNote {
 
 /// A request waiting for the writer.
 pub(super) struct Queued {
-    entity: Entity,
-    fields: Vec<String>,
-    records: Vec<(u64, Record)>,
-    name: String,
-    actor: String,
-    audit: Option<AuditNote>,
+    part: Part,
     reply: tokio::sync::oneshot::Sender<anyhow::Result<Ingested>>,
 }
 
@@ -77,12 +72,11 @@ struct Part {
 impl Queued {
     /// Whether `other` can share a transaction with this request (same table, same columns).
     fn groups_with(&self, other: &Queued) -> bool {
-        self.entity == other.entity && field_set(&self.fields) == field_set(&other.fields)
+        self.part.entity == other.part.entity && field_set(&self.part.fields) == field_set(&other.part.fields)
     }
 
     fn split(self) -> (Part, tokio::sync::oneshot::Sender<anyhow::Result<Ingested>>) {
-        let Queued { entity, fields, records, name, actor, audit, reply } = self;
-        (Part { entity, fields, records, name, actor, audit }, reply)
+        (self.part, self.reply)
     }
 }
 
@@ -114,7 +108,8 @@ impl LiveEngine {
     ) -> anyhow::Result<Ingested> {
         self.ensure_loaded().await?;
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let queued = Queued { entity, fields: fields.to_vec(), records, name: name.to_string(), actor: actor.to_string(), audit, reply };
+        let part = Part { entity, fields: fields.to_vec(), records, name: name.to_string(), actor: actor.to_string(), audit };
+        let queued = Queued { part, reply };
         self.queue.lock().unwrap_or_else(|e| e.into_inner()).push_back(queued);
         tokio::spawn(Arc::clone(self).writer());
         answer.await.map_err(|_| anyhow::anyhow!("the ingest writer stopped before answering; the batch may not be written"))?
@@ -132,11 +127,11 @@ impl LiveEngine {
         let group: Vec<Queued> = {
             let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
             let Some(first) = queue.pop_front() else { return };
-            let (mut rows, mut rest) = (first.records.len(), VecDeque::new());
+            let (mut rows, mut rest) = (first.part.records.len(), VecDeque::new());
             let mut group = vec![first];
             while let Some(q) = queue.pop_front() {
-                if group[0].groups_with(&q) && rows + q.records.len() <= GROUP_ROWS {
-                    rows += q.records.len();
+                if group[0].groups_with(&q) && rows + q.part.records.len() <= GROUP_ROWS {
+                    rows += q.part.records.len();
                     group.push(q);
                 } else {
                     rest.push_back(q);
