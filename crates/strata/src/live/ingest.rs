@@ -110,26 +110,43 @@ impl LiveEngine {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let part = Part { entity, fields: fields.to_vec(), records, name: name.to_string(), actor: actor.to_string(), audit };
         let queued = Queued { part, reply };
-        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push_back(queued);
-        tokio::spawn(Arc::clone(self).writer());
+        // One writer at a time: a writer per request would pile up behind the lock (each
+        // holding its future) while earlier writers answer their requests for them.
+        let start_writer = {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            queue.waiting.push_back(queued);
+            !std::mem::replace(&mut queue.writer, true)
+        };
+        if start_writer {
+            tokio::spawn(Arc::clone(self).writer());
+        }
         answer.await.map_err(|_| anyhow::anyhow!("the ingest writer stopped before answering; the batch may not be written"))?
     }
 
     /// The writer as a task of its own (boxed: the store's futures are `Send` only for the
     /// lifetimes the compiler sees here, not for every lifetime `tokio::spawn` asks about).
+    /// Runs until the queue is empty.
     fn writer(self: Arc<Self>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-        Box::pin(async move { self.write_queued().await })
+        Box::pin(async move {
+            let mut running = WriterRunning { engine: &self, armed: true };
+            while self.write_queued().await {}
+            running.armed = false;
+        })
     }
 
     /// Takes the waiting requests that fit one transaction with the first and writes them.
-    async fn write_queued(&self) {
+    /// Returns false, with the writer marked stopped, when nothing was waiting.
+    async fn write_queued(&self) -> bool {
         let mut f = self.follow.lock().await;
         let group: Vec<Queued> = {
             let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-            let Some(first) = queue.pop_front() else { return };
+            let Some(first) = queue.waiting.pop_front() else {
+                queue.writer = false;
+                return false;
+            };
             let (mut rows, mut rest) = (first.part.records.len(), VecDeque::new());
             let mut group = vec![first];
-            while let Some(q) = queue.pop_front() {
+            while let Some(q) = queue.waiting.pop_front() {
                 if group[0].groups_with(&q) && rows + q.part.records.len() <= GROUP_ROWS {
                     rows += q.part.records.len();
                     group.push(q);
@@ -137,7 +154,7 @@ impl LiveEngine {
                     rest.push_back(q);
                 }
             }
-            *queue = rest;
+            queue.waiting = rest;
             group
         };
         let (parts, replies): (Vec<Part>, Vec<_>) = group.into_iter().map(Queued::split).unzip();
@@ -146,7 +163,7 @@ impl LiveEngine {
             if let Some(reply) = replies.into_iter().next() {
                 let _ = reply.send(out);
             }
-            return;
+            return true;
         }
         match self.write_group(&mut f, parts.clone()).await {
             Ok(outs) => {
@@ -162,6 +179,7 @@ impl LiveEngine {
                 }
             }
         }
+        true
     }
 
     /// Writes requests in one transaction and answers each, in order.
@@ -312,6 +330,28 @@ impl LiveEngine {
             missed.extend(changes.iter().map(|c| c.customer_id).filter(|id| !done.contains(id)));
         }
         Ok(Written { batch: None, rejected: Vec::new(), applied, reread, missed, tier_changes })
+    }
+}
+
+/// The ingest queue: requests waiting, and whether a writer task is running for them.
+#[derive(Default)]
+pub(super) struct IngestQueue {
+    waiting: VecDeque<Queued>,
+    writer: bool,
+}
+
+/// Marks the writer stopped if its task ends abnormally (a panic, or the runtime shutting
+/// down), so that the next request starts another.
+struct WriterRunning<'a> {
+    engine: &'a LiveEngine,
+    armed: bool,
+}
+
+impl Drop for WriterRunning<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.engine.queue.lock().unwrap_or_else(|e| e.into_inner()).writer = false;
+        }
     }
 }
 

@@ -56,7 +56,7 @@ pub struct LiveEngine {
     /// Whether `run` loads and follows in the background (else the first request loads).
     background: AtomicBool,
     /// Ingest requests waiting for the writer (see ingest.rs).
-    queue: std::sync::Mutex<std::collections::VecDeque<ingest::Queued>>,
+    queue: std::sync::Mutex<ingest::IngestQueue>,
 }
 
 /// What a reader sees: the loaded engine, under a read lock (do not hold across `.await`).
