@@ -37,13 +37,7 @@ impl ImportSession {
     /// [`ImportSession::finish_batch`] has recorded the previous one.
     pub async fn next_batch(&mut self, file_name: &str, actor: &str) -> Result<()> {
         let now = Utc::now();
-        let sql = "INSERT INTO import_batches (entity, file_name, file_sha256, actor, started_at, finished_at, rows_total, inserted, updated, unchanged, rejected, status) \
-                   VALUES ($1, $2, '', $3, $4, $4, 0, 0, 0, 0, 0, 'committed') RETURNING id";
-        let entity = self.entity.name();
-        let id: i64 = on_tx!(&mut self.tx, t => sqlx::query_scalar(sql)
-            .bind(entity).bind(file_name).bind(actor).bind(now)
-            .fetch_one(&mut **t).await)
-        .map_err(StoreError::db("recording an import batch"))?;
+        let id = record_batch(&mut self.tx, self.entity, file_name, actor, now).await?;
         self.batch_id = id;
         self.now = now;
         self.file_name = file_name.to_string();

@@ -111,6 +111,14 @@ pub struct ImportSession {
     origin: Option<String>,
 }
 
+/// Records a new batch (counts filled in when it finishes) inside `tx`; returns its id.
+pub(crate) async fn record_batch(tx: &mut Tx, entity: Entity, file_name: &str, actor: &str, now: DateTime<Utc>) -> Result<i64> {
+    let sql = "INSERT INTO import_batches (entity, file_name, file_sha256, actor, started_at, finished_at, rows_total, inserted, updated, unchanged, rejected, status) \
+               VALUES ($1, $2, '', $3, $4, $4, 0, 0, 0, 0, 0, 'committed') RETURNING id";
+    on_tx!(tx, t => sqlx::query_scalar(sql).bind(entity.name()).bind(file_name).bind(actor).bind(now).fetch_one(&mut **t).await)
+        .map_err(StoreError::db("recording an import batch"))
+}
+
 /// Which data columns a file supplies, from its mapped field keys.
 fn present_columns(entity: Entity, spec: &TableSpec, fields: &[String]) -> Vec<bool> {
     let mut cols: HashSet<&str> = HashSet::new();
@@ -153,37 +161,17 @@ impl Store {
     /// (plus `custom` when it has custom-field columns): on update, only those columns change.
     pub async fn begin_import(&self, entity: Entity, file_name: &str, actor: &str, fields: &[String]) -> Result<ImportSession> {
         let now = Utc::now();
-        let sql = "INSERT INTO import_batches (entity, file_name, file_sha256, actor, started_at, finished_at, rows_total, inserted, updated, unchanged, rejected, status) \
-                   VALUES ($1, $2, '', $3, $4, $4, 0, 0, 0, 0, 0, 'committed') RETURNING id";
-        let (tx, batch_id) = match &self.backend {
-            Backend::Sqlite(p) => {
-                let mut tx = p.begin().await.map_err(StoreError::db("starting an import"))?;
-                let id: i64 = sqlx::query_scalar(sql)
-                    .bind(entity.name())
-                    .bind(file_name)
-                    .bind(actor)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(StoreError::db("recording an import batch"))?;
-                (Tx::Sqlite(tx), id)
-            }
+        let mut tx = match &self.backend {
+            Backend::Sqlite(p) => Tx::Sqlite(p.begin().await.map_err(StoreError::db("starting an import"))?),
             Backend::Postgres(p) => {
                 let mut tx = p.begin().await.map_err(StoreError::db("starting an import"))?;
                 // Statistics predate this import (often: an empty table), so the planner would
                 // scan tables that grow inside this transaction; every lookup here is indexed.
                 sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await.map_err(StoreError::db("configuring an import"))?;
-                let id: i64 = sqlx::query_scalar(sql)
-                    .bind(entity.name())
-                    .bind(file_name)
-                    .bind(actor)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(StoreError::db("recording an import batch"))?;
-                (Tx::Postgres(tx), id)
+                Tx::Postgres(tx)
             }
         };
+        let batch_id = record_batch(&mut tx, entity, file_name, actor, now).await?;
         let spec = table::spec(entity);
         let present = present_columns(entity, spec, fields);
         Ok(ImportSession {

@@ -85,6 +85,7 @@ fn field_set(fields: &[String]) -> BTreeSet<&str> {
 }
 
 /// One request's part of a transaction, until its answer.
+#[derive(Default)]
 struct Written {
     batch: Option<Batch>,
     rejected: Vec<RejectedRow>,
@@ -158,20 +159,20 @@ impl LiveEngine {
             group
         };
         let (parts, replies): (Vec<Part>, Vec<_>) = group.into_iter().map(Queued::split).unzip();
-        if parts.len() == 1 {
-            let out = self.write_group(&mut f, parts).await.map(|mut v| v.remove(0));
-            if let Some(reply) = replies.into_iter().next() {
-                let _ = reply.send(out);
-            }
-            return true;
-        }
-        match self.write_group(&mut f, parts.clone()).await {
-            Ok(outs) => {
+        // A group is kept to be written again request by request if its transaction fails.
+        let again = (parts.len() > 1).then(|| parts.clone());
+        match (self.write_group(&mut f, parts).await, again) {
+            (Ok(outs), _) => {
                 for (reply, out) in replies.into_iter().zip(outs) {
                     let _ = reply.send(Ok(out));
                 }
             }
-            Err(e) => {
+            (Err(e), None) => {
+                if let Some(reply) = replies.into_iter().next() {
+                    let _ = reply.send(Err(e));
+                }
+            }
+            (Err(e), Some(parts)) => {
                 tracing::warn!(error = %format!("{e:#}"), requests = parts.len(), "a grouped ingest failed; writing its requests one by one");
                 for (part, reply) in parts.into_iter().zip(replies) {
                     let out = self.write_group(&mut f, vec![part]).await.map(|mut v| v.remove(0));
@@ -216,15 +217,7 @@ impl LiveEngine {
                 if i == 0 {
                     session.discard_batch().await?;
                 }
-                let w = Written {
-                    batch: None,
-                    rejected: out.rejected,
-                    applied: 0,
-                    reread: BTreeSet::new(),
-                    missed: BTreeSet::new(),
-                    tier_changes: 0,
-                };
-                written.push(w);
+                written.push(Written { rejected: out.rejected, ..Default::default() });
                 continue;
             }
             ahead.get_or_insert_with(|| Ahead { engine: self, committed: false });
@@ -329,7 +322,7 @@ impl LiveEngine {
             tier_changes += done.len();
             missed.extend(changes.iter().map(|c| c.customer_id).filter(|id| !done.contains(id)));
         }
-        Ok(Written { batch: None, rejected: Vec::new(), applied, reread, missed, tier_changes })
+        Ok(Written { applied, reread, missed, tier_changes, ..Default::default() })
     }
 }
 
