@@ -61,6 +61,7 @@ pub use migrate::latest_version as schema_version;
 pub use model_fits::{ModelFit, NewModelFit};
 pub(crate) use statement::{dialect, placeholders};
 pub use stored_tiers::StoredTiers;
+pub use tier_changes::ModelTierWrites;
 pub use tiers::{CustomerTier, ModelVersion, TierHistoryEntry, TierWrite};
 pub use undo::{Batch, UndoOutcome};
 pub use value::SqlValue;

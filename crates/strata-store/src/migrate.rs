@@ -119,6 +119,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0015_named_event_keys.sql"),
         sqlite_rebuilds: true,
     },
+    Migration {
+        version: 16,
+        name: "tiers_by_customer",
+        sqlite: include_str!("../migrations/sqlite/0016_tiers_by_customer.sql"),
+        postgres: include_str!("../migrations/postgres/0016_tiers_by_customer.sql"),
+        sqlite_rebuilds: false,
+    },
 ];
 
 /// Applies pending migrations. On PostgreSQL an advisory lock serialises concurrent starts of

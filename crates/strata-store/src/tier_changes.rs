@@ -12,6 +12,7 @@ use crate::{
     dialect,
     import::{on_tx, ImportSession},
     on_pool, placeholders,
+    tier_changes_sqlite::ModelChanges,
     tiers::{model_id, write_history, ROWS_PER_STATEMENT},
     Result, Store, StoreError, TierWrite,
 };
@@ -91,7 +92,8 @@ impl Store {
         if let crate::Backend::Sqlite(p) = &self.backend {
             let mut tx = p.begin().await.map_err(StoreError::db("starting tier changes"))?;
             let mut handle = tx.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
-            let applied = crate::tier_changes_sqlite::compare_and_set(handle.as_raw_handle(), model_id, version, changes, reason, now)?;
+            let one = [ModelChanges { model_id, version, changes }];
+            let applied = crate::tier_changes_sqlite::compare_and_set(handle.as_raw_handle(), &one, reason, now)?.pop().unwrap_or_default();
             drop(handle);
             tx.commit().await.map_err(StoreError::db("committing tier changes"))?;
             return Ok(applied);
@@ -105,23 +107,45 @@ impl Store {
     }
 }
 
+/// One model's tier changes, as [`ImportSession::apply_tier_changes`] takes them.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelTierWrites<'a> {
+    pub key: &'a str,
+    pub version: i64,
+    pub changes: &'a [TierWrite],
+}
+
 impl ImportSession {
-    /// [`Store::apply_tier_changes`] inside this import's transaction: the changes commit (or
-    /// roll back) with the rows that caused them.
-    pub async fn apply_tier_changes(&mut self, key: &str, version: i64, changes: &[TierWrite], reason: &str) -> Result<Vec<TierWrite>> {
-        if changes.is_empty() {
-            return Ok(Vec::new());
+    /// [`Store::apply_tier_changes`] for several models inside this import's transaction: the
+    /// changes commit (or roll back) with the rows that caused them. Returns the changes applied,
+    /// per model in the order given. On SQLite the changes are written in customer order across
+    /// models (a customer's tiers share a page).
+    pub async fn apply_tier_changes(&mut self, models: &[ModelTierWrites<'_>], reason: &str) -> Result<Vec<Vec<TierWrite>>> {
+        if models.iter().all(|m| m.changes.is_empty()) {
+            return Ok(models.iter().map(|_| Vec::new()).collect());
         }
         let now = Utc::now();
         let backend = self.backend_kind();
         if let crate::import::Tx::Sqlite(t) = self.tx_mut() {
-            let model_id = model_id!(&mut **t, key)?;
+            let mut resolved = Vec::with_capacity(models.len());
+            for m in models {
+                resolved.push(ModelChanges { model_id: model_id!(&mut **t, m.key)?, version: m.version, changes: m.changes });
+            }
             let mut handle = t.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
-            return crate::tier_changes_sqlite::compare_and_set(handle.as_raw_handle(), model_id, version, changes, reason, now);
+            return crate::tier_changes_sqlite::compare_and_set(handle.as_raw_handle(), &resolved, reason, now);
         }
-        on_tx!(self.tx_mut(), t => {
-            let model_id = model_id!(&mut **t, key)?;
-            Ok(compare_and_set!(&mut **t, backend, model_id, version, changes, reason, now))
-        })
+        let mut out = Vec::with_capacity(models.len());
+        for m in models {
+            if m.changes.is_empty() {
+                out.push(Vec::new());
+                continue;
+            }
+            let applied = on_tx!(self.tx_mut(), t => {
+                let model_id = model_id!(&mut **t, m.key)?;
+                Ok::<_, StoreError>(compare_and_set!(&mut **t, backend, model_id, m.version, m.changes, reason, now))
+            })?;
+            out.push(applied);
+        }
+        Ok(out)
     }
 }

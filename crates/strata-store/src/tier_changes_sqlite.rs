@@ -2,8 +2,9 @@
 //! statement per kind of write (move, new, lost, history), stepped once per change. A live
 //! ingest writes two or three tier changes per new order; as statements of a few hundred rows
 //! joined with a VALUES list through sqlx they cost several times SQLite's own work. The rows
-//! written, their values' encoding and their order are those of `compare_and_set!` in
-//! tier_changes.rs, which PostgreSQL keeps using.
+//! written and their values' encoding are those of `compare_and_set!` in tier_changes.rs,
+//! which PostgreSQL keeps using; the order is by customer across models (see
+//! [`compare_and_set`]).
 
 use std::ptr::NonNull;
 
@@ -26,74 +27,107 @@ const LOST: &str = "DELETE FROM customer_tiers WHERE model_id = ?1 AND customer_
 const HISTORY: &str =
     "INSERT INTO tier_history (customer_id, model_id, version, from_tier, to_tier, at, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-/// Applies `changes` of model `model_id` on `db` (inside the caller's open transaction, whose
-/// lock on the handle the caller holds) and returns those applied — moves, then new tiers, then
-/// lost ones, as `compare_and_set!` does — with their history rows appended in that order.
+/// One model's changes as [`compare_and_set`] takes them.
+pub(crate) struct ModelChanges<'a> {
+    pub model_id: i64,
+    pub version: i64,
+    pub changes: &'a [TierWrite],
+}
+
+/// The statement in `slot`, prepared on first use.
+fn prepared<'s>(slot: &'s mut Option<RawStatement>, db: NonNull<ffi::sqlite3>, sql: &str) -> Result<&'s mut RawStatement, String> {
+    if slot.is_none() {
+        *slot = Some(RawStatement::prepare(db, sql)?);
+    }
+    slot.as_mut().ok_or_else(|| "a statement was not prepared".to_string())
+}
+
+/// What a change does to the stored row.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Move,
+    New,
+    Lost,
+}
+
+fn kind(c: &TierWrite) -> Option<Kind> {
+    match (&c.from, &c.to) {
+        (Some(_), Some(_)) => Some(Kind::Move),
+        (None, Some(_)) => Some(Kind::New),
+        (Some(_), None) => Some(Kind::Lost),
+        (None, None) => None,
+    }
+}
+
+/// Applies the changes of every model in `models` on `db` (inside the caller's open
+/// transaction, whose lock on the handle the caller holds) and returns, per model, those
+/// applied, each followed at once by its history row. Changes are taken in customer order
+/// across models: a customer's tiers in every model share a page of `customer_tiers` (and of
+/// the history's customer index), so each page is read and dirtied once however many models
+/// moved.
 pub(crate) fn compare_and_set(
     db: NonNull<ffi::sqlite3>,
-    model_id: i64,
-    version: i64,
-    changes: &[TierWrite],
+    models: &[ModelChanges<'_>],
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<TierWrite>> {
+) -> Result<Vec<Vec<TierWrite>>> {
     let fail = raw_error("writing tier changes");
     // The time as sqlx encodes it (see `RawStatement::bind`), formatted once for every row.
     let now = SqlValue::Text(Some(time_text(now)));
-    let (model, version) = (SqlValue::Int(Some(model_id)), SqlValue::Int(Some(version)));
-    let mut applied: Vec<TierWrite> = Vec::new();
-    let customer = |c: &TierWrite| SqlValue::Int(Some(c.customer_id));
-    // Each kind of write: its changes, stepped on one prepared statement; those that changed a
-    // row are applied.
-    let mut each = |sql: &str, wanted: fn(&TierWrite) -> bool, bind: &dyn Fn(&mut RawStatement, &TierWrite) -> Result<(), String>| {
-        let mut kind = changes.iter().filter(|c| wanted(c)).peekable();
-        if kind.peek().is_none() {
-            return Ok(());
-        }
-        let mut stmt = RawStatement::prepare(db, sql).map_err(fail)?;
-        for c in kind {
-            bind(&mut stmt, c).map_err(fail)?;
-            if stmt.execute().map_err(fail)? == 1 {
-                applied.push(c.clone());
-            }
-        }
-        Ok::<(), crate::StoreError>(())
-    };
-    each(MOVE, |c| c.from.is_some() && c.to.is_some(), &|st, c| {
-        st.bind_opt_text(1, c.to.as_deref())?;
-        st.bind(2, &version)?;
-        st.bind(3, &now)?;
-        st.bind(4, &model)?;
-        st.bind(5, &customer(c))?;
-        st.bind_opt_text(6, c.from.as_deref())
-    })?;
-    each(NEW, |c| c.from.is_none() && c.to.is_some(), &|st, c| {
-        st.bind(1, &customer(c))?;
-        st.bind(2, &model)?;
-        st.bind_opt_text(3, c.to.as_deref())?;
-        st.bind(4, &version)?;
-        st.bind(5, &now)
-    })?;
-    each(LOST, |c| c.from.is_some() && c.to.is_none(), &|st, c| {
-        st.bind(1, &model)?;
-        st.bind(2, &customer(c))?;
-        st.bind_opt_text(3, c.from.as_deref())
-    })?;
-    if applied.is_empty() {
-        return Ok(applied);
-    }
-
-    let mut history = RawStatement::prepare(db, HISTORY).map_err(fail)?;
     let reason = SqlValue::Text(Some(reason.to_string()));
-    for c in &applied {
-        history.bind(1, &customer(c)).map_err(fail)?;
-        history.bind(2, &model).map_err(fail)?;
-        history.bind(3, &version).map_err(fail)?;
-        history.bind_opt_text(4, c.from.as_deref()).map_err(fail)?;
-        history.bind_opt_text(5, c.to.as_deref()).map_err(fail)?;
-        history.bind(6, &now).map_err(fail)?;
-        history.bind(7, &reason).map_err(fail)?;
-        history.execute().map_err(fail)?;
+    let mut order: Vec<(i64, usize, Kind, usize)> = Vec::new();
+    for (m, model) in models.iter().enumerate() {
+        order.extend(model.changes.iter().enumerate().filter_map(|(i, c)| kind(c).map(|k| (c.customer_id, m, k, i))));
+    }
+    order.sort_unstable();
+    let mut applied: Vec<Vec<TierWrite>> = models.iter().map(|_| Vec::new()).collect();
+    // Prepared on first use, one per kind of write, stepped once per change.
+    let (mut moves, mut news, mut losts, mut history) = (None, None, None, None);
+    for (customer_id, m, k, i) in order {
+        let (c, model) = (&models[m].changes[i], &models[m]);
+        let (customer, model_id, version) =
+            (SqlValue::Int(Some(customer_id)), SqlValue::Int(Some(model.model_id)), SqlValue::Int(Some(model.version)));
+        let changed = match k {
+            Kind::Move => {
+                let st = prepared(&mut moves, db, MOVE).map_err(fail)?;
+                st.bind_opt_text(1, c.to.as_deref()).map_err(fail)?;
+                st.bind(2, &version).map_err(fail)?;
+                st.bind(3, &now).map_err(fail)?;
+                st.bind(4, &model_id).map_err(fail)?;
+                st.bind(5, &customer).map_err(fail)?;
+                st.bind_opt_text(6, c.from.as_deref()).map_err(fail)?;
+                st.execute().map_err(fail)?
+            }
+            Kind::New => {
+                let st = prepared(&mut news, db, NEW).map_err(fail)?;
+                st.bind(1, &customer).map_err(fail)?;
+                st.bind(2, &model_id).map_err(fail)?;
+                st.bind_opt_text(3, c.to.as_deref()).map_err(fail)?;
+                st.bind(4, &version).map_err(fail)?;
+                st.bind(5, &now).map_err(fail)?;
+                st.execute().map_err(fail)?
+            }
+            Kind::Lost => {
+                let st = prepared(&mut losts, db, LOST).map_err(fail)?;
+                st.bind(1, &model_id).map_err(fail)?;
+                st.bind(2, &customer).map_err(fail)?;
+                st.bind_opt_text(3, c.from.as_deref()).map_err(fail)?;
+                st.execute().map_err(fail)?
+            }
+        };
+        if changed != 1 {
+            continue;
+        }
+        let h = prepared(&mut history, db, HISTORY).map_err(fail)?;
+        h.bind(1, &customer).map_err(fail)?;
+        h.bind(2, &model_id).map_err(fail)?;
+        h.bind(3, &version).map_err(fail)?;
+        h.bind_opt_text(4, c.from.as_deref()).map_err(fail)?;
+        h.bind_opt_text(5, c.to.as_deref()).map_err(fail)?;
+        h.bind(6, &now).map_err(fail)?;
+        h.bind(7, &reason).map_err(fail)?;
+        h.execute().map_err(fail)?;
+        applied[m].push(c.clone());
     }
     Ok(applied)
 }

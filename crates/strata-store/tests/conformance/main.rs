@@ -9,7 +9,7 @@ use strata_core::{
     customer::{CustomerInput, CustomerKind, Role, UserInput},
     import::{Entity, ImportOptions, Mapping, Record},
 };
-use strata_store::{CustomerFilter, CustomerSort, Store, StoreError, TierWrite};
+use strata_store::{CustomerFilter, CustomerSort, ModelTierWrites, Store, StoreError, TierWrite};
 
 mod accounts;
 mod deferred_keys;
@@ -472,6 +472,8 @@ async fn change_feed(store: &Store) {
     let v = store.save_model_version("feed", "跟随", "ladder", "key = \"feed\"", "draft", "tester").await.unwrap();
     store.publish_model("feed", v, "{}", &[]).await.unwrap();
     assert_eq!(feed(seq).await, vec![(Models, None)]);
+    let v2 = store.save_model_version("feed2", "第二", "ladder", "key = \"feed2\"", "draft", "tester").await.unwrap();
+    store.publish_model("feed2", v2, "{}", &[]).await.unwrap();
     let set =
         |from: Option<&str>, to: Option<&str>| TierWrite { customer_id: x.id, from: from.map(String::from), to: to.map(String::from) };
     assert_eq!(store.apply_tier_changes("feed", v, &[set(None, Some("A"))], "event").await.unwrap().len(), 1);
@@ -490,18 +492,49 @@ async fn change_feed(store: &Store) {
     let (fields, recs) = records(Entity::Orders, &oh, &[&["F-SO-2", "F-1", "", "2024-07-01", "99", ""]], &[]);
     let mut s = store.begin_import(Entity::Orders, "live.csv", "tester", &fields).await.unwrap();
     assert_eq!(s.write(recs.clone()).await.unwrap().inserted, 1);
-    assert_eq!(s.apply_tier_changes("feed", v, &[set(Some("B"), Some("C"))], "event").await.unwrap().len(), 1);
-    assert!(s.apply_tier_changes("feed", v, &[set(Some("B"), Some("D"))], "event").await.unwrap().is_empty(), "compare and set");
+    assert_eq!(
+        s.apply_tier_changes(&[ModelTierWrites { key: "feed", version: v, changes: &[set(Some("B"), Some("C"))] }], "event").await.unwrap()
+            [0]
+        .len(),
+        1
+    );
+    assert!(
+        s.apply_tier_changes(&[ModelTierWrites { key: "feed", version: v, changes: &[set(Some("B"), Some("D"))] }], "event").await.unwrap()
+            [0]
+        .is_empty(),
+        "compare and set"
+    );
+    // Several models at once: each model's changes come back applied or not, in its own list
+    // (written in customer order across models on SQLite); a missing customer gets no tier.
+    let gone = |to: &str| TierWrite { customer_id: 999_999, from: None, to: Some(to.to_string()) };
+    let moved_gone = TierWrite { customer_id: 999_998, from: Some("A".into()), to: Some("B".into()) };
+    let both = s
+        .apply_tier_changes(
+            &[
+                ModelTierWrites { key: "feed", version: v, changes: &[moved_gone, set(Some("C"), Some("D"))] },
+                ModelTierWrites { key: "feed2", version: v2, changes: &[gone("A"), set(None, Some("A"))] },
+            ],
+            "event",
+        )
+        .await
+        .unwrap();
+    let ids = |w: &[TierWrite]| w.iter().map(|c| (c.customer_id, c.to.clone())).collect::<Vec<_>>();
+    assert_eq!(
+        both.iter().map(|w| ids(w)).collect::<Vec<_>>(),
+        vec![vec![(x.id, Some("D".to_string()))], vec![(x.id, Some("A".to_string()))]]
+    );
+    assert_eq!(s.apply_tier_changes(&[], "event").await.unwrap(), Vec::<Vec<TierWrite>>::new());
     assert!(matches!(
-        s.apply_tier_changes("nope", v, &[set(None, Some("A"))], "event").await,
+        s.apply_tier_changes(&[ModelTierWrites { key: "nope", version: v, changes: &[set(None, Some("A"))] }], "event").await,
         Err(strata_store::StoreError::NotFound { .. })
     ));
     s.rollback().await.unwrap();
     assert_eq!(store.tiers_of("feed", &[x.id]).await.unwrap(), vec![(x.id, "B".to_string())]);
+    assert!(store.tiers_of("feed2", &[x.id]).await.unwrap().is_empty());
     assert!(store.customer_events(strata_core::metrics::EventKind::Orders, x.id).await.unwrap().is_empty());
     let mut s = store.begin_import(Entity::Orders, "live.csv", "tester", &fields).await.unwrap();
     s.write(recs).await.unwrap();
-    s.apply_tier_changes("feed", v, &[set(Some("B"), Some("C"))], "event").await.unwrap();
+    s.apply_tier_changes(&[ModelTierWrites { key: "feed", version: v, changes: &[set(Some("B"), Some("C"))] }], "event").await.unwrap();
     let live = s.commit(1, 0, "sha").await.unwrap();
     assert_eq!(store.tiers_of("feed", &[x.id]).await.unwrap(), vec![(x.id, "C".to_string())]);
     assert_eq!(store.customer_events(strata_core::metrics::EventKind::Orders, x.id).await.unwrap().len(), 1);

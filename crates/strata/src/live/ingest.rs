@@ -20,7 +20,7 @@ use strata_core::{
     engine::customer_update::RawEvent,
     import::{Entity, Record},
 };
-use strata_store::{AuditEntry, Batch, ImportSession, RejectedRow, TierWrite};
+use strata_store::{AuditEntry, Batch, ImportSession, ModelTierWrites, RejectedRow, TierWrite};
 
 use super::{follow::Follow, models::EngineLoading, LiveEngine};
 use crate::tiering::host;
@@ -315,10 +315,12 @@ impl LiveEngine {
                 writes.push((model.key().to_string(), loaded.version(m), changes));
             }
         }
+        let models: Vec<ModelTierWrites> =
+            writes.iter().map(|(key, version, changes)| ModelTierWrites { key, version: *version, changes }).collect();
+        let done_per_model = session.apply_tier_changes(&models, "event").await?;
         let (mut tier_changes, mut missed) = (0, BTreeSet::new());
-        for (key, version, changes) in writes {
-            let done: BTreeSet<i64> =
-                session.apply_tier_changes(&key, version, &changes, "event").await?.iter().map(|c| c.customer_id).collect();
+        for ((_, _, changes), done) in writes.iter().zip(done_per_model) {
+            let done: BTreeSet<i64> = done.iter().map(|c| c.customer_id).collect();
             tier_changes += done.len();
             missed.extend(changes.iter().map(|c| c.customer_id).filter(|id| !done.contains(id)));
         }

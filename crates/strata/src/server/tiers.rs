@@ -118,11 +118,21 @@ pub(crate) async fn model_summaries(s: &AppState) -> Result<Vec<Value>, ApiError
     for v in s.store.latest_model_versions().await? {
         let versions = s.store.model_versions(&v.key).await?;
         let published = versions.iter().find(|x| x.status == "published").map(|x| x.version);
-        let counts: Vec<Value> = s.store.tier_counts(&v.key).await?.into_iter().map(|(t, n)| json!({"tier": t, "customers": n})).collect();
+        let counts = tier_counts(s, &v.key, published).await?;
         items.push(json!({"key": v.key, "name": v.name, "kind": v.kind, "latest_version": v.version, "latest_status": v.status,
                           "published_version": published, "counts": counts}));
     }
     Ok(items)
+}
+
+/// Customers per tier of model `key`: from the engine when it holds the `published` version,
+/// else from the store.
+async fn tier_counts(s: &AppState, key: &str, published: Option<i64>) -> Result<Vec<Value>, ApiError> {
+    let counts = match published.and_then(|v| s.live.tier_counts(key, v)) {
+        Some(counts) => counts,
+        None => s.store.tier_counts(key).await?,
+    };
+    Ok(counts.into_iter().map(|(t, n)| json!({"tier": t, "customers": n})).collect())
 }
 
 async fn show(State(s): State<AppState>, caller: Caller, Path(key): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -131,7 +141,8 @@ async fn show(State(s): State<AppState>, caller: Caller, Path(key): Path<String>
     if versions.is_empty() {
         return Err(ApiError::not_found("tier model", &key));
     }
-    let counts: Vec<Value> = s.store.tier_counts(&key).await?.into_iter().map(|(t, n)| json!({"tier": t, "customers": n})).collect();
+    let published = versions.iter().find(|x| x.status == "published").map(|x| x.version);
+    let counts = tier_counts(&s, &key, published).await?;
     let versions: Vec<Value> = versions
         .iter()
         .map(|v| {

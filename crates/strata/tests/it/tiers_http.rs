@@ -111,6 +111,14 @@ async fn models_check_preview_publish_and_explain() {
     assert_eq!(history(&api, c1).await, vec![(None, Some("big".into()), "\"publish\"".into())]);
     let (_, list) = api.json(Method::GET, "/api/v1/tier-models", None).await;
     assert_eq!(list["items"][0]["published_version"], version, "{list}");
+    // Counts per tier come from the engine once it holds the published version; the store's
+    // count is the same.
+    assert!(api.state.live.tier_counts("value", version).is_some());
+    let stored: Vec<Value> =
+        api.state.store.tier_counts("value").await.expect("counts").into_iter().map(|(t, n)| json!({"tier": t, "customers": n})).collect();
+    assert_eq!(list["items"][0]["counts"], json!(stored), "{list}");
+    assert_eq!(list["items"][0]["counts"], json!([{"tier": "big", "customers": 1}, {"tier": "dormant", "customers": 2}]), "{list}");
+    assert_eq!(api.state.live.tier_counts("value", version + 1), None, "another version is not the engine's");
     let (status, shown) = api.json(Method::GET, "/api/v1/tier-models/value", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(shown["versions"][0]["status"], "published");
