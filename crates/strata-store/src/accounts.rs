@@ -91,18 +91,13 @@ impl Store {
 
     /// The active user of an unrevoked token (its last use noted at most once a minute).
     pub async fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
-        let row: Option<(i64, i64, Option<DateTime<Utc>>)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = $2")
-            .bind(token_hash).bind(true).fetch_optional(p).await)
-        .map_err(StoreError::db("reading an API token"))?;
-        let Some((id, user_id, last)) = row else { return Ok(None) };
+        let Some((id, last, user)) = self.token_and_user(token_hash).await? else { return Ok(None) };
         let now = Utc::now();
         if last.is_none_or(|l| now - l > chrono::Duration::minutes(1)) {
             on_pool!(self, p => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(p).await.map(|r| r.rows_affected()))
                 .map_err(StoreError::db("noting an API token's use"))?;
         }
-        Ok(Some(self.get_user(user_id).await?))
+        Ok(Some(user))
     }
 
     pub async fn list_api_tokens(&self, user_id: Option<i64>) -> Result<Vec<ApiToken>> {

@@ -26,6 +26,19 @@ struct UserRow {
 const USER_SELECT: &str =
     "SELECT u.id, u.login, u.display_name, u.email, u.team_id, t.name AS team, u.role, u.active FROM users u LEFT JOIN teams t ON t.id = u.team_id";
 
+/// An unrevoked API token of an active user, with the user (one query per authenticated request).
+#[derive(sqlx::FromRow)]
+struct TokenUserRow {
+    token_id: i64,
+    last_used_at: Option<chrono::DateTime<Utc>>,
+    #[sqlx(flatten)]
+    user: UserRow,
+}
+
+const TOKEN_USER_SELECT: &str = "SELECT k.id AS token_id, k.last_used_at, u.id, u.login, u.display_name, u.email, u.team_id, \
+     t.name AS team, u.role, u.active FROM api_tokens k JOIN users u ON u.id = k.user_id LEFT JOIN teams t ON t.id = u.team_id \
+     WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND u.active = $2";
+
 impl From<UserRow> for User {
     fn from(r: UserRow) -> User {
         User {
@@ -180,6 +193,14 @@ impl Store {
         let row: Option<UserRow> =
             on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await).map_err(StoreError::db("reading a user"))?;
         row.map(User::from).ok_or(StoreError::NotFound { what: "user", id: id.to_string() })
+    }
+
+    /// The token with `token_hash` if unrevoked and its user active: (token id, last use, user).
+    pub(crate) async fn token_and_user(&self, token_hash: &str) -> Result<Option<(i64, Option<chrono::DateTime<Utc>>, User)>> {
+        let row: Option<TokenUserRow> =
+            on_pool!(self, p => sqlx::query_as(TOKEN_USER_SELECT).bind(token_hash).bind(true).fetch_optional(p).await)
+                .map_err(StoreError::db("reading an API token"))?;
+        Ok(row.map(|r| (r.token_id, r.last_used_at, User::from(r.user))))
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>> {

@@ -127,12 +127,19 @@ impl ImportSession {
         let now = Utc::now();
         let backend = self.backend_kind();
         if let crate::import::Tx::Sqlite(t) = self.tx_mut() {
+            // One round trip to the connection's thread: the models' ids are looked up on the
+            // raw handle too.
+            let mut handle = t.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
+            let db = handle.as_raw_handle();
             let mut resolved = Vec::with_capacity(models.len());
             for m in models {
-                resolved.push(ModelChanges { model_id: model_id!(&mut **t, m.key)?, version: m.version, changes: m.changes });
+                resolved.push(ModelChanges {
+                    model_id: crate::tier_changes_sqlite::model_id(db, m.key)?,
+                    version: m.version,
+                    changes: m.changes,
+                });
             }
-            let mut handle = t.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
-            return crate::tier_changes_sqlite::compare_and_set(handle.as_raw_handle(), &resolved, reason, now);
+            return crate::tier_changes_sqlite::compare_and_set(db, &resolved, reason, now);
         }
         let mut out = Vec::with_capacity(models.len());
         for m in models {

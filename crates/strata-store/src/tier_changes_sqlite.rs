@@ -34,6 +34,17 @@ pub(crate) struct ModelChanges<'a> {
     pub changes: &'a [TierWrite],
 }
 
+/// The id of model `key` (as `model_id!` finds it, on the raw handle).
+pub(crate) fn model_id(db: NonNull<ffi::sqlite3>, key: &str) -> Result<i64> {
+    let fail = raw_error("finding a model");
+    let mut stmt = RawStatement::prepare(db, "SELECT id FROM tier_models WHERE key = ?1").map_err(fail)?;
+    stmt.bind(1, &SqlValue::text(key)).map_err(fail)?;
+    match stmt.step().map_err(fail)? {
+        true => stmt.column_int(0).ok_or_else(|| fail("a model without an id".into())),
+        false => Err(crate::StoreError::NotFound { what: "tier model", id: key.to_string() }),
+    }
+}
+
 /// The statement in `slot`, prepared on first use.
 fn prepared<'s>(slot: &'s mut Option<RawStatement>, db: NonNull<ffi::sqlite3>, sql: &str) -> Result<&'s mut RawStatement, String> {
     if slot.is_none() {
