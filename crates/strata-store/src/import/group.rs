@@ -9,7 +9,10 @@ use super::*;
 /// The savepoint one grouped batch is written under: taken, released, returned to.
 const SAVEPOINT: &str = "SAVEPOINT strata_grouped_batch";
 const RELEASE: &str = "RELEASE SAVEPOINT strata_grouped_batch";
-const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT strata_grouped_batch";
+/// Returns to the savepoint and lets it go, in one round trip.
+const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT strata_grouped_batch; RELEASE SAVEPOINT strata_grouped_batch";
+/// Keeps what was written since the savepoint and marks a new one, in one round trip.
+const RENEW: &str = "RELEASE SAVEPOINT strata_grouped_batch; SAVEPOINT strata_grouped_batch";
 
 impl ImportSession {
     /// Marks the point a later [`ImportSession::rollback_to_savepoint`] returns to. Take it
@@ -23,11 +26,16 @@ impl ImportSession {
         self.exec_control(RELEASE, "releasing a savepoint").await
     }
 
+    /// [`ImportSession::release_savepoint`] then [`ImportSession::savepoint`], in one statement
+    /// string (one round trip): between two grouped batches.
+    pub async fn renew_savepoint(&mut self) -> Result<()> {
+        self.exec_control(RENEW, "renewing a savepoint").await
+    }
+
     /// Discards what was written since the savepoint (the batch record included when it was
     /// started after it) and forgets that batch's counts and customers.
     pub async fn rollback_to_savepoint(&mut self) -> Result<()> {
         self.exec_control(ROLLBACK_TO, "rolling back to a savepoint").await?;
-        self.exec_control(RELEASE, "releasing a savepoint").await?;
         self.totals = ChunkOutcome::default();
         self.touched = Touched::default();
         Ok(())

@@ -21,19 +21,26 @@ pub(crate) async fn grouped_batches(store: &Store, customer: &str) {
     s.rollback_to_savepoint().await.unwrap();
     s.discard_batch().await.unwrap();
     // Two good batches around a rejected one.
-    let mut committed = Vec::new();
+    // A good batch's savepoint is released when the next one is taken (`renew_savepoint`).
+    let (mut committed, mut held) = (Vec::new(), false);
     for (n, who, actor) in [("GB-1", customer, "bob"), ("GB-2", "NO-SUCH-CUSTOMER", "carol"), ("GB-3", customer, "dave")] {
-        s.savepoint().await.unwrap();
+        match held {
+            true => s.renew_savepoint().await.unwrap(),
+            false => s.savepoint().await.unwrap(),
+        }
         s.next_batch("api", actor).await.unwrap();
         let out = s.write(request(n, who).1).await.unwrap();
         if out.rejected.is_empty() {
             assert_eq!(out.inserted, 1, "{n}");
             committed.push(s.finish_batch(1, 0, "").await.unwrap());
-            s.release_savepoint().await.unwrap();
+            held = true;
         } else {
             s.rollback_to_savepoint().await.unwrap();
+            held = false;
         }
     }
+    assert!(held);
+    s.release_savepoint().await.unwrap();
     s.commit_batches().await.unwrap();
     let batches = store.list_batches(1000).await.unwrap();
     assert_eq!(batches.len(), before + 2, "two batches recorded: {batches:?}");
