@@ -12,7 +12,6 @@ use crate::{
     dialect,
     import::{on_tx, ImportSession},
     on_pool, placeholders,
-    tier_changes_sqlite::ModelChanges,
     tiers::{model_id, write_history, ROWS_PER_STATEMENT},
     Result, Store, StoreError, TierWrite,
 };
@@ -88,16 +87,16 @@ impl Store {
             return Ok(Vec::new());
         }
         let now = Utc::now();
-        let model_id = self.model_id(key).await?;
         if let crate::Backend::Sqlite(p) = &self.backend {
             let mut tx = p.begin().await.map_err(StoreError::db("starting tier changes"))?;
             let mut handle = tx.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
-            let one = [ModelChanges { model_id, version, changes }];
-            let applied = crate::tier_changes_sqlite::compare_and_set(handle.as_raw_handle(), &one, reason, now)?.pop().unwrap_or_default();
+            let one = [ModelTierWrites { key, version, changes }];
+            let applied = crate::tier_changes_sqlite::apply(handle.as_raw_handle(), &one, reason, now)?.pop().unwrap_or_default();
             drop(handle);
             tx.commit().await.map_err(StoreError::db("committing tier changes"))?;
             return Ok(applied);
         }
+        let model_id = self.model_id(key).await?;
         on_pool!(self, p => {
             let mut tx = p.begin().await.map_err(StoreError::db("starting tier changes"))?;
             let applied = compare_and_set!(&mut *tx, self.kind(), model_id, version, changes, reason, now);
@@ -127,19 +126,8 @@ impl ImportSession {
         let now = Utc::now();
         let backend = self.backend_kind();
         if let crate::import::Tx::Sqlite(t) = self.tx_mut() {
-            // One round trip to the connection's thread: the models' ids are looked up on the
-            // raw handle too.
             let mut handle = t.lock_handle().await.map_err(StoreError::db("locking the SQLite connection"))?;
-            let db = handle.as_raw_handle();
-            let mut resolved = Vec::with_capacity(models.len());
-            for m in models {
-                resolved.push(ModelChanges {
-                    model_id: crate::tier_changes_sqlite::model_id(db, m.key)?,
-                    version: m.version,
-                    changes: m.changes,
-                });
-            }
-            return crate::tier_changes_sqlite::compare_and_set(db, &resolved, reason, now);
+            return crate::tier_changes_sqlite::apply(handle.as_raw_handle(), models, reason, now);
         }
         let mut out = Vec::with_capacity(models.len());
         for m in models {

@@ -14,7 +14,7 @@ use libsqlite3_sys as ffi;
 use crate::{
     sqlite_bulk::{raw_error, RawStatement},
     value::{time_text, SqlValue},
-    Result, TierWrite,
+    ModelTierWrites, Result, TierWrite,
 };
 
 /// A move applies only where the stored tier is still `from`.
@@ -27,15 +27,32 @@ const LOST: &str = "DELETE FROM customer_tiers WHERE model_id = ?1 AND customer_
 const HISTORY: &str =
     "INSERT INTO tier_history (customer_id, model_id, version, from_tier, to_tier, at, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-/// One model's changes as [`compare_and_set`] takes them.
-pub(crate) struct ModelChanges<'a> {
-    pub model_id: i64,
-    pub version: i64,
-    pub changes: &'a [TierWrite],
+/// One model's changes as [`compare_and_set`] takes them: the model by id.
+struct ModelChanges<'a> {
+    model_id: i64,
+    version: i64,
+    changes: &'a [TierWrite],
+}
+
+/// Applies the changes of every model in `models` on `db` (inside the caller's open
+/// transaction, whose lock on the handle the caller holds), the models' ids looked up on the
+/// same handle: one round trip to the connection's thread. Returns the changes applied, per
+/// model in the order given; an unknown model is `NotFound`.
+pub(crate) fn apply(
+    db: NonNull<ffi::sqlite3>,
+    models: &[ModelTierWrites<'_>],
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Vec<TierWrite>>> {
+    let mut resolved = Vec::with_capacity(models.len());
+    for m in models {
+        resolved.push(ModelChanges { model_id: model_id(db, m.key)?, version: m.version, changes: m.changes });
+    }
+    compare_and_set(db, &resolved, reason, now)
 }
 
 /// The id of model `key` (as `model_id!` finds it, on the raw handle).
-pub(crate) fn model_id(db: NonNull<ffi::sqlite3>, key: &str) -> Result<i64> {
+fn model_id(db: NonNull<ffi::sqlite3>, key: &str) -> Result<i64> {
     let fail = raw_error("finding a model");
     let mut stmt = RawStatement::prepare(db, "SELECT id FROM tier_models WHERE key = ?1").map_err(fail)?;
     stmt.bind(1, &SqlValue::text(key)).map_err(fail)?;
@@ -70,13 +87,12 @@ fn kind(c: &TierWrite) -> Option<Kind> {
     }
 }
 
-/// Applies the changes of every model in `models` on `db` (inside the caller's open
-/// transaction, whose lock on the handle the caller holds) and returns, per model, those
+/// Applies the changes of every model in `models` on `db` and returns, per model, those
 /// applied, each followed at once by its history row. Changes are taken in customer order
 /// across models: a customer's tiers in every model share a page of `customer_tiers` (and of
 /// the history's customer index), so each page is read and dirtied once however many models
 /// moved.
-pub(crate) fn compare_and_set(
+fn compare_and_set(
     db: NonNull<ffi::sqlite3>,
     models: &[ModelChanges<'_>],
     reason: &str,

@@ -117,12 +117,17 @@ pub(crate) async fn model_summaries(s: &AppState) -> Result<Vec<Value>, ApiError
     let mut items = Vec::new();
     for v in s.store.latest_model_versions().await? {
         let versions = s.store.model_versions(&v.key).await?;
-        let published = versions.iter().find(|x| x.status == "published").map(|x| x.version);
+        let published = published_version(&versions);
         let counts = tier_counts(s, &v.key, published).await?;
         items.push(json!({"key": v.key, "name": v.name, "kind": v.kind, "latest_version": v.version, "latest_status": v.status,
                           "published_version": published, "counts": counts}));
     }
     Ok(items)
+}
+
+/// The published version among a model's `versions`, if any.
+fn published_version(versions: &[strata_store::ModelVersion]) -> Option<i64> {
+    versions.iter().find(|x| x.status == "published").map(|x| x.version)
 }
 
 /// Customers per tier of model `key`: from the engine when it holds the `published` version,
@@ -141,8 +146,7 @@ async fn show(State(s): State<AppState>, caller: Caller, Path(key): Path<String>
     if versions.is_empty() {
         return Err(ApiError::not_found("tier model", &key));
     }
-    let published = versions.iter().find(|x| x.status == "published").map(|x| x.version);
-    let counts = tier_counts(&s, &key, published).await?;
+    let counts = tier_counts(&s, &key, published_version(&versions)).await?;
     let versions: Vec<Value> = versions
         .iter()
         .map(|v| {
