@@ -26,6 +26,37 @@ use crate::{
     tiering::{host, publish},
 };
 
+/// The customers' external ids in one buffer: at size M, a million separate strings would add
+/// an allocation and 24 bytes each to the process whose memory the benchmark reports.
+struct ExternalIds {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl ExternalIds {
+    fn of(ids: Vec<(i64, Option<String>)>) -> ExternalIds {
+        let (mut text, mut ends) = (String::new(), Vec::with_capacity(ids.len()));
+        for e in ids.into_iter().filter_map(|(_, e)| e) {
+            text.push_str(&e);
+            ends.push(text.len());
+        }
+        ExternalIds { text, ends }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
 /// Publishes the RFM preset, the benchmark ladder and the score when nothing is published.
 async fn ensure_models(store: &Store, today: strata_core::metrics::Day) -> anyhow::Result<()> {
     if !store.published_models().await?.is_empty() {
@@ -51,9 +82,11 @@ pub async fn run(store: Store, today: chrono::NaiveDate, orders: u64, batch: u64
     let load_s = started.elapsed().as_secs_f64();
     let ids = store.customer_external_ids().await?;
     let customers = ids.len();
-    // The external ids alone (moved, not copied: at size M they are 1,000,000 strings).
-    let refs: Vec<String> = ids.into_iter().filter_map(|(_, e)| e).collect();
+    let refs = ExternalIds::of(ids);
     anyhow::ensure!(!refs.is_empty(), "the store has no customers with an external id; import the benchmark data first");
+    // As the server does: freed memory handed back after the load and every 5 s.
+    crate::memory::release_free();
+    let trimmer = crate::memory::spawn_trimmer(std::time::Duration::from_secs(5));
     let run = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()));
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     let mut next = move || {
@@ -69,7 +102,7 @@ pub async fn run(store: Store, today: chrono::NaiveDate, orders: u64, batch: u64
         let n = batch.min(orders - written);
         let records: Vec<(u64, Record)> = (0..n)
             .map(|i| {
-                let who = &refs[(next() % refs.len() as u64) as usize];
+                let who = refs.get((next() % refs.len() as u64) as usize);
                 let order = OrderInput {
                     external_id: format!("ING-{run}-{}", written + i),
                     order_date: today,
@@ -78,7 +111,7 @@ pub async fn run(store: Store, today: chrono::NaiveDate, orders: u64, batch: u64
                     product_line: None,
                     status: OrderStatus::Completed,
                 };
-                (i + 2, Record::Order(CustomerRef { external_id: Some(who.clone()), name: None }, order))
+                (i + 2, Record::Order(CustomerRef { external_id: Some(who.to_string()), name: None }, order))
             })
             .collect();
         let b0 = Instant::now();
@@ -90,6 +123,7 @@ pub async fn run(store: Store, today: chrono::NaiveDate, orders: u64, batch: u64
         written += n;
     }
     let secs = t0.elapsed().as_secs_f64();
+    trimmer.abort();
     let p99 = {
         let mut v = batch_s.clone();
         v.sort_by(f64::total_cmp);

@@ -141,16 +141,33 @@ impl<'a> EventSlice<'a> {
     }
 }
 
-/// Owned columns for one customer in the overlay.
+/// Owned columns for one customer in the overlay: only the fields the kind has (a column the
+/// kind lacks stays empty and reads as missing), sized for the events they hold.
 #[derive(Debug, Clone, Default)]
 pub(super) struct OwnedEvents {
     pub(super) day: Vec<Day>,
     pub(super) nums: [Vec<i64>; MAX_NUMS],
     pub(super) cats: [Vec<u32>; MAX_CATS],
     pub(super) flag: Vec<u8>,
+    /// How many of `nums` and `cats` the kind fills.
+    numbers: u8,
+    categories: u8,
 }
 
 impl OwnedEvents {
+    /// No events yet, with room for `n` of `kind`.
+    fn for_kind(kind: EventKind, n: usize) -> OwnedEvents {
+        let (numbers, categories) = (kind.numbers().len(), kind.categories().len());
+        OwnedEvents {
+            day: Vec::with_capacity(n),
+            nums: std::array::from_fn(|i| Vec::with_capacity(if i < numbers { n } else { 0 })),
+            cats: std::array::from_fn(|i| Vec::with_capacity(if i < categories { n } else { 0 })),
+            flag: Vec::with_capacity(n),
+            numbers: numbers as u8,
+            categories: categories as u8,
+        }
+    }
+
     fn slice(&self) -> EventSlice<'_> {
         EventSlice {
             day: DaySlice::I32(&self.day),
@@ -163,10 +180,10 @@ impl OwnedEvents {
     fn insert(&mut self, row: &EventRow) {
         let at = self.day.partition_point(|&d| d <= row.day);
         self.day.insert(at, row.day);
-        for (col, v) in self.nums.iter_mut().zip(row.nums) {
+        for (col, v) in self.nums.iter_mut().zip(row.nums).take(usize::from(self.numbers)) {
             col.insert(at, v);
         }
-        for (col, v) in self.cats.iter_mut().zip(row.cats) {
+        for (col, v) in self.cats.iter_mut().zip(row.cats).take(usize::from(self.categories)) {
             col.insert(at, v);
         }
         self.flag.insert(at, row.flag);
@@ -301,7 +318,7 @@ impl EventBook {
     fn owned(&mut self, position: u32) -> &mut OwnedEvents {
         if !self.overlay.contains_key(&position) {
             let base = self.base_slice(position);
-            let mut owned = OwnedEvents::default();
+            let mut owned = OwnedEvents::for_kind(self.kind, base.len() + 1);
             for j in 0..base.len() {
                 owned.insert(&base.row(j));
             }
@@ -321,9 +338,10 @@ impl EventBook {
     /// Replaces every event of the customer at `position` (after edits, deletes or an undo).
     pub fn replace(&mut self, position: u32, rows: &[EventRow]) {
         self.grow(position as usize + 1);
+        let kind = self.kind;
         let owned = self.owned(position);
         let before = owned.day.len();
-        *owned = OwnedEvents::default();
+        *owned = OwnedEvents::for_kind(kind, rows.len());
         let mut sorted = rows.to_vec();
         sorted.sort_by_key(|r| r.day);
         for r in &sorted {

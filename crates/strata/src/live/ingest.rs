@@ -311,7 +311,11 @@ impl LiveEngine {
                     }
                 }
             }
-            loaded.engine.compact_if_large();
+            let started = std::time::Instant::now();
+            let folded = loaded.engine.compact_if_large();
+            if folded > 0 {
+                tracing::debug!(events = folded, seconds = started.elapsed().as_secs_f64(), "engine overlay compacted");
+            }
             let engine = &loaded.engine;
             let label = |m: usize, t: u16| host::tier_key(engine, m, t).map(String::from);
             for (m, model) in engine.catalog.models.iter().enumerate() {
