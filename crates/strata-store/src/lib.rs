@@ -8,7 +8,7 @@ mod attribute_scan;
 mod audit;
 mod bulk_edit;
 mod checkpoint;
-mod copy_text;
+mod copy_binary;
 mod count_cache;
 mod customers;
 mod dashboard;

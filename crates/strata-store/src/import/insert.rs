@@ -3,6 +3,7 @@
 //! for the update path.
 
 use super::*;
+use crate::copy_binary;
 
 impl ImportSession {
     /// PostgreSQL: the chunk is inserted by one `INSERT … SELECT FROM UNNEST(…) ON CONFLICT
@@ -21,16 +22,21 @@ impl ImportSession {
         if self.deferred_keys.is_some() {
             // Keys deferred: no stored key to meet (the index built at commit finds repeats),
             // so the chunk streams in through COPY, PostgreSQL's cheapest way in.
-            let sql = format!("COPY {} (external_id, {}, batch_id, created_at, updated_at) FROM STDIN", spec.table, cols.join(", "));
-            let tail =
-                crate::copy_text::shared_tail(&[SqlValue::Int(Some(batch_id)), SqlValue::Time(Some(now)), SqlValue::Time(Some(now))]);
-            let mut text = String::with_capacity(pending.len() * 128);
+            let sql = format!(
+                "COPY {} (external_id, {}, batch_id, created_at, updated_at) FROM STDIN (FORMAT binary)",
+                spec.table,
+                cols.join(", ")
+            );
+            let tail = copy_binary::Tail::of(&[SqlValue::Int(Some(batch_id)), SqlValue::Time(Some(now)), SqlValue::Time(Some(now))]);
+            let mut data = Vec::with_capacity(pending.len() * 128);
+            copy_binary::start(&mut data);
             for p in &pending {
                 let key = SqlValue::Text(p.key.clone());
-                crate::copy_text::push_row(&mut text, std::iter::once(&key).chain(&p.values), &tail);
+                copy_binary::push_row(&mut data, std::iter::once(&key).chain(&p.values), &tail);
             }
+            copy_binary::finish(&mut data);
             let mut copy = t.copy_in_raw(&sql).await.map_err(StoreError::db("starting to copy imported rows"))?;
-            copy.send(text.into_bytes()).await.map_err(StoreError::db("copying imported rows"))?;
+            copy.send(data).await.map_err(StoreError::db("copying imported rows"))?;
             copy.finish().await.map_err(StoreError::db("copying imported rows"))?;
             out.inserted += pending.len() as u64;
             return Ok(Vec::new());
