@@ -1,16 +1,15 @@
 //! Inserting new rows: a prepared statement on the raw handle for SQLite, array-bound
-//! `UNNEST` (or `COPY` while keys are deferred) for PostgreSQL; rows whose key exists come back
+//! `UNNEST` for PostgreSQL (`COPY` while keys are deferred: copy_stream.rs); rows whose key exists come back
 //! for the update path.
 
 use super::*;
-use crate::copy_binary;
 
 impl ImportSession {
     /// PostgreSQL: the chunk is inserted by one `INSERT … SELECT FROM UNNEST(…) ON CONFLICT
     /// DO NOTHING` with each column bound as an array; the keys it returns are the rows it
     /// inserted, and every other row (its key exists, or came earlier in the chunk) goes back
-    /// for the update path. One unique-index search per row, no separate lookup first. With
-    /// the key index deferred, the chunk goes in by `COPY` instead.
+    /// for the update path. One unique-index search per row, no separate lookup first. (With
+    /// the key index deferred, chunks go in by `COPY` instead: `copy_stream.rs`.)
     pub(super) async fn insert_new_postgres(&mut self, pending: Vec<Pending>, out: &mut ChunkOutcome) -> Result<Vec<Pending>> {
         let spec = self.spec;
         let (batch_id, now) = (self.batch_id, self.now);
@@ -19,28 +18,6 @@ impl ImportSession {
             return Ok(pending);
         }
         let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
-        if self.deferred_keys.is_some() {
-            // Keys deferred: no stored key to meet (the index built at commit finds repeats),
-            // so the chunk streams in through COPY, PostgreSQL's cheapest way in.
-            let sql = format!(
-                "COPY {} (external_id, {}, batch_id, created_at, updated_at) FROM STDIN (FORMAT binary)",
-                spec.table,
-                cols.join(", ")
-            );
-            let tail = copy_binary::Tail::of(&[SqlValue::Int(Some(batch_id)), SqlValue::Time(Some(now)), SqlValue::Time(Some(now))]);
-            let mut data = Vec::with_capacity(pending.len() * 128);
-            copy_binary::start(&mut data);
-            for p in &pending {
-                let key = SqlValue::Text(p.key.clone());
-                copy_binary::push_row(&mut data, std::iter::once(&key).chain(&p.values), &tail);
-            }
-            copy_binary::finish(&mut data);
-            let mut copy = t.copy_in_raw(&sql).await.map_err(StoreError::db("starting to copy imported rows"))?;
-            copy.send(data).await.map_err(StoreError::db("copying imported rows"))?;
-            copy.finish().await.map_err(StoreError::db("copying imported rows"))?;
-            out.inserted += pending.len() as u64;
-            return Ok(Vec::new());
-        }
         let arrays: Vec<String> =
             spec.cols.iter().enumerate().map(|(i, (_, k))| format!("${}::{}[]", i + 2, crate::value::pg_type(*k))).collect();
         let n = cols.len();

@@ -11,6 +11,7 @@ use strata_core::{
     import::{CustomerRef, Entity, Record},
 };
 
+mod copy_stream;
 mod group;
 mod insert;
 mod refs;
@@ -232,6 +233,9 @@ impl ImportSession {
     /// Writes one chunk of validated records (row numbers are the file's, for reports).
     pub async fn write(&mut self, records: Vec<(u64, Record)>) -> Result<ChunkOutcome> {
         self.load_caches(&records).await?;
+        if self.deferred_keys.is_some() && matches!(self.tx, Tx::Postgres(_)) {
+            return self.copy_chunk(records).await;
+        }
         let mut out = ChunkOutcome::default();
         let mut pending: Vec<Pending> = Vec::with_capacity(records.len());
         let mut seen: HashMap<String, u64> = HashMap::new();

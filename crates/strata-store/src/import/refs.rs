@@ -107,76 +107,18 @@ impl ImportSession {
         Ok(())
     }
 
-    pub(super) fn resolve_customer(&self, r: &CustomerRef) -> std::result::Result<i64, RejectedRow> {
-        if let Some(ext) = &r.external_id {
-            return self.by_external.as_ref().and_then(|m| m.get(ext).copied()).ok_or_else(|| RejectedRow {
-                row: 0,
-                field: "customer_external_id".into(),
-                raw: ext.clone(),
-                code: "unknown_customer",
-                message: format!("no customer has 客户编号 `{ext}`; import the customer first or fix the number"),
-            });
-        }
-        let name = r.name.clone().unwrap_or_default();
-        let by = self.by_canonical.as_ref();
-        let lookup = |k: String| by.and_then(|m| m.get(&k).copied());
-        let found = lookup(canonical_name(CustomerKind::Company, &name)).or_else(|| lookup(canonical_name(CustomerKind::Person, &name)));
-        match found {
-            Some(Some(id)) => Ok(id),
-            Some(None) => Err(RejectedRow {
-                row: 0,
-                field: "customer_name".into(),
-                raw: name.clone(),
-                code: "ambiguous_customer",
-                message: format!("several customers are called `{name}`; add a 客户编号 column to say which"),
-            }),
-            None => Err(RejectedRow {
-                row: 0,
-                field: "customer_name".into(),
-                raw: name.clone(),
-                code: "unknown_customer",
-                message: format!("no customer is called `{name}`; import the customer first or fix the name"),
-            }),
-        }
-    }
-
-    pub(super) fn resolve_user(&self, field: &str, login: &Option<String>) -> std::result::Result<Option<i64>, RejectedRow> {
-        let Some(l) = login else { return Ok(None) };
-        match self.users.as_ref().and_then(|m| m.get(&l.to_lowercase())) {
-            Some(id) => Ok(Some(*id)),
-            None => Err(RejectedRow {
-                row: 0,
-                field: field.into(),
-                raw: l.clone(),
-                code: "unknown_user",
-                message: format!("`{l}` is not a user; add them with `strata user add` or use an existing login"),
-            }),
+    /// The caches references resolve against, borrowed apart from the transaction.
+    pub(super) fn ref_maps(&self) -> RefMaps<'_> {
+        RefMaps {
+            by_external: self.by_external.as_ref(),
+            by_canonical: self.by_canonical.as_ref(),
+            users: self.users.as_ref(),
+            teams: self.teams.as_ref(),
         }
     }
 
     pub(super) fn resolve(&self, record: &Record) -> std::result::Result<Resolved, RejectedRow> {
-        let mut r = Resolved::default();
-        if let Some(cref) = record_ref(record) {
-            r.customer_id = Some(self.resolve_customer(cref)?);
-        }
-        match record {
-            Record::Customer(c) => {
-                r.user_id = self.resolve_user("owner", &c.owner)?;
-                if let Some(team) = &c.team {
-                    r.team_id = Some(*self.teams.as_ref().and_then(|m| m.get(team)).ok_or_else(|| RejectedRow {
-                        row: 0,
-                        field: "team".into(),
-                        raw: team.clone(),
-                        code: "unknown_team",
-                        message: format!("`{team}` is not a team; add it with `strata team add` or fix the name"),
-                    })?);
-                }
-            }
-            Record::Deal(_, d) => r.user_id = self.resolve_user("owner", &d.owner)?,
-            Record::Interaction(_, i) => r.user_id = self.resolve_user("user", &i.user)?,
-            _ => {}
-        }
-        Ok(r)
+        self.ref_maps().resolve(record)
     }
 
     /// Of these external ids, those no customer holds but a merge left behind, with the
@@ -229,5 +171,87 @@ impl ImportSession {
             q.fetch_all(&mut **t).await
         })
         .map_err(StoreError::db("matching customers by name"))
+    }
+}
+
+/// The caches an import resolves references against (loaded by `load_caches`).
+pub(super) struct RefMaps<'a> {
+    pub(super) by_external: Option<&'a HashMap<String, i64>>,
+    pub(super) by_canonical: Option<&'a HashMap<String, Option<i64>>>,
+    pub(super) users: Option<&'a HashMap<String, i64>>,
+    pub(super) teams: Option<&'a HashMap<String, i64>>,
+}
+
+impl RefMaps<'_> {
+    pub(super) fn resolve_customer(&self, r: &CustomerRef) -> std::result::Result<i64, RejectedRow> {
+        if let Some(ext) = &r.external_id {
+            return self.by_external.and_then(|m| m.get(ext).copied()).ok_or_else(|| RejectedRow {
+                row: 0,
+                field: "customer_external_id".into(),
+                raw: ext.clone(),
+                code: "unknown_customer",
+                message: format!("no customer has 客户编号 `{ext}`; import the customer first or fix the number"),
+            });
+        }
+        let name = r.name.clone().unwrap_or_default();
+        let by = self.by_canonical;
+        let lookup = |k: String| by.and_then(|m| m.get(&k).copied());
+        let found = lookup(canonical_name(CustomerKind::Company, &name)).or_else(|| lookup(canonical_name(CustomerKind::Person, &name)));
+        match found {
+            Some(Some(id)) => Ok(id),
+            Some(None) => Err(RejectedRow {
+                row: 0,
+                field: "customer_name".into(),
+                raw: name.clone(),
+                code: "ambiguous_customer",
+                message: format!("several customers are called `{name}`; add a 客户编号 column to say which"),
+            }),
+            None => Err(RejectedRow {
+                row: 0,
+                field: "customer_name".into(),
+                raw: name.clone(),
+                code: "unknown_customer",
+                message: format!("no customer is called `{name}`; import the customer first or fix the name"),
+            }),
+        }
+    }
+
+    pub(super) fn resolve_user(&self, field: &str, login: &Option<String>) -> std::result::Result<Option<i64>, RejectedRow> {
+        let Some(l) = login else { return Ok(None) };
+        match self.users.and_then(|m| m.get(&l.to_lowercase())) {
+            Some(id) => Ok(Some(*id)),
+            None => Err(RejectedRow {
+                row: 0,
+                field: field.into(),
+                raw: l.clone(),
+                code: "unknown_user",
+                message: format!("`{l}` is not a user; add them with `strata user add` or use an existing login"),
+            }),
+        }
+    }
+
+    pub(super) fn resolve(&self, record: &Record) -> std::result::Result<Resolved, RejectedRow> {
+        let mut r = Resolved::default();
+        if let Some(cref) = record_ref(record) {
+            r.customer_id = Some(self.resolve_customer(cref)?);
+        }
+        match record {
+            Record::Customer(c) => {
+                r.user_id = self.resolve_user("owner", &c.owner)?;
+                if let Some(team) = &c.team {
+                    r.team_id = Some(*self.teams.and_then(|m| m.get(team)).ok_or_else(|| RejectedRow {
+                        row: 0,
+                        field: "team".into(),
+                        raw: team.clone(),
+                        code: "unknown_team",
+                        message: format!("`{team}` is not a team; add it with `strata team add` or fix the name"),
+                    })?);
+                }
+            }
+            Record::Deal(_, d) => r.user_id = self.resolve_user("owner", &d.owner)?,
+            Record::Interaction(_, i) => r.user_id = self.resolve_user("user", &i.user)?,
+            _ => {}
+        }
+        Ok(r)
     }
 }

@@ -47,6 +47,12 @@ pub(crate) async fn deferred_keys(store: &Store, customer: &str) {
     assert_eq!(s.write(first.clone()).await.unwrap().inserted, 50);
     let out = s.write(repeat.clone()).await.unwrap();
     assert_eq!((out.inserted, out.rejected.len()), (11, 0), "no key check while deferred");
+    // A key repeated within one chunk is still rejected there, naming the first row.
+    let (_, mut twice) = recs(&chunk(70, 71));
+    twice.push((98, recs(&chunk(70, 71)).1.remove(0).1));
+    let out = s.write(twice).await.unwrap();
+    assert_eq!((out.inserted, out.rejected.len(), out.rejected[0].row), (1, 1, 98));
+    assert!(out.rejected[0].message.contains("row 2"), "{}", out.rejected[0].message);
     let err = s.commit(61, 0, "sha").await.expect_err("a repeated key fails the deferred check");
     assert_eq!(err.code(), strata_store::DUPLICATE_KEYS, "{err}");
     assert_eq!(store.export_page(Entity::Orders, &CustomerFilter::default(), 0, 1000).await.unwrap().len(), 0, "nothing was written");
