@@ -50,8 +50,13 @@ pub(crate) async fn deferred_keys(store: &Store, customer: &str) {
     // A key repeated within one chunk is still rejected there, naming the first row.
     let (_, mut twice) = recs(&chunk(70, 71));
     twice.push((98, recs(&chunk(70, 71)).1.remove(0).1));
+    // A row naming no known customer is rejected and not written.
+    let unknown = vec!["DK-80".to_string(), "NOPE-404".to_string(), "2024-05-01".to_string(), "1.00".to_string()];
+    twice.push((97, recs(&[unknown]).1.remove(0).1));
     let out = s.write(twice).await.unwrap();
-    assert_eq!((out.inserted, out.rejected.len(), out.rejected[0].row), (1, 1, 98));
+    let rejected: Vec<(u64, &str)> = out.rejected.iter().map(|r| (r.row, r.code)).collect();
+    assert_eq!(out.inserted, 1);
+    assert_eq!(rejected, [(98, "duplicate_in_file"), (97, "unknown_customer")]);
     assert!(out.rejected[0].message.contains("row 2"), "{}", out.rejected[0].message);
     let err = s.commit(61, 0, "sha").await.expect_err("a repeated key fails the deferred check");
     assert_eq!(err.code(), strata_store::DUPLICATE_KEYS, "{err}");
