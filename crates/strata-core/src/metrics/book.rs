@@ -254,6 +254,7 @@ impl EventBook {
     }
 
     /// The events of the customer at `position` (empty for positions the book does not know).
+    #[inline]
     pub fn events(&self, position: u32) -> EventSlice<'_> {
         if !self.overlay.is_empty() {
             if let Some(owned) = self.overlay.get(&position) {
