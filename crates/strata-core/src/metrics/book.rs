@@ -143,7 +143,7 @@ impl<'a> EventSlice<'a> {
 
 /// Owned columns for one customer in the overlay: only the fields the kind has (a column the
 /// kind lacks stays empty and reads as missing), sized for the events they hold.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(super) struct OwnedEvents {
     pub(super) day: Vec<Day>,
     pub(super) nums: [Vec<i64>; MAX_NUMS],
@@ -326,7 +326,8 @@ impl EventBook {
             self.overlay_events += owned.day.len();
             self.overlay.insert(position, owned);
         }
-        self.overlay.entry(position).or_default()
+        let kind = self.kind;
+        self.overlay.entry(position).or_insert_with(|| OwnedEvents::for_kind(kind, 1))
     }
 
     /// Adds one event for the customer at `position`.
