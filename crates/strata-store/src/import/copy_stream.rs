@@ -17,6 +17,7 @@ impl ImportSession {
     /// path. Rows rejected here (unknown customer, key repeated within the chunk) are not sent.
     pub(super) async fn copy_chunk(&mut self, records: Vec<(u64, Record)>) -> Result<ChunkOutcome> {
         let (spec, entity, customer_col) = (self.spec, self.entity, self.customer_col);
+        // The caches, borrowed field by field: the open COPY holds the transaction meanwhile.
         let refs = RefMaps {
             by_external: self.by_external.as_ref(),
             by_canonical: self.by_canonical.as_ref(),
@@ -39,26 +40,21 @@ impl ImportSession {
         let mut copy = t.copy_in_raw(&sql).await.map_err(StoreError::db("starting to copy imported rows"))?;
         for slice in records.chunks(SLICE_ROWS) {
             for (row, rec) in slice {
-                let resolved = match refs.resolve(rec) {
-                    Ok(r) => r,
-                    Err(mut e) => {
-                        e.row = *row;
+                let (key, values) = match refs.keyed_row(entity, *row, rec) {
+                    // Deferred keys are for event tables, whose rows always have a key.
+                    Ok((Some(k), values)) => (k, values),
+                    Ok((None, values)) => (table::content_key(&values), values),
+                    Err(e) => {
                         out.rejected.push(e);
                         continue;
                     }
                 };
-                let (ext, values) = row_of(rec, resolved);
-                let key = match (ext, entity) {
-                    (Some(k), _) => k,
-                    (None, _) => table::content_key(&values),
-                };
-                let key = SqlValue::Text(Some(key));
-                let SqlValue::Text(Some(k)) = &key else { continue };
-                if let Some(first) = seen.get(k) {
-                    out.rejected.push(dup_row(*row, k, Some(*first)));
+                if let Some(first) = seen.get(&key) {
+                    out.rejected.push(dup_row(*row, &key, Some(*first)));
                     continue;
                 }
-                seen.insert(k.clone(), *row);
+                seen.insert(key.clone(), *row);
+                let key = SqlValue::Text(Some(key));
                 copy_binary::push_row(&mut data, std::iter::once(&key).chain(&values), &tail);
                 if let Some(SqlValue::Int(Some(id))) = customer_col.and_then(|c| values.get(c)) {
                     touched.add(*id);

@@ -239,20 +239,14 @@ impl ImportSession {
         let mut out = ChunkOutcome::default();
         let mut pending: Vec<Pending> = Vec::with_capacity(records.len());
         let mut seen: HashMap<String, u64> = HashMap::new();
+        let refs = self.ref_maps();
         for (row, rec) in &records {
-            let resolved = match self.resolve(rec) {
+            let (key, values) = match refs.keyed_row(self.entity, *row, rec) {
                 Ok(r) => r,
-                Err(mut e) => {
-                    e.row = *row;
+                Err(e) => {
                     out.rejected.push(e);
                     continue;
                 }
-            };
-            let (ext, values) = row_of(rec, resolved);
-            let key = match (ext, self.entity) {
-                (Some(k), _) => Some(k),
-                (None, Entity::Customers) => None,
-                (None, _) => Some(table::content_key(&values)),
             };
             if let Some(k) = &key {
                 if let Some(first) = seen.insert(k.clone(), *row) {

@@ -117,10 +117,6 @@ impl ImportSession {
         }
     }
 
-    pub(super) fn resolve(&self, record: &Record) -> std::result::Result<Resolved, RejectedRow> {
-        self.ref_maps().resolve(record)
-    }
-
     /// Of these external ids, those no customer holds but a merge left behind, with the
     /// customer who absorbed them.
     pub(super) async fn customers_aliased(&mut self, keys: &[String]) -> Result<HashMap<String, i64>> {
@@ -183,6 +179,28 @@ pub(super) struct RefMaps<'a> {
 }
 
 impl RefMaps<'_> {
+    /// A record as its table's row: its key (the external id; for an event without one, a hash
+    /// of its content; none for a customer without one) and its values. A reference that does
+    /// not resolve rejects the record, numbered `row`.
+    pub(super) fn keyed_row(
+        &self,
+        entity: Entity,
+        row: u64,
+        rec: &Record,
+    ) -> std::result::Result<(Option<String>, Vec<SqlValue>), RejectedRow> {
+        let resolved = self.resolve(rec).map_err(|mut e| {
+            e.row = row;
+            e
+        })?;
+        let (ext, values) = row_of(rec, resolved);
+        let key = match (ext, entity) {
+            (Some(k), _) => Some(k),
+            (None, Entity::Customers) => None,
+            (None, _) => Some(table::content_key(&values)),
+        };
+        Ok((key, values))
+    }
+
     pub(super) fn resolve_customer(&self, r: &CustomerRef) -> std::result::Result<i64, RejectedRow> {
         if let Some(ext) = &r.external_id {
             return self.by_external.and_then(|m| m.get(ext).copied()).ok_or_else(|| RejectedRow {
