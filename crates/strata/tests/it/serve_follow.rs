@@ -78,8 +78,18 @@ fn serve_follows_cli_imports_and_publishes() {
     assert_eq!(wait_for(Some("dormant")).as_deref(), Some("dormant"), "the server installs the model the CLI published");
     bin.ok(&["import", "orders", path_str(&bin.write("o.csv", "订单号,客户编号,下单日期,金额\nSO-1,C002,2024-03-30,2万\n".as_bytes()))]);
     assert_eq!(wait_for(Some("big")).as_deref(), Some("big"), "the server re-evaluates the imported customer");
-    let history = get(&addr, &token, &format!("/api/v1/customers/{id}/tier-history"));
-    let reasons: Vec<&str> =
-        history["items"].as_array().map(|a| a.iter().filter_map(|h| h["reason"].as_str()).collect()).unwrap_or_default();
+    // The follower's engine moves first; the change it causes is committed right after.
+    let start = Instant::now();
+    let (reasons, history) = loop {
+        let history = get(&addr, &token, &format!("/api/v1/customers/{id}/tier-history"));
+        let reasons: Vec<String> = history["items"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|h| h["reason"].as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        if reasons.len() >= 2 || start.elapsed() > Duration::from_secs(20) {
+            break (reasons, history);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert_eq!(reasons, ["publish", "event"], "{history}");
 }
