@@ -8,8 +8,10 @@ use std::{sync::Weak, time::Duration};
 use sqlx::SqlitePool;
 
 /// Pages in the log after which a commit checkpoints itself (the background task normally
-/// keeps the log far below this).
-pub(crate) const AUTOCHECKPOINT_PAGES: &str = "16384";
+/// keeps the log far below this). 256 MB: one batch of 10,000 orders through the live engine
+/// writes about 35,000 pages, and at 64 MB every such commit copied the log itself instead of
+/// leaving it to the background task (13,000 instead of 11,000 orders/s at size M).
+pub(crate) const AUTOCHECKPOINT_PAGES: &str = "65536";
 
 const EVERY: Duration = Duration::from_millis(200);
 
