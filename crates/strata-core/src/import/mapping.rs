@@ -30,6 +30,10 @@ pub struct Column {
 pub struct Mapping {
     pub entity: Entity,
     pub columns: Vec<Column>,
+    /// The column of each of the entity's fields, in the order of [`Entity::fields`]: every
+    /// row asks for its fields by key, so the answer is worked out once.
+    #[serde(skip)]
+    slots: Vec<Option<usize>>,
 }
 
 /// Why a header row cannot be imported.
@@ -121,7 +125,8 @@ impl Mapping {
                 return Err(MappingError::DuplicateField { field: key, first: first.to_string(), second: c.header.clone() });
             }
         }
-        let mapping = Mapping { entity, columns };
+        let slots = fields.iter().map(|f| columns.iter().position(|c| c.target == Target::Field(f.key))).collect();
+        let mapping = Mapping { entity, columns, slots };
         for spec in fields.iter().filter(|s| s.required) {
             if mapping.index_of(spec.key).is_none() {
                 return Err(MappingError::MissingField { field: spec.key, label: spec.label_zh, found: found() });
@@ -135,17 +140,14 @@ impl Mapping {
 
     /// The column index holding `field`.
     pub fn index_of(&self, field: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.target == Target::Field(field_static(self.entity, field).unwrap_or("")))
+        let at = self.entity.fields().iter().position(|f| f.key == field)?;
+        self.slots.get(at).copied().flatten()
     }
 
     /// Headers that were not mapped to anything.
     pub fn unmapped(&self) -> Vec<&str> {
         self.columns.iter().filter(|c| c.target == Target::Ignore).map(|c| c.header.as_str()).collect()
     }
-}
-
-fn field_static(entity: Entity, key: &str) -> Option<&'static str> {
-    entity.fields().iter().find(|f| f.key == key).map(|f| f.key)
 }
 
 fn auto_target(entity: Entity, fields: &[FieldSpec], custom: &[CustomFieldDef], header: &str) -> Target {
