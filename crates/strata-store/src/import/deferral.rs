@@ -1,0 +1,121 @@
+//! Large imports: the indexes (and, on PostgreSQL, foreign keys) of a table dropped for the
+//! import and rebuilt in one sort each before it commits, and the unique key index of an empty
+//! table deferred the same way, all inside the import's transaction.
+
+use super::{on_tx, ImportSession, Tx, DUPLICATE_KEYS};
+use crate::{Result, StoreError};
+
+impl ImportSession {
+    /// Tells the session that about `expected_rows` rows will come. When that is at least
+    /// 100,000 and more than the table holds, the table's non-unique indexes (and, on
+    /// PostgreSQL, its foreign keys) are dropped now and rebuilt at commit (one sort each; one
+    /// join validating every row): inside this transaction, so a rollback or a killed process
+    /// restores them. On SQLite readers keep using the old ones meanwhile; on PostgreSQL the
+    /// table is locked against other sessions until the import commits.
+    ///
+    /// With `defer_keys`, a large import into an empty event table also drops the unique index
+    /// of external ids. Keys repeated across chunks are then found only when
+    /// the index is built again ([`ImportSession::check_keys`], or at commit), which fails with
+    /// code [`DUPLICATE_KEYS`]; a caller that passes `defer_keys` runs the import again without
+    /// it to have those rows rejected one by one.
+    pub async fn expect_rows(&mut self, expected_rows: u64, defer_keys: bool) -> Result<()> {
+        let table = self.spec.table;
+        self.large = expected_rows >= 100_000;
+        if let Tx::Sqlite(t) = &mut self.tx {
+            if self.large {
+                sqlx::query("PRAGMA cache_size = -65536")
+                    .execute(&mut **t)
+                    .await
+                    .map_err(StoreError::db("sizing the import's page cache"))?;
+            }
+        }
+        // Customers' canonical-name index serves the import's own name matching: keep it.
+        if table == "customers" || !self.large || !self.deferred_indexes.is_empty() || self.deferred_keys.is_some() {
+            return Ok(());
+        }
+        let max_sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
+        let max_id: i64 = on_tx!(&mut self.tx, t => sqlx::query_scalar(&max_sql).fetch_one(&mut **t).await)
+            .map_err(StoreError::db("sizing the table"))?;
+        if (max_id as u64) > expected_rows {
+            return Ok(());
+        }
+        let list = match self.tx {
+            Tx::Sqlite(_) => {
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
+            }
+            Tx::Postgres(_) => {
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 \
+                 AND indexdef NOT LIKE 'CREATE UNIQUE%'"
+            }
+        };
+        let indexes: Vec<(String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as(list).bind(table).fetch_all(&mut **t).await)
+            .map_err(StoreError::db("listing indexes"))?;
+        // No row at all (ids start at 1): no stored key any row could match.
+        let key_index = if defer_keys && max_id == 0 { self.key_index().await? } else { None };
+        for (name, _) in indexes.iter().chain(&key_index) {
+            let drop = format!("DROP INDEX {name}");
+            on_tx!(&mut self.tx, t => sqlx::query(&drop).execute(&mut **t).await.map(|r| r.rows_affected()))
+                .map_err(StoreError::db("deferring an index"))?;
+        }
+        let mut deferred: Vec<String> = indexes.into_iter().map(|(_, sql)| sql).collect();
+        self.deferred_keys = key_index.map(|(_, sql)| sql);
+        if let Tx::Postgres(t) = &mut self.tx {
+            sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+                .execute(&mut **t)
+                .await
+                .map_err(StoreError::db("sizing index builds"))?;
+            let keys: Vec<(String, String)> = sqlx::query_as(
+                "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
+            )
+            .bind(table)
+            .fetch_all(&mut **t)
+            .await
+            .map_err(StoreError::db("listing foreign keys"))?;
+            for (name, def) in keys {
+                sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+                    .execute(&mut **t)
+                    .await
+                    .map_err(StoreError::db("deferring a foreign key"))?;
+                deferred.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {def}"));
+            }
+        }
+        self.deferred_indexes = deferred;
+        Ok(())
+    }
+
+    /// The table's named unique index of external ids and its statement (None for a table
+    /// whose key is a column constraint).
+    async fn key_index(&mut self) -> Result<Option<(String, String)>> {
+        let name = format!("{}_external_id", self.spec.table);
+        let sql = match self.tx {
+            Tx::Sqlite(_) => "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = $1 AND sql LIKE 'CREATE UNIQUE%'",
+            Tx::Postgres(_) => {
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1 AND indexdef LIKE 'CREATE UNIQUE%'"
+            }
+        };
+        let found: Option<String> = on_tx!(&mut self.tx, t => sqlx::query_scalar(sql).bind(&name).fetch_optional(&mut **t).await)
+            .map_err(StoreError::db("finding the key index"))?;
+        Ok(found.map(|sql| (name, sql)))
+    }
+
+    /// Whether rows go in without a key check (see [`ImportSession::expect_rows`]).
+    pub fn keys_deferred(&self) -> bool {
+        self.deferred_keys.is_some()
+    }
+
+    /// Builds the unique index of external ids again if this import dropped it: fails with
+    /// code [`DUPLICATE_KEYS`] when the file repeats a key (nothing is lost: the caller rolls
+    /// back and imports again with keys checked row by row).
+    pub async fn check_keys(&mut self) -> Result<()> {
+        let Some(sql) = self.deferred_keys.take() else { return Ok(()) };
+        let built = on_tx!(&mut self.tx, t => sqlx::query(&sql).execute(&mut **t).await.map(|r| r.rows_affected()));
+        match built {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(StoreError::conflict(
+                DUPLICATE_KEYS,
+                format!("the file repeats an external id of {}; import it again with keys checked row by row", self.spec.table),
+            )),
+            Err(e) => Err(StoreError::db("rebuilding the key index")(e)),
+        }
+    }
+}
