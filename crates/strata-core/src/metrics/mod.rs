@@ -5,17 +5,20 @@
 //! computed over day windows resolved against an explicit "today" (this crate reads no clock).
 
 mod book;
+mod book_builder;
 mod book_parts;
 mod codes;
 mod compaction;
 mod day;
 mod day_column;
 mod dictionary;
+mod event_kind;
 mod index;
 mod nums;
 mod window;
 
-pub use book::{EventBook, EventBookBuilder, EventKind, EventRow, EventSlice, MAX_CATS, MAX_NUMS, NO_NUM};
+pub use book::{EventBook, EventKind, EventRow, EventSlice, MAX_CATS, MAX_NUMS, NO_NUM};
+pub use book_builder::EventBookBuilder;
 pub use book_parts::GroupedBookBuilder;
 pub use codes::CodeColumn;
 pub use day::{date_of, day_of, day_of_ymd, Day};
