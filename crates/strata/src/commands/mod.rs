@@ -10,17 +10,18 @@ use std::{
 
 use anyhow::{bail, Context};
 use strata_core::{
-    custom_field::{CustomFieldDef, FieldKind},
-    customer::{Role, UserInput},
     date::china_offset,
     import::{ImportOptions, Target},
-    label::Labelled,
     money::Currency,
 };
 use strata_store::{CustomerFilter, Store};
 
+mod directory;
+
+use directory::{field, token, user};
+
 use crate::{
-    cli::{BatchCommand, Cli, Command, FieldCommand, FilterArgs, ImportArgs, TeamCommand, UserCommand},
+    cli::{BatchCommand, Cli, Command, FilterArgs, ImportArgs, TeamCommand},
     config::Config,
     export::{self, ExportFormat},
     import::{run_import, ImportRequest, ImportSummary},
@@ -322,123 +323,11 @@ async fn batch(config: &Config, b: BatchCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn user(config: &Config, u: UserCommand) -> anyhow::Result<()> {
-    let store = open(config).await?;
-    match u {
-        UserCommand::Add { login, name, role, team, email, password_stdin } => {
-            let role = Role::parse_label(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
-            let email = email.map(|e| strata_core::email::normalise_email(&e)).transpose().map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let password = if password_stdin { Some(read_password()?) } else { None };
-            if let Some(p) = &password {
-                strata_core::access::check_password(&login, p).map_err(|e| anyhow::anyhow!("the password: {e}"))?;
-            }
-            let u = store.create_user(&UserInput { display_name: name.unwrap_or_else(|| login.clone()), login, email, team, role }).await?;
-            if let Some(p) = password {
-                crate::accounts::set_password(&store, &u, &p).await?;
-            }
-            audit(&store, config, "user.create", format!("user:{}", u.id), serde_json::json!({"role": u.role.code()})).await?;
-            println!("added user {} ({}, {}){}", u.login, u.display_name, u.role.code(), if password_stdin { ", can log in" } else { "" });
-        }
-        UserCommand::Passwd { login } => {
-            let (u, _) = store.user_credentials(&login).await?.ok_or_else(|| anyhow::anyhow!("there is no user `{login}`"))?;
-            crate::accounts::set_password(&store, &u, &read_password()?)
-                .await
-                .with_context(|| format!("cannot set the password of {login}"))?;
-            audit(&store, config, "password.set", format!("user:{}", u.id), serde_json::Value::Null).await?;
-            println!("password of {login} set; their sessions have ended");
-        }
-        UserCommand::Set { login, role, team, name, active } => {
-            let role = role.map(|r| Role::parse_label(&r)).transpose().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
-            let team = team.map(|t| Some(t).filter(|t| !t.trim().is_empty()));
-            let change = strata_store::UserChange { display_name: name, email: None, team, role, active };
-            let (before, after) = store.update_user(&login, &change).await?;
-            let action = if before.role != after.role { "user.role" } else { "user.update" };
-            audit(&store, config, action, format!("user:{}", after.id), serde_json::json!({"before": before, "after": after})).await?;
-            println!(
-                "{}: {} ({}, team {}, {})",
-                after.login,
-                after.display_name,
-                after.role.code(),
-                after.team.as_deref().unwrap_or("—"),
-                if after.active { "active" } else { "inactive" }
-            );
-        }
-        UserCommand::List => {
-            for u in store.list_users().await? {
-                println!("{}\t{}\t{}\t{}", u.login, u.display_name, u.role.code(), u.team.unwrap_or_default());
-            }
-        }
-    }
-    Ok(())
-}
-
-/// One line from standard input, without its line ending.
-fn read_password() -> anyhow::Result<String> {
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
-    let p = line.trim_end_matches(['\r', '\n']).to_string();
-    anyhow::ensure!(!p.is_empty(), "no password on standard input (pipe one line, e.g. `echo '…' | strata user passwd LOGIN`)");
-    Ok(p)
-}
-
 /// An audit entry for a command-line action (`cli:<actor>`).
 pub async fn audit(store: &Store, config: &Config, action: &str, object: String, detail: serde_json::Value) -> anyhow::Result<()> {
     let actor = format!("cli:{}", config.actor);
     let detail = (!detail.is_null()).then_some(detail);
     store.append_audit(&strata_store::AuditEntry { actor: &actor, action, object: Some(object), detail, ..Default::default() }).await?;
-    Ok(())
-}
-
-async fn token(config: &Config, t: crate::cli::TokenCommand) -> anyhow::Result<()> {
-    use crate::cli::TokenCommand as T;
-    let store = open(config).await?;
-    match t {
-        T::Create { login, name } => {
-            let (u, _) = store.user_credentials(&login).await?.ok_or_else(|| anyhow::anyhow!("there is no user `{login}`"))?;
-            let (id, secret) = crate::accounts::create_token(&store, &u, &name).await?;
-            audit(&store, config, "token.create", format!("token:{id}"), serde_json::json!({"user": login, "name": name})).await?;
-            eprintln!("API token {id} for {login} ({name}); it is shown only now — send it as `Authorization: Bearer …`");
-            println!("{secret}");
-        }
-        T::List => {
-            let users = store.list_users().await?;
-            for t in store.list_api_tokens(None).await? {
-                let who = users.iter().find(|u| u.id == t.user_id).map_or("?", |u| u.login.as_str());
-                let state = t.revoked_at.map_or("active".to_string(), |r| format!("revoked {}", r.format("%Y-%m-%d")));
-                println!("{}	{who}	{}	{}	{state}", t.id, t.name, t.created_at.format("%Y-%m-%d"));
-            }
-        }
-        T::Revoke { id } => {
-            store.revoke_api_token(id).await?;
-            audit(&store, config, "token.revoke", format!("token:{id}"), serde_json::Value::Null).await?;
-            println!("revoked API token {id}");
-        }
-    }
-    Ok(())
-}
-
-async fn field(config: &Config, f: FieldCommand) -> anyhow::Result<()> {
-    let store = open(config).await?;
-    match f {
-        FieldCommand::Add { key, label, kind, options, required } => {
-            let kind = FieldKind::parse_label(&kind).map_err(|e| anyhow::anyhow!("--type: {e}"))?;
-            let options = options.map(|o| strata_core::customer::parse_tags(&o)).unwrap_or_default();
-            store.define_custom_field(&CustomFieldDef { key: key.clone(), label, kind, options, required }).await?;
-            println!("defined custom field {key}");
-        }
-        FieldCommand::List => {
-            for d in store.list_custom_fields().await? {
-                println!(
-                    "{}\t{}\t{}\t{}{}",
-                    d.key,
-                    d.label,
-                    d.kind.code(),
-                    d.options.join(","),
-                    if d.required { "\trequired" } else { "" }
-                );
-            }
-        }
-    }
     Ok(())
 }
 
