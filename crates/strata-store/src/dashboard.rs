@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::{
-    customers::{filter_sql, CustomerFilter},
+    customer_filter::{filter_sql, CustomerFilter},
     on_pool,
     value::{self, SqlValue},
     Result, Store, StoreError,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use strata_core::import::Entity;
 
 use crate::{
-    customers::{filter_sql, CustomerFilter},
+    customer_filter::{filter_sql, CustomerFilter},
     on_pool, table,
     value::{self, ColKind, SqlValue},
     Result, Store, StoreError,
