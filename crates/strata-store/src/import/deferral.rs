@@ -5,6 +5,9 @@
 use super::{on_tx, ImportSession, Tx, DUPLICATE_KEYS};
 use crate::{Result, StoreError};
 
+/// The one customers index a large customers import keeps: it reads it to match rows by name.
+const KEPT_CUSTOMER_INDEX: &str = "customers_canonical_name";
+
 impl ImportSession {
     /// Tells the session that about `expected_rows` rows will come. When that is at least
     /// 100,000 and more than the table holds, the table's non-unique indexes (and, on
@@ -29,8 +32,7 @@ impl ImportSession {
                     .map_err(StoreError::db("sizing the import's page cache"))?;
             }
         }
-        // Customers' canonical-name index serves the import's own name matching: keep it.
-        if table == "customers" || !self.large || !self.deferred_indexes.is_empty() || self.deferred_keys.is_some() {
+        if !self.large || !self.deferred_indexes.is_empty() || self.deferred_keys.is_some() {
             return Ok(());
         }
         let max_sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
@@ -48,10 +50,13 @@ impl ImportSession {
                  AND indexdef NOT LIKE 'CREATE UNIQUE%'"
             }
         };
-        let indexes: Vec<(String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as(list).bind(table).fetch_all(&mut **t).await)
+        let mut indexes: Vec<(String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as(list).bind(table).fetch_all(&mut **t).await)
             .map_err(StoreError::db("listing indexes"))?;
-        // No row at all (ids start at 1): no stored key any row could match.
-        let key_index = if defer_keys && max_id == 0 { self.key_index().await? } else { None };
+        // Customers' canonical-name index serves the import's own name matching: keep it.
+        indexes.retain(|(name, _)| name != KEPT_CUSTOMER_INDEX);
+        // No row at all (ids start at 1): no stored key any row could match. A customers
+        // import matches rows on their external ids, so its key index always stays.
+        let key_index = if defer_keys && max_id == 0 && table != "customers" { self.key_index().await? } else { None };
         for (name, _) in indexes.iter().chain(&key_index) {
             let drop = format!("DROP INDEX {name}");
             on_tx!(&mut self.tx, t => sqlx::query(&drop).execute(&mut **t).await.map(|r| r.rows_affected()))

@@ -132,6 +132,7 @@ async fn story(store: Store) {
     let (_, again) = import(&store, Entity::Customers, &headers, rows, &fields).await;
     assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3), "re-import is idempotent");
     deferred_keys::deferred_keys(&store, "C-1").await;
+    deferred_keys::large_customer_import(&store).await;
     grouped_batches::grouped_batches(&store, "C-1").await;
 
     // Lists and filters.
@@ -305,6 +306,19 @@ async fn story(store: Store) {
     store.close().await;
 }
 
+/// The customers table's non-unique indexes, as the migrations make them.
+const CUSTOMER_INDEXES: [&str; 9] = [
+    "customers_canonical_name",
+    "customers_completeness",
+    "customers_created",
+    "customers_industry_name",
+    "customers_name",
+    "customers_owner",
+    "customers_province_name",
+    "customers_team",
+    "customers_updated",
+];
+
 #[tokio::test]
 async fn conformance_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -313,6 +327,13 @@ async fn conformance_on_sqlite() {
     story(store).await;
     let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.expect("raw connection");
     accounts::audit_is_append_only!(raw);
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customers' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(&mut raw)
+    .await
+    .expect("indexes");
+    assert_eq!(names, CUSTOMER_INDEXES, "a large customers import rebuilt every index it dropped");
 }
 
 #[tokio::test]
@@ -329,6 +350,18 @@ async fn conformance_on_postgres() {
     story(store).await;
     let mut raw = sqlx::PgConnection::connect(&format!("{base}/{db}")).await.expect("raw connection");
     accounts::audit_is_append_only!(raw);
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE tablename = 'customers' AND indexdef NOT LIKE 'CREATE UNIQUE%' ORDER BY indexname",
+    )
+    .fetch_all(&mut raw)
+    .await
+    .expect("indexes");
+    assert_eq!(names, CUSTOMER_INDEXES, "a large customers import rebuilt every index it dropped");
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = 'customers'::regclass AND contype = 'f'")
+        .fetch_one(&mut raw)
+        .await
+        .expect("foreign keys");
+    assert_eq!(keys, 2, "the owner and team foreign keys are back");
     drop(raw);
     sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await.expect("drop database");
 }
