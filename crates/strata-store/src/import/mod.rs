@@ -96,6 +96,9 @@ pub struct ImportSession {
     /// import into an empty table: rows go in without a key check, and the index, built at
     /// commit, finds any key the file repeats (see [`DUPLICATE_KEYS`]).
     deferred_keys: Option<String>,
+    /// The id the next copied row gets, when this import gives ids itself (PostgreSQL, rows
+    /// copied into an empty table with its primary key deferred).
+    next_id: Option<i64>,
     by_external: Option<HashMap<String, i64>>,
     /// Whether `by_external` holds every customer's external id (else only those looked up).
     external_complete: bool,
@@ -181,6 +184,7 @@ impl Store {
             totals: ChunkOutcome::default(),
             deferred_indexes: Vec::new(),
             deferred_keys: None,
+            next_id: None,
             by_external: None,
             external_complete: false,
             large: false,

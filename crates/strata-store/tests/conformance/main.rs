@@ -362,6 +362,15 @@ async fn conformance_on_postgres() {
         .await
         .expect("foreign keys");
     assert_eq!(keys, 2, "the owner and team foreign keys are back");
+    let tables = ["orders", "payments", "interactions", "deals", "tickets", "feedback"];
+    for table in tables {
+        let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'")
+            .bind(table)
+            .fetch_one(&mut raw)
+            .await
+            .expect("primary keys");
+        assert_eq!(keys, 1, "{table}: the primary key a large import deferred is back");
+    }
     drop(raw);
     sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await.expect("drop database");
 }
