@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
-use crate::{text::clean_text, ValueError};
+use crate::{text::clean, ValueError};
 
 /// Parses 2024-01-05, 2024/1/5, 2024.1.5, 2024年1月5日, 20240105, and Excel serial numbers
 /// (e.g. `45296` or `45296.0`, as exported when a date cell is read as a number).
 pub fn parse_date(raw: &str) -> Result<NaiveDate, ValueError> {
-    let s = clean_text(raw);
+    let s = clean(raw);
     if s.is_empty() {
         return Err(ValueError::new("empty_date", "date is empty"));
     }
@@ -32,11 +32,12 @@ fn parse_ymd(s: &str) -> Option<NaiveDate> {
         let d = s[6..8].parse().ok()?;
         return plausible(NaiveDate::from_ymd_opt(y, m, d)?);
     }
-    let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 4) {
+    let mut split = s.split(['-', '/', '.', '年', '月']);
+    let parts = [split.next()?, split.next()?, split.next()?];
+    if split.next().is_some() || parts.iter().any(|p| p.is_empty() || p.len() > 4) {
         return None;
     }
-    let nums: Vec<u32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let nums: [u32; 3] = [parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?];
     let (y, m, d) = if parts[0].len() == 4 {
         (nums[0] as i32, nums[1], nums[2])
     } else if parts[2].len() == 4 && nums[0] > 12 {
@@ -69,13 +70,13 @@ pub fn excel_serial_date(serial: f64) -> Result<NaiveDate, ValueError> {
 /// `offset` (the business's time zone); RFC 3339 with an offset is taken as written; a bare date
 /// means midnight.
 pub fn parse_datetime(raw: &str, offset: FixedOffset) -> Result<DateTime<Utc>, ValueError> {
-    let s = clean_text(raw);
+    let s = clean(raw);
     if let Ok(t) = DateTime::parse_from_rfc3339(&s) {
         return Ok(t.with_timezone(&Utc));
     }
     let (date_s, time_s) = match s.split_once([' ', 'T']) {
         Some((d, t)) => (d, Some(t.trim())),
-        None => (s.as_str(), None),
+        None => (s.as_ref(), None),
     };
     let date = parse_date(date_s)?;
     let time = match time_s {

@@ -1,8 +1,13 @@
 //! Money as integer cents plus an ISO 4217 currency, parsed from how sheets write amounts.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
-use crate::{text::clean_text, ValueError};
+use crate::{
+    text::{clean, clean_text},
+    ValueError,
+};
 
 /// An amount of money. Cents are the minor unit for every currency Strata accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,11 +61,13 @@ pub fn format_cents(cents: i64) -> String {
 /// Parses "¥1,234.50", "12.5万", "3万元", "1.2亿", "-300", "(300)", "USD 12.00", "１２３元".
 /// `default_currency` applies when the text names none.
 pub fn parse_money(raw: &str, default_currency: Currency) -> Result<Money, ValueError> {
-    let s = clean_text(raw).replace(['，', ',', ' ', '_'], "");
+    let cleaned = clean(raw);
+    let separators = ['，', ',', ' ', '_'];
+    let s = if cleaned.contains(separators) { Cow::Owned(cleaned.replace(separators, "")) } else { cleaned };
     if s.is_empty() {
         return Err(ValueError::new("empty_amount", "amount is empty"));
     }
-    let mut rest = s.as_str();
+    let mut rest = s.as_ref();
     let mut currency = None;
     for (prefix, cur) in [
         ("CNY", Currency::CNY),

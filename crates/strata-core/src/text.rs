@@ -1,5 +1,7 @@
 //! Text clean-up shared by every imported value: full-width to half-width, whitespace.
 
+use std::borrow::Cow;
+
 /// Converts full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space (U+3000) to their
 /// half-width equivalents. Other characters (Chinese text, full-width brackets inside names after
 /// conversion, etc.) are kept as they are.
@@ -25,10 +27,17 @@ fn is_invisible(c: char) -> bool {
 /// The canonical form of any free-text cell: half-width, no invisible characters, trimmed,
 /// internal whitespace runs (incl. NBSP, tabs, newlines) collapsed to one space.
 pub fn clean_text(s: &str) -> String {
+    clean(s).into_owned()
+}
+
+/// [`clean_text`], borrowing a cell that is already clean (most codes, dates and amounts)
+/// instead of copying it.
+pub fn clean(s: &str) -> Cow<'_, str> {
     if is_clean_ascii(s) {
-        return s.to_string();
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(clean_chars(s))
     }
-    clean_chars(s)
 }
 
 /// [`clean_text`] character by character.
@@ -54,12 +63,21 @@ fn clean_chars(s: &str) -> String {
 
 /// Whether `s` is already its own clean form and plain ASCII (the common case of codes, dates
 /// and amounts): no full-width or invisible characters, no whitespace but single inner spaces.
+/// One pass over the bytes.
 fn is_clean_ascii(s: &str) -> bool {
-    s.is_ascii()
-        && !s.bytes().any(|c| matches!(c, b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
-        && !s.starts_with(' ')
-        && !s.ends_with(' ')
-        && !s.contains("  ")
+    if s.starts_with(' ') || s.ends_with(' ') {
+        return false;
+    }
+    let mut after_space = false;
+    for c in s.bytes() {
+        match c {
+            b' ' if after_space => return false,
+            b' ' => after_space = true,
+            b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | 0x80.. => return false,
+            _ => after_space = false,
+        }
+    }
+    true
 }
 
 /// Like [`clean_text`] but keeps line breaks (for summaries and comments): each line cleaned,
@@ -73,8 +91,13 @@ pub fn clean_multiline(s: &str) -> String {
 
 /// A cleaned value, or `None` when it is empty or one of the usual "no value" markers.
 pub fn non_empty(s: &str) -> Option<String> {
-    let t = clean_text(s);
-    match t.as_str() {
+    non_empty_cell(s).map(Cow::into_owned)
+}
+
+/// [`non_empty`], borrowing a cell that is already clean.
+pub fn non_empty_cell(s: &str) -> Option<Cow<'_, str>> {
+    let t = clean(s);
+    match t.as_ref() {
         "" | "-" | "--" | "/" | "无" | "N/A" | "n/a" | "NULL" | "null" | "#N/A" => None,
         _ => Some(t),
     }

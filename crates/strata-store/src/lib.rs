@@ -56,7 +56,7 @@ pub use data_changes::{ChangeKind, DataChange, Touched, MAX_LISTED_CUSTOMERS};
 pub use directory::UserChange;
 pub use error::StoreError;
 pub use export::{export_columns, ExportRow};
-pub use import::{ChunkOutcome, ImportSession, RejectedRow, DUPLICATE_KEYS};
+pub use import::{Chunk, ChunkOutcome, ImportSession, RejectedRow, DUPLICATE_KEYS};
 pub use match_keys::{CompletenessRow, CompletenessRows, MatchKeys};
 pub use merge::{Merge, MergeUndo, MergeWrite};
 pub use migrate::latest_version as schema_version;

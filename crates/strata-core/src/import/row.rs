@@ -12,7 +12,7 @@ use crate::{
     email::normalise_email,
     money::{parse_money, Currency, Money},
     phone::normalise_phone,
-    text::{clean_multiline, non_empty},
+    text::{clean_multiline, non_empty, non_empty_cell},
     ValueError,
 };
 
@@ -50,26 +50,31 @@ impl<'a> Row<'a> {
     /// Parses an optional field; a bad value is recorded and yields None.
     pub(super) fn opt<T>(&mut self, key: &str, parse: impl FnOnce(&str) -> Result<T, ValueError>) -> Option<T> {
         let (i, raw) = self.raw(key)?;
-        let t = non_empty(raw)?;
-        match parse(&t) {
+        let t = non_empty_cell(raw)?;
+        self.parsed(i, raw, &t, parse)
+    }
+
+    /// Parses a required field; an empty or bad value is recorded and yields None.
+    pub(super) fn req<T>(&mut self, key: &str, parse: impl FnOnce(&str) -> Result<T, ValueError>) -> Option<T> {
+        let (i, raw) = self.raw(key)?;
+        let Some(t) = non_empty_cell(raw) else {
+            let spec = self.mapping.entity.fields().iter().find(|f| f.key == key);
+            let label = spec.map_or(key, |s| s.label_zh);
+            self.fail(i, raw, ValueError::new("required", format!("{label} ({key}) is required but empty")));
+            return None;
+        };
+        self.parsed(i, raw, &t, parse)
+    }
+
+    /// `parse` of the cleaned cell `t` (column `i`, as written `raw`); a failure is recorded.
+    fn parsed<T>(&mut self, i: usize, raw: &str, t: &str, parse: impl FnOnce(&str) -> Result<T, ValueError>) -> Option<T> {
+        match parse(t) {
             Ok(v) => Some(v),
             Err(e) => {
                 self.fail(i, raw, e);
                 None
             }
         }
-    }
-
-    /// Parses a required field; an empty or bad value is recorded and yields None.
-    pub(super) fn req<T>(&mut self, key: &str, parse: impl FnOnce(&str) -> Result<T, ValueError>) -> Option<T> {
-        let (i, raw) = self.raw(key)?;
-        if non_empty(raw).is_none() {
-            let spec = self.mapping.entity.fields().iter().find(|f| f.key == key);
-            let label = spec.map_or(key, |s| s.label_zh);
-            self.fail(i, raw, ValueError::new("required", format!("{label} ({key}) is required but empty")));
-            return None;
-        }
-        self.opt(key, parse)
     }
 
     pub(super) fn money(&mut self, key: &str, required: bool) -> Option<Money> {

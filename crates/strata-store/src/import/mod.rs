@@ -13,6 +13,7 @@ use strata_core::{
 
 mod batch;
 mod copy_stream;
+pub use copy_stream::Chunk;
 mod deferral;
 mod group;
 mod insert;

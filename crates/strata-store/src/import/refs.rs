@@ -11,20 +11,10 @@ type IdPair = (String, i64);
 const FULL_LOAD_AFTER: usize = 50_000;
 
 impl ImportSession {
+    /// Loads what `records` need of the caches that is not loaded yet (nothing, with no
+    /// query, when [`RefMaps::cover`] them).
     pub(super) async fn load_caches(&mut self, records: &[(u64, Record)]) -> Result<()> {
-        let needs_user = records.iter().any(|(_, r)| match r {
-            Record::Customer(c) => c.owner.is_some(),
-            Record::Deal(_, d) => d.owner.is_some(),
-            Record::Interaction(_, i) => i.user.is_some(),
-            _ => false,
-        });
-        let needs_team = records.iter().any(|(_, r)| matches!(r, Record::Customer(c) if c.team.is_some()));
-        let refs = records.iter().filter_map(|(_, r)| record_ref(r));
-        let (mut need_ext, mut need_name) = (false, false);
-        for r in refs {
-            need_ext |= r.external_id.is_some();
-            need_name |= r.external_id.is_none();
-        }
+        let Needs { user: needs_user, team: needs_team, ext: need_ext, name: need_name } = Needs::of(records);
         if needs_user && self.users.is_none() {
             let rows: Vec<(i64, String, String)> = on_tx!(&mut self.tx, t => sqlx::query_as("SELECT id, login, display_name FROM users")
                 .fetch_all(&mut **t).await)
@@ -170,6 +160,34 @@ impl ImportSession {
     }
 }
 
+/// Which caches a chunk's records resolve against.
+struct Needs {
+    user: bool,
+    team: bool,
+    /// Customers by external id.
+    ext: bool,
+    /// Customers by canonical name.
+    name: bool,
+}
+
+impl Needs {
+    fn of(records: &[(u64, Record)]) -> Needs {
+        let user = records.iter().any(|(_, r)| match r {
+            Record::Customer(c) => c.owner.is_some(),
+            Record::Deal(_, d) => d.owner.is_some(),
+            Record::Interaction(_, i) => i.user.is_some(),
+            _ => false,
+        });
+        let team = records.iter().any(|(_, r)| matches!(r, Record::Customer(c) if c.team.is_some()));
+        let (mut ext, mut name) = (false, false);
+        for r in records.iter().filter_map(|(_, r)| record_ref(r)) {
+            ext |= r.external_id.is_some();
+            name |= r.external_id.is_none();
+        }
+        Needs { user, team, ext, name }
+    }
+}
+
 /// The caches an import resolves references against (loaded by `load_caches`).
 pub(super) struct RefMaps<'a> {
     pub(super) by_external: Option<&'a HashMap<String, i64>>,
@@ -179,6 +197,20 @@ pub(super) struct RefMaps<'a> {
 }
 
 impl RefMaps<'_> {
+    /// Whether these caches resolve every reference of `records` as `load_caches` would leave
+    /// them, so that it has nothing to load (`external_complete`: every external id is in).
+    pub(super) fn cover(&self, records: &[(u64, Record)], external_complete: bool) -> bool {
+        let needs = Needs::of(records);
+        let ext_known = |e: &str| self.by_external.is_some_and(|m| m.contains_key(e));
+        let ext_covered = !needs.ext
+            || (self.by_external.is_some() && external_complete)
+            || records.iter().filter_map(|(_, r)| record_ref(r)).all(|r| r.external_id.as_deref().is_none_or(ext_known));
+        (!needs.user || self.users.is_some())
+            && (!needs.team || self.teams.is_some())
+            && (!needs.name || self.by_canonical.is_some())
+            && ext_covered
+    }
+
     /// A record as its table's row: its key (the external id; for an event without one, a hash
     /// of its content; none for a customer without one) and its values. A reference that does
     /// not resolve rejects the record, numbered `row`.

@@ -96,7 +96,7 @@ impl ImportError {
 
 const CHUNK: usize = 8000;
 
-enum Msg {
+pub(super) enum Msg {
     Mapped(Mapping),
     MappingFailed(MappingError),
     Chunk { records: Vec<(u64, Record)>, rejections: Vec<Rejection>, rows: u64 },
@@ -156,9 +156,10 @@ impl RowSink for Validator {
     }
 }
 
-/// The column header a store-level rejection refers to.
-fn header_of(m: &Mapping, field: &str) -> String {
-    m.index_of(field).map_or_else(|| field.to_string(), |i| m.columns[i].header.clone())
+/// A row the store refused, as the report shows it (under the header of the column at fault).
+pub(super) fn stored_rejection(m: &Mapping, r: strata_store::RejectedRow) -> Rejection {
+    let column = m.index_of(&r.field).map_or_else(|| r.field.clone(), |i| m.columns[i].header.clone());
+    Rejection { row: r.row, column, value: r.raw, code: r.code.into(), reason: r.message }
 }
 
 /// Runs one import. `progress` counts bytes read (for a progress bar); `rows_done` counts rows.
@@ -229,6 +230,10 @@ async fn import_once(
                 let mut s = store.begin_import(req.entity, &req.file_name, &req.actor, &Mapping::field_keys(&m)).await?;
                 // A CSV row is rarely shorter than 24 bytes: a safe lower bound of the row count.
                 s.expect_rows(file_bytes / 24, defer_keys && !req.dry_run).await?;
+                if s.copies() {
+                    // Every following message is a chunk: they go in through one COPY.
+                    rows += super::copy_feed::feed(&mut s, &m, &mut rx, &mut report, &rows_done).await?;
+                }
                 session = Some(s);
                 mapping = Some(m);
             }
@@ -242,13 +247,7 @@ async fn import_once(
                 };
                 let out = s.write(records).await?;
                 for r in out.rejected {
-                    report.add(Rejection {
-                        row: r.row,
-                        column: header_of(m, &r.field),
-                        value: r.raw,
-                        code: r.code.into(),
-                        reason: r.message,
-                    })?;
+                    report.add(stored_rejection(m, r))?;
                 }
                 rows_done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
             }

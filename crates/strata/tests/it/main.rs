@@ -8,6 +8,7 @@ mod duplicates;
 mod fits_http;
 mod http;
 mod list_filters;
+mod postgres_import;
 mod purchase_models;
 mod serve_follow;
 mod support;
