@@ -5,7 +5,8 @@
 //! server idled while a chunk's first slice was prepared and this side idled while the server
 //! stored its last one.) With the primary key deferred too (`deferral.rs`), rows carry ids
 //! given here in order, so the server neither draws from the sequence nor updates the key's
-//! B-tree per row.
+//! B-tree per row, and go in frozen (`COPY … FREEZE`, the table having been emptied in this
+//! transaction).
 
 use tokio::sync::mpsc;
 
@@ -79,9 +80,11 @@ impl ImportSession {
             return Err(StoreError::config("a COPY import needs PostgreSQL".to_string()));
         };
         let cols: Vec<&str> = spec.cols.iter().map(|(c, _)| *c).collect();
-        let id_col = if next_id.is_some() { "id, " } else { "" };
+        // Ids given here come with the table emptied in this transaction (`deferral.rs`): the
+        // rows can go in frozen.
+        let (id_col, freeze) = if next_id.is_some() { ("id, ", ", FREEZE") } else { ("", "") };
         let sql = format!(
-            "COPY {} ({id_col}external_id, {}, batch_id, created_at, updated_at) FROM STDIN (FORMAT binary)",
+            "COPY {} ({id_col}external_id, {}, batch_id, created_at, updated_at) FROM STDIN (FORMAT binary{freeze})",
             spec.table,
             cols.join(", ")
         );

@@ -95,9 +95,9 @@ impl ImportSession {
         Ok(())
     }
 
-    /// PostgreSQL, rows copied into an empty table: drops the primary key, to be built again
-    /// in one sort at commit, and takes the first of the ids this import gives its rows
-    /// itself (in order, so no sequence call per row). Returns that id and the statements
+    /// PostgreSQL, rows copied into an empty table: truncates it (for `COPY … FREEZE`), drops
+    /// the primary key, to be built again in one sort at commit, and takes the first of the
+    /// ids this import gives its rows itself (in order, so no sequence call per row). Returns that id and the statements
     /// that restore the key and move the sequence past the last id given. None (nothing
     /// changed) when another table's foreign key refers to this one's key or the id has no
     /// sequence. Row by row, keeping the key and drawing ids cost PostgreSQL more than half
@@ -123,6 +123,11 @@ impl ImportSession {
             .await
             .map_err(StoreError::db("finding the id sequence"))?;
         let (false, Some((name, def)), Some(sequence)) = (referenced, key, sequence) else { return Ok(None) };
+        // Emptied (it holds no row) in this transaction, so that `COPY … FREEZE` may write the
+        // rows already frozen and all-visible: the foreign key check after the load reads the
+        // customer index alone instead of every row, and the first queries after it do not
+        // rewrite every page to set hint bits.
+        sqlx::query(&format!("TRUNCATE {table}")).execute(&mut **t).await.map_err(StoreError::db("emptying the table"))?;
         sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
             .execute(&mut **t)
             .await
