@@ -74,7 +74,7 @@ pub enum Record {
 
 impl Mapping {
     /// Validates one data row (cells in file order) into a record.
-    pub fn record(&self, cells: &[String], opts: &ImportOptions) -> Result<Record, Vec<CellError>> {
+    pub fn record(&self, cells: &[&str], opts: &ImportOptions) -> Result<Record, Vec<CellError>> {
         let mut row = Row { mapping: self, cells, opts, errors: Vec::new() };
         let rec = match self.entity {
             Entity::Customers => customer(&mut row),
@@ -282,8 +282,7 @@ mod tests {
     fn rec(entity: Entity, headers: &[&str], cells: &[&str]) -> Result<Record, Vec<CellError>> {
         let hs: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
         let m = Mapping::resolve(entity, &hs, &BTreeMap::new(), &[]).unwrap();
-        let cells: Vec<String> = cells.iter().map(|s| s.to_string()).collect();
-        m.record(&cells, &ImportOptions::default())
+        m.record(cells, &ImportOptions::default())
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::{
 
 pub(super) struct Row<'a> {
     pub mapping: &'a Mapping,
-    pub cells: &'a [String],
+    pub cells: &'a [&'a str],
     pub opts: &'a ImportOptions,
     pub errors: Vec<CellError>,
 }
@@ -26,7 +26,7 @@ pub(super) struct Row<'a> {
 impl<'a> Row<'a> {
     pub(super) fn raw(&self, key: &str) -> Option<(usize, &'a str)> {
         let i = self.mapping.index_of(key)?;
-        Some((i, self.cells.get(i).map(String::as_str).unwrap_or("")))
+        Some((i, self.cells.get(i).copied().unwrap_or("")))
     }
 
     pub(super) fn fail(&mut self, col: usize, raw: &str, e: ValueError) {
@@ -146,7 +146,7 @@ impl<'a> Row<'a> {
             let Some(def) = self.opts.custom_fields.iter().find(|d| &d.key == key) else {
                 continue;
             };
-            let raw = self.cells.get(i).map(String::as_str).unwrap_or("");
+            let raw = self.cells.get(i).copied().unwrap_or("");
             match def.parse_cell(raw) {
                 Ok(Some(v)) => {
                     out.insert(key.clone(), v);

@@ -24,14 +24,8 @@ fn records(entity: Entity, headers: &[&str], rows: &[&[&str]], custom: &[CustomF
     let hs: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
     let m = Mapping::resolve(entity, &hs, &BTreeMap::new(), custom).expect("mapping");
     let opts = ImportOptions { custom_fields: custom.to_vec(), ..ImportOptions::default() };
-    let recs = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let cells: Vec<String> = r.iter().map(|s| s.to_string()).collect();
-            (i as u64 + 2, m.record(&cells, &opts).unwrap_or_else(|e| panic!("row {i}: {e:?}")))
-        })
-        .collect();
+    let recs =
+        rows.iter().enumerate().map(|(i, r)| (i as u64 + 2, m.record(r, &opts).unwrap_or_else(|e| panic!("row {i}: {e:?}")))).collect();
     let fields = m.field_keys();
     (fields, recs)
 }

@@ -136,10 +136,10 @@ impl RowSink for Validator {
         }
     }
 
-    fn row(&mut self, line: u64, cells: Vec<String>) -> bool {
+    fn row(&mut self, line: u64, cells: &[&str]) -> bool {
         let Some(m) = &self.mapping else { return false };
         self.rows += 1;
-        match m.record(&cells, &self.options) {
+        match m.record(cells, &self.options) {
             Ok(r) => self.records.push((line, r)),
             Err(errs) => self.rejections.extend(errs.into_iter().map(|e| Rejection {
                 row: line,

@@ -48,7 +48,7 @@ pub struct SourceInfo {
 /// user sees it in a spreadsheet). Returning `false` stops the read.
 pub trait RowSink {
     fn header(&mut self, cells: Vec<String>) -> bool;
-    fn row(&mut self, line: u64, cells: Vec<String>) -> bool;
+    fn row(&mut self, line: u64, cells: &[&str]) -> bool;
 }
 
 /// Bytes read so far (for progress bars), shared with another thread.
@@ -155,10 +155,11 @@ fn read_csv(path: &Path, progress: Progress, sink: &mut dyn RowSink) -> Result<S
             break;
         }
         let line = record.position().map_or(0, |p| p.line());
-        let mut cells = Vec::with_capacity(record.len());
+        // Borrowed from the record: validation copies what it keeps.
+        let mut cells: Vec<&str> = Vec::with_capacity(record.len());
         for field in record.iter() {
             match std::str::from_utf8(field) {
-                Ok(s) => cells.push(s.to_string()),
+                Ok(s) => cells.push(s),
                 Err(_) => {
                     return Err(SourceError::Csv {
                         file: path.into(),
@@ -173,10 +174,10 @@ fn read_csv(path: &Path, progress: Progress, sink: &mut dyn RowSink) -> Result<S
             continue;
         }
         let go_on = if header_seen {
-            sink.row(line, cells)
+            sink.row(line, &cells)
         } else {
             header_seen = true;
-            sink.header(cells)
+            sink.header(cells.iter().map(|c| c.to_string()).collect())
         };
         if !go_on {
             break;
@@ -253,7 +254,7 @@ fn read_xlsx(path: &Path, sheet: Option<&str>, progress: Progress, sink: &mut dy
             return true;
         }
         if *header_seen {
-            sink.row(u64::from(row) + 1, cells)
+            sink.row(u64::from(row) + 1, &cells.iter().map(String::as_str).collect::<Vec<_>>())
         } else {
             *header_seen = true;
             sink.header(cells)

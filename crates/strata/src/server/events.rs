@@ -76,6 +76,7 @@ async fn intake(
     let mut rejected = Vec::new();
     for (i, r) in body.rows.iter().enumerate() {
         let cells: Vec<String> = headers.iter().map(|h| r.get(h).map(cell).unwrap_or_default()).collect();
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
         match mapping.record(&cells, &opts) {
             Ok(rec) => records.push((i as u64 + 1, rec)),
             Err(errors) => rejected.extend(
