@@ -69,18 +69,8 @@ impl ImportSession {
                 .execute(&mut **t)
                 .await
                 .map_err(StoreError::db("sizing index builds"))?;
-            let keys: Vec<(String, String)> = sqlx::query_as(
-                "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
-            )
-            .bind(table)
-            .fetch_all(&mut **t)
-            .await
-            .map_err(StoreError::db("listing foreign keys"))?;
-            for (name, def) in keys {
-                sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
-                    .execute(&mut **t)
-                    .await
-                    .map_err(StoreError::db("deferring a foreign key"))?;
+            for (name, def) in constraints(t, table, 'f').await? {
+                drop_constraint(t, table, &name).await?;
                 deferred.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {def}"));
             }
         }
@@ -97,10 +87,10 @@ impl ImportSession {
 
     /// PostgreSQL, rows copied into an empty table: truncates it (for `COPY … FREEZE`), drops
     /// the primary key, to be built again in one sort at commit, and takes the first of the
-    /// ids this import gives its rows itself (in order, so no sequence call per row). Returns that id and the statements
-    /// that restore the key and move the sequence past the last id given. None (nothing
-    /// changed) when another table's foreign key refers to this one's key or the id has no
-    /// sequence. Row by row, keeping the key and drawing ids cost PostgreSQL more than half
+    /// ids this import gives its rows itself (in order, so no sequence call per row). Returns
+    /// that id and the statements that restore the key and move the sequence past the last id
+    /// given. None (nothing changed) when another table's foreign key refers to this one's key
+    /// or the id has no sequence. Row by row, keeping the key and drawing ids cost PostgreSQL more than half
     /// of an orders import's copy time.
     async fn defer_primary_key(&mut self) -> Result<Option<(i64, Vec<String>)>> {
         let table = self.spec.table;
@@ -110,13 +100,7 @@ impl ImportSession {
             .fetch_one(&mut **t)
             .await
             .map_err(StoreError::db("listing foreign keys"))?;
-        let key: Option<(String, String)> = sqlx::query_as(
-            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'",
-        )
-        .bind(table)
-        .fetch_optional(&mut **t)
-        .await
-        .map_err(StoreError::db("finding the primary key"))?;
+        let key = constraints(t, table, 'p').await?.pop();
         let sequence: Option<String> = sqlx::query_scalar("SELECT pg_get_serial_sequence($1, 'id')")
             .bind(table)
             .fetch_one(&mut **t)
@@ -128,10 +112,7 @@ impl ImportSession {
         // customer index alone instead of every row, and the first queries after it do not
         // rewrite every page to set hint bits.
         sqlx::query(&format!("TRUNCATE {table}")).execute(&mut **t).await.map_err(StoreError::db("emptying the table"))?;
-        sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
-            .execute(&mut **t)
-            .await
-            .map_err(StoreError::db("deferring the primary key"))?;
+        drop_constraint(t, table, &name).await?;
         let first: i64 = sqlx::query_scalar("SELECT nextval($1::regclass)")
             .bind(&sequence)
             .fetch_one(&mut **t)
@@ -180,4 +161,24 @@ impl ImportSession {
             Err(e) => Err(StoreError::db("rebuilding the key index")(e)),
         }
     }
+}
+
+/// A PostgreSQL table's constraints of one kind (`f` foreign keys, `p` the primary key): name
+/// and definition, as `ADD CONSTRAINT` takes them back.
+async fn constraints(t: &mut sqlx::PgConnection, table: &str, kind: char) -> Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = $2")
+        .bind(table)
+        .bind(kind.to_string())
+        .fetch_all(t)
+        .await
+        .map_err(StoreError::db("listing constraints"))
+}
+
+/// Drops constraint `name` of `table` (inside the import's transaction, restored at commit).
+async fn drop_constraint(t: &mut sqlx::PgConnection, table: &str, name: &str) -> Result<()> {
+    sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+        .execute(t)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::db("deferring a constraint"))
 }

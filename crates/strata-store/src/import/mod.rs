@@ -231,10 +231,11 @@ impl ImportSession {
 
     /// Writes one chunk of validated records (row numbers are the file's, for reports).
     pub async fn write(&mut self, records: Vec<(u64, Record)>) -> Result<ChunkOutcome> {
-        self.load_caches(&records).await?;
-        if self.deferred_keys.is_some() && matches!(self.tx, Tx::Postgres(_)) {
+        if self.copies() {
+            // Loads the caches itself, between its COPYs.
             return self.copy_chunk(records).await;
         }
+        self.load_caches(&records).await?;
         let mut out = ChunkOutcome::default();
         let mut pending: Vec<Pending> = Vec::with_capacity(records.len());
         let mut seen: HashMap<String, u64> = HashMap::new();
