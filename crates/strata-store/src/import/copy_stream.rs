@@ -96,7 +96,8 @@ impl ImportSession {
         let mut chunk = first;
         let rest = loop {
             let mut out = ChunkOutcome::default();
-            let mut seen: HashMap<String, u64> = HashMap::with_capacity(chunk.len());
+            let mut seen: HashMap<String, u64, foldhash::fast::RandomState> =
+                HashMap::with_capacity_and_hasher(chunk.len(), Default::default());
             for slice in chunk.chunks(SLICE_ROWS) {
                 for (row, rec) in slice {
                     let (key, values) = match refs.keyed_row(entity, *row, rec) {

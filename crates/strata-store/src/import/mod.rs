@@ -100,7 +100,7 @@ pub struct ImportSession {
     /// The id the next copied row gets, when this import gives ids itself (PostgreSQL, rows
     /// copied into an empty table with its primary key deferred).
     next_id: Option<i64>,
-    by_external: Option<HashMap<String, i64>>,
+    by_external: Option<refs::CustomerIds>,
     /// Whether `by_external` holds every customer's external id (else only those looked up).
     external_complete: bool,
     /// Announced as large (`expect_rows`): load reference caches whole.
@@ -238,7 +238,8 @@ impl ImportSession {
         self.load_caches(&records).await?;
         let mut out = ChunkOutcome::default();
         let mut pending: Vec<Pending> = Vec::with_capacity(records.len());
-        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut seen: HashMap<String, u64, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(records.len(), Default::default());
         let refs = self.ref_maps();
         for (row, rec) in &records {
             let (key, values) = match refs.keyed_row(self.entity, *row, rec) {

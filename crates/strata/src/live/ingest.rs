@@ -201,6 +201,8 @@ impl LiveEngine {
         // Whether the savepoint of the previous request is still held (released together with
         // taking the next one: one round trip instead of two).
         let mut held = false;
+        // Seconds writing the rows, and applying them to the engine with their tier changes.
+        let (mut rows_s, mut tiers_s) = (0.0, 0.0);
         for (i, part) in parts.into_iter().enumerate() {
             if grouped {
                 match held {
@@ -214,7 +216,9 @@ impl LiveEngine {
             }
             let total = part.records.len() as u64;
             let events: HashMap<u64, _> = part.records.iter().filter_map(|(row, r)| RawEvent::of_record(r).map(|e| (*row, e))).collect();
+            let t_rows = std::time::Instant::now();
             let out = session.write(part.records).await?;
+            rows_s += t_rows.elapsed().as_secs_f64();
             if !out.rejected.is_empty() {
                 if !grouped {
                     session.rollback().await?;
@@ -229,7 +233,9 @@ impl LiveEngine {
                 continue;
             }
             ahead.get_or_insert_with(|| Ahead { engine: self, committed: false });
+            let t_tiers = std::time::Instant::now();
             let mut w = self.apply(&mut session, &events, out).await?;
+            tiers_s += t_tiers.elapsed().as_secs_f64();
             w.batch = Some(session.finish_batch(total, 0, "").await?);
             if let Some(note) = &part.audit {
                 let entry = AuditEntry {
@@ -276,7 +282,7 @@ impl LiveEngine {
             });
         }
         let rows: usize = answers.iter().filter_map(|a| a.batch.as_ref()).map(|b| b.rows_total as usize).sum();
-        tracing::debug!(requests, rows, written_s, commit_s, "ingested");
+        tracing::debug!(requests, rows, rows_s, tiers_s, written_s, commit_s, "ingested");
         Ok(answers)
     }
 
