@@ -184,3 +184,41 @@ pub(crate) async fn large_customer_import(store: &Store) {
     let back = store.list_customers(&moved, CustomerSort::Name, 0, 10).await.unwrap();
     assert_eq!(back.total, 0, "the undo restores the stored customer");
 }
+
+/// Customer numbers of every length resolve, whether an orders import loads every number at
+/// once (a large one, on PostgreSQL through `COPY`) or looks up its chunk's: the map keeps a
+/// number of up to 24 bytes inside its slot and a longer one on the heap. Runs while the
+/// orders table is empty, and leaves the store as it found it.
+pub(crate) async fn long_customer_numbers(store: &Store) {
+    let numbers = ["CN-24-BYTES-EXACTLY-0001", "CN-25-BYTES-EXACTLY-00001", "客户-广东省深圳市-南山区-2024-000000000001"];
+    assert_eq!((numbers[0].len(), numbers[1].len()), (24, 25));
+    let headers = ["客户编号", "客户名称"];
+    let names = ["长编号甲有限公司", "长编号乙有限公司", "长编号丙有限公司"];
+    let rows: Vec<[&str; 2]> = numbers.iter().zip(names).map(|(n, name)| [*n, name]).collect();
+    let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+    let (customers, out) = import(store, Entity::Customers, &headers, &rows, &[]).await;
+    assert_eq!(out.inserted, 3);
+
+    let headers = ["订单编号", "客户编号", "下单日期", "金额"];
+    let near_miss = format!("{}2", &numbers[1][..24]);
+    for large in [true, false] {
+        let order = |i: usize, customer: &str| vec![format!("LN-{large}-{i}"), customer.to_string(), "2024-05-01".into(), "10".into()];
+        let mut orders: Vec<Vec<String>> = numbers.iter().enumerate().map(|(i, n)| order(i, n)).collect();
+        orders.push(order(9, &near_miss));
+        let orders: Vec<Vec<&str>> = orders.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+        let orders: Vec<&[&str]> = orders.iter().map(Vec::as_slice).collect();
+        let (fields, recs) = records(Entity::Orders, &headers, &orders, &[]);
+        let mut s = store.begin_import(Entity::Orders, "long.csv", "tester", &fields).await.unwrap();
+        if large {
+            s.expect_rows(100_000, true).await.unwrap();
+        }
+        let out = s.write(recs).await.unwrap();
+        let rejected: Vec<(u64, &str)> = out.rejected.iter().map(|r| (r.row, r.code)).collect();
+        assert_eq!((out.inserted, rejected), (3, vec![(5, "unknown_customer")]), "large: {large}");
+        let batch = s.commit(4, 1, "sha").await.expect("commit");
+        let stored = store.export_page(Entity::Orders, &CustomerFilter::default(), 0, 10).await.unwrap();
+        assert_eq!(stored.len(), 3, "large: {large}");
+        store.undo_batch(batch.id, "tester").await.expect("undo orders");
+    }
+    store.undo_batch(customers, "tester").await.expect("undo customers");
+}

@@ -127,6 +127,7 @@ async fn story(store: Store) {
     assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3), "re-import is idempotent");
     deferred_keys::deferred_keys(&store, "C-1").await;
     deferred_keys::large_customer_import(&store).await;
+    deferred_keys::long_customer_numbers(&store).await;
     grouped_batches::grouped_batches(&store, "C-1").await;
 
     // Lists and filters.
