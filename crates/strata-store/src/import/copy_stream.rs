@@ -10,7 +10,7 @@
 
 use tokio::sync::mpsc;
 
-use super::refs::RefMaps;
+use super::refs::{RefMaps, SeenKeys};
 use super::*;
 use crate::copy_binary;
 
@@ -96,8 +96,7 @@ impl ImportSession {
         let mut chunk = first;
         let rest = loop {
             let mut out = ChunkOutcome::default();
-            let mut seen: HashMap<String, u64, foldhash::fast::RandomState> =
-                HashMap::with_capacity_and_hasher(chunk.len(), Default::default());
+            let mut seen = SeenKeys::with_capacity_and_hasher(chunk.len(), Default::default());
             for slice in chunk.chunks(SLICE_ROWS) {
                 for (row, rec) in slice {
                     let (key, values) = match refs.keyed_row(entity, *row, rec) {

@@ -238,8 +238,7 @@ impl ImportSession {
         self.load_caches(&records).await?;
         let mut out = ChunkOutcome::default();
         let mut pending: Vec<Pending> = Vec::with_capacity(records.len());
-        let mut seen: HashMap<String, u64, foldhash::fast::RandomState> =
-            HashMap::with_capacity_and_hasher(records.len(), Default::default());
+        let mut seen = refs::SeenKeys::with_capacity_and_hasher(records.len(), Default::default());
         let refs = self.ref_maps();
         for (row, rec) in &records {
             let (key, values) = match refs.keyed_row(self.entity, *row, rec) {

@@ -13,6 +13,9 @@ type IdPair = (String, i64);
 /// inside its slot (no third miss to compare it), and the hash is a fast one.
 pub(super) type CustomerIds = HashMap<CompactString, i64, foldhash::fast::RandomState>;
 
+/// The keys a chunk has given so far, with the row of each (a repeat is rejected naming it).
+pub(super) type SeenKeys = HashMap<String, u64, foldhash::fast::RandomState>;
+
 /// Distinct unknown customer numbers in one chunk above which every external id is loaded
 /// (an import announced as large loads them all at its first chunk).
 const FULL_LOAD_AFTER: usize = 50_000;
