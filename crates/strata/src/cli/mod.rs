@@ -33,7 +33,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the JSON API (and, later, the web UI).
+    /// Serve the web UI and the JSON API (with background jobs).
     Serve(ServeArgs),
     /// Generate a realistic demo dataset, then serve it.
     Demo(DemoArgs),

@@ -36,6 +36,17 @@ pub struct ImportRequest {
     pub dry_run: bool,
 }
 
+impl ImportRequest {
+    /// The file as messages name it: the path given when it names the file, else (an upload
+    /// kept under a temporary name) the name it was uploaded as.
+    pub fn shown_name(&self) -> PathBuf {
+        match self.path.file_name().and_then(|n| n.to_str()) {
+            Some(n) if n == self.file_name => self.path.clone(),
+            _ => PathBuf::from(&self.file_name),
+        }
+    }
+}
+
 /// How an import went.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportSummary {
@@ -264,7 +275,7 @@ async fn import_once(
         Ok(i) => i,
         Err(e) => {
             discard(session).await?;
-            return Err(e.into());
+            return Err(e.named(&req.shown_name()).into());
         }
     };
     if let Some(e) = mapping_error {

@@ -35,6 +35,22 @@ pub enum SourceError {
     Format { file: PathBuf, ext: String },
 }
 
+impl SourceError {
+    /// The same error naming the file as `name` (an uploaded file is read from a temporary
+    /// path the user never saw).
+    pub fn named(mut self, name: &Path) -> SourceError {
+        let (SourceError::Open { file, .. }
+        | SourceError::UnknownEncoding { file, .. }
+        | SourceError::Csv { file, .. }
+        | SourceError::Xlsx { file, .. }
+        | SourceError::NoSheet { file, .. }
+        | SourceError::Empty { file }
+        | SourceError::Format { file, .. }) = &mut self;
+        *file = name.to_path_buf();
+        self
+    }
+}
+
 /// What the reader learned about the file.
 #[derive(Debug, Clone)]
 pub struct SourceInfo {

@@ -75,8 +75,28 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::web::routes())
         .route("/health", get(health))
         .nest("/api/v1", api(&state))
-        .fallback(|| async { ApiError::not_found("route", "this path") })
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(unknown_method)
         .with_state(state)
+}
+
+/// A path no route serves: names it and where the API lives.
+async fn unknown_route(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route serves {method} {}; the API is under /api/v1/ and described at /api/v1/openapi.json", uri.path()),
+    )
+}
+
+/// A route that exists, called with a method it does not take (the `Allow` header lists those
+/// it does).
+async fn unknown_method(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} does not take {method}; the Allow header lists the methods it takes", uri.path()),
+    )
 }
 
 /// Every API route needs a caller, except logging in and the first-run setup.

@@ -37,7 +37,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn entity_of(s: &str) -> Result<Entity, ApiError> {
-    Entity::parse(s).ok_or_else(|| ApiError::not_found("kind of data", s))
+    Entity::parse(s).ok_or_else(|| {
+        let known: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("there is no kind of data `{s}`; use one of: {}", known.join(", ")))
+    })
 }
 
 async fn batches(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {

@@ -147,6 +147,13 @@ async fn health_and_unknown_routes() {
     assert!(ctype.unwrap_or_default().starts_with("text/html"));
     let (status, body) = api.json(Method::GET, "/api/v1/nothing-here", None).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("GET /api/v1/nothing-here")), "{body}");
+    // A known path with a method it does not take: a JSON error naming both.
+    let (status, body) = api.json(Method::DELETE, "/health", None).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")), "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("/health") && m.contains("DELETE")), "{body}");
+    let (status, body) = api.json(Method::PATCH, "/api/v1/customers", None).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")), "{body}");
 }
 
 #[tokio::test]
@@ -224,8 +231,14 @@ async fn import_export_and_undo_over_http() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, e) = api.upload("widgets", "", "w.csv", b"a\n1\n").await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert!(e["message"].as_str().is_some_and(|m| m.contains("`widgets`") && m.contains("orders")), "{e}");
+    // Errors name the file as it was uploaded, not the temporary copy it is read from.
     let (status, e) = api.upload("customers", "", "x.csv", b"").await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("empty_file")));
+    assert!(e["message"].as_str().is_some_and(|m| m.starts_with("x.csv: ")), "{e}");
+    let (status, e) = api.upload("customers", "", "客户名单.xlsx", b"PK\x03\x04 not really a workbook").await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_xlsx")), "{e}");
+    assert!(e["message"].as_str().is_some_and(|m| m.starts_with("客户名单.xlsx: ")), "{e}");
 
     // Customer records and exports.
     let (_, page) = api.json(Method::GET, "/api/v1/customers?q=C001", None).await;
