@@ -65,10 +65,14 @@ impl ImportSession {
         let mut deferred: Vec<String> = indexes.into_iter().map(|(_, sql)| sql).collect();
         self.deferred_keys = key_index.map(|(_, sql)| sql);
         if let Tx::Postgres(t) = &mut self.tx {
-            sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
-                .execute(&mut **t)
-                .await
-                .map_err(StoreError::db("sizing index builds"))?;
+            // At least 256 MB for the sorts; a server configured for more keeps its setting.
+            sqlx::query(
+                "SELECT set_config('maintenance_work_mem', CASE WHEN pg_size_bytes(current_setting('maintenance_work_mem')) < 268435456 \
+                 THEN '256MB' ELSE current_setting('maintenance_work_mem') END, true)",
+            )
+            .execute(&mut **t)
+            .await
+            .map_err(StoreError::db("sizing index builds"))?;
             for (name, def) in constraints(t, table, 'f').await? {
                 drop_constraint(t, table, &name).await?;
                 deferred.push(format!("ALTER TABLE {table} ADD CONSTRAINT {name} {def}"));
