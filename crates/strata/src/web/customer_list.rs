@@ -152,8 +152,15 @@ pub async fn list(
         .filter(|u| u.active)
         .map(|u| json!({"login": u.login, "name": u.display_name}))
         .collect();
-    let (items, total): (Vec<Value>, i64) =
-        result.as_ref().map_or((Vec::new(), 0), |r| (r.items.iter().map(|c| caller.customer_json(c, &defs)).collect(), r.total));
+    let names = super::owner_names(&s).await;
+    let (items, total): (Vec<Value>, i64) = result.as_ref().map_or((Vec::new(), 0), |r| {
+        let named = |c| {
+            let mut v = caller.customer_json(c, &defs);
+            super::name_owner(&mut v, &names);
+            v
+        };
+        (r.items.iter().map(named).collect(), r.total)
+    });
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     // Every matching customer at once, when one bulk edit may change them all.
     let bulk_query = (total <= strata_store::MAX_BULK as i64 && total > items.len() as i64)

@@ -201,8 +201,10 @@ pub async fn show(
     let metrics = super::customer_metrics::of_customer(&s, id, amounts, page.lang);
     let may_edit =
         caller.require(Action::EditCustomers).is_ok() && strata_core::access::may_edit(caller.role(), c.owner_id == Some(caller.user.id));
+    let mut c_json = caller.customer_json(&c, &defs);
+    super::name_owner(&mut c_json, &super::owner_names(&s).await);
     page.render(
         "customer.html",
-        json!({"metrics": metrics, "may_edit": may_edit, "lifecycles": lifecycles(page.lang), "c": caller.customer_json(&c, &defs), "field_labels": labels, "missing": missing_fields(&c, page.lang), "contacts": contacts, "timeline": timeline, "tiers": tiers}),
+        json!({"metrics": metrics, "may_edit": may_edit, "lifecycles": lifecycles(page.lang), "c": c_json, "field_labels": labels, "missing": missing_fields(&c, page.lang), "contacts": contacts, "timeline": timeline, "tiers": tiers}),
     )
 }

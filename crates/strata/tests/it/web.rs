@@ -74,6 +74,7 @@ async fn pages_log_in_list_show_and_switch_language() {
     let (_, all, _, _) = page(&api, "/customers", &cookie).await;
     assert!(all.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;") && !all.contains("<script>alert"), "stored markup is text");
     assert!(all.contains("=HYPERLINK("), "shown as text, never a link");
+    assert!(all.contains("<td class=\"owner\" title=\"wangwei\">王伟</td>"), "owners by name, the login on hover: {all}");
     assert!(all.contains(">javascript:alert(document.cookie)</a>") && !all.contains("href=\"javascript:"), "a javascript: name is text");
     let (_, en, _, set_lang) = page(&api, "/customers?lang=en", &cookie).await;
     assert!(en.contains("6 customers") && en.contains(">中文<"), "{en}");
@@ -110,6 +111,7 @@ async fn pages_log_in_list_show_and_switch_language() {
     let (status, masked, _, _) = page(&api, &format!("/customers/{team_id}"), &sales_cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(masked.contains("+86136****0001") && !masked.contains("13600000001"), "{masked}");
+    assert!(masked.contains("<dd title=\"admin\">管理员 · 华南大区</dd>"), "the owner by name: {masked}");
     let (_, own, _, _) = page(&api, &format!("/customers/{id}"), &sales_cookie).await;
     assert!(!own.contains("¥1234.50") && own.contains("SO-1"), "amounts are hidden from sales: {own}");
     assert!(!own.contains("sum(orders.amount, last 365d) &gt; 10000 (13234.50"), "and from explanations");
