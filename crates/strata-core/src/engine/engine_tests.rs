@@ -211,11 +211,13 @@ fn explanations_name_failed_rules_and_gaps() {
     assert_eq!(steps[1]["checks"][2]["condition"], "province in [\"广东\"]");
     assert_eq!(steps[1]["checks"][2]["value"], "江苏");
     assert_eq!(steps[2]["result"], "matched");
-    assert!(x.to_move_up[0].starts_with("→ 重点"), "{:?}", x.to_move_up);
+    assert!(x.to_move_up[0].text(true).starts_with("→ 重点"), "{:?}", x.to_move_up);
+    assert_eq!(json["to_move_up"][0]["kind"], "conditions");
     let s = serde_json::to_value(e.explain(1, 2).unwrap()).unwrap();
     assert_eq!(s["detail"]["dimensions"][1]["points"], 50.0);
     let d = e.explain(0, 3).unwrap();
-    assert!(d.to_move_up[0].contains("days_since(last order) <= 30 (now missing)"), "{:?}", d.to_move_up);
+    assert!(d.to_move_up[0].text(false).contains("days_since(last order) <= 30 (now missing)"), "{:?}", d.to_move_up);
+    assert!(d.to_move_up[0].text(true).contains("days_since(last order) <= 30（当前 无）"), "{:?}", d.to_move_up);
 }
 
 #[test]

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{
     eval::{Facts, FALSE, TRUE},
+    move_up::{Gap, MoveUp, RfmLetter, RfmNeed, Room},
     plan::{Plan, TextRead},
     Engine,
 };
@@ -79,8 +80,8 @@ pub struct Explanation {
     pub model: String,
     pub tier: Option<TierLabel>,
     pub detail: Detail,
-    /// What would move the customer into a better tier, in words.
-    pub to_move_up: Vec<String>,
+    /// What would move the customer into a better tier.
+    pub to_move_up: Vec<MoveUp>,
 }
 
 fn number(x: f64) -> String {
@@ -257,16 +258,13 @@ impl Engine {
                         _ => "unknown",
                     };
                     if Some(i) == target {
-                        let gaps: Vec<String> = checks
+                        let gaps: Vec<Gap> = checks
                             .iter()
                             .filter(|c| c.holds != "yes")
-                            .map(|c| match c.short_by {
-                                Some(s) => format!("{} (now {}, {} more)", c.condition, c.value, number(s)),
-                                None => format!("{} (now {})", c.condition, c.value),
-                            })
+                            .map(|c| Gap { condition: c.condition.clone(), now: c.value.clone(), short_by: c.short_by })
                             .collect();
                         if !gaps.is_empty() {
-                            to_move_up.push(format!("→ {}: {}", model.tiers[i].name, gaps.join("; ")));
+                            to_move_up.push(MoveUp::Conditions { tier: model.tiers[i].clone(), gaps });
                         }
                     }
                     steps.push(LadderStep { tier: model.tiers[i].clone(), result, checks });
@@ -299,14 +297,9 @@ impl Engine {
                 if let Some((min, t)) = by_min.iter().rev().find(|(min, _)| *min > score + 1e-9) {
                     let mut room: Vec<&DimensionPart> = parts.iter().filter(|d| d.points < 100.0).collect();
                     room.sort_by(|a, b| ((100.0 - b.points) * b.weight).total_cmp(&((100.0 - a.points) * a.weight)));
-                    let best: Vec<String> =
-                        room.iter().take(2).map(|d| format!("{} (up to +{:.1})", d.name, (100.0 - d.points) * d.weight)).collect();
-                    to_move_up.push(format!(
-                        "→ {}: {:.1} more points; most room in {}",
-                        model.tiers[usize::from(*t)].name,
-                        min - score,
-                        best.join(", ")
-                    ));
+                    let room: Vec<Room> =
+                        room.iter().take(2).map(|d| Room { dimension: d.name.clone(), up_to: (100.0 - d.points) * d.weight }).collect();
+                    to_move_up.push(MoveUp::Points { tier: model.tiers[usize::from(*t)].clone(), points: min - score, room });
                 }
                 Detail::Score { score, dimensions: parts }
             }
@@ -314,26 +307,17 @@ impl Engine {
                 let v = state.rfm.as_ref()?;
                 let scores = state.calibration.rfm.as_ref().and_then(|c| c.scores(v, p));
                 if let (Some(s), Some(cuts)) = (scores, &state.calibration.rfm) {
-                    for (d, (score, name)) in Dimension::ALL.iter().zip(s.iter().zip(["R", "F", "M"])) {
+                    for (d, (score, letter)) in Dimension::ALL.iter().zip(s.iter().zip([RfmLetter::R, RfmLetter::F, RfmLetter::M])) {
                         let cut = cuts.of(*d).get(usize::from(*score).saturating_sub(1));
                         if let Some(cut) = cut {
                             let key = v.key(*d, p).value;
                             let gap = cut.value - key + i64::from(cut.position < position);
-                            let text = match d {
-                                Dimension::Recency => {
-                                    format!(
-                                        "{name} {score}→{}: an order now (R {} means the last order is at most {} days old)",
-                                        score + 1,
-                                        score + 1,
-                                        -cut.value
-                                    )
-                                }
-                                Dimension::Frequency => format!("{name} {score}→{}: {} more orders", score + 1, gap.max(1)),
-                                Dimension::Monetary => {
-                                    format!("{name} {score}→{}: {:.2} more in order value", score + 1, gap.max(1) as f64 / 100.0)
-                                }
+                            let need = match d {
+                                Dimension::Recency => RfmNeed::OrderWithin { days: -cut.value },
+                                Dimension::Frequency => RfmNeed::Orders { count: gap.max(1) },
+                                Dimension::Monetary => RfmNeed::Amount { amount: gap.max(1) as f64 / 100.0 },
                             };
-                            to_move_up.push(text);
+                            to_move_up.push(MoveUp::Rfm { dimension: letter, from: *score, need });
                         }
                     }
                 }

@@ -12,6 +12,7 @@ pub mod explain;
 pub mod figures;
 mod incremental;
 pub mod metric;
+pub mod move_up;
 pub mod plan;
 pub mod point_lookup;
 pub mod query;

@@ -7,6 +7,7 @@ use strata_core::{
     access::{self, FieldGroup, Scope, Visibility},
     custom_field::{CustomFieldDef, FieldKind},
     customer::Customer,
+    engine::explain::Explanation,
 };
 use strata_store::{CustomerFilter, RecordScope};
 
@@ -16,6 +17,11 @@ use super::{ApiError, AppState, Caller};
 const CONTACT_FIELDS: [&str; 5] = ["phone", "mobile", "landline", "email", "wechat"];
 /// Fields of records that are amounts.
 const AMOUNT_FIELDS: [&str; 3] = ["amount_cents", "budget_cents", "amount"];
+
+/// Whether a condition, dimension or metric name is about amounts of money.
+fn about_money(s: &str) -> bool {
+    ["amount", "monetary", "clv", "revenue", "budget", "金额", "收入"].iter().any(|w| s.contains(w))
+}
 
 impl Caller {
     pub fn record_scope(&self) -> RecordScope {
@@ -127,11 +133,12 @@ impl Caller {
 impl Caller {
     /// A tier explanation without amounts for a caller who may not see them: RFM monetary,
     /// and the customer's values of conditions and score dimensions about amounts or value.
-    pub fn explanation_json(&self, mut x: Value, owner_id: Option<i64>) -> Value {
+    pub fn explanation_json(&self, mut explanation: Explanation, owner_id: Option<i64>) -> Value {
         if self.visibility(FieldGroup::Amounts, owner_id) == Visibility::Visible {
-            return x;
+            return serde_json::json!(explanation);
         }
-        let about_money = |s: &str| ["amount", "monetary", "clv", "revenue", "budget", "金额", "收入"].iter().any(|w| s.contains(w));
+        explanation.to_move_up.retain(|hint| !hint.states_money(about_money));
+        let mut x = serde_json::json!(explanation);
         let detail = &mut x["detail"];
         if let Some(o) = detail.as_object_mut() {
             o.remove("monetary");
@@ -153,9 +160,6 @@ impl Caller {
                     o.insert("value".into(), Value::Null);
                 }
             }
-        }
-        if let Some(moves) = x["to_move_up"].as_array_mut() {
-            moves.retain(|m| !m.as_str().is_some_and(about_money));
         }
         x
     }

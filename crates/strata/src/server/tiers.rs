@@ -234,7 +234,7 @@ pub(crate) async fn tiers_of(s: &AppState, caller: &Caller, c: &strata_core::cus
         .map(|m| {
             let model = &engine.catalog.models[m];
             let since = stored.iter().find(|t| t.model == model.key());
-            let explanation = p.and_then(|p| engine.explain(m, p)).map(|x| caller.explanation_json(json!(x), c.owner_id));
+            let explanation = p.and_then(|p| engine.explain(m, p)).map(|x| caller.explanation_json(x, c.owner_id));
             json!({"model": model.key(), "model_name": model.spec.name, "model_name_en": model.spec.name_en,
                    "tier": explanation.as_ref().map(|x| x["tier"].clone()).unwrap_or(Value::Null),
                    "version": since.map(|t| t.version), "since": since.map(|t| t.since), "explanation": explanation})

@@ -220,7 +220,7 @@ fn print_explanation(engine: &Engine, m: usize, x: &strata_core::engine::explain
         }
     }
     for hint in &x.to_move_up {
-        println!("  to move up: {hint}");
+        println!("  to move up: {}", hint.text(false));
     }
 }
 

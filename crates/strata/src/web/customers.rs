@@ -9,7 +9,15 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use strata_core::{access::Action, import::Entity};
+use strata_core::{
+    access::Action,
+    activity::Channel,
+    commerce::{OrderStatus, PaymentMethod},
+    deal::DealStage,
+    import::Entity,
+    label::Labelled,
+    service::{Severity, TicketStatus},
+};
 
 use super::{i18n, ClientAddress, Page};
 use crate::server::AppState;
@@ -19,21 +27,39 @@ pub struct ShowQuery {
     lang: Option<String>,
 }
 
+/// A stored code of a closed vocabulary (`completed`, `bank_transfer`) in the page's language;
+/// a code the vocabulary does not know stays as it is.
+fn label<T: Labelled>(code: String, lang: i18n::Lang) -> String {
+    match T::ALL.iter().find(|(_, c, ..)| *c == code) {
+        Some((v, ..)) if lang == i18n::Lang::En => v.label_en().to_string(),
+        Some((v, ..)) => v.label_zh().to_string(),
+        None => code,
+    }
+}
+
 /// The date a record is placed at on the timeline, and a line about it.
-fn timeline_entry(kind: Entity, r: &Map<String, Value>) -> Option<Value> {
+fn timeline_entry(kind: Entity, r: &Map<String, Value>, lang: i18n::Lang) -> Option<Value> {
     let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let money = |k: &str| r.get(k).and_then(Value::as_i64).map(|c| format!("¥{:.2}", c as f64 / 100.0));
     let (date, text) = match kind {
         Entity::Orders => {
-            (s("order_date"), [Some(s("external_id")), money("amount_cents"), Some(s("product_line")), Some(s("status"))].to_vec())
+            let status = label::<OrderStatus>(s("status"), lang);
+            (s("order_date"), [Some(s("external_id")), money("amount_cents"), Some(s("product_line")), Some(status)].to_vec())
         }
-        Entity::Payments => (s("paid_on"), [Some(s("external_id")), money("amount_cents"), Some(s("method"))].to_vec()),
-        Entity::Interactions => (s("occurred_at"), [Some(s("channel")), Some(s("summary")), Some(s("outcome"))].to_vec()),
+        Entity::Payments => {
+            (s("paid_on"), [Some(s("external_id")), money("amount_cents"), Some(label::<PaymentMethod>(s("method"), lang))].to_vec())
+        }
+        Entity::Interactions => {
+            (s("occurred_at"), [Some(label::<Channel>(s("channel"), lang)), Some(s("summary")), Some(s("outcome"))].to_vec())
+        }
         Entity::Deals => {
             let when = if s("closed_on").is_empty() { s("expected_close") } else { s("closed_on") };
-            (when, [Some(s("title")), Some(s("stage")), money("amount_cents")].to_vec())
+            (when, [Some(s("title")), Some(label::<DealStage>(s("stage"), lang)), money("amount_cents")].to_vec())
         }
-        Entity::Tickets => (s("opened_at"), [Some(s("severity")), Some(s("status")), Some(s("summary"))].to_vec()),
+        Entity::Tickets => {
+            let (severity, status) = (label::<Severity>(s("severity"), lang), label::<TicketStatus>(s("status"), lang));
+            (s("opened_at"), [Some(severity), Some(status), Some(s("summary"))].to_vec())
+        }
         Entity::Feedback => {
             let nps = r.get("nps").and_then(Value::as_i64).map(|n| format!("NPS {n}"));
             let csat = r.get("csat").and_then(Value::as_i64).map(|n| format!("CSAT {n}"));
@@ -43,6 +69,12 @@ fn timeline_entry(kind: Entity, r: &Map<String, Value>) -> Option<Value> {
     };
     let text: Vec<String> = text.into_iter().flatten().filter(|t| !t.is_empty()).collect();
     Some(json!({"date": date.chars().take(16).collect::<String>().replace('T', " "), "kind": kind.name(), "text": text.join(" · ")}))
+}
+
+/// The hints of what would move a customer up, in the page's language.
+fn move_up_texts(hints: &Value, lang: i18n::Lang) -> Vec<String> {
+    let key = if lang == i18n::Lang::En { "text_en" } else { "text" };
+    hints.as_array().into_iter().flatten().filter_map(|h| h[key].as_str().map(str::to_string)).collect()
 }
 
 /// A model's explanation as lines of text.
@@ -63,12 +95,12 @@ fn why(x: &Value, lang: i18n::Lang) -> Vec<String> {
                     .into_iter()
                     .flatten()
                     .map(|c| {
-                        format!(
-                            "{} ({}: {})",
-                            c["condition"].as_str().unwrap_or(""),
-                            c["value"].as_str().unwrap_or(""),
-                            c["holds"].as_str().unwrap_or("")
-                        )
+                        let holds = match c["holds"].as_str() {
+                            Some("yes") => w("holds_yes"),
+                            Some("no") => w("holds_no"),
+                            _ => w("unknown"),
+                        };
+                        format!("{} ({}: {holds})", c["condition"].as_str().unwrap_or(""), c["value"].as_str().unwrap_or(""))
                     })
                     .collect();
                 let result = w(step["result"].as_str().unwrap_or("unknown"));
@@ -163,7 +195,7 @@ pub async fn show(
             let Value::Object(m) = caller.record_json(m, c.owner_id) else { continue };
             if entity == Entity::Contacts {
                 contacts.push(Value::Object(m));
-            } else if let Some(e) = timeline_entry(entity, &m) {
+            } else if let Some(e) = timeline_entry(entity, &m, page.lang) {
                 timeline.push(e);
             }
         }
@@ -193,7 +225,7 @@ pub async fn show(
             let tier = &t["tier"];
             let tier_name = if en { tier["name_en"].as_str().or(tier["name"].as_str()) } else { tier["name"].as_str() };
             json!({"model": t["model"], "name": name, "tier_name": tier_name, "since": t["since"],
-                   "why": why(&t["explanation"], page.lang), "up": t["explanation"]["to_move_up"],
+                   "why": why(&t["explanation"], page.lang), "up": move_up_texts(&t["explanation"]["to_move_up"], page.lang),
                    "history": t["model"].as_str().and_then(|k| history.get(k))})
         })
         .collect();

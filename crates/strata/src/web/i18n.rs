@@ -120,6 +120,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("matched", "符合", "matched"),
     ("failed", "不符合", "not met"),
     ("unknown", "未知", "unknown"),
+    ("holds_yes", "成立", "yes"),
+    ("holds_no", "不成立", "no"),
     ("default", "默认", "default"),
     ("score", "得分", "score"),
     ("not_found", "找不到该客户", "No such customer"),

@@ -101,6 +101,15 @@ async fn pages_log_in_list_show_and_switch_language() {
     assert!(one.contains("id=\"history-value\"") && one.contains("→ 大客户") && one.contains("模型发布"), "the tier history: {one}");
     assert!(one.contains("+8613800138000"), "an admin sees the phone");
     assert_eq!(page(&api, "/customers/999999", &cookie).await.0, StatusCode::NOT_FOUND);
+    // What would move a customer up, the checks and the timeline's codes, in the page's language.
+    let (_, c2_list, _, _) = page(&api, "/customers?q=C002", &cookie).await;
+    let c2 = c2_list.split("href=\"/customers/").filter_map(|r| r.split('"').next()).find(|id| id.parse::<i64>().is_ok()).expect("C002");
+    let (_, zh, _, _) = page(&api, &format!("/customers/{c2}"), &cookie).await;
+    assert!(zh.contains("如何升级: → 活跃：count(orders, last 365d) &gt;= 1（当前 0，还差 1）"), "{zh}");
+    assert!(zh.contains("(0: 不成立)") && zh.contains("已退款") && !zh.contains("refunded"), "{zh}");
+    let (_, en, _, _) = page(&api, &format!("/customers/{c2}?lang=en"), &cookie).await;
+    assert!(en.contains("→ Active: count(orders, last 365d) &gt;= 1 (now 0, 1 more)") && en.contains("(0: no)"), "{en}");
+    assert!(en.contains("· refunded"), "{en}");
 
     // A sales rep sees the team's customer with its phone masked, and no amounts.
     api.user("wangwei", Role::Sales).await;
