@@ -148,6 +148,13 @@ try {
   await page.screenshot({ path: join(shots, "customer-new-duplicate.png") });
   await Promise.all([page.waitForURL(/\/customers\/\d+$/), page.click("#open-new")]);
   await page.click("#edit summary");
+  // A wrong phone is refused in Chinese, and nothing changes.
+  await page.fill('#edit-customer input[name="phone"]', "12345");
+  await page.click("#save-customer");
+  await page.waitForFunction(() => document.querySelector("#edit-error")?.textContent);
+  const refused = await page.textContent("#edit-error");
+  if (!refused?.includes("不是电话号码")) fail(`the wrong phone is not refused in Chinese: ${refused}`);
+  await page.fill('#edit-customer input[name="phone"]', "");
   await page.fill('#edit-customer input[name="city"]', "佛山市");
   await page.fill('#edit-customer input[name="tags"]', "新建测试、浏览器");
   await Promise.all([page.waitForEvent("load"), page.click("#save-customer")]);
@@ -235,6 +242,7 @@ try {
   await page.waitForSelector("#rejections tbody tr");
   const rejected = await page.textContent("#rejections");
   if (!rejected?.includes("12345")) fail(`the bad phone is not reported: ${rejected}`);
+  if (!rejected?.includes("不是电话号码")) fail(`the reason is not in Chinese: ${rejected}`);
   if (!(await page.isDisabled("#commit"))) fail("an import with rejected rows can be committed");
   await page.screenshot({ path: join(shots, "import-check.png"), fullPage: true });
   await page.selectOption('select[data-header="手机"]', "ignore");

@@ -30,7 +30,8 @@ pub fn normalise_credit_code(raw: &str) -> Result<String, ValueError> {
         return Err(ValueError::new(
             "invalid_credit_code",
             format!("credit code `{s}` has {} characters; a unified social credit code has 18", s.chars().count()),
-        ));
+        )
+        .zh(format!("统一社会信用代码 `{s}` 有 {} 位；应为 18 位", s.chars().count())));
     }
     let bytes = s.as_bytes();
     if let Some(pos) = bytes.iter().position(|&c| value_of(c).is_none()) {
@@ -41,14 +42,20 @@ pub fn normalise_credit_code(raw: &str) -> Result<String, ValueError> {
                 s.chars().nth(pos).unwrap_or('?'),
                 pos + 1
             ),
-        ));
+        )
+        .zh(format!(
+            "统一社会信用代码 `{s}` 第 {} 位是 `{}`；代码只含数字和字母 ABCDEFGHJKLMNPQRTUWXY",
+            pos + 1,
+            s.chars().nth(pos).unwrap_or('?')
+        )));
     }
     let want = check_char(&bytes[..17]).unwrap_or('?');
     if bytes[17] as char != want {
         return Err(ValueError::new(
             "invalid_credit_code",
             format!("credit code `{s}` fails its checksum (last character should be `{want}`); check for a typo"),
-        ));
+        )
+        .zh(format!("统一社会信用代码 `{s}` 校验位不对（最后一位应为 `{want}`）；请检查是否录错")));
     }
     Ok(s)
 }

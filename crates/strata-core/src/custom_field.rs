@@ -75,25 +75,31 @@ impl CustomFieldDef {
             return Err(ValueError::new(
                 "invalid_field_key",
                 format!("`{}` is not a valid field key; use letters, digits and _ (e.g. `annual_budget` or `年采购额`)", self.key),
-            ));
+            )
+            .zh(format!("`{}` 不能作字段键；请只用字母、数字和 _（如 `annual_budget` 或 `年采购额`）", self.key)));
         }
         if RESERVED_KEYS.contains(&self.key.as_str()) {
-            return Err(ValueError::new("reserved_field_key", format!("`{}` is a built-in field; choose another key", self.key)));
+            return Err(ValueError::new("reserved_field_key", format!("`{}` is a built-in field; choose another key", self.key))
+                .zh(format!("`{}` 是内置字段；请换一个键", self.key)));
         }
         if self.label.trim().is_empty() {
-            return Err(ValueError::new("invalid_field_label", format!("field `{}` needs a label", self.key)));
+            return Err(ValueError::new("invalid_field_label", format!("field `{}` needs a label", self.key))
+                .zh(format!("字段 `{}` 需要名称", self.key)));
         }
         let choice = matches!(self.kind, FieldKind::Enum | FieldKind::MultiEnum);
         if choice && self.options.is_empty() {
-            return Err(ValueError::new("missing_options", format!("choice field `{}` needs at least one option", self.key)));
+            return Err(ValueError::new("missing_options", format!("choice field `{}` needs at least one option", self.key))
+                .zh(format!("选项字段 `{}` 至少需要一个选项", self.key)));
         }
         if !choice && !self.options.is_empty() {
-            return Err(ValueError::new("unexpected_options", format!("field `{}` is not a choice field; remove its options", self.key)));
+            return Err(ValueError::new("unexpected_options", format!("field `{}` is not a choice field; remove its options", self.key))
+                .zh(format!("字段 `{}` 不是选项字段；请去掉选项", self.key)));
         }
         let mut seen = std::collections::HashSet::new();
         for o in &self.options {
             if clean_text(o).is_empty() || !seen.insert(clean_text(o)) {
-                return Err(ValueError::new("invalid_options", format!("field `{}` has an empty or repeated option `{o}`", self.key)));
+                return Err(ValueError::new("invalid_options", format!("field `{}` has an empty or repeated option `{o}`", self.key))
+                    .zh(format!("字段 `{}` 有空的或重复的选项 `{o}`", self.key)));
             }
         }
         Ok(())
@@ -106,6 +112,7 @@ impl CustomFieldDef {
                 "unknown_option",
                 format!("`{t}` is not an option of `{}`; use one of: {}", self.label, self.options.join(", ")),
             )
+            .zh(format!("`{t}` 不是「{}」的选项；可选：{}", self.label, self.options.join("、")))
         })
     }
 
@@ -117,9 +124,14 @@ impl CustomFieldDef {
         let v = match self.kind {
             FieldKind::Text => Value::String(t),
             FieldKind::Number => {
-                let n: f64 = t.replace(',', "").parse().map_err(|_| ValueError::new("invalid_number", format!("`{t}` is not a number")))?;
+                let n: f64 = t
+                    .replace(',', "")
+                    .parse()
+                    .map_err(|_| ValueError::new("invalid_number", format!("`{t}` is not a number")).zh(format!("`{t}` 不是数字")))?;
                 if !n.is_finite() {
-                    return Err(ValueError::new("invalid_number", format!("`{t}` is not a finite number")));
+                    return Err(
+                        ValueError::new("invalid_number", format!("`{t}` is not a finite number")).zh(format!("`{t}` 不是有限的数字"))
+                    );
                 }
                 serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null)
             }
@@ -143,7 +155,10 @@ impl CustomFieldDef {
 
     /// Validates a JSON value sent through the API; returns the normalised stored value.
     pub fn check_json(&self, v: &Value) -> Result<Option<Value>, ValueError> {
-        let wrong = |what: &str| ValueError::new("invalid_custom_value", format!("field `{}` expects {what}, got {v}", self.key));
+        let wrong = |what: &str| {
+            ValueError::new("invalid_custom_value", format!("field `{}` expects {what}, got {v}", self.key))
+                .zh(format!("字段 `{}` 需要 {what}，收到的是 {v}", self.key))
+        };
         match (self.kind, v) {
             (_, Value::Null) => Ok(None),
             (FieldKind::Text, Value::String(_)) => self.parse_cell(v.as_str().unwrap_or_default()),
@@ -177,7 +192,8 @@ pub fn parse_bool(raw: &str) -> Result<bool, ValueError> {
     match clean_text(raw).to_lowercase().as_str() {
         "是" | "yes" | "y" | "true" | "1" | "√" | "✓" | "有" | "对" => Ok(true),
         "否" | "no" | "n" | "false" | "0" | "×" | "✗" | "无" | "不是" => Ok(false),
-        other => Err(ValueError::new("invalid_bool", format!("`{other}` is not yes/no; write 是 or 否 (yes or no)"))),
+        other => Err(ValueError::new("invalid_bool", format!("`{other}` is not yes/no; write 是 or 否 (yes or no)"))
+            .zh(format!("`{other}` 不是是/否；请写 是 或 否"))),
     }
 }
 
@@ -192,6 +208,7 @@ pub fn check_custom_values(
         let def = defs.iter().find(|d| &d.key == k).ok_or_else(|| {
             let known: Vec<&str> = defs.iter().map(|d| d.key.as_str()).collect();
             ValueError::new("unknown_custom_field", format!("`{k}` is not a custom field; defined fields: {}", known.join(", ")))
+                .zh(format!("`{k}` 不是自定义字段；已定义：{}", known.join("、")))
         })?;
         if let Some(v) = def.check_json(v)? {
             out.insert(k.clone(), v);
@@ -199,7 +216,8 @@ pub fn check_custom_values(
     }
     for d in defs.iter().filter(|d| d.required) {
         if !out.contains_key(&d.key) {
-            return Err(ValueError::new("missing_custom_field", format!("custom field `{}` ({}) is required", d.key, d.label)));
+            return Err(ValueError::new("missing_custom_field", format!("custom field `{}` ({}) is required", d.key, d.label))
+                .zh(format!("自定义字段「{}」（{}）必填", d.label, d.key)));
         }
     }
     Ok(out)

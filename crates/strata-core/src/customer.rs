@@ -184,7 +184,7 @@ pub fn normalise_input(mut c: CustomerInput) -> Result<CustomerInput, Vec<(&'sta
     let mut errors = Vec::new();
     c.name = crate::text::clean_text(&c.name);
     if c.name.is_empty() {
-        errors.push(("name", crate::ValueError::new("required", "name is required")));
+        errors.push(("name", crate::ValueError::new("required", "name is required").zh("名称必填")));
     }
     for v in [&mut c.external_id, &mut c.industry, &mut c.province, &mut c.city, &mut c.source_channel, &mut c.owner, &mut c.team] {
         *v = v.as_deref().and_then(non_empty);
@@ -202,7 +202,11 @@ pub fn normalise_input(mut c: CustomerInput) -> Result<CustomerInput, Vec<(&'sta
         None => None,
     };
     if c.kind == CustomerKind::Person && c.credit_code.is_some() {
-        errors.push(("credit_code", crate::ValueError::new("credit_code_on_person", "a person has no unified social credit code")));
+        errors.push((
+            "credit_code",
+            crate::ValueError::new("credit_code_on_person", "a person has no unified social credit code")
+                .zh("个人客户没有统一社会信用代码"),
+        ));
     }
     c.tags = parse_tags(&c.tags.join(","));
     if errors.is_empty() {

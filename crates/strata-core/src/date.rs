@@ -9,7 +9,7 @@ use crate::{text::clean, ValueError};
 pub fn parse_date(raw: &str) -> Result<NaiveDate, ValueError> {
     let s = clean(raw);
     if s.is_empty() {
-        return Err(ValueError::new("empty_date", "date is empty"));
+        return Err(ValueError::new("empty_date", "date is empty").zh("日期为空"));
     }
     // A time part after the date is accepted and ignored ("2024-01-05 00:00:00").
     let date_part = s.split([' ', 'T']).next().unwrap_or(&s);
@@ -21,7 +21,8 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, ValueError> {
             return excel_serial_date(serial);
         }
     }
-    Err(ValueError::new("invalid_date", format!("`{s}` is not a date; write it as 2024-01-05, 2024/1/5 or 2024年1月5日")))
+    Err(ValueError::new("invalid_date", format!("`{s}` is not a date; write it as 2024-01-05, 2024/1/5 or 2024年1月5日"))
+        .zh(format!("`{s}` 不是日期；请写成 2024-01-05、2024/1/5 或 2024年1月5日")))
 }
 
 fn parse_ymd(s: &str) -> Option<NaiveDate> {
@@ -57,13 +58,16 @@ fn plausible(d: NaiveDate) -> Option<NaiveDate> {
 /// Excel's 1900 date system: serial 1 = 1900-01-01, with Excel's phantom 1900-02-29 (serial 60).
 pub fn excel_serial_date(serial: f64) -> Result<NaiveDate, ValueError> {
     let days = serial.floor() as i64;
-    let Some(base) = EXCEL_EPOCH else { return Err(ValueError::new("invalid_date", "no Excel epoch")) };
+    let Some(base) = EXCEL_EPOCH else { return Err(ValueError::new("invalid_date", "no Excel epoch").zh("无法换算 Excel 日期")) };
     // Serials before 61 are off by one because of the phantom leap day; nobody has such data.
     if days < 61 {
-        return Err(ValueError::new("invalid_date", format!("Excel date serial {serial} is before 1900-03-01")));
+        return Err(ValueError::new("invalid_date", format!("Excel date serial {serial} is before 1900-03-01"))
+            .zh(format!("Excel 日期序号 {serial} 早于 1900-03-01")));
     }
-    base.checked_add_signed(chrono::Duration::days(days))
-        .ok_or_else(|| ValueError::new("invalid_date", format!("Excel date serial {serial} is out of range")))
+    base.checked_add_signed(chrono::Duration::days(days)).ok_or_else(|| {
+        ValueError::new("invalid_date", format!("Excel date serial {serial} is out of range"))
+            .zh(format!("Excel 日期序号 {serial} 超出范围"))
+    })
 }
 
 /// Parses a point in time. A naive time ("2024-01-05 14:30", "2024/1/5 9:05:00") is read in
@@ -81,15 +85,15 @@ pub fn parse_datetime(raw: &str, offset: FixedOffset) -> Result<DateTime<Utc>, V
     let date = parse_date(date_s)?;
     let time = match time_s {
         None | Some("") => NaiveTime::MIN,
-        Some(t) => parse_time(t)
-            .ok_or_else(|| ValueError::new("invalid_time", format!("`{t}` is not a time of day; write it as 14:30 or 14:30:05")))?,
+        Some(t) => parse_time(t).ok_or_else(|| {
+            ValueError::new("invalid_time", format!("`{t}` is not a time of day; write it as 14:30 or 14:30:05"))
+                .zh(format!("`{t}` 不是时间；请写成 14:30 或 14:30:05"))
+        })?,
     };
     let naive = NaiveDateTime::new(date, time);
-    offset
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| ValueError::new("invalid_time", format!("`{s}` does not exist in the time zone")))
+    offset.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| {
+        ValueError::new("invalid_time", format!("`{s}` does not exist in the time zone")).zh(format!("`{s}` 在该时区不存在"))
+    })
 }
 
 fn parse_time(t: &str) -> Option<NaiveTime> {

@@ -23,7 +23,8 @@ pub fn normalise_email(raw: &str) -> Result<String, ValueError> {
     if ok {
         Ok(s)
     } else {
-        Err(ValueError::new("invalid_email", format!("`{}` is not an e-mail address; write it as name@example.com", clean_text(raw))))
+        Err(ValueError::new("invalid_email", format!("`{}` is not an e-mail address; write it as name@example.com", clean_text(raw)))
+            .zh(format!("`{}` 不是邮箱地址；请写成 name@example.com", clean_text(raw))))
     }
 }
 

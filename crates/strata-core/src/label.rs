@@ -19,10 +19,12 @@ pub trait Labelled: Sized + Copy + 'static {
             }
         }
         let allowed: Vec<String> = Self::ALL.iter().map(|(_, c, zh, _, _)| format!("{c} ({zh})")).collect();
+        let allowed_zh: Vec<&str> = Self::ALL.iter().map(|(_, _, zh, _, _)| *zh).collect();
         Err(crate::ValueError::new(
             "unknown_value",
             format!("`{}` is not a {}; use one of: {}", crate::text::clean_text(raw), Self::WHAT, allowed.join(", ")),
-        ))
+        )
+        .zh(format!("`{}` 不是可用的值；可选：{}", crate::text::clean_text(raw), allowed_zh.join("、"))))
     }
 
     fn label_zh(self) -> &'static str;

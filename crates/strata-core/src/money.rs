@@ -46,7 +46,8 @@ impl Currency {
             "HKD" | "港币" | "港元" => Ok(Currency::HKD),
             "JPY" | "日元" => Ok(Currency::JPY),
             "GBP" | "英镑" | "£" => Ok(Currency::GBP),
-            other => Err(ValueError::new("unknown_currency", format!("unknown currency `{other}`; use CNY, USD, EUR, HKD, JPY or GBP"))),
+            other => Err(ValueError::new("unknown_currency", format!("unknown currency `{other}`; use CNY, USD, EUR, HKD, JPY or GBP"))
+                .zh(format!("未知币种 `{other}`；请用 CNY、USD、EUR、HKD、JPY 或 GBP"))),
         }
     }
 }
@@ -65,7 +66,7 @@ pub fn parse_money(raw: &str, default_currency: Currency) -> Result<Money, Value
     let separators = ['，', ',', ' ', '_'];
     let s = if cleaned.contains(separators) { Cow::Owned(cleaned.replace(separators, "")) } else { cleaned };
     if s.is_empty() {
-        return Err(ValueError::new("empty_amount", "amount is empty"));
+        return Err(ValueError::new("empty_amount", "amount is empty").zh("金额为空"));
     }
     let mut rest = s.as_ref();
     let mut currency = None;
@@ -125,6 +126,7 @@ pub fn parse_money(raw: &str, default_currency: Currency) -> Result<Money, Value
     }
     let cents = decimal_to_cents(rest, scale_pow).ok_or_else(|| {
         ValueError::new("invalid_amount", format!("`{}` is not an amount; write it as 1234.50, ¥1,234.50 or 12.5万", clean_text(raw)))
+            .zh(format!("`{}` 不是金额；请写成 1234.50、¥1,234.50 或 12.5万", clean_text(raw)))
     })?;
     Ok(Money { cents: if negative_parens { -cents } else { cents }, currency: currency.unwrap_or(default_currency) })
 }

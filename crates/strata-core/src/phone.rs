@@ -9,7 +9,7 @@ use crate::{text::clean_text, ValueError};
 pub fn normalise_phone(raw: &str) -> Result<String, ValueError> {
     let s = clean_text(raw);
     if s.is_empty() {
-        return Err(ValueError::new("empty_phone", "phone number is empty"));
+        return Err(ValueError::new("empty_phone", "phone number is empty").zh("电话号码为空"));
     }
     let (main, ext) = split_extension(&s);
     let plus = main.trim_start().starts_with('+');
@@ -81,6 +81,7 @@ fn invalid(s: &str) -> ValueError {
         "invalid_phone",
         format!("`{s}` is not a phone number; write a mobile as 13800138000 or a landline with its area code, e.g. 0755-12345678"),
     )
+    .zh(format!("`{s}` 不是电话号码；手机请写成 13800138000，座机请带区号，如 0755-12345678"))
 }
 
 /// True when an E.164 number is a Chinese mobile.

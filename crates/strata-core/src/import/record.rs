@@ -50,6 +50,8 @@ pub struct CellError {
     pub raw: String,
     pub code: &'static str,
     pub message: String,
+    /// The message in Chinese, when there is one.
+    pub message_zh: Option<String>,
 }
 
 /// How a row names its customer: by external id, else by name.
@@ -102,7 +104,8 @@ fn customer(row: &mut Row) -> Option<Record> {
     if kind == CustomerKind::Person && credit_code.is_some() {
         let i = row.mapping.index_of("credit_code").unwrap_or(0);
         let e =
-            ValueError::new("credit_code_on_person", "a person has no unified social credit code; set 客户类型 to 企业 or clear the code");
+            ValueError::new("credit_code_on_person", "a person has no unified social credit code; set 客户类型 to 企业 or clear the code")
+                .zh("个人客户没有统一社会信用代码；请把客户类型设为企业，或清空该代码");
         row.fail(i, credit_code.as_deref().unwrap_or(""), e);
     }
     Some(Record::Customer(CustomerInput {
@@ -236,7 +239,8 @@ fn ticket(row: &mut Row) -> Option<Record> {
             row.fail(
                 col,
                 &r.to_rfc3339(),
-                ValueError::new("time_before_opened", "a response or resolution time is before the ticket was opened"),
+                ValueError::new("time_before_opened", "a response or resolution time is before the ticket was opened")
+                    .zh("首次响应或解决时间早于工单创建时间"),
             );
         }
     }
@@ -266,7 +270,12 @@ fn feedback(row: &mut Row) -> Option<Record> {
     let no_score_given = row.text("nps").is_none() && row.text("csat").is_none();
     if no_score_given {
         let col = row.mapping.index_of("nps").or(row.mapping.index_of("csat")).unwrap_or(0);
-        row.fail(col, "", ValueError::new("missing_score", "feedback needs an NPS (0–10) or a CSAT (1–5) score"));
+        row.fail(
+            col,
+            "",
+            ValueError::new("missing_score", "feedback needs an NPS (0–10) or a CSAT (1–5) score")
+                .zh("反馈需要 NPS（0–10）或 CSAT（1–5）评分"),
+        );
     }
     let input =
         FeedbackInput { external_id: row.text("external_id"), received_on: received_on?, nps, csat, comment: row.long_text("comment") };

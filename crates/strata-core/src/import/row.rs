@@ -35,6 +35,7 @@ impl<'a> Row<'a> {
             raw: raw.to_string(),
             code: e.code,
             message: e.message,
+            message_zh: e.message_zh,
         });
     }
 
@@ -60,7 +61,11 @@ impl<'a> Row<'a> {
         let Some(t) = non_empty_cell(raw) else {
             let spec = self.mapping.entity.fields().iter().find(|f| f.key == key);
             let label = spec.map_or(key, |s| s.label_zh);
-            self.fail(i, raw, ValueError::new("required", format!("{label} ({key}) is required but empty")));
+            self.fail(
+                i,
+                raw,
+                ValueError::new("required", format!("{label} ({key}) is required but empty")).zh(format!("{label}必填，但为空")),
+            );
             return None;
         };
         self.parsed(i, raw, &t, parse)
@@ -82,7 +87,10 @@ impl<'a> Row<'a> {
         let cur = self.opts.currency;
         let parse = move |s: &str| {
             let m = parse_money(s, cur)?;
-            let scaled = m.cents.checked_mul(10i64.pow(pow)).ok_or_else(|| ValueError::new("invalid_amount", "amount is too large"))?;
+            let scaled = m
+                .cents
+                .checked_mul(10i64.pow(pow))
+                .ok_or_else(|| ValueError::new("invalid_amount", "amount is too large").zh("金额过大"))?;
             Ok(Money { cents: scaled, currency: m.currency })
         };
         if required {
@@ -94,9 +102,13 @@ impl<'a> Row<'a> {
 
     pub(super) fn small_int(&mut self, key: &str, lo: u8, hi: u8) -> Option<u8> {
         self.opt(key, |s| {
-            let n: f64 = s.parse().map_err(|_| ValueError::new("invalid_score", format!("`{s}` is not a number from {lo} to {hi}")))?;
+            let n: f64 = s.parse().map_err(|_| {
+                ValueError::new("invalid_score", format!("`{s}` is not a number from {lo} to {hi}"))
+                    .zh(format!("`{s}` 不是 {lo} 到 {hi} 之间的数"))
+            })?;
             if n.fract() != 0.0 || n < lo as f64 || n > hi as f64 {
-                return Err(ValueError::new("invalid_score", format!("`{s}` must be a whole number from {lo} to {hi}")));
+                return Err(ValueError::new("invalid_score", format!("`{s}` must be a whole number from {lo} to {hi}"))
+                    .zh(format!("`{s}` 应为 {lo} 到 {hi} 之间的整数")));
             }
             Ok(n as u8)
         })
@@ -132,7 +144,12 @@ impl<'a> Row<'a> {
         let r = CustomerRef { external_id: self.text("customer_external_id"), name: self.text("customer_name") };
         if r.external_id.is_none() && r.name.is_none() {
             let col = self.mapping.index_of("customer_external_id").or(self.mapping.index_of("customer_name")).unwrap_or(0);
-            self.fail(col, "", ValueError::new("missing_customer", "the row names no customer; fill in 客户编号 or 客户名称"));
+            self.fail(
+                col,
+                "",
+                ValueError::new("missing_customer", "the row names no customer; fill in 客户编号 or 客户名称")
+                    .zh("这一行没有指明客户；请填写客户编号或客户名称"),
+            );
         }
         r
     }
@@ -159,7 +176,12 @@ impl<'a> Row<'a> {
             let mapped = self.mapping.columns.iter().any(|c| c.target == Target::Custom(def.key.clone()));
             if mapped && !out.contains_key(&def.key) {
                 let i = self.mapping.columns.iter().position(|c| c.target == Target::Custom(def.key.clone())).unwrap_or(0);
-                self.fail(i, "", ValueError::new("required", format!("custom field {} ({}) is required but empty", def.label, def.key)));
+                self.fail(
+                    i,
+                    "",
+                    ValueError::new("required", format!("custom field {} ({}) is required but empty", def.label, def.key))
+                        .zh(format!("自定义字段「{}」必填，但为空", def.label)),
+                );
             }
         }
         out

@@ -61,6 +61,8 @@ pub struct RejectedRow {
     pub raw: String,
     pub code: &'static str,
     pub message: String,
+    /// The message in Chinese.
+    pub message_zh: String,
 }
 
 /// What one chunk did.
@@ -382,11 +384,13 @@ fn record_ref(r: &Record) -> Option<&CustomerRef> {
 
 fn dup_row(row: u64, key: &str, first: Option<u64>) -> RejectedRow {
     let where_ = first.map_or("earlier in this file".to_string(), |f| format!("at row {f}"));
+    let where_zh = first.map_or("本文件前面".to_string(), |f| format!("第 {f} 行"));
     RejectedRow {
         row,
         field: "external_id".into(),
         raw: key.to_string(),
         code: "duplicate_in_file",
         message: format!("`{key}` already appears {where_}; each record may appear once per file"),
+        message_zh: format!("`{key}` 已在{where_zh}出现；每条记录在一个文件里只能出现一次"),
     }
 }

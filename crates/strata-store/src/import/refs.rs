@@ -251,6 +251,7 @@ impl RefMaps<'_> {
                 raw: ext.clone(),
                 code: "unknown_customer",
                 message: format!("no customer has 客户编号 `{ext}`; import the customer first or fix the number"),
+                message_zh: format!("没有客户编号为 `{ext}` 的客户；请先导入该客户，或改正编号"),
             });
         }
         let name = r.name.clone().unwrap_or_default();
@@ -265,6 +266,7 @@ impl RefMaps<'_> {
                 raw: name.clone(),
                 code: "ambiguous_customer",
                 message: format!("several customers are called `{name}`; add a 客户编号 column to say which"),
+                message_zh: format!("有多个客户叫 `{name}`；请加一列客户编号指明是哪一个"),
             }),
             None => Err(RejectedRow {
                 row: 0,
@@ -272,6 +274,7 @@ impl RefMaps<'_> {
                 raw: name.clone(),
                 code: "unknown_customer",
                 message: format!("no customer is called `{name}`; import the customer first or fix the name"),
+                message_zh: format!("没有叫 `{name}` 的客户；请先导入该客户，或改正名称"),
             }),
         }
     }
@@ -286,6 +289,7 @@ impl RefMaps<'_> {
                 raw: l.clone(),
                 code: "unknown_user",
                 message: format!("`{l}` is not a user; add them with `strata user add` or use an existing login"),
+                message_zh: format!("`{l}` 不是系统用户；请先添加该用户，或填写已有的登录名"),
             }),
         }
     }
@@ -305,6 +309,7 @@ impl RefMaps<'_> {
                         raw: team.clone(),
                         code: "unknown_team",
                         message: format!("`{team}` is not a team; add it with `strata team add` or fix the name"),
+                        message_zh: format!("`{team}` 不是团队；请先添加该团队，或改正名称"),
                     })?);
                 }
             }

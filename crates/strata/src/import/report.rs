@@ -14,6 +14,8 @@ pub struct Rejection {
     pub value: String,
     pub code: String,
     pub reason: String,
+    /// The reason in Chinese.
+    pub reason_zh: String,
 }
 
 /// Collects rejections: a sample in memory, all of them in a CSV file opened on first use.
@@ -42,12 +44,12 @@ impl Report {
             let mut f = BufWriter::new(File::create(&self.path)?);
             std::io::Write::write_all(&mut f, b"\xEF\xBB\xBF")?;
             let mut w = csv::Writer::from_writer(f);
-            w.write_record(["行号 row", "列 column", "原始值 value", "错误代码 code", "原因 reason"])?;
+            w.write_record(["行号 row", "列 column", "原始值 value", "错误代码 code", "原因 reason (en)", "原因 reason (zh)"])?;
             self.writer = Some(w);
         }
         if let Some(w) = self.writer.as_mut() {
             let row = r.row.to_string();
-            w.write_record([row.as_str(), &r.column, &crate::export::safe_cell(&r.value), &r.code, &r.reason])?;
+            w.write_record([row.as_str(), &r.column, &crate::export::safe_cell(&r.value), &r.code, &r.reason, &r.reason_zh])?;
         }
         if self.last_row != Some(r.row) {
             self.rows += 1;

@@ -157,6 +157,7 @@ impl RowSink for Validator {
                 column: e.column,
                 value: e.raw,
                 code: e.code.into(),
+                reason_zh: e.message_zh.unwrap_or_else(|| e.message.clone()),
                 reason: e.message,
             })),
         }
@@ -170,7 +171,7 @@ impl RowSink for Validator {
 /// A row the store refused, as the report shows it (under the header of the column at fault).
 pub(super) fn stored_rejection(m: &Mapping, r: strata_store::RejectedRow) -> Rejection {
     let column = m.index_of(&r.field).map_or_else(|| r.field.clone(), |i| m.columns[i].header.clone());
-    Rejection { row: r.row, column, value: r.raw, code: r.code.into(), reason: r.message }
+    Rejection { row: r.row, column, value: r.raw, code: r.code.into(), reason: r.message, reason_zh: r.message_zh }
 }
 
 /// Runs one import. `progress` counts bytes read (for a progress bar); `rows_done` counts rows.

@@ -111,6 +111,14 @@ impl LiveEngine {
         Some(out)
     }
 
+    /// The tiers of loaded model `key`, best first (None while the engine is not loaded or
+    /// does not hold the model).
+    pub fn tier_labels(&self, key: &str) -> Option<Vec<strata_core::tiering::TierLabel>> {
+        let guard = self.read();
+        let loaded = guard.as_ref()?;
+        loaded.engine.catalog.models.iter().find(|model| model.key() == key).map(|m| m.tiers.clone())
+    }
+
     pub fn status(&self) -> Status {
         if let Some(l) = self.read().as_ref() {
             let seq = self.follow.try_lock().map_or(-1, |f| f.seq);

@@ -165,7 +165,8 @@ fn input_of(b: CustomerBody) -> Result<CustomerInput, ApiError> {
         since: b.since,
     };
     normalise_input(input).map_err(|errs| {
-        let details: Vec<Value> = errs.iter().map(|(f, e)| json!({"field": f, "code": e.code, "message": e.message})).collect();
+        let details: Vec<Value> =
+            errs.iter().map(|(f, e)| json!({"field": f, "code": e.code, "message": e.message, "message_zh": e.message_zh})).collect();
         let first = errs.first().map(|(f, e)| format!("{f}: {}", e.message)).unwrap_or_default();
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", first).with_details(Value::from(details))
     })

@@ -80,7 +80,7 @@ async fn intake(
         match mapping.record(&cells, &opts) {
             Ok(rec) => records.push((i as u64 + 1, rec)),
             Err(errors) => rejected.extend(
-                errors.into_iter().map(|e| json!({"row": i + 1, "field": e.column, "raw": e.raw, "code": e.code, "message": e.message})),
+                errors.into_iter().map(|e| json!({"row": i + 1, "field": e.column, "raw": e.raw, "code": e.code, "message": e.message, "message_zh": e.message_zh})),
             ),
         }
     }
@@ -97,9 +97,9 @@ async fn intake(
         if out.rejected.is_empty() {
             return Ok(Json(json!(out)));
         }
-        rejected.extend(
-            out.rejected.iter().map(|e| json!({"row": e.row, "field": e.field, "raw": e.raw, "code": e.code, "message": e.message})),
-        );
+        rejected.extend(out.rejected.iter().map(
+            |e| json!({"row": e.row, "field": e.field, "raw": e.raw, "code": e.code, "message": e.message, "message_zh": e.message_zh}),
+        ));
     }
     let first = rejected.first().and_then(|r| r["message"].as_str()).unwrap_or_default().to_string();
     Err(ApiError::new(

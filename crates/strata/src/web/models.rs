@@ -55,12 +55,43 @@ pub async fn list(
         Ok(c) => c,
         Err(r) => return r.into_response(),
     };
-    let models = match crate::server::model_summaries(&s).await {
+    let mut models = match crate::server::model_summaries(&s).await {
         Ok(m) => m,
         Err(e) => return e.into_response(),
     };
+    for m in &mut models {
+        named_summary(&s, m, page.lang);
+    }
     let presets: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
     page.render("models.html", json!({"models": models, "presets": presets, "can_edit": caller.require(Action::ManageModels).is_ok()}))
+}
+
+/// A model summary as the list page shows it: its kind and status in words, its tiers by name
+/// and in the model's order (best first) when the engine holds the model.
+fn named_summary(s: &AppState, m: &mut Value, lang: super::i18n::Lang) {
+    let word = |prefix: &str, v: &Value| {
+        let w = super::i18n::word(lang, &format!("{prefix}{}", v.as_str().unwrap_or("")));
+        if w.is_empty() {
+            v.clone()
+        } else {
+            Value::from(w)
+        }
+    };
+    m["kind_name"] = word("model_", &m["kind"]);
+    m["status_name"] = word("status_", &m["latest_status"]);
+    let Some(labels) = m["key"].as_str().and_then(|k| s.live.tier_labels(k)) else { return };
+    let counts = m["counts"].as_array().cloned().unwrap_or_default();
+    let count_of = |key: &str| counts.iter().find(|c| c["tier"] == key).map(|c| c["customers"].clone());
+    let mut named: Vec<Value> = labels
+        .iter()
+        .filter_map(|l| {
+            let name = if lang == super::i18n::Lang::En { &l.name_en } else { &l.name };
+            count_of(&l.key).map(|n| json!({"tier": name, "customers": n}))
+        })
+        .collect();
+    // Customers with no tier (or one the model no longer has) keep their line.
+    named.extend(counts.iter().filter(|c| c["tier"].as_str().is_none_or(|t| !labels.iter().any(|l| l.key == t))).cloned());
+    m["counts"] = Value::from(named);
 }
 
 async fn editor(s: &AppState, page: &Page, can_edit: bool, key: Option<&str>, spec: &str) -> Response {

@@ -226,7 +226,11 @@ async fn import_export_and_undo_over_http() {
     let report = e["details"]["report"].as_str().expect("report url").to_string();
     let (status, bytes, _) = api.send(Request::get(&report).body(Body::empty()).expect("req")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(String::from_utf8_lossy(&bytes).contains("unknown_customer"));
+    let report = String::from_utf8_lossy(&bytes);
+    assert!(report.contains("unknown_customer") && report.contains("没有客户编号为 `C404` 的客户"), "{report}");
+    assert!(report.contains("`not a date` 不是日期"), "each reason in Chinese too: {report}");
+    let sample = e["details"]["sample"].to_string();
+    assert!(sample.contains("reason_zh") && sample.contains("不是日期"), "{e}");
     let (status, _, _) = api.send(Request::get("/api/v1/import-reports/..%2F..%2Fetc%2Fpasswd").body(Body::empty()).expect("req")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, e) = api.upload("widgets", "", "w.csv", b"a\n1\n").await;

@@ -81,6 +81,14 @@ async fn pages_log_in_list_show_and_switch_language() {
     assert!(set_lang.unwrap_or_default().starts_with("strata_lang=en"));
     let (_, en_again, _, _) = page(&api, "/customers", &format!("{cookie}; strata_lang=en")).await;
     assert!(en_again.contains("Log out"), "the language is remembered");
+    // The model list: kind, status and tiers in words, tiers best first.
+    let (status, models, _, _) = page(&api, "/models", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(models.contains(">规则阶梯</td>") && models.contains("v1 · 已发布"), "{models}");
+    let (big, active) = (models.find("<span class=\"tag\">大客户 "), models.find("<span class=\"tag\">沉睡 "));
+    assert!(big.is_some() && active.is_some() && big < active, "tiers by name, best first: {models}");
+    let (_, models_en, _, _) = page(&api, "/models?lang=en", &cookie).await;
+    assert!(models_en.contains("rule ladder") && models_en.contains("<span class=\"tag\">Big "), "{models_en}");
 
     let (_, page_list, _, _) = page(&api, "/customers?q=C001", &cookie).await;
     let id = page_list
