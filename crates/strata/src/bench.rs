@@ -87,7 +87,8 @@ pub async fn import_file(store: &Store, data: &Path, file: &str, entity: Entity,
         skip_invalid: false,
         report_path: scratch.join(format!("{file}.rejected.csv")),
         actor: "bench".into(),
-        options: crate::commands::default_options(),
+        // The benchmark files hold dates only: the time zone does not matter.
+        options: crate::commands::default_options(&crate::config::Config::new(scratch.into(), None, None)),
         dry_run: false,
     };
     let summary = run_import(store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;

@@ -76,7 +76,7 @@ async fn ensure_models(store: &Store, today: strata_core::metrics::Day) -> anyho
 pub async fn run(store: Store, today: chrono::NaiveDate, orders: u64, batch: u64) -> anyhow::Result<()> {
     let day = strata_core::metrics::day_of(today);
     ensure_models(&store, day).await?;
-    let live = LiveEngine::new(store.clone(), Some(today));
+    let live = LiveEngine::new(store.clone(), Some(today), strata_core::date::china_offset());
     let started = Instant::now();
     live.ensure_loaded().await?;
     let load_s = started.elapsed().as_secs_f64();

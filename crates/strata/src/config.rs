@@ -11,8 +11,11 @@ pub struct Config {
     pub database_url: String,
     /// Who is acting, recorded with imports and undos.
     pub actor: String,
-    /// A fixed business day for tier evaluation (demos, tests); None = today in UTC+8.
+    /// A fixed business day for tier evaluation (demos, tests); None = today in `timezone`.
     pub today: Option<chrono::NaiveDate>,
+    /// The business's time zone as a UTC offset (default +08:00): what "today" is, how times
+    /// written without an offset are read, and how times are shown.
+    pub timezone: chrono::FixedOffset,
     /// How often a server reads the change feed written by other processes.
     pub follow_every: std::time::Duration,
     /// Mark session cookies `Secure` (behind HTTPS). Without it they are marked so only on
@@ -25,7 +28,15 @@ impl Config {
         let database_url =
             database_url.filter(|u| !u.trim().is_empty()).unwrap_or_else(|| format!("sqlite://{}", data_dir.join("strata.db").display()));
         let actor = actor.or_else(|| std::env::var("USER").ok()).filter(|a| !a.is_empty()).unwrap_or_else(|| "cli".into());
-        Config { data_dir, database_url, actor, today: None, follow_every: std::time::Duration::from_secs(1), secure_cookies: false }
+        Config {
+            data_dir,
+            database_url,
+            actor,
+            today: None,
+            timezone: strata_core::date::china_offset(),
+            follow_every: std::time::Duration::from_secs(1),
+            secure_cookies: false,
+        }
     }
 
     pub fn reports_dir(&self) -> PathBuf {

@@ -228,7 +228,7 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
     let store = crate::commands::open(config).await?;
     match command {
         ModelCommand::Fit { kind, calibration_end, unit, today, json } => {
-            let today = crate::tiering::today(today.or(config.today));
+            let today = crate::tiering::today(config.timezone, today.or(config.today));
             let fit = fit(&store, FitRequest { kind, calibration_end, unit }, today, &config.actor)
                 .await
                 .map_err(|e| anyhow::anyhow!("{} not fitted, {}: {e}; the fit in force is unchanged", kind.name(), e.code()))?;
@@ -245,7 +245,8 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
             }
         }
         ModelCommand::Churn { cutoff, horizon, feature, threshold, today, json } => {
-            let (base, schema) = crate::tiering::host::engine_state(&store, crate::tiering::today(today.or(config.today))).await?;
+            let (base, schema) =
+                crate::tiering::host::engine_state(&store, crate::tiering::today(config.timezone, today.or(config.today))).await?;
             let features = features_or_default(feature);
             let study = crate::outcomes::Study {
                 outcome: crate::outcomes::Outcome::Churned,
@@ -262,7 +263,8 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
             }
         }
         ModelCommand::SuggestRules { outcome, cutoff, horizon, feature, depth, today, json } => {
-            let (base, schema) = crate::tiering::host::engine_state(&store, crate::tiering::today(today.or(config.today))).await?;
+            let (base, schema) =
+                crate::tiering::host::engine_state(&store, crate::tiering::today(config.timezone, today.or(config.today))).await?;
             let features = features_or_default(feature);
             let deals = if outcome == crate::outcomes::Outcome::Won { crate::outcomes::closed_deals(&store).await? } else { Vec::new() };
             let study = crate::outcomes::Study { outcome, cutoff, horizon, features: &features, deals };

@@ -27,6 +27,11 @@ pub struct Cli {
     /// Who is acting (recorded with imports and undos); default $USER.
     #[arg(long, global = true, env = "STRATA_ACTOR")]
     pub actor: Option<String>,
+    /// The business's time zone as a UTC offset, e.g. +08:00 or +01:00 (a fixed offset: daylight
+    /// saving time is not followed): what "today" is for tiers, how times written without an
+    /// offset are read, and how times are shown.
+    #[arg(long, global = true, env = "STRATA_TIMEZONE", default_value = "+08:00")]
+    pub timezone: String,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -195,9 +200,6 @@ pub struct ImportArgs {
     /// Currency of amounts that name none.
     #[arg(long, default_value = "CNY")]
     pub currency: String,
-    /// UTC offset of times written without one, e.g. +08:00.
-    #[arg(long, default_value = "+08:00")]
-    pub timezone: String,
 }
 
 #[derive(Debug, Subcommand)]

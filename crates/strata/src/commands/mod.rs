@@ -10,7 +10,6 @@ use std::{
 
 use anyhow::{bail, Context};
 use strata_core::{
-    date::china_offset,
     import::{ImportOptions, Target},
     money::Currency,
 };
@@ -28,7 +27,8 @@ use crate::{
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::new(cli.data_dir, cli.database_url, cli.actor);
+    let mut config = Config::new(cli.data_dir, cli.database_url, cli.actor);
+    config.timezone = parse_offset(&cli.timezone).context("--timezone / STRATA_TIMEZONE")?;
     match cli.command {
         Command::Serve(a) => {
             let store = open(&config).await?;
@@ -137,17 +137,25 @@ pub fn filter_of(f: &FilterArgs) -> CustomerFilter {
     }
 }
 
-/// Parses "+08:00" / "-05:30" / "8".
+/// Parses "+08:00" / "-05:30" / "8" / "UTC+8".
 pub fn parse_offset(s: &str) -> anyhow::Result<chrono::FixedOffset> {
     let t = s.trim();
+    let t = t.strip_prefix("UTC").or_else(|| t.strip_prefix("GMT")).unwrap_or(t);
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'-') => (-1, &t[1..]),
         Some(b'+') => (1, &t[1..]),
         _ => (1, t),
     };
     let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-    let (h, m): (i32, i32) = (h.parse().context("hours")?, m.parse().context("minutes")?);
-    chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60)).with_context(|| format!("`{s}` is not a UTC offset; write it like +08:00"))
+    let parsed = match (h.parse::<i32>(), m.parse::<i32>()) {
+        (Ok(h), Ok(m)) if (0..=14).contains(&h) && (0..60).contains(&m) => chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60)),
+        _ => None,
+    };
+    parsed.with_context(|| {
+        format!(
+            "`{s}` is not a UTC offset; write it like +08:00 (China) or +01:00 (Central Europe in winter); named zones are not supported"
+        )
+    })
 }
 
 pub fn report_path(config: &Config, file: &Path) -> PathBuf {
@@ -168,7 +176,7 @@ async fn import(config: &Config, a: ImportArgs) -> anyhow::Result<ExitCode> {
         None => BTreeMap::new(),
     };
     let currency = Currency::parse(&a.currency).map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
-    let options = ImportOptions { currency, offset: parse_offset(&a.timezone)?, ..ImportOptions::default() };
+    let options = ImportOptions { currency, offset: config.timezone, ..ImportOptions::default() };
     let req = ImportRequest {
         entity: a.entity,
         path: a.file.clone(),
@@ -331,7 +339,7 @@ pub async fn audit(store: &Store, config: &Config, action: &str, object: String,
     Ok(())
 }
 
-/// Import options with the defaults (CNY, China time).
-pub fn default_options() -> ImportOptions {
-    ImportOptions { currency: Currency::CNY, offset: china_offset(), ..ImportOptions::default() }
+/// Import options with the defaults: CNY, times without an offset in the business time zone.
+pub fn default_options(config: &Config) -> ImportOptions {
+    ImportOptions { currency: Currency::CNY, offset: config.timezone, ..ImportOptions::default() }
 }

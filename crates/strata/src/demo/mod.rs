@@ -42,15 +42,18 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
             config.database_display()
         );
     } else {
-        let spec =
-            DemoSpec { customers: args.size, seed: args.seed, until: args.until.unwrap_or_else(|| chrono::Local::now().date_naive()) };
+        let spec = DemoSpec {
+            customers: args.size,
+            seed: args.seed,
+            until: args.until.unwrap_or_else(|| chrono::Utc::now().with_timezone(&config.timezone).date_naive()),
+        };
         eprintln!("generating demo data: {} customers, seed {}, history until {} …", spec.customers, spec.seed, spec.until);
         let started = Instant::now();
         let counts = generate(&store, spec, |e, n| eprintln!("  {e}: {n}")).await?;
         let total: u64 = counts.iter().map(|(_, n)| n).sum();
         eprintln!("demo data ready: {total} rows in {:.1}s", started.elapsed().as_secs_f64());
     }
-    let today = crate::tiering::today(args.until);
+    let today = crate::tiering::today(config.timezone, args.until);
     publish_presets(&store, &config, today).await?;
     first_admin(&store, &config).await?;
     if args.no_serve {

@@ -49,6 +49,8 @@ pub struct LiveEngine {
     store: Store,
     /// A fixed business date (demos and tests); None = today in UTC+8.
     fixed_today: Option<NaiveDate>,
+    /// The business time zone: what today is.
+    timezone: chrono::FixedOffset,
     holder: String,
     loaded: RwLock<Option<Loaded>>,
     failed: RwLock<Option<String>>,
@@ -63,10 +65,11 @@ pub struct LiveEngine {
 pub type EngineRead<'a> = RwLockReadGuard<'a, Option<Loaded>>;
 
 impl LiveEngine {
-    pub fn new(store: Store, fixed_today: Option<NaiveDate>) -> Arc<LiveEngine> {
+    pub fn new(store: Store, fixed_today: Option<NaiveDate>, timezone: chrono::FixedOffset) -> Arc<LiveEngine> {
         Arc::new(LiveEngine {
             store,
             fixed_today,
+            timezone,
             holder: sweep::holder_id(),
             loaded: RwLock::new(None),
             failed: RwLock::new(None),
@@ -78,7 +81,7 @@ impl LiveEngine {
 
     /// The business day now.
     pub fn today(&self) -> Day {
-        crate::tiering::today(self.fixed_today)
+        crate::tiering::today(self.timezone, self.fixed_today)
     }
 
     /// The loaded engine (None while loading).

@@ -46,7 +46,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> AppState {
-        let live = LiveEngine::new(store.clone(), config.today);
+        let live = LiveEngine::new(store.clone(), config.today, config.timezone);
         AppState { store, config: Arc::new(config), live, figures: Arc::default(), policy: Arc::default() }
     }
 

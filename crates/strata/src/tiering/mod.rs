@@ -22,9 +22,9 @@ use strata_store::Store;
 
 use crate::{cli::TierCommand, commands::open, config::Config};
 
-/// Today in the business time zone (UTC+8) unless given.
-pub fn today(given: Option<NaiveDate>) -> Day {
-    day_of(given.unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()))
+/// Today in the business time zone `tz` unless given.
+pub fn today(tz: chrono::FixedOffset, given: Option<NaiveDate>) -> Day {
+    day_of(given.unwrap_or_else(|| chrono::Utc::now().with_timezone(&tz).date_naive()))
 }
 
 fn read_spec(path: &Path) -> anyhow::Result<ModelSpec> {
@@ -78,7 +78,7 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
         TierCommand::Check { files } => return check(&store, &files).await,
         TierCommand::Preview { file, samples, today: t, json } => {
             let spec = read_spec(&file)?;
-            let loaded = host::load(&store, today(t), Some(&spec)).await?;
+            let loaded = host::load(&store, today(config.timezone, t), Some(&spec)).await?;
             let p = preview::of_engine(&loaded.engine, &spec.key, store.current_tiers(&spec.key).await?, samples)?;
             let version = preview::save(&store, &spec, &p, &config.actor).await?;
             if json {
@@ -87,9 +87,9 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
                 print_preview(&p, version);
             }
         }
-        TierCommand::Publish { file, today: t } => publish(config, &store, &read_spec(&file)?, today(t)).await?,
+        TierCommand::Publish { file, today: t } => publish(config, &store, &read_spec(&file)?, today(config.timezone, t)).await?,
         TierCommand::Eval { today: t } => {
-            let today = today(t);
+            let today = today(config.timezone, t);
             let holder = sweep::holder_id();
             anyhow::ensure!(
                 sweep::take_lease(&store, &holder).await?,
@@ -103,7 +103,7 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
             }
         }
         TierCommand::Explain { customer, model, json, today: t } => {
-            let loaded = host::load(&store, today(t), None).await?;
+            let loaded = host::load(&store, today(config.timezone, t), None).await?;
             let ids = store.customer_external_ids().await?;
             let id = customer_id(&ids, &customer)?;
             let p = loaded.engine.index.position(id).with_context(|| format!("customer `{customer}` is not in the engine"))?;

@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 use strata_core::{
     access::{Action, FieldGroup},
     customer::Role,
-    date::china_offset,
     label::Labelled,
 };
 use strata_store::AuditFilter;
@@ -95,15 +94,11 @@ pub struct AuditQuery {
     lang: Option<String>,
 }
 
-/// A day in China time: its start (`end` false) or the start of the next day.
-fn day_bound(raw: &str, end: bool) -> Result<chrono::DateTime<Utc>, String> {
+/// A day in the business time zone `tz`: its start (`end` false) or the start of the next day.
+fn day_bound(tz: chrono::FixedOffset, raw: &str, end: bool) -> Result<chrono::DateTime<Utc>, String> {
     let d = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| format!("`{raw}` is not a date; write it as 2024-06-30"))?;
     let d = if end { d.succ_opt().unwrap_or(d) } else { d };
-    china_offset()
-        .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| raw.to_string())
+    tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN)).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| raw.to_string())
 }
 
 pub async fn audit(
@@ -116,8 +111,8 @@ pub async fn audit(
     if let Err(r) = page.allowed("/admin/audit", Action::ViewAudit) {
         return r;
     }
-    let from = filled(&q.from).map(|d| day_bound(&d, false)).transpose();
-    let to = filled(&q.to).map(|d| day_bound(&d, true)).transpose();
+    let from = filled(&q.from).map(|d| day_bound(s.config.timezone, &d, false)).transpose();
+    let to = filled(&q.to).map(|d| day_bound(s.config.timezone, &d, true)).transpose();
     let (from, to) = match (from, to) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => {
@@ -134,7 +129,7 @@ pub async fn audit(
     let rows: Vec<Value> = items
         .iter()
         .map(|r| {
-            let at = r.at.with_timezone(&china_offset()).format("%Y-%m-%d %H:%M:%S").to_string();
+            let at = r.at.with_timezone(&s.config.timezone).format("%Y-%m-%d %H:%M:%S").to_string();
             let whole = json!(r);
             let text = |k: &str| Some(&whole[k]).filter(|v| !v.is_null()).map(Value::to_string);
             json!({"id": r.id, "at": at, "actor": r.actor, "action": r.action, "object": r.object, "address": r.address,

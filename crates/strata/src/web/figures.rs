@@ -184,7 +184,7 @@ pub async fn compute(s: &AppState, key: FigureKey) -> Result<Value, ApiError> {
                    "share": if o.customers > 0 { (o.incomplete as f64 * 1000.0 / o.customers as f64).round() / 10.0 } else { 0.0 }})
         })
         .collect();
-    let as_of = (Utc::now() + Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string();
+    let as_of = Utc::now().with_timezone(&s.config.timezone).format("%Y-%m-%d %H:%M:%S").to_string();
     Ok(json!({"distributions": distributions, "pareto": pareto, "sankey": sankey, "at_risk": at_risk, "months": months,
               "completeness": completeness, "incomplete_below": strata_store::INCOMPLETE_BELOW, "amounts": key.amounts, "as_of": as_of, "loading": loading}))
 }

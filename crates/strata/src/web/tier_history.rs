@@ -4,7 +4,6 @@
 
 use chrono::Utc;
 use serde_json::{json, Value};
-use strata_core::date::china_offset;
 use strata_store::TierHistoryEntry;
 
 use super::i18n::{self, Lang};
@@ -17,7 +16,7 @@ const LISTED: usize = 10;
 pub fn per_model(s: &AppState, history: &[TierHistoryEntry], lang: Lang) -> serde_json::Map<String, Value> {
     let guard = s.live.read();
     let Some(loaded) = guard.as_ref() else { return serde_json::Map::new() };
-    let local = |t: chrono::DateTime<Utc>, fmt: &str| t.with_timezone(&china_offset()).format(fmt).to_string();
+    let local = |t: chrono::DateTime<Utc>, fmt: &str| t.with_timezone(&s.config.timezone).format(fmt).to_string();
     let no_tier = i18n::word(lang, "no_tier");
     let mut out = serde_json::Map::new();
     for m in &loaded.engine.catalog.models {

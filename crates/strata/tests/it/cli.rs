@@ -246,3 +246,16 @@ fn users_change_role_team_and_active_from_the_command_line() {
     assert!(bin.ok(&["user", "set", "wangwei", "--active", "false"]).contains("inactive"));
     assert!(bin.ok(&["user", "list"]).contains("wangwei\t王伟\tmanager"), "nothing else changed");
 }
+
+#[test]
+fn the_business_time_zone_reads_times_written_without_one_and_a_wrong_one_is_refused() {
+    let bin = Bin::new();
+    let out = bin.fails(&["--timezone", "Europe/Berlin", "batch", "list"]);
+    assert!(out.contains("`Europe/Berlin` is not a UTC offset") && out.contains("+01:00"), "{out}");
+    let customers = bin.write("c.csv", "客户编号,客户名称\nC1,腾飞科技有限公司\n".as_bytes());
+    bin.ok(&["import", "customers", path_str(&customers)]);
+    let interactions = bin.write("i.csv", "客户编号,跟进时间,跟进方式,跟进内容\nC1,2024-01-05 09:00,电话,初次沟通\n".as_bytes());
+    bin.ok(&["--timezone", "+01:00", "import", "interactions", path_str(&interactions)]);
+    let out = bin.ok(&["export", "interactions", "--format", "jsonl"]);
+    assert!(out.contains("2024-01-05T08:00:00"), "09:00 at UTC+1 is 08:00 UTC: {out}");
+}
