@@ -113,7 +113,7 @@ try {
   await page.fill("#where", "count(oders) >= 3");
   await Promise.all([page.waitForURL(/where=/), page.click("#filter")]);
   const whereError = (await page.textContent("#filter-error")) ?? "";
-  if (!whereError.includes("orders")) fail(`the where typo is not explained: ${whereError}`);
+  if (!whereError.includes("orders") || !whereError.includes("是不是")) fail(`the where typo is not explained in Chinese: ${whereError}`);
   await page.fill("#where", "count(orders) >= 3");
   await Promise.all([page.waitForURL(/where=count/), page.click("#filter")]);
   const filtered = parseInt(((await page.textContent("#total")) ?? "").replace(/\D+/g, ""), 10);
@@ -218,6 +218,7 @@ try {
   await page.waitForSelector(".model-error");
   const typo = await page.textContent("#check");
   if (!typo?.includes("amount")) fail(`the typo is not explained: ${typo}`);
+  if (!typo?.includes("没有字段 `amout`") || !typo.includes("是不是 `amount`？") || !typo.includes("第 1 行第 12 列")) fail(`the typo is not explained in Chinese: ${typo}`);
   await page.screenshot({ path: join(shots, "model-error.png") });
   await page.fill("#spec", good);
   await page.waitForSelector(".check-ok");

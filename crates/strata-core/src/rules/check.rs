@@ -37,13 +37,14 @@ fn check(src: &str, schema: &Schema, want: ValueType) -> Result<Program, RuleErr
     let typed = c.expr(&expr)?;
     let (root, ty) = c.value(typed, expr.span)?;
     if ty != want {
-        let help = match want {
-            ValueType::Bool => "compare it, e.g. `… > 5`",
-            _ => "use a number, e.g. `sum(orders.amount, last 365d)`",
+        let (help, help_zh) = match want {
+            ValueType::Bool => ("compare it, e.g. `… > 5`", "请写成比较，如 `… > 5`"),
+            _ => ("use a number, e.g. `sum(orders.amount, last 365d)`", "请用数字，如 `sum(orders.amount, last 365d)`"),
         };
-        return Err(
-            RuleError::new("wrong_type", expr.span, format!("this is {}, but {} is needed here", ty.name(), want.name())).help(help)
-        );
+        return Err(RuleError::new("wrong_type", expr.span, format!("this is {}, but {} is needed here", ty.name(), want.name()))
+            .help(help)
+            .zh(format!("这里是{}，但需要{}", ty.name_zh(), want.name_zh()))
+            .help_zh(help_zh));
     }
     if c.cost > MAX_COST {
         return Err(RuleError::new(
@@ -51,7 +52,9 @@ fn check(src: &str, schema: &Schema, want: ValueType) -> Result<Program, RuleErr
             expr.span,
             format!("the rule costs about {} per customer; the limit is {MAX_COST}", c.cost),
         )
-        .help("use fewer event aggregates"));
+        .help("use fewer event aggregates")
+        .zh(format!("这条规则每个客户约需 {} 的计算量，上限为 {MAX_COST}", c.cost))
+        .help_zh("少用几个事件汇总"));
     }
     Ok(Program { root, metrics: c.metrics, ty, reads_models: c.reads, cost: c.cost })
 }
@@ -72,7 +75,9 @@ impl Checker<'_> {
         match t {
             Typed::Value(n, ty) => Ok((n, ty)),
             Typed::TextRef(_) | Typed::TextConst(_) => Err(RuleError::new("text_needs_comparison", span, "text can only be compared here")
-                .help("compare it with = \"…\", != \"…\" or in [\"…\"]")),
+                .help("compare it with = \"…\", != \"…\" or in [\"…\"]")
+                .zh("文本在这里只能用来比较")
+                .help_zh("请用 = \"…\"、!= \"…\" 或 in [\"…\"] 比较")),
         }
     }
 
@@ -80,7 +85,11 @@ impl Checker<'_> {
         let t = self.expr(e)?;
         let (n, ty) = self.value(t, e.span)?;
         if ty != want {
-            return Err(RuleError::new("wrong_type", e.span, format!("expected {}, found {}", want.name(), ty.name())));
+            return Err(RuleError::new("wrong_type", e.span, format!("expected {}, found {}", want.name(), ty.name())).zh(format!(
+                "这里需要{}，实际是{}",
+                want.name_zh(),
+                ty.name_zh()
+            )));
         }
         Ok(n)
     }
@@ -136,9 +145,15 @@ impl Checker<'_> {
                     k.span.to(f.span),
                     format!("`{}.{}` has one value per event, not per customer", k.text, f.text),
                 )
-                .help(format!("aggregate it, e.g. sum({}.{}, last 90d)", k.text, f.text)))
+                .help(format!("aggregate it, e.g. sum({}.{}, last 90d)", k.text, f.text))
+                .zh(format!("`{}.{}` 是每条事件的值，不是每个客户的值", k.text, f.text))
+                .help_zh(format!("请汇总，如 sum({}.{}, last 90d)", k.text, f.text)))
             }
-            _ => return Err(RuleError::new("unknown_field", first.span.to(path[path.len() - 1].span), "unknown field path")),
+            _ => {
+                return Err(
+                    RuleError::new("unknown_field", first.span.to(path[path.len() - 1].span), "unknown field path").zh("未知的字段路径")
+                )
+            }
         };
         if let Some((attr, ty)) = self.schema.attr(name) {
             return Ok(if ty == ValueType::Text { Typed::TextRef(TextSource::Attr(attr)) } else { Typed::Value(Node::Attr(attr), ty) });
@@ -148,13 +163,18 @@ impl Checker<'_> {
         }
         if event_kind(name).is_some() {
             return Err(RuleError::new("event_kind_as_value", span, format!("`{name}` is a kind of event, not a value"))
-                .help(format!("count them, e.g. count({name}, last 90d) > 0")));
+                .help(format!("count them, e.g. count({name}, last 90d) > 0"))
+                .zh(format!("`{name}` 是一类事件，不是一个值"))
+                .help_zh(format!("请计数，如 count({name}, last 90d) > 0")));
         }
         let names = self.schema.attr_names();
-        let mut err = RuleError::new("unknown_field", span, format!("unknown field `{name}`"));
+        let mut err = RuleError::new("unknown_field", span, format!("unknown field `{name}`")).zh(format!("未知字段 `{name}`"));
         err = match suggest(name, names.iter().copied()) {
-            Some(s) => err.help(format!("did you mean `{s}`?")),
-            None => err.help(format!("known fields: {}", names.iter().take(12).copied().collect::<Vec<_>>().join(", "))),
+            Some(s) => err.did_you_mean(s),
+            None => {
+                let known = names.iter().take(12).copied().collect::<Vec<_>>().join(", ");
+                err.help(format!("known fields: {known}")).help_zh(format!("可用字段：{known}"))
+            }
         };
         Err(err)
     }
@@ -174,32 +194,49 @@ impl Checker<'_> {
             (Typed::TextRef(source), Typed::TextConst(s)) | (Typed::TextConst(s), Typed::TextRef(source)) => {
                 if !matches!(cmp, Cmp::Eq | Cmp::Ne) {
                     return Err(RuleError::new("text_order", span, format!("text cannot be compared with `{}`", op.symbol()))
-                        .help("use = , != or in [\"…\"] with text"));
+                        .help("use = , != or in [\"…\"] with text")
+                        .zh(format!("文本不能用 `{}` 比较", op.symbol()))
+                        .help_zh("文本请用 =、!= 或 in [\"…\"]"));
                 }
                 self.text_in(source, vec![(s, rhs.span)], cmp == Cmp::Ne)
             }
             (Typed::TextConst(_), Typed::TextConst(_)) | (Typed::TextRef(_), Typed::TextRef(_)) => {
-                Err(RuleError::new("text_comparison", span, "compare a text field with a fixed text, e.g. province = \"广东\""))
+                Err(RuleError::new("text_comparison", span, "compare a text field with a fixed text, e.g. province = \"广东\"")
+                    .zh("请把文本字段与固定文本比较，如 province = \"广东\""))
             }
-            (Typed::Value(_, ty), Typed::TextConst(_)) | (Typed::TextConst(_), Typed::Value(_, ty)) => {
-                Err(RuleError::new("type_mismatch", span, format!("this compares {} with text", ty.name())).help(
-                    if ty == ValueType::Date { "write dates without quotes: 2024-01-31" } else { "remove the quotes around the number" },
-                ))
+            (Typed::Value(_, ty), Typed::TextConst(text)) | (Typed::TextConst(text), Typed::Value(_, ty)) => {
+                let (help, help_zh) = match ty {
+                    ValueType::Date => ("write dates without quotes: 2024-01-31", "日期不加引号：2024-01-31"),
+                    _ if text.trim().parse::<f64>().is_ok() => ("remove the quotes around the number", "去掉数字两边的引号"),
+                    _ => ("compare it with a number, without quotes", "请与数字比较（不加引号）"),
+                };
+                Err(RuleError::new("type_mismatch", span, format!("this compares {} with text", ty.name()))
+                    .help(help)
+                    .zh(format!("这里把{}和文本比较", ty.name_zh()))
+                    .help_zh(help_zh))
             }
             (a, b) => {
                 let (na, ta) = self.value(a, lhs.span)?;
                 let (nb, tb) = self.value(b, rhs.span)?;
                 if ta != tb {
-                    return Err(RuleError::new("type_mismatch", span, format!("this compares {} with {}", ta.name(), tb.name())).help(
-                        if ta == ValueType::Date || tb == ValueType::Date {
+                    let dates = ta == ValueType::Date || tb == ValueType::Date;
+                    return Err(RuleError::new("type_mismatch", span, format!("this compares {} with {}", ta.name(), tb.name()))
+                        .help(if dates {
                             "compare dates with dates (2024-01-31), or use days_since(last order) for a number of days"
                         } else {
                             "both sides must have the same type"
-                        },
-                    ));
+                        })
+                        .zh(format!("这里把{}和{}比较", ta.name_zh(), tb.name_zh()))
+                        .help_zh(if dates {
+                            "日期请与日期比较（2024-01-31），天数请用 days_since(last order)"
+                        } else {
+                            "两边的类型必须相同"
+                        }));
                 }
                 if ta == ValueType::Bool && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
-                    return Err(RuleError::new("bool_order", span, "conditions can only be compared with = or !="));
+                    return Err(
+                        RuleError::new("bool_order", span, "conditions can only be compared with = or !=").zh("条件只能用 = 或 != 比较")
+                    );
                 }
                 Ok(Typed::Value(Node::Cmp(cmp, boxed(na), boxed(nb)), ValueType::Bool))
             }
@@ -212,10 +249,11 @@ impl Checker<'_> {
             for (v, span) in &values {
                 if !model.tiers.iter().any(|t| t.is_named(v)) {
                     let names: Vec<&str> = model.tiers.iter().flat_map(|t| [t.name.as_str(), t.key.as_str()]).collect();
-                    let mut e = RuleError::new("unknown_tier", *span, format!("model `{}` has no tier `{v}`", model.key));
+                    let mut e = RuleError::new("unknown_tier", *span, format!("model `{}` has no tier `{v}`", model.key))
+                        .zh(format!("模型 `{}` 没有层级 `{v}`", model.key));
                     e = match suggest(v, names.iter().copied()) {
-                        Some(s) => e.help(format!("did you mean `{s}`?")),
-                        None => e.help(format!("its tiers are: {}", names.join(", "))),
+                        Some(s) => e.did_you_mean(s),
+                        None => e.help(format!("its tiers are: {}", names.join(", "))).help_zh(format!("它的层级有：{}", names.join("、"))),
                     };
                     return Err(e);
                 }
@@ -231,7 +269,10 @@ impl Checker<'_> {
                 for item in list {
                     match &item.kind {
                         ExprKind::Text(s) => values.push((s.clone(), item.span)),
-                        _ => return Err(RuleError::new("type_mismatch", item.span, "this list holds text; write each item in quotes")),
+                        _ => {
+                            return Err(RuleError::new("type_mismatch", item.span, "this list holds text; write each item in quotes")
+                                .zh("这个列表装的是文本；每一项都要加引号"))
+                        }
                     }
                 }
                 self.text_in(source, values, negated)
@@ -248,7 +289,8 @@ impl Checker<'_> {
                                 "type_mismatch",
                                 item.span,
                                 format!("the list must hold fixed values of the same type ({})", ty.name()),
-                            ))
+                            )
+                            .zh(format!("列表里必须是同一类型的固定值（{}）", ty.name_zh())))
                         }
                     }
                 }
@@ -279,12 +321,16 @@ impl Checker<'_> {
                     span,
                     format!("cannot apply `{}` to {} and {}", op.symbol(), ta.name(), tb.name()),
                 )
-                .help("arithmetic works on numbers; a date minus a date gives days"))
+                .help("arithmetic works on numbers; a date minus a date gives days")
+                .zh(format!("`{}` 不能用于{}和{}", op.symbol(), ta.name_zh(), tb.name_zh()))
+                .help_zh("算术只用于数字；日期减日期得到天数"))
             }
         };
         if arith == Arith::Div && !matches!(nb, Node::Const(c) if c != 0.0) {
             return Err(RuleError::new("division_by_maybe_zero", rhs.span, "the divisor can be zero for some customers")
-                .help("write div(a, b, 0) to say what the result is when it is zero"));
+                .help("write div(a, b, 0) to say what the result is when it is zero")
+                .zh("对某些客户来说除数可能为零")
+                .help_zh("写成 div(a, b, 0)，说明除数为零时结果取什么"));
         }
         Ok(Typed::Value(Node::Arith(arith, boxed(na), boxed(nb)), ty))
     }

@@ -196,3 +196,35 @@ fn predictions_need_the_fits_in_force() {
         assert_eq!(check_condition(src, &s).unwrap_err().code, code, "{src}");
     }
 }
+
+#[test]
+fn rejections_read_in_chinese_too() {
+    let s = schema();
+    let cases = [
+        ("sum(orders.amout) > 1", "orders 没有字段 `amout`", Some("是不是 `amount`？")),
+        ("industri = \"x\"", "未知字段 `industri`", Some("是不是 `industry`？")),
+        ("since > 5", "这里把日期和数字比较", Some("日期请与日期比较")),
+        ("count(orders) > \"5\"", "这里把数字和文本比较", Some("去掉数字两边的引号")),
+        ("count(orders) > \"很多\"", "这里把数字和文本比较", Some("请与数字比较")),
+        ("sum(orders.amount) / count(orders) > 1", "对某些客户来说除数可能为零", Some("div(a, b, 0)")),
+        ("count(order) + 1", "这里是数字，但需要条件（真/假）", Some("请写成比较")),
+        ("tier(\"value\") = \"D\"", "模型 `value` 没有层级 `D`", Some("它的层级有")),
+        ("count(orders) > 1 count", "完整的规则后面多了`count`", Some("请用 `and` / `or` 连接")),
+        ("province = \"广东", "这段文本没有结束的引号", Some("请用 \" 结束文本")),
+        ("", "规则是空的", Some("请写一个条件")),
+        ("p_alive < 0.3", "这个预测需要BG/NBD 拟合", Some("请先拟合")),
+    ];
+    for (src, message, help) in cases {
+        let e = check_condition(src, &s).unwrap_err();
+        let (m, h) = e.words(true);
+        assert!(m.contains(message), "{src}: {m:?} lacks {message:?}");
+        if let Some(help) = help {
+            assert!(h.unwrap_or("").contains(help), "{src}: help {h:?} lacks {help:?}");
+        }
+    }
+    let e = check_condition("sum(orders.amout) > 1", &s).unwrap_err();
+    assert_eq!(
+        e.render_in("sum(orders.amout) > 1", true),
+        "第 1 行第 12 列：orders 没有字段 `amout`\n  sum(orders.amout) > 1\n             ^^^^^\n  提示：是不是 `amount`？"
+    );
+}

@@ -19,7 +19,8 @@ impl Span {
     }
 }
 
-/// One problem in a rule, with a stable code, the span it concerns and a suggested fix.
+/// One problem in a rule, with a stable code, the span it concerns and a suggested fix, in
+/// English and (where written) in Chinese.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct RuleError {
@@ -28,16 +29,54 @@ pub struct RuleError {
     pub span: Span,
     /// How to fix it, when we can say.
     pub help: Option<String>,
+    /// The message and the fix in Chinese, where written (boxed: most errors travel in a
+    /// `Result` and stay small).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub chinese: Option<Box<Chinese>>,
+}
+
+/// A rule error's words in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Chinese {
+    #[serde(rename = "message_zh", skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(rename = "help_zh", skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
 }
 
 impl RuleError {
     pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> RuleError {
-        RuleError { code, message: message.into(), span, help: None }
+        RuleError { code, message: message.into(), span, help: None, chinese: None }
     }
 
     pub fn help(mut self, help: impl Into<String>) -> RuleError {
         self.help = Some(help.into());
         self
+    }
+
+    /// The message in Chinese.
+    pub fn zh(mut self, message: impl Into<String>) -> RuleError {
+        self.chinese.get_or_insert_with(Default::default).message = Some(message.into());
+        self
+    }
+
+    /// The fix in Chinese.
+    pub fn help_zh(mut self, help: impl Into<String>) -> RuleError {
+        self.chinese.get_or_insert_with(Default::default).help = Some(help.into());
+        self
+    }
+
+    pub fn message_zh(&self) -> Option<&str> {
+        self.chinese.as_ref().and_then(|c| c.message.as_deref())
+    }
+
+    pub fn help_zh_text(&self) -> Option<&str> {
+        self.chinese.as_ref().and_then(|c| c.help.as_deref())
+    }
+
+    /// "Did you mean `s`?" as the fix, in both languages.
+    pub fn did_you_mean(self, s: &str) -> RuleError {
+        self.help(format!("did you mean `{s}`?")).help_zh(format!("是不是 `{s}`？"))
     }
 
     /// "line 1, column 7" of the span's start in `source` (columns count characters).
@@ -50,14 +89,35 @@ impl RuleError {
 
     /// The error as a reader sees it: position, message, the line with a caret, and the fix.
     pub fn render(&self, source: &str) -> String {
+        self.render_in(source, false)
+    }
+
+    /// [`RuleError::render`] in Chinese when `zh` (the English message where no Chinese one was
+    /// written).
+    pub fn render_in(&self, source: &str, zh: bool) -> String {
         let (line, col) = self.position(source);
         let text = source.lines().nth(line - 1).unwrap_or("");
         let width = source.get(self.span.start..self.span.end).map_or(1, |s| s.chars().count().max(1));
-        let mut out = format!("line {line}, column {col}: {}\n  {text}\n  {}{}", self.message, " ".repeat(col - 1), "^".repeat(width));
-        if let Some(h) = &self.help {
-            out.push_str(&format!("\n  help: {h}"));
+        let caret = format!("\n  {text}\n  {}{}", " ".repeat(col - 1), "^".repeat(width));
+        let (message, help) = self.words(zh);
+        let mut out = if zh {
+            format!("第 {line} 行第 {col} 列：{message}{caret}")
+        } else {
+            format!("line {line}, column {col}: {message}{caret}")
+        };
+        if let Some(h) = help {
+            out.push_str(&if zh { format!("\n  提示：{h}") } else { format!("\n  help: {h}") });
         }
         out
+    }
+
+    /// The message and the fix, in Chinese when `zh` and written.
+    pub fn words(&self, zh: bool) -> (&str, Option<&str>) {
+        if zh {
+            (self.message_zh().unwrap_or(&self.message), self.help_zh_text().or(self.help.as_deref()))
+        } else {
+            (&self.message, self.help.as_deref())
+        }
     }
 }
 

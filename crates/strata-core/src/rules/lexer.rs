@@ -74,7 +74,9 @@ pub fn lex(src: &str) -> Result<Vec<Token>, RuleError> {
             let n = body.chars().count();
             if k + 1 + n >= chars.len() {
                 return Err(RuleError::new("unclosed_text", Span::new(start, src.len()), "this text has no closing quote")
-                    .help(format!("end the text with {close}")));
+                    .help(format!("end the text with {close}"))
+                    .zh("这段文本没有结束的引号")
+                    .help_zh(format!("请用 {close} 结束文本")));
             }
             (Tok::Text(body), n + 2)
         } else {
@@ -93,7 +95,9 @@ pub fn lex(src: &str) -> Result<Vec<Token>, RuleError> {
                         Span::new(start, end_of(k + 1)),
                         format!("unexpected character `{c}`"),
                     )
-                    .help("rules use names, numbers, \"text\", comparisons (= != < <= > >=), and, or, not, in"))
+                    .help("rules use names, numbers, \"text\", comparisons (= != < <= > >=), and, or, not, in")
+                    .zh(format!("无法识别的字符 `{c}`"))
+                    .help_zh("规则由名称、数字、\"文本\"、比较符（= != < <= > >=）和 and、or、not、in 组成"))
                 }
             }
         };

@@ -23,28 +23,48 @@ pub fn parse(src: &str) -> Result<Expr, RuleError> {
             Span::new(0, src.len()),
             format!("the rule is {} bytes; the limit is {MAX_SOURCE}", src.len()),
         )
+        .zh(format!("这条规则有 {} 字节，上限为 {MAX_SOURCE}", src.len()))
         .help("split it into several tiers or models"));
     }
     let tokens = lex(src)?;
     let mut p = Parser { tokens, at: 0, depth: 0 };
     if p.peek() == &Tok::Eof {
         return Err(RuleError::new("empty_rule", Span::new(0, src.len()), "the rule is empty")
-            .help("write a condition such as `count(orders) > 0`"));
+            .help("write a condition such as `count(orders) > 0`")
+            .zh("规则是空的")
+            .help_zh("请写一个条件，如 `count(orders) > 0`"));
     }
     let e = p.expr()?;
     if p.peek() != &Tok::Eof {
         let t = p.token();
         return Err(RuleError::new("unexpected_token", t.span, format!("unexpected {} after a complete rule", describe(&t.tok)))
-            .help("join conditions with `and` / `or`"));
+            .help("join conditions with `and` / `or`")
+            .zh(format!("完整的规则后面多了{}", describe_zh(&t.tok)))
+            .help_zh("多个条件请用 `and` / `or` 连接"));
     }
     if e.size() > MAX_NODES {
-        return Err(RuleError::new("rule_too_large", e.span, format!("the rule has {} parts; the limit is {MAX_NODES}", e.size())));
+        return Err(RuleError::new("rule_too_large", e.span, format!("the rule has {} parts; the limit is {MAX_NODES}", e.size()))
+            .zh(format!("这条规则有 {} 个部分，上限为 {MAX_NODES}", e.size())));
     }
     if e.depth() > MAX_DEPTH {
         return Err(RuleError::new("rule_too_deep", e.span, format!("the rule nests deeper than {MAX_DEPTH} levels"))
-            .help("group long chains of `or` into lists: industry in [\"A\", \"B\"], or split the rule across tiers"));
+            .help("group long chains of `or` into lists: industry in [\"A\", \"B\"], or split the rule across tiers")
+            .zh(format!("这条规则嵌套超过 {MAX_DEPTH} 层"))
+            .help_zh("把一长串 `or` 写成列表：industry in [\"A\", \"B\"]，或把规则拆到几个层级里"));
     }
     Ok(e)
+}
+
+fn describe_zh(t: &Tok) -> String {
+    match t {
+        Tok::Ident(s) => format!("`{s}`"),
+        Tok::Num(n) => format!("数字 {n}"),
+        Tok::Text(s) => format!("文本 \"{s}\""),
+        Tok::Date(_) => "日期".into(),
+        Tok::Duration(..) => "时长".into(),
+        Tok::Op(o) => format!("`{o}`"),
+        Tok::Eof => "规则结尾".into(),
+    }
 }
 
 fn describe(t: &Tok) -> String {
@@ -106,14 +126,18 @@ impl Parser {
             return Ok(self.bump().span);
         }
         let t = self.token();
-        Err(RuleError::new("expected_token", t.span, format!("expected `{op}` {what}, found {}", describe(&t.tok))))
+        Err(RuleError::new("expected_token", t.span, format!("expected `{op}` {what}, found {}", describe(&t.tok)))
+            .zh(format!("这里需要 `{op}`，实际是{}", describe_zh(&t.tok))))
     }
 
     fn nest<T>(&mut self, f: impl FnOnce(&mut Parser) -> Result<T, RuleError>) -> Result<T, RuleError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             let span = self.token().span;
-            return Err(RuleError::new("rule_too_deep", span, format!("the rule nests deeper than {MAX_DEPTH} levels")).help("flatten it"));
+            return Err(RuleError::new("rule_too_deep", span, format!("the rule nests deeper than {MAX_DEPTH} levels"))
+                .help("flatten it")
+                .zh(format!("这条规则嵌套超过 {MAX_DEPTH} 层"))
+                .help_zh("请减少嵌套"));
         }
         let r = f(self);
         self.depth -= 1;
@@ -198,19 +222,24 @@ impl Parser {
                         t.span,
                         format!("expected `,` or `]` in the list, found {}", describe(&t.tok)),
                     )
-                    .help("write lists as [\"A\", \"B\"]"));
+                    .help("write lists as [\"A\", \"B\"]")
+                    .zh(format!("列表里这里需要 `,` 或 `]`，实际是{}", describe_zh(&t.tok)))
+                    .help_zh("列表请写成 [\"A\", \"B\"]"));
                 }
             }
             let close = self.bump().span;
             if list.is_empty() {
-                return Err(RuleError::new("empty_list", open.to(close), "the list is empty").help("put at least one value in [ ]"));
+                return Err(RuleError::new("empty_list", open.to(close), "the list is empty")
+                    .help("put at least one value in [ ]")
+                    .zh("列表是空的")
+                    .help_zh("[ ] 里至少放一个值"));
             }
             let span = lhs.span.to(close);
             return Ok(Expr { kind: ExprKind::In { expr: Box::new(lhs), list, negated }, span });
         }
         if negated {
             let t = self.token();
-            return Err(RuleError::new("expected_token", t.span, "expected `in` after `not`"));
+            return Err(RuleError::new("expected_token", t.span, "expected `in` after `not`").zh("`not` 后面需要 `in`"));
         }
         if self.is_kw("between") {
             self.bump();
@@ -221,7 +250,8 @@ impl Parser {
                     "expected_token",
                     t.span,
                     format!("expected `and` in `between … and …`, found {}", describe(&t.tok)),
-                ));
+                )
+                .zh(format!("`between … and …` 这里需要 `and`，实际是{}", describe_zh(&t.tok))));
             }
             self.bump();
             let hi = self.binary(4)?;
@@ -268,7 +298,8 @@ impl Parser {
                             "expected_name",
                             n.span,
                             format!("expected a field name after `.`, found {}", describe(&n.tok)),
-                        ));
+                        )
+                        .zh(format!("`.` 后面需要字段名，实际是{}", describe_zh(&n.tok))));
                     };
                     path.push(Name { text: s, span: n.span });
                 }
@@ -280,7 +311,8 @@ impl Parser {
                     "misplaced_duration",
                     t.span,
                     "a duration only goes in a window, as in `count(orders, last 90d)`",
-                ))
+                )
+                .zh("时长只能写在时间窗口里，如 `count(orders, last 90d)`"))
             }
             other => {
                 return Err(RuleError::new(
@@ -288,7 +320,9 @@ impl Parser {
                     t.span,
                     format!("expected a value, a field or a function, found {}", describe(&other)),
                 )
-                .help("e.g. `count(orders, last 90d) > 5`"))
+                .help("e.g. `count(orders, last 90d) > 5`")
+                .zh(format!("这里需要一个值、字段或函数，实际是{}", describe_zh(&other)))
+                .help_zh("如 `count(orders, last 90d) > 5`"))
             }
         };
         Ok(Expr { kind, span: t.span })

@@ -21,6 +21,15 @@ impl ValueType {
             ValueType::Date => "a date",
         }
     }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ValueType::Number => "数字",
+            ValueType::Text => "文本",
+            ValueType::Bool => "条件（真/假）",
+            ValueType::Date => "日期",
+        }
+    }
 }
 
 /// A customer attribute column.

@@ -37,15 +37,45 @@ pub struct ModelError {
     /// For rule errors: 1-based line and column inside the rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<(usize, usize)>,
+    /// The message, fix and rendering in Chinese (the English ones where none was written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_zh: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help_zh: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered_zh: Option<String>,
 }
 
 impl ModelError {
     pub fn new(code: &'static str, model: &str, path: impl Into<String>, message: impl Into<String>) -> ModelError {
-        ModelError { code, model: model.into(), path: path.into(), message: message.into(), help: None, rendered: None, position: None }
+        ModelError {
+            code,
+            model: model.into(),
+            path: path.into(),
+            message: message.into(),
+            help: None,
+            rendered: None,
+            position: None,
+            message_zh: None,
+            help_zh: None,
+            rendered_zh: None,
+        }
     }
 
     pub fn help(mut self, help: impl Into<String>) -> ModelError {
         self.help = Some(help.into());
+        self
+    }
+
+    /// The message in Chinese.
+    pub fn zh(mut self, message: impl Into<String>) -> ModelError {
+        self.message_zh = Some(message.into());
+        self
+    }
+
+    /// The fix in Chinese.
+    pub fn help_zh(mut self, help: impl Into<String>) -> ModelError {
+        self.help_zh = Some(help.into());
         self
     }
 
@@ -58,6 +88,9 @@ impl ModelError {
             help: e.help.clone(),
             rendered: Some(e.render(source)),
             position: Some(e.position(source)),
+            message_zh: e.message_zh().map(str::to_string),
+            help_zh: e.help_zh_text().map(str::to_string),
+            rendered_zh: Some(e.render_in(source, true)),
         }
     }
 }
@@ -154,7 +187,10 @@ impl Catalog {
         let mut errors = Vec::new();
         for (i, s) in specs.iter().enumerate() {
             if specs[..i].iter().any(|o| o.key == s.key) {
-                errors.push(ModelError::new("duplicate_model", &s.key, "key", format!("two models have the key `{}`", s.key)));
+                errors.push(
+                    ModelError::new("duplicate_model", &s.key, "key", format!("two models have the key `{}`", s.key))
+                        .zh(format!("有两个模型的键都是 `{}`", s.key)),
+                );
             }
         }
         let mut models = Vec::new();
@@ -206,7 +242,9 @@ fn evaluation_order(models: &[Model]) -> Result<Vec<usize>, Vec<ModelError>> {
                         "tiers",
                         format!("models read each other's tiers in a cycle: {}", names.join(" → ")),
                     )
-                    .help("remove one of the tier(\"…\") reads so that no model depends on itself"),
+                    .help("remove one of the tier(\"…\") reads so that no model depends on itself")
+                    .zh(format!("模型之间循环读取层级：{}", names.join(" → ")))
+                    .help_zh("去掉其中一处 tier(\"…\") 读取，让模型不再依赖自己"),
                 ));
             }
             Mark::New => {}

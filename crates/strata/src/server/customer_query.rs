@@ -36,7 +36,8 @@ pub async fn where_ids(s: &AppState, caller: &Caller, src: &str) -> Result<Arc<V
     let program = check_condition(src, &schema).map_err(|e| {
         let (line, column) = e.position(src);
         ApiError::bad_request("invalid_where", format!("the where condition is not valid: {}", e.render(src)))
-            .with_details(json!({"rule_code": e.code, "line": line, "column": column, "help": e.help}))
+            .with_details(json!({"rule_code": e.code, "line": line, "column": column, "help": e.help,
+                                 "message_zh": format!("筛选条件无效：{}", e.render_in(src, true)), "help_zh": e.words(true).1}))
     })?;
     if program.root.has_percentile() {
         return Err(ApiError::bad_request(

@@ -125,6 +125,7 @@ async fn admin_pages_and_the_list_page() {
     let (status, wrong, _, _) = page(&api, &format!("/customers?where={}", enc("sum(orders.amout) > 1")), &admin).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(wrong.contains("id=\"filter-error\"") && wrong.contains("amout") && wrong.contains("共 0 个客户"), "{wrong}");
+    assert!(wrong.contains("筛选条件无效：第 1 行第 12 列：orders 没有字段 `amout`") && wrong.contains("是不是 `amount`？"), "{wrong}");
     let (status, forbidden, _, _) = page(&api, &format!("/customers?where={}", enc("sum(orders.amount) > 1")), &sales).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a rep cannot filter on amounts: {forbidden}");
 

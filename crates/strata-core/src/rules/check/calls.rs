@@ -46,7 +46,8 @@ fn horizon(args: &[Arg], i: usize, usage: &str) -> Result<(u32, u32, bool), Rule
     match args.get(i) {
         Some(Arg::Duration { days, count, months, .. }) if *days > 0 => Ok((*days, *count, *months)),
         Some(other) => Err(RuleError::new("expected_duration", other.span(), "expected a length of time here, e.g. 90d or 12 months")
-            .help(usage.to_string())),
+            .help(usage.to_string())
+            .zh("这里需要一段时长，如 90d 或 12 months")),
         None => Err(RuleError::new("wrong_arguments", Span::new(0, 0), usage.to_string())),
     }
 }
@@ -62,29 +63,34 @@ pub(crate) fn window_of(args: &[Arg], i: usize) -> Result<Window, RuleError> {
         None => Ok(Window::All),
         Some(Arg::Window(w, _)) => Ok(*w),
         Some(other) => Err(RuleError::new("expected_window", other.span(), "expected a time window here")
-            .help("e.g. last 90d, this quarter, last year, between 2024-01-01 and 2024-06-30")),
+            .help("e.g. last 90d, this quarter, last year, between 2024-01-01 and 2024-06-30")
+            .zh("这里需要一个时间窗口")
+            .help_zh("如 last 90d、this quarter、last year、between 2024-01-01 and 2024-06-30")),
     }
 }
 
 fn arity(name: &Name, args: &[Arg], min: usize, max: usize, usage: &str, span: Span) -> Result<(), RuleError> {
     if args.len() < min || args.len() > max {
-        return Err(RuleError::new("wrong_arguments", span, format!("`{}` takes {}", name.text, usage)));
+        return Err(RuleError::new("wrong_arguments", span, format!("`{}` takes {}", name.text, usage))
+            .zh(format!("`{}` 的参数：{}", name.text, usage)));
     }
     Ok(())
 }
 
 fn unknown_kind(n: &Name) -> RuleError {
-    let e = RuleError::new("unknown_event_kind", n.span, format!("unknown kind of event `{}`", n.text));
+    let e = RuleError::new("unknown_event_kind", n.span, format!("unknown kind of event `{}`", n.text))
+        .zh(format!("未知的事件类别 `{}`", n.text));
     match suggest(&n.text, EVENT_NAMES) {
-        Some(s) => e.help(format!("did you mean `{s}`?")),
-        None => e.help(format!("use one of: {}", EVENT_NAMES.join(", "))),
+        Some(s) => e.did_you_mean(s),
+        None => e.help(format!("use one of: {}", EVENT_NAMES.join(", "))).help_zh(format!("可用：{}", EVENT_NAMES.join("、"))),
     }
 }
 
 fn text_arg<'a>(args: &'a [Arg], name: &Name, span: Span) -> Result<&'a str, RuleError> {
     match args.first() {
         Some(Arg::Expr(Expr { kind: ExprKind::Text(s), .. })) => Ok(s),
-        _ => Err(RuleError::new("wrong_arguments", span, format!("`{}` takes one text in quotes", name.text))),
+        _ => Err(RuleError::new("wrong_arguments", span, format!("`{}` takes one text in quotes", name.text))
+            .zh(format!("`{}` 需要一个加引号的文本", name.text))),
     }
 }
 
@@ -92,10 +98,14 @@ impl Checker<'_> {
     pub(super) fn call(&mut self, name: &Name, args: &[Arg], span: Span) -> Result<Typed, RuleError> {
         let Some(f) = function(&name.text) else {
             let all = FUNCTIONS.iter().flat_map(|(f, a)| std::iter::once(*f).chain(a.iter().copied()));
-            let e = RuleError::new("unknown_function", name.span, format!("unknown function `{}`", name.text));
+            let e = RuleError::new("unknown_function", name.span, format!("unknown function `{}`", name.text))
+                .zh(format!("未知函数 `{}`", name.text));
             return Err(match suggest(&name.text, all) {
-                Some(s) => e.help(format!("did you mean `{s}`?")),
-                None => e.help(format!("functions: {}", FUNCTIONS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", "))),
+                Some(s) => e.did_you_mean(s),
+                None => {
+                    let known = FUNCTIONS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ");
+                    e.help(format!("functions: {known}")).help_zh(format!("可用函数：{known}"))
+                }
             });
         };
         match f {
@@ -117,7 +127,9 @@ impl Checker<'_> {
                             args[0].span(),
                             format!("`{f}` needs a numeric field; this field holds categories"),
                         )
-                        .help("use distinct(…) to count different values"))
+                        .help("use distinct(…) to count different values")
+                        .zh(format!("`{f}` 需要数值字段；这个字段是类别"))
+                        .help_zh("不同取值的个数请用 distinct(…)"))
                     }
                     ("sum", EventField::Num(i)) => Aggregate::Sum(i),
                     ("avg", EventField::Num(i)) => Aggregate::Avg(i),
@@ -134,7 +146,8 @@ impl Checker<'_> {
                         "wrong_arguments",
                         args[0].span(),
                         "write days_since(last order) or days_since(first order)",
-                    ));
+                    )
+                    .zh("请写 days_since(last order) 或 days_since(first order)"));
                 };
                 let kind = event_kind(&kind_name.text).ok_or_else(|| unknown_kind(kind_name))?;
                 let m = Metric { kind, aggregate: Aggregate::DaysSince(*end), window: Window::All, growth: false };
@@ -147,7 +160,8 @@ impl Checker<'_> {
                         "wrong_arguments",
                         args[0].span(),
                         "growth takes an aggregate such as sum(orders.amount, this quarter)",
-                    ));
+                    )
+                    .zh("growth 的参数是一个汇总，如 sum(orders.amount, this quarter)"));
                 };
                 let node = self.typed(inner, ValueType::Number)?;
                 let Node::Metric(i) = node else {
@@ -155,7 +169,8 @@ impl Checker<'_> {
                         "wrong_arguments",
                         inner.span,
                         "growth takes one aggregate such as count(orders, last 90d)",
-                    ));
+                    )
+                    .zh("growth 的参数是一个汇总，如 count(orders, last 90d)"));
                 };
                 let mut m = self.metrics[i];
                 if m.window == Window::All || matches!(m.aggregate, Aggregate::DaysSince(_)) {
@@ -164,7 +179,9 @@ impl Checker<'_> {
                         inner.span,
                         "growth compares a window with the period before it; give the aggregate a window",
                     )
-                    .help("e.g. growth(sum(orders.amount, this quarter))"));
+                    .help("e.g. growth(sum(orders.amount, this quarter))")
+                    .zh("growth 比较一个时间窗口与它之前的同长时期；请给汇总加上时间窗口")
+                    .help_zh("如 growth(sum(orders.amount, this quarter))"));
                 }
                 m.growth = true;
                 Ok(Typed::Value(self.metric(m), ValueType::Number))
@@ -174,11 +191,12 @@ impl Checker<'_> {
                 let model = text_arg(args, name, span)?;
                 let Some(m) = self.schema.model(model) else {
                     let names: Vec<&str> = self.schema.models.iter().map(|m| m.key.as_str()).collect();
-                    let e = RuleError::new("unknown_model", args[0].span(), format!("unknown tier model `{model}`"));
+                    let e = RuleError::new("unknown_model", args[0].span(), format!("unknown tier model `{model}`"))
+                        .zh(format!("未知的分层模型 `{model}`"));
                     return Err(match suggest(model, names.iter().copied()) {
-                        Some(s) => e.help(format!("did you mean `{s}`?")),
-                        None if names.is_empty() => e.help("no other models exist yet"),
-                        None => e.help(format!("models: {}", names.join(", "))),
+                        Some(s) => e.did_you_mean(s),
+                        None if names.is_empty() => e.help("no other models exist yet").help_zh("还没有其他模型"),
+                        None => e.help(format!("models: {}", names.join(", "))).help_zh(format!("已有模型：{}", names.join("、"))),
                     });
                 };
                 if !self.reads.contains(&m) {
@@ -194,7 +212,9 @@ impl Checker<'_> {
                 arity(name, args, 3, 3, "three numbers: div(a, b, value_when_b_is_zero)", span)?;
                 let mut nodes = Vec::new();
                 for a in args {
-                    let Arg::Expr(e) = a else { return Err(RuleError::new("wrong_arguments", a.span(), "div takes numbers")) };
+                    let Arg::Expr(e) = a else {
+                        return Err(RuleError::new("wrong_arguments", a.span(), "div takes numbers").zh("div 的参数是数字"));
+                    };
                     nodes.push(self.typed(e, ValueType::Number)?);
                 }
                 let fallback = nodes.pop().unwrap_or(Node::Const(0.0));
@@ -209,11 +229,13 @@ impl Checker<'_> {
                         "wrong_arguments",
                         args[0].span(),
                         "percentile takes a number, e.g. percentile(sum(orders.amount))",
-                    ));
+                    )
+                    .zh("percentile 的参数是一个数，如 percentile(sum(orders.amount))"));
                 };
                 let node = self.typed(inner, ValueType::Number)?;
                 if node.has_percentile() {
-                    return Err(RuleError::new("wrong_arguments", inner.span, "percentile(…) cannot contain another percentile(…)"));
+                    return Err(RuleError::new("wrong_arguments", inner.span, "percentile(…) cannot contain another percentile(…)")
+                        .zh("percentile(…) 里不能再套 percentile(…)"));
                 }
                 Ok(Typed::Value(Node::Percentile(boxed(node)), ValueType::Number))
             }
@@ -226,7 +248,7 @@ impl Checker<'_> {
                 arity(name, args, 1, 1, usage, span)?;
                 let (days, _, _) = horizon(args, 0, usage)?;
                 if days > 3660 {
-                    return Err(RuleError::new("wrong_arguments", args[0].span(), "predict at most 10 years ahead"));
+                    return Err(RuleError::new("wrong_arguments", args[0].span(), "predict at most 10 years ahead").zh("最多预测 10 年"));
                 }
                 self.prediction(Prediction::ExpectedOrders(days), name.span)
             }
@@ -244,7 +266,8 @@ impl Checker<'_> {
                     }
                 };
                 if months > 120 {
-                    return Err(RuleError::new("wrong_arguments", args[0].span(), "lifetime value over at most 120 months"));
+                    return Err(RuleError::new("wrong_arguments", args[0].span(), "lifetime value over at most 120 months")
+                        .zh("生命周期价值最多算 120 个月"));
                 }
                 self.prediction(Prediction::Clv(months), name.span)
             }
@@ -258,13 +281,19 @@ impl Checker<'_> {
     /// A predicted metric, if the fits it needs are in force.
     pub(super) fn prediction(&mut self, prediction: Prediction, at: Span) -> Result<Typed, RuleError> {
         if !self.schema.forecast.supports(prediction) {
-            let (what, run) = match (prediction, self.schema.forecast.purchases.is_some()) {
-                (Prediction::Clv(_), true) => ("a Gamma-Gamma spend model", "strata model fit gamma-gamma"),
-                (Prediction::Clv(_), false) => ("BG/NBD and Gamma-Gamma fits", "strata model fit bgnbd, then strata model fit gamma-gamma"),
-                _ => ("a BG/NBD fit", "strata model fit bgnbd"),
+            let (what, what_zh, run) = match (prediction, self.schema.forecast.purchases.is_some()) {
+                (Prediction::Clv(_), true) => ("a Gamma-Gamma spend model", "Gamma-Gamma 消费模型", "strata model fit gamma-gamma"),
+                (Prediction::Clv(_), false) => (
+                    "BG/NBD and Gamma-Gamma fits",
+                    "BG/NBD 和 Gamma-Gamma 拟合",
+                    "strata model fit bgnbd, then strata model fit gamma-gamma",
+                ),
+                _ => ("a BG/NBD fit", "BG/NBD 拟合", "strata model fit bgnbd"),
             };
             return Err(RuleError::new("model_not_fitted", at, format!("this prediction needs {what}, and none is in force"))
-                .help(format!("fit it first: {run}")));
+                .help(format!("fit it first: {run}"))
+                .zh(format!("这个预测需要{what_zh}，目前没有生效的拟合"))
+                .help_zh(format!("请先拟合：{run}")));
         }
         let m = Metric {
             kind: crate::metrics::EventKind::Orders,
@@ -279,24 +308,36 @@ impl Checker<'_> {
         match arg {
             Arg::Expr(Expr { kind: ExprKind::Path(p), .. }) if p.len() == 1 => event_kind(&p[0].text).ok_or_else(|| unknown_kind(&p[0])),
             other => Err(RuleError::new("wrong_arguments", other.span(), "expected a kind of event, e.g. orders")
-                .help(format!("use one of: {}", EVENT_NAMES.join(", ")))),
+                .help(format!("use one of: {}", EVENT_NAMES.join(", ")))
+                .zh("这里需要一类事件，如 orders")
+                .help_zh(format!("可用：{}", EVENT_NAMES.join("、")))),
         }
     }
 
     fn field_arg(&self, arg: &Arg) -> Result<(crate::metrics::EventKind, EventField), RuleError> {
         let Arg::Expr(Expr { kind: ExprKind::Path(p), span }) = arg else {
-            return Err(RuleError::new("wrong_arguments", arg.span(), "expected an event field, e.g. orders.amount"));
+            return Err(RuleError::new("wrong_arguments", arg.span(), "expected an event field, e.g. orders.amount")
+                .zh("这里需要事件字段，如 orders.amount"));
         };
         let [k, f] = p.as_slice() else {
-            return Err(RuleError::new("wrong_arguments", *span, "expected an event field, e.g. orders.amount"));
+            return Err(RuleError::new("wrong_arguments", *span, "expected an event field, e.g. orders.amount")
+                .zh("这里需要事件字段，如 orders.amount"));
         };
         let kind = event_kind(&k.text).ok_or_else(|| unknown_kind(k))?;
         let field = event_field(kind, &f.text).ok_or_else(|| {
             let fields: Vec<&str> = kind.numbers().iter().chain(kind.categories()).copied().collect();
-            let e = RuleError::new("unknown_field", f.span, format!("{} have no field `{}`", kind.name(), f.text));
+            let e = RuleError::new("unknown_field", f.span, format!("{} have no field `{}`", kind.name(), f.text)).zh(format!(
+                "{} 没有字段 `{}`",
+                kind.name(),
+                f.text
+            ));
             match suggest(&f.text, fields.iter().copied()) {
-                Some(s) => e.help(format!("did you mean `{s}`?")),
-                None => e.help(format!("{} have: {}", kind.name(), fields.join(", "))),
+                Some(s) => e.did_you_mean(s),
+                None => e.help(format!("{} have: {}", kind.name(), fields.join(", "))).help_zh(format!(
+                    "{} 的字段有：{}",
+                    kind.name(),
+                    fields.join("、")
+                )),
             }
         })?;
         Ok((kind, field))

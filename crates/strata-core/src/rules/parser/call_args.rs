@@ -7,7 +7,7 @@ use super::{
         lexer::{Tok, Unit},
         syntax::*,
     },
-    describe, Parser,
+    describe, describe_zh, Parser,
 };
 use crate::metrics::Window;
 
@@ -25,7 +25,8 @@ impl Parser {
                     "expected_token",
                     t.span,
                     format!("expected `,` or `)` in the call of `{}`, found {}", name.text, describe(&t.tok)),
-                ));
+                )
+                .zh(format!("调用 `{}` 时这里需要 `,` 或 `)`，实际是{}", name.text, describe_zh(&t.tok))));
             }
         }
         let close = self.bump().span;
@@ -47,7 +48,8 @@ impl Parser {
             };
             if let Some(unit) = unit {
                 if v.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&v) {
-                    return Err(RuleError::new("bad_duration", t.span, format!("a duration needs a whole number, not {v}")));
+                    return Err(RuleError::new("bad_duration", t.span, format!("a duration needs a whole number, not {v}"))
+                        .zh(format!("时长需要整数，而不是 {v}")));
                 }
                 self.bump();
                 let end = self.bump().span;
@@ -86,14 +88,18 @@ impl Parser {
                 let a = self.date_literal()?;
                 if !self.is_kw("and") {
                     let t = self.token();
-                    return Err(RuleError::new("expected_token", t.span, "expected `and` between the two dates"));
+                    return Err(
+                        RuleError::new("expected_token", t.span, "expected `and` between the two dates").zh("两个日期之间需要 `and`")
+                    );
                 }
                 self.bump();
                 let b = self.date_literal()?;
                 let end = self.tokens[self.at - 1].span;
                 if b.0 < a.0 {
                     return Err(RuleError::new("reversed_window", t.span.to(end), "the window ends before it starts")
-                        .help("write the earlier date first"));
+                        .help("write the earlier date first")
+                        .zh("时间窗口的结束早于开始")
+                        .help_zh("请先写较早的日期"));
                 }
                 Ok(Arg::Window(Window::Between(a.0, b.0), t.span.to(end)))
             }
@@ -115,7 +121,8 @@ impl Parser {
         match t.tok {
             Tok::Date(d) => Ok((d, t.span)),
             other => {
-                Err(RuleError::new("expected_date", t.span, format!("expected a date such as 2024-01-31, found {}", describe(&other))))
+                Err(RuleError::new("expected_date", t.span, format!("expected a date such as 2024-01-31, found {}", describe(&other)))
+                    .zh(format!("这里需要日期，如 2024-01-31，实际是{}", describe_zh(&other))))
             }
         }
     }

@@ -16,24 +16,37 @@ pub(super) fn compile_one(spec: &ModelSpec, schema: &Schema) -> Result<Model, Ve
     let mut errors = Vec::new();
     let err = |code, path: String, msg: String| ModelError::new(code, key, path, msg);
     if !valid_key(key) {
-        errors.push(err("invalid_key", "key".into(), format!("`{key}` is not a valid model key")).help("use letters, digits, _ or -"));
+        errors.push(
+            err("invalid_key", "key".into(), format!("`{key}` is not a valid model key"))
+                .help("use letters, digits, _ or -")
+                .zh(format!("`{key}` 不能作模型键"))
+                .help_zh("请只用字母、数字、_ 或 -"),
+        );
     }
     if spec.name.trim().is_empty() {
-        errors.push(err("missing_name", "name".into(), "the model needs a name".into()));
+        errors.push(err("missing_name", "name".into(), "the model needs a name".into()).zh("模型需要名称"));
     }
     if spec.tiers.is_empty() {
-        errors.push(err("no_tiers", "tiers".into(), "the model has no tiers".into()).help("add [[tiers]] sections"));
+        errors.push(
+            err("no_tiers", "tiers".into(), "the model has no tiers".into())
+                .help("add [[tiers]] sections")
+                .zh("模型没有层级")
+                .help_zh("请添加 [[tiers]] 段"),
+        );
     }
     for (i, t) in spec.tiers.iter().enumerate() {
         let path = format!("tiers[{}]", i + 1);
         if !valid_key(&t.key) {
-            errors.push(err("invalid_key", format!("{path}.key"), format!("`{}` is not a valid tier key", t.key)));
+            errors.push(
+                err("invalid_key", format!("{path}.key"), format!("`{}` is not a valid tier key", t.key))
+                    .zh(format!("`{}` 不能作层级键", t.key)),
+            );
         }
         if t.name.trim().is_empty() {
-            errors.push(err("missing_name", format!("{path}.name"), "the tier needs a name".into()));
+            errors.push(err("missing_name", format!("{path}.name"), "the tier needs a name".into()).zh("层级需要名称"));
         }
         if spec.tiers[..i].iter().any(|o| o.key == t.key || o.name == t.name) {
-            errors.push(err("duplicate_tier", path, format!("two tiers are called `{}`", t.key)));
+            errors.push(err("duplicate_tier", path, format!("two tiers are called `{}`", t.key)).zh(format!("有两个层级都叫 `{}`", t.key)));
         }
     }
     let mut reads = Vec::new();
@@ -65,7 +78,9 @@ fn ladder(spec: &ModelSpec, schema: &Schema, reads: &mut Vec<usize>, errors: &mu
                     format!("tiers[{}]", i + 1),
                     "ladder tiers take `when`, not `min_score` or `default`",
                 )
-                .help("a ladder tier without `when` is the default; put it last"),
+                .help("a ladder tier without `when` is the default; put it last")
+                .zh("规则阶梯的层级用 `when`，不用 `min_score` 或 `default`")
+                .help_zh("没有 `when` 的层级就是默认层级；请放在最后"),
             );
         }
         match (&t.when, default) {
@@ -76,7 +91,9 @@ fn ladder(spec: &ModelSpec, schema: &Schema, reads: &mut Vec<usize>, errors: &mu
                     format!("tiers[{}]", i + 1),
                     "no tier can follow the default tier (the one without `when`)",
                 )
-                .help("move the tier without `when` to the end"),
+                .help("move the tier without `when` to the end")
+                .zh("默认层级（没有 `when` 的那个）后面不能再有层级")
+                .help_zh("请把没有 `when` 的层级移到最后"),
             ),
             (None, None) => default = Some(i as u16),
             (Some(src), None) => match check_condition(src, schema) {
@@ -96,7 +113,9 @@ fn score(spec: &ModelSpec, schema: &Schema, reads: &mut Vec<usize>, errors: &mut
     if spec.dimensions.is_empty() {
         errors.push(
             ModelError::new("no_dimensions", key, "dimensions", "a score model needs dimensions")
-                .help("add [[dimensions]] with expr and weight"),
+                .help("add [[dimensions]] with expr and weight")
+                .zh("评分模型需要维度")
+                .help_zh("请添加带 expr 和 weight 的 [[dimensions]]"),
         );
     }
     let total: f64 = spec.dimensions.iter().map(|d| d.weight).filter(|w| w.is_finite() && *w > 0.0).sum();
@@ -104,12 +123,10 @@ fn score(spec: &ModelSpec, schema: &Schema, reads: &mut Vec<usize>, errors: &mut
     for (i, d) in spec.dimensions.iter().enumerate() {
         let path = format!("dimensions[{}]", i + 1);
         if !(d.weight.is_finite() && d.weight > 0.0) {
-            errors.push(ModelError::new(
-                "bad_weight",
-                key,
-                format!("{path}.weight"),
-                format!("weight {} must be a positive number", d.weight),
-            ));
+            errors.push(
+                ModelError::new("bad_weight", key, format!("{path}.weight"), format!("weight {} must be a positive number", d.weight))
+                    .zh(format!("权重 {} 必须是正数", d.weight)),
+            );
         }
         if d.normalise == Normalise::Bins {
             let ascending = d.bins.windows(2).all(|w| w[0][0] < w[1][0]);
@@ -122,16 +139,23 @@ fn score(spec: &ModelSpec, schema: &Schema, reads: &mut Vec<usize>, errors: &mut
                         format!("{path}.bins"),
                         "bins must be [[edge, points], …] with ascending edges and points 0–100",
                     )
-                    .help("e.g. bins = [[0, 0], [10000, 50], [100000, 100]]"),
+                    .help("e.g. bins = [[0, 0], [10000, 50], [100000, 100]]")
+                    .zh("bins 应写成 [[分界, 分数], …]，分界递增，分数 0–100")
+                    .help_zh("如 bins = [[0, 0], [10000, 50], [100000, 100]]"),
                 );
             }
         } else if !d.bins.is_empty() {
-            errors.push(ModelError::new("wrong_setting", key, format!("{path}.bins"), "bins are only used with normalise = \"bins\""));
+            errors.push(
+                ModelError::new("wrong_setting", key, format!("{path}.bins"), "bins are only used with normalise = \"bins\"")
+                    .zh("只有 normalise = \"bins\" 时才用 bins"),
+            );
         }
         match check_number(&d.expr, schema) {
             Ok(p) if p.root.has_percentile() => errors.push(
                 ModelError::new("wrong_setting", key, format!("{path}.expr"), "percentile(…) is not used inside a score dimension")
-                    .help("give the dimension the plain value and normalise = \"percentile\""),
+                    .help("give the dimension the plain value and normalise = \"percentile\"")
+                    .zh("评分维度里不用 percentile(…)")
+                    .help_zh("维度写原始值，再设 normalise = \"percentile\""),
             ),
             Ok(p) => {
                 reads.extend(&p.reads_models);
@@ -156,7 +180,9 @@ fn score(spec: &ModelSpec, schema: &Schema, reads: &mut Vec<usize>, errors: &mut
                     format!("tiers[{}].min_score", i + 1),
                     "each score tier needs min_score between 0 and 100",
                 )
-                .help("e.g. min_score = 80 for the top tier and 0 for the lowest"),
+                .help("e.g. min_score = 80 for the top tier and 0 for the lowest")
+                .zh("每个评分层级需要 0 到 100 之间的 min_score")
+                .help_zh("如最高层 min_score = 80，最低层为 0"),
             ),
         }
     }
@@ -164,7 +190,9 @@ fn score(spec: &ModelSpec, schema: &Schema, reads: &mut Vec<usize>, errors: &mut
     if !by_min.is_empty() && !by_min.iter().any(|(m, _)| *m == 0.0) {
         errors.push(
             ModelError::new("no_lowest_tier", key, "tiers", "no tier starts at score 0, so some customers would have no tier")
-                .help("set min_score = 0 on the lowest tier"),
+                .help("set min_score = 0 on the lowest tier")
+                .zh("没有从 0 分开始的层级，有些客户会没有层级")
+                .help_zh("请把最低层级的 min_score 设为 0"),
         );
     }
     Some(Body::Score { dimensions, by_min })
@@ -175,7 +203,9 @@ fn rfm(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<Body> {
     let Some(r) = &spec.rfm else {
         errors.push(
             ModelError::new("missing_rfm", key, "rfm", "an RFM model needs an [rfm] section")
-                .help("see the preset: strata tier preset rfm"),
+                .help("see the preset: strata tier preset rfm")
+                .zh("RFM 模型需要 [rfm] 段")
+                .help_zh("参见预设：strata tier preset rfm"),
         );
         return None;
     };
@@ -186,24 +216,29 @@ fn rfm(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<Body> {
             Buckets::Thresholds(t) => (2..=9).contains(&t.len()) && t.windows(2).all(|w| w[0] != w[1]),
         };
         if !ok {
-            errors.push(ModelError::new(
-                "bad_buckets",
-                key,
-                format!("rfm.{name}"),
-                "use 3–10 buckets: quantiles = 3…10, or 2–9 distinct thresholds",
-            ));
+            errors.push(
+                ModelError::new(
+                    "bad_buckets",
+                    key,
+                    format!("rfm.{name}"),
+                    "use 3–10 buckets: quantiles = 3…10, or 2–9 distinct thresholds",
+                )
+                .zh("请分 3–10 档：quantiles = 3…10，或 2–9 个互不相同的阈值"),
+            );
         }
     }
     let defaults: Vec<u16> = spec.tiers.iter().enumerate().filter(|(_, t)| t.default).map(|(i, _)| i as u16).collect();
     if defaults.len() > 1 {
-        errors.push(ModelError::new("two_defaults", key, "tiers", "only one tier can be the default"));
+        errors.push(ModelError::new("two_defaults", key, "tiers", "only one tier can be the default").zh("只能有一个默认层级"));
     }
     let rules = match &r.segments {
         Segments::Preset(p) if p == "standard" => standard_rules(),
         Segments::Preset(p) => {
             errors.push(
                 ModelError::new("unknown_preset", key, "rfm.segments", format!("unknown segment preset `{p}`"))
-                    .help("use \"standard\" or a list of rules"),
+                    .help("use \"standard\" or a list of rules")
+                    .zh(format!("未知的分群预设 `{p}`"))
+                    .help_zh("请用 \"standard\" 或一组规则"),
             );
             return None;
         }
