@@ -231,6 +231,20 @@ impl Entity {
         }
     }
 
+    /// The kind of data in Chinese (客户, 订单, …).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Entity::Customers => "客户",
+            Entity::Contacts => "联系人",
+            Entity::Orders => "订单",
+            Entity::Payments => "回款",
+            Entity::Interactions => "跟进记录",
+            Entity::Deals => "商机",
+            Entity::Tickets => "工单",
+            Entity::Feedback => "反馈",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Entity> {
         Entity::ALL.into_iter().find(|e| e.name() == s)
     }

@@ -53,6 +53,28 @@ pub enum MappingError {
     UnknownHeader { header: String, found: String },
 }
 
+impl MappingError {
+    /// The same in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            MappingError::NoHeader => "文件没有表头行".into(),
+            MappingError::MissingField { field, label, found } => {
+                format!("缺少必填列「{label}」（{field}）；文件中的列：{found}。请把一列命名为「{label}」，或在映射文件里把某列对应到 `{field}`")
+            }
+            MappingError::MissingCustomerRef { entity } => {
+                format!("{}需要指明客户：请加一列「客户编号」或「客户名称」", entity.label_zh())
+            }
+            MappingError::DuplicateField { field, first, second } => {
+                format!("列「{first}」和「{second}」都对应到 `{field}`；请在映射文件里把其中一列设为 `ignore`")
+            }
+            MappingError::UnknownTarget { header, target, entity, known } => {
+                format!("映射文件把「{header}」对应到 `{target}`，但{}没有这个字段；可用字段：{known}", entity.label_zh())
+            }
+            MappingError::UnknownHeader { header, found } => format!("映射文件提到的列「{header}」不在文件里；文件中的列：{found}"),
+        }
+    }
+}
+
 /// Folds a header for comparison: cleaned, lower-case, without spaces, `_`, `-`, `*` and a
 /// trailing "(必填)" / "（选填）" note.
 pub fn fold_header(h: &str) -> String {

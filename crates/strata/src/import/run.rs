@@ -87,6 +87,17 @@ pub enum ImportError {
 }
 
 impl ImportError {
+    /// The message in Chinese (None for failures of the store or the report, which stay in
+    /// English).
+    pub fn message_zh(&self) -> Option<String> {
+        match self {
+            ImportError::Source(e) => Some(e.message_zh()),
+            ImportError::Mapping { file, source } => Some(format!("{file}：{}", source.message_zh())),
+            ImportError::NoRows { file } => Some(format!("{file}：文件有表头行但没有数据行；没有导入任何内容")),
+            ImportError::Store(_) | ImportError::Report(_) => None,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             ImportError::Source(SourceError::UnknownEncoding { .. }) => "unknown_encoding",

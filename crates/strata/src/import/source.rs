@@ -36,6 +36,28 @@ pub enum SourceError {
 }
 
 impl SourceError {
+    /// The same in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            SourceError::Open { file, source } => format!("{}：无法打开：{source}", file.display()),
+            SourceError::UnknownEncoding { file, offset } => format!(
+                "{}：文本编码不是 UTF-8、UTF-16 或 GB18030/GBK（第 {offset} 个字节在这些编码里都无效）；请另存为“CSV UTF-8”后再导入",
+                file.display()
+            ),
+            SourceError::Csv { file, line, message } => format!("{} 第 {line} 行：{message}", file.display()),
+            SourceError::Xlsx { file, message } => {
+                format!("{}：无法读取这个 .xlsx 工作簿（{message}）；请用 Excel 打开后重新另存为 .xlsx，或导出为 CSV", file.display())
+            }
+            SourceError::NoSheet { file, sheet, available } => {
+                format!("{}：没有名为「{sheet}」的工作表；已有：{available}", file.display())
+            }
+            SourceError::Empty { file } => format!("{}：文件是空的（没有表头行）", file.display()),
+            SourceError::Format { file, ext } => {
+                format!("{}：不支持 .{ext} 文件；请用 .csv、.txt、.tsv 或 .xlsx（旧的 .xls 请先另存为 .xlsx）", file.display())
+            }
+        }
+    }
+
     /// The same error naming the file as `name` (an uploaded file is read from a temporary
     /// path the user never saw).
     pub fn named(mut self, name: &Path) -> SourceError {

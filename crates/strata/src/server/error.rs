@@ -67,7 +67,10 @@ impl From<ImportError> for ApiError {
         match e {
             ImportError::Store(s) => s.into(),
             ImportError::Report(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "report_error", e.to_string()),
-            other => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, other.code(), other.to_string()),
+            other => {
+                let zh = other.message_zh();
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, other.code(), other.to_string()).with_details(json!({"message_zh": zh}))
+            }
         }
     }
 }

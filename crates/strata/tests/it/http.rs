@@ -243,6 +243,20 @@ async fn import_export_and_undo_over_http() {
     let (status, e) = api.upload("customers", "", "客户名单.xlsx", b"PK\x03\x04 not really a workbook").await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_xlsx")), "{e}");
     assert!(e["message"].as_str().is_some_and(|m| m.starts_with("客户名单.xlsx: ")), "{e}");
+    assert!(e["details"]["message_zh"].as_str().is_some_and(|m| m.starts_with("客户名单.xlsx：无法读取这个 .xlsx 工作簿")), "{e}");
+    let (status, e) = api
+        .upload(
+            "orders",
+            "",
+            "无客户.csv",
+            "订单号,下单日期,金额
+SO1,2024-01-01,5
+"
+            .as_bytes(),
+        )
+        .await;
+    assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("missing_column")), "{e}");
+    assert_eq!(e["details"]["message_zh"], "无客户.csv：订单需要指明客户：请加一列「客户编号」或「客户名称」", "{e}");
 
     // Customer records and exports.
     let (_, page) = api.json(Method::GET, "/api/v1/customers?q=C001", None).await;
