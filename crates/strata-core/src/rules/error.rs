@@ -66,14 +66,6 @@ impl RuleError {
         self
     }
 
-    pub fn message_zh(&self) -> Option<&str> {
-        self.chinese.as_ref().and_then(|c| c.message.as_deref())
-    }
-
-    pub fn help_zh_text(&self) -> Option<&str> {
-        self.chinese.as_ref().and_then(|c| c.help.as_deref())
-    }
-
     /// "Did you mean `s`?" as the fix, in both languages.
     pub fn did_you_mean(self, s: &str) -> RuleError {
         self.help(format!("did you mean `{s}`?")).help_zh(format!("是不是 `{s}`？"))
@@ -114,7 +106,11 @@ impl RuleError {
     /// The message and the fix, in Chinese when `zh` and written.
     pub fn words(&self, zh: bool) -> (&str, Option<&str>) {
         if zh {
-            (self.message_zh().unwrap_or(&self.message), self.help_zh_text().or(self.help.as_deref()))
+            let chinese = self.chinese.as_deref();
+            (
+                chinese.and_then(|c| c.message.as_deref()).unwrap_or(&self.message),
+                chinese.and_then(|c| c.help.as_deref()).or(self.help.as_deref()),
+            )
         } else {
             (&self.message, self.help.as_deref())
         }

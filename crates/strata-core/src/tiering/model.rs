@@ -88,8 +88,8 @@ impl ModelError {
             help: e.help.clone(),
             rendered: Some(e.render(source)),
             position: Some(e.position(source)),
-            message_zh: e.message_zh().map(str::to_string),
-            help_zh: e.help_zh_text().map(str::to_string),
+            message_zh: Some(e.words(true).0.to_string()),
+            help_zh: e.words(true).1.map(str::to_string),
             rendered_zh: Some(e.render_in(source, true)),
         }
     }
