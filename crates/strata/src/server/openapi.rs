@@ -112,7 +112,8 @@ fn schemas() -> Value {
     let text = json!({"type": "string"});
     let text_or_null = json!({"type": ["string", "null"]});
     json!({
-        "Error": s(json!({"code": {"type": "string", "description": "stable snake_case code"}, "message": text, "details": {}}), &["code", "message"]),
+        "Error": s(json!({"code": {"type": "string", "description": "stable snake_case code"}, "message": {"type": "string", "description": "in English"},
+                          "details": {"description": "what, where and how to fix: rejected rows, fields, rule positions; `message_zh` (on the details or on each item) says it in Chinese where written"}}), &["code", "message"]),
         "Login": s(json!({"login": text, "password": text}), &["login", "password"]),
         "Setup": s(json!({"login": text, "display_name": text_or_null, "password": text}), &["login", "password"]),
         "TokenBody": s(json!({"name": text}), &["name"]),
