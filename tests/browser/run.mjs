@@ -299,6 +299,12 @@ try {
   await Promise.all([page.waitForURL(/\/customers\/\d+/), row.locator("a").first().click()]);
   const phone = (await page.textContent("#phone")) ?? "";
   if (!/\*{4}/.test(phone)) fail(`the phone is not masked on the customer page: ${phone}`);
+  // A long history: the 30 most recent records, the earlier ones folded away.
+  if ((await page.locator("#timeline tbody tr").count()) > 30) fail("the timeline shows more than 30 records before folding");
+  if (await page.locator("#earlier-records").count()) {
+    const summary = (await page.textContent("#earlier-records summary")) ?? "";
+    if (!/^更早的 \d+ 条记录$/.test(summary.trim())) fail(`the earlier records' summary: ${summary}`);
+  }
   await page.screenshot({ path: join(shots, "customer-sales-masked.png"), fullPage: true });
   console.log(`browser suite passed (${url}); screenshots in ${shots}`);
 } catch (e) {

@@ -37,6 +37,9 @@ fn label<T: Labelled>(code: String, lang: i18n::Lang) -> String {
     }
 }
 
+/// Records the timeline shows before "earlier records".
+const RECENT_RECORDS: usize = 30;
+
 /// The date a record is placed at on the timeline, and a line about it.
 fn timeline_entry(kind: Entity, r: &Map<String, Value>, lang: i18n::Lang) -> Option<Value> {
     let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -202,6 +205,8 @@ pub async fn show(
     }
     timeline.sort_by(|a, b| b["date"].as_str().cmp(&a["date"].as_str()));
     timeline.truncate(200);
+    // The most recent records first; the earlier ones folded away below them.
+    let earlier = timeline.split_off(timeline.len().min(RECENT_RECORDS));
     let tiers = match crate::server::tiers_of(&s, caller, &c).await {
         Ok(t) => t["items"].as_array().cloned().unwrap_or_default(),
         Err(e) => {
@@ -237,6 +242,6 @@ pub async fn show(
     super::name_owner(&mut c_json, &super::owner_names(&s).await);
     page.render(
         "customer.html",
-        json!({"metrics": metrics, "may_edit": may_edit, "lifecycles": lifecycles(page.lang), "c": c_json, "field_labels": labels, "missing": missing_fields(&c, page.lang), "contacts": contacts, "timeline": timeline, "tiers": tiers}),
+        json!({"metrics": metrics, "may_edit": may_edit, "lifecycles": lifecycles(page.lang), "c": c_json, "field_labels": labels, "missing": missing_fields(&c, page.lang), "contacts": contacts, "timeline": timeline, "earlier": earlier, "tiers": tiers}),
     )
 }

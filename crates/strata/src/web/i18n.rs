@@ -108,6 +108,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("title", "职务", "Title"),
     ("mobile", "手机", "Mobile"),
     ("timeline", "时间线", "Timeline"),
+    ("earlier_records", "更早的 {n} 条记录", "{n} earlier records"),
     ("date", "日期", "Date"),
     ("what", "类别", "What"),
     ("detail", "内容", "Detail"),
