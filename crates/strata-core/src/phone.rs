@@ -84,6 +84,33 @@ fn invalid(s: &str) -> ValueError {
     .zh(format!("`{s}` 不是电话号码；手机请写成 13800138000，座机请带区号，如 0755-12345678"))
 }
 
+/// A stored number as people in China write it: mobiles `138 0013 8000`, landlines
+/// `0755-12345678` (010 and 02x have two digits after the 0), `400-123-4567`, an extension after
+/// `转`. Masked digits (`*`) keep their places. Other numbers stay as stored.
+pub fn display(stored: &str) -> String {
+    let Some(rest) = stored.strip_prefix("+86") else { return stored.to_string() };
+    let (number, ext) = match rest.split_once(";ext=") {
+        Some((n, e)) => (n, Some(e)),
+        None => (rest, None),
+    };
+    if !number.chars().all(|c| c.is_ascii_digit() || c == '*') {
+        return stored.to_string();
+    }
+    let shown = match number.len() {
+        11 if number.starts_with('1') => format!("{} {} {}", &number[..3], &number[3..7], &number[7..]),
+        10 if number.starts_with("400") || number.starts_with("800") => format!("{}-{}-{}", &number[..3], &number[3..6], &number[6..]),
+        9..=11 => {
+            let area = if number.starts_with("10") || number.starts_with('2') { 2 } else { 3 };
+            format!("0{}-{}", &number[..area], &number[area..])
+        }
+        _ => return stored.to_string(),
+    };
+    match ext {
+        Some(e) => format!("{shown} 转 {e}"),
+        None => shown,
+    }
+}
+
 /// True when an E.164 number is a Chinese mobile.
 pub fn is_mobile(e164: &str) -> bool {
     e164.len() == 14 && e164.starts_with("+861")
@@ -121,6 +148,29 @@ mod tests {
     fn rejects_non_numbers() {
         for raw in ["", "abc", "12345", "12800138000", "138001380001", "+86 12", "call me"] {
             assert!(normalise_phone(raw).is_err(), "input {raw:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn shows_numbers_as_written_in_china() {
+        let cases = [
+            ("+8613800138000", "138 0013 8000"),
+            ("+86136****0001", "136 **** 0001"),
+            ("+861012345678", "010-12345678"),
+            ("+862112345678", "021-12345678"),
+            ("+867551234567", "0755-1234567"),
+            ("+8675512345678;ext=123", "0755-12345678 转 123"),
+            ("+864001234567", "400-123-4567"),
+            ("+49301234567", "+49301234567"),
+            ("+86", "+86"),
+            ("garbage", "garbage"),
+        ];
+        for (stored, want) in cases {
+            assert_eq!(display(stored), want, "{stored}");
+        }
+        for raw in ["13800138000", "010-12345678", "0755-12345678转123", "400-123-4567"] {
+            let stored = normalise_phone(raw).unwrap_or_default();
+            assert_eq!(normalise_phone(&display(&stored)).as_deref(), Ok(stored.as_str()), "shown {raw} reads back the same");
         }
     }
 

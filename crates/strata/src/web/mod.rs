@@ -60,6 +60,8 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
+        // Phone numbers as people in China write them (stored as E.164).
+        env.add_filter("phone", |s: String| strata_core::phone::display(&s));
         for (name, text) in [
             ("base.html", include_str!("../../templates/base.html")),
             ("login.html", include_str!("../../templates/login.html")),
