@@ -186,9 +186,55 @@ impl ModelSpec {
     }
 }
 
+/// A model file's parse error (from [`ModelSpec::from_toml`] or [`ModelSpec::from_yaml`]) in
+/// Chinese: the position and the common reasons translated, the quoted line and caret kept.
+pub fn parse_error_zh(message: &str) -> String {
+    let lines: Vec<String> = message
+        .lines()
+        .map(|line| {
+            let rest = line.trim_start();
+            if let Some(at) = rest.strip_prefix("TOML parse error at line ") {
+                if let Some((l, c)) = at.split_once(", column ") {
+                    return format!("TOML 解析错误：第 {l} 行第 {c} 列");
+                }
+            }
+            for (en, zh) in [
+                ("missing field ", "缺少字段 "),
+                ("unknown field ", "未知字段 "),
+                ("unknown variant ", "未知取值 "),
+                ("duplicate key ", "重复的键 "),
+                ("invalid type: ", "类型不对："),
+            ] {
+                if let Some(tail) = rest.strip_prefix(en) {
+                    return format!("{zh}{}", tail.replace(", expected one of ", "，可用：").replace(", expected ", "，需要 "));
+                }
+            }
+            line.to_string()
+        })
+        .collect();
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_read_in_chinese() {
+        let cases = [
+            (
+                "key = \"x\"\nname = \"X\"\nkind = \"lader\"\n",
+                "TOML 解析错误：第 3 行第 8 列",
+                "未知取值 `lader`，可用：`ladder`, `score`, `rfm`",
+            ),
+            ("key = \"x\"\nname = \"X\"\nkind = \"ladder\"\nfoo = 1\n", "第 4 行第 1 列", "未知字段 `foo`，可用："),
+            ("key = \"x\"\nkind = \"ladder\"\n", "TOML 解析错误", "缺少字段 `name`"),
+        ];
+        for (text, position, reason) in cases {
+            let zh = parse_error_zh(&ModelSpec::from_toml(text).unwrap_err());
+            assert!(zh.contains(position) && zh.contains(reason), "{text}:\n{zh}");
+        }
+    }
 
     #[test]
     fn yaml_files_read_like_toml_files() {

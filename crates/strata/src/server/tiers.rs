@@ -92,8 +92,11 @@ fn parse_spec(text: &str, format: SpecFormat) -> Result<ModelSpec, ApiError> {
         SpecFormat::Yaml => ModelSpec::from_yaml(text),
     };
     parsed.map_err(|m| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "model_file_invalid", format!("the model file does not parse: {m}"))
-            .with_details(json!({"help": "a model file is TOML (or YAML with \"format\": \"yaml\"): key, name, kind = \"ladder\" | \"score\" | \"rfm\" and its tiers; `strata tier preset rfm` prints an example"}))
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "model_file_invalid", format!("the model file does not parse: {m}")).with_details(json!({
+            "help": "a model file is TOML (or YAML with \"format\": \"yaml\"): key, name, kind = \"ladder\" | \"score\" | \"rfm\" and its tiers; `strata tier preset rfm` prints an example",
+            "message_zh": format!("模型文件无法解析：{}", strata_core::tiering::spec::parse_error_zh(&m)),
+            "help_zh": "模型文件是 TOML（或 format 为 \"yaml\" 的 YAML）：key、name、kind = \"ladder\" | \"score\" | \"rfm\"，以及各层级；`strata tier preset rfm` 会打印一个示例",
+        }))
     })
 }
 

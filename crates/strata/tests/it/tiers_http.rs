@@ -75,8 +75,10 @@ async fn models_check_preview_publish_and_explain() {
     assert_eq!(e["details"][0]["path"], "tiers[1].when", "{e}");
     assert!(e["details"][0]["help"].as_str().unwrap_or_default().contains("amount"), "{e}");
     assert!(e["details"][0]["position"].is_array(), "{e}");
+    assert!(e["details"][0]["rendered_zh"].as_str().unwrap_or_default().contains("提示：是不是 `amount`？"), "{e}");
     let (status, e) = api.json(Method::POST, "/api/v1/tier-models/check", Some(json!({"spec": "key = "}))).await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("model_file_invalid")), "{e}");
+    assert!(e["details"]["message_zh"].as_str().unwrap_or_default().starts_with("模型文件无法解析：TOML 解析错误：第 1 行"), "{e}");
     let (status, ok) = api.json(Method::POST, "/api/v1/tier-models/check", Some(json!({"spec": VALUE_MODEL}))).await;
     assert_eq!(status, StatusCode::OK, "{ok}");
     assert_eq!(ok["tiers"].as_array().map(Vec::len), Some(3));
