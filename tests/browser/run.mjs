@@ -144,7 +144,8 @@ try {
   await page.fill("#new-name", known);
   await page.click("#create-customer");
   await page.waitForSelector("#created:not([hidden]) #duplicates li");
-  if (!(await page.textContent("#duplicates"))?.includes(known)) fail("the look-alike is not named");
+  const lookAlike = (await page.textContent("#duplicates")) ?? "";
+  if (!lookAlike.includes(known) || !lookAlike.includes("疑似与")) fail(`the look-alike is not named in Chinese: ${lookAlike}`);
   await page.screenshot({ path: join(shots, "customer-new-duplicate.png") });
   await Promise.all([page.waitForURL(/\/customers\/\d+$/), page.click("#open-new")]);
   await page.click("#edit summary");
@@ -179,6 +180,17 @@ try {
   await newRow.locator(".u-role").selectOption("service");
   await newRow.locator(".u-save").click();
   await newRow.locator(".u-done", { hasText: "已保存" }).waitFor();
+  // The same login again is refused, in Chinese, with the English specifics in brackets.
+  await page.fill('#add-user input[name="login"]', "zhaoliu");
+  await page.fill('#add-user input[name="display_name"]', "赵六");
+  await page.fill('#add-user input[name="password"]', "秋风萧瑟天气凉草木摇落");
+  await page.click("#add-user-button");
+  await page.waitForFunction(() => document.querySelector("#user-error")?.textContent);
+  const taken = (await page.textContent("#user-error")) ?? "";
+  if (!taken.startsWith("用户已存在（")) fail(`a taken login is not refused in Chinese: ${taken}`);
+  await page.fill('#add-user input[name="login"]', "");
+  await page.fill('#add-user input[name="display_name"]', "");
+  await page.fill('#add-user input[name="password"]', "");
   await page.screenshot({ path: join(shots, "admin-users.png"), fullPage: true });
   await page.click("#admin-roles");
   await page.waitForSelector('form.role-rules[data-role="sales"]');

@@ -123,17 +123,20 @@ pub async fn possible_duplicates(
         .filter_map(|m| {
             let k = keys.get(&parties[m.b].id)?;
             let owner = k.owner.as_deref().map(|o| format!(", owned by {o}")).unwrap_or_default();
+            let owner_zh = k.owner.as_deref().map(|o| format!("，负责人 {o}")).unwrap_or_default();
             if !sees(k.owner_id, k.team_id) {
                 let name = strata_core::access::mask_text(&k.name);
                 let reasons: Vec<&str> = m.reasons.iter().map(|r| r.code).collect();
                 return Some(json!({
                     "id": null, "name": name, "owner": k.owner, "score": m.score, "reasons": reasons, "masked": true,
                     "message": format!("looks like an existing customer ({name}){owner}"),
+                    "message_zh": format!("疑似与已有客户（{name}）重复{owner_zh}"),
                 }));
             }
             Some(json!({
                 "id": k.id, "name": k.name, "owner": k.owner, "score": m.score, "reasons": m.reasons,
                 "message": format!("looks like {}{owner}", k.name),
+                "message_zh": format!("疑似与 {} 重复{owner_zh}", k.name),
             }))
         })
         .collect())

@@ -7,6 +7,7 @@ mod customer_list;
 mod customer_metrics;
 mod customers;
 mod dashboard;
+mod error_words;
 mod figure_cache;
 mod figures;
 pub mod i18n;
@@ -123,6 +124,9 @@ impl Page {
         if let Some(o) = ctx.as_object_mut() {
             o.insert("tr".into(), json!(i18n::words(self.lang)));
             o.insert("lang_tag".into(), json!(self.lang.tag()));
+            if self.lang == i18n::Lang::Zh {
+                o.insert("error_words".into(), json!(error_words::chinese()));
+            }
             o.insert("other_lang".into(), json!(self.lang.other().code()));
             o.insert("user".into(), json!(user));
             o.insert("csrf".into(), json!(csrf));

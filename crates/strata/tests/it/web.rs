@@ -78,6 +78,8 @@ async fn pages_log_in_list_show_and_switch_language() {
     assert!(all.contains(">javascript:alert(document.cookie)</a>") && !all.contains("href=\"javascript:"), "a javascript: name is text");
     let (_, en, _, set_lang) = page(&api, "/customers?lang=en", &cookie).await;
     assert!(en.contains("6 customers") && en.contains(">中文<"), "{en}");
+    assert!(all.contains("\"forbidden\":\"你的角色没有这项权限\""), "Chinese pages know the error codes in Chinese");
+    assert!(en.contains("const strataErrorWords = ") && !en.contains("你的角色没有这项权限"), "English pages do not: {en}");
     assert!(set_lang.unwrap_or_default().starts_with("strata_lang=en"));
     let (_, en_again, _, _) = page(&api, "/customers", &format!("{cookie}; strata_lang=en")).await;
     assert!(en_again.contains("Log out"), "the language is remembered");
