@@ -59,6 +59,18 @@ const ERRORS: &[(&str, &str)] = &[
     ("report_error", "无法写入拒绝报告"),
     ("password_hash_failed", "无法保存密码"),
     ("database_error", "数据库出错，请查看服务器日志"),
+    ("config_error", "配置有误，请查看服务器日志"),
+    ("access_rules_unreadable", "权限规则无法读取"),
+    ("migration_broke_references", "数据库迁移破坏了关联"),
+    ("required", "缺少必填项"),
+    ("unknown_entity", "未知的数据类别"),
+    ("empty_file", "文件是空的"),
+    ("invalid_xlsx", "无法读取这个 Excel 文件"),
+    ("unknown_encoding", "无法识别文件的文本编码"),
+    ("unknown_sheet", "找不到这个工作表"),
+    ("unreadable_file", "无法读取文件"),
+    ("unsupported_format", "不支持这种文件格式"),
+    ("missing_column", "缺少必需的列"),
 ];
 
 /// Every code's Chinese sentence, for pages (`strataWhy` in base.html).
