@@ -213,6 +213,9 @@ fn rejections_read_in_chinese_too() {
         ("province = \"广东", "这段文本没有结束的引号", Some("请用 \" 结束文本")),
         ("", "规则是空的", Some("请写一个条件")),
         ("p_alive < 0.3", "这个预测需要BG/NBD 拟合", Some("请先拟合")),
+        ("count(orders) > 5x", "5 后面的单位 `x` 无法识别", None),
+        ("count() > 1", "`count` 的参数：一类事件，可加时间窗口", None),
+        ("has_tag() ", "`has_tag` 的参数：一个加引号的标签", None),
     ];
     for (src, message, help) in cases {
         let e = check_condition(src, &s).unwrap_err();

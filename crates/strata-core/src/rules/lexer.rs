@@ -68,7 +68,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, RuleError> {
             let n = chars[k..].iter().take_while(|&&(_, c)| is_ident_char(c)).count();
             (Tok::Ident(chars[k..k + n].iter().map(|&(_, c)| c).collect()), n)
         } else if c.is_ascii_digit() {
-            number(&chars[k..]).map_err(|m| RuleError::new("bad_number", Span::new(start, end_of(k + 1)), m))?
+            number(&chars[k..]).map_err(|(m, zh)| RuleError::new("bad_number", Span::new(start, end_of(k + 1)), m).zh(zh))?
         } else if let Some(close) = closing_quote(c) {
             let body: String = chars[k + 1..].iter().map(|&(_, c)| c).take_while(|&c| c != close).collect();
             let n = body.chars().count();
@@ -120,8 +120,8 @@ fn closing_quote(c: char) -> Option<char> {
 }
 
 /// A number, date, duration, percentage or 万/亿 amount at the start of `s`; returns the
-/// token and how many characters it used.
-fn number(s: &[(usize, char)]) -> Result<(Tok, usize), String> {
+/// token and how many characters it used, or the error in English and Chinese.
+fn number(s: &[(usize, char)]) -> Result<(Tok, usize), (String, String)> {
     let digits = |from: usize| s[from..].iter().take_while(|&&(_, c)| c.is_ascii_digit() || c == '_').count();
     let text = |a: usize, b: usize| s[a..b].iter().map(|&(_, c)| c).filter(|&c| c != '_').collect::<String>();
     let char_at = |i: usize| s.get(i).map(|&(_, c)| c);
@@ -132,18 +132,19 @@ fn number(s: &[(usize, char)]) -> Result<(Tok, usize), String> {
         if char_at(5 + m) == Some('-') {
             let d = digits(6 + m);
             let raw = text(0, 6 + m + d);
-            let date = crate::date::parse_date(&raw).map_err(|_| format!("`{raw}` is not a valid date"))?;
+            let date =
+                crate::date::parse_date(&raw).map_err(|_| (format!("`{raw}` is not a valid date"), format!("`{raw}` 不是有效的日期")))?;
             return Ok((Tok::Date(day_of(date)), 6 + m + d));
         }
     }
     if char_at(n) == Some('.') && char_at(n + 1).is_some_and(|c| c.is_ascii_digit()) {
         n += 1 + digits(n + 1);
     }
-    let value: f64 = text(0, n).parse().map_err(|_| format!("`{}` is not a number", text(0, n)))?;
+    let value: f64 = text(0, n).parse().map_err(|_| (format!("`{}` is not a number", text(0, n)), format!("`{}` 不是数字", text(0, n))))?;
     let suffix: String = s[n..].iter().map(|&(_, c)| c).take_while(|&c| is_ident_char(c) && !c.is_ascii_digit()).collect();
-    let whole = |unit: Unit, used: usize| -> Result<(Tok, usize), String> {
+    let whole = |unit: Unit, used: usize| -> Result<(Tok, usize), (String, String)> {
         if value.fract() != 0.0 || value > f64::from(u32::MAX) {
-            return Err(format!("a duration needs a whole number, not {value}"));
+            return Err((format!("a duration needs a whole number, not {value}"), format!("时长需要整数，而不是 {value}")));
         }
         Ok((Tok::Duration(value as u32, unit), n + used))
     };
@@ -157,7 +158,10 @@ fn number(s: &[(usize, char)]) -> Result<(Tok, usize), String> {
         "亿" => return Ok((Tok::Num(value * 1e8), n + 1)),
         "k" => return Ok((Tok::Num(value * 1e3), n + 1)),
         other => {
-            return Err(format!("unknown unit `{other}` after {value}; use d/天, w/周, mo/月, y/年 for durations or 万/亿 for amounts"))
+            return Err((
+                format!("unknown unit `{other}` after {value}; use d/天, w/周, mo/月, y/年 for durations or 万/亿 for amounts"),
+                format!("{value} 后面的单位 `{other}` 无法识别；时长请用 d/天、w/周、mo/月、y/年，金额请用 万/亿"),
+            ))
         }
     }
     if char_at(n) == Some('%') {

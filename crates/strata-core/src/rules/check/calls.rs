@@ -41,14 +41,18 @@ pub(crate) fn bare_prediction(name: &str) -> Option<Prediction> {
     }
 }
 
+/// How a function is called, in English and in Chinese.
+type Usage<'a> = (&'a str, &'a str);
+
 /// The horizon argument of a prediction: `90d`, `12 months`, `1y`.
-fn horizon(args: &[Arg], i: usize, usage: &str) -> Result<(u32, u32, bool), RuleError> {
+fn horizon(args: &[Arg], i: usize, (usage, usage_zh): Usage) -> Result<(u32, u32, bool), RuleError> {
     match args.get(i) {
         Some(Arg::Duration { days, count, months, .. }) if *days > 0 => Ok((*days, *count, *months)),
         Some(other) => Err(RuleError::new("expected_duration", other.span(), "expected a length of time here, e.g. 90d or 12 months")
-            .help(usage.to_string())
-            .zh("这里需要一段时长，如 90d 或 12 months")),
-        None => Err(RuleError::new("wrong_arguments", Span::new(0, 0), usage.to_string())),
+            .help(usage)
+            .zh("这里需要一段时长，如 90d 或 12 months")
+            .help_zh(usage_zh)),
+        None => Err(RuleError::new("wrong_arguments", Span::new(0, 0), usage).zh(usage_zh)),
     }
 }
 
@@ -69,10 +73,10 @@ pub(crate) fn window_of(args: &[Arg], i: usize) -> Result<Window, RuleError> {
     }
 }
 
-fn arity(name: &Name, args: &[Arg], min: usize, max: usize, usage: &str, span: Span) -> Result<(), RuleError> {
+fn arity(name: &Name, args: &[Arg], min: usize, max: usize, (usage, usage_zh): Usage, span: Span) -> Result<(), RuleError> {
     if args.len() < min || args.len() > max {
         return Err(RuleError::new("wrong_arguments", span, format!("`{}` takes {}", name.text, usage))
-            .zh(format!("`{}` 的参数：{}", name.text, usage)));
+            .zh(format!("`{}` 的参数：{}", name.text, usage_zh)));
     }
     Ok(())
 }
@@ -110,14 +114,22 @@ impl Checker<'_> {
         };
         match f {
             "count" => {
-                arity(name, args, 1, 2, "an event kind and an optional window: count(orders, last 90d)", span)?;
+                arity(
+                    name,
+                    args,
+                    1,
+                    2,
+                    ("an event kind and an optional window: count(orders, last 90d)", "一类事件，可加时间窗口：count(orders, last 90d)"),
+                    span,
+                )?;
                 let kind = self.kind_arg(&args[0])?;
                 let m = Metric { kind, aggregate: Aggregate::Count, window: window_of(args, 1)?, growth: false };
                 Ok(Typed::Value(self.metric(m), ValueType::Number))
             }
             "sum" | "avg" | "min" | "max" | "distinct" => {
                 let usage = format!("an event field and an optional window: {f}(orders.amount, last 90d)");
-                arity(name, args, 1, 2, &usage, span)?;
+                let usage_zh = format!("一个事件字段，可加时间窗口：{f}(orders.amount, last 90d)");
+                arity(name, args, 1, 2, (&usage, &usage_zh), span)?;
                 let (kind, field) = self.field_arg(&args[0])?;
                 let aggregate = match (f, field) {
                     ("distinct", field) => Aggregate::Distinct(field),
@@ -140,7 +152,14 @@ impl Checker<'_> {
                 Ok(Typed::Value(self.metric(m), ValueType::Number))
             }
             "days_since" => {
-                arity(name, args, 1, 1, "first or last and an event kind: days_since(last order)", span)?;
+                arity(
+                    name,
+                    args,
+                    1,
+                    1,
+                    ("first or last and an event kind: days_since(last order)", "first 或 last 加一类事件：days_since(last order)"),
+                    span,
+                )?;
                 let Arg::Event(end, kind_name) = &args[0] else {
                     return Err(RuleError::new(
                         "wrong_arguments",
@@ -154,7 +173,11 @@ impl Checker<'_> {
                 Ok(Typed::Value(self.metric(m), ValueType::Number))
             }
             "growth" => {
-                arity(name, args, 1, 1, "one aggregate with a window: growth(sum(orders.amount, this quarter))", span)?;
+                let usage = (
+                    "one aggregate with a window: growth(sum(orders.amount, this quarter))",
+                    "一个带时间窗口的汇总：growth(sum(orders.amount, this quarter))",
+                );
+                arity(name, args, 1, 1, usage, span)?;
                 let Arg::Expr(inner) = &args[0] else {
                     return Err(RuleError::new(
                         "wrong_arguments",
@@ -187,7 +210,7 @@ impl Checker<'_> {
                 Ok(Typed::Value(self.metric(m), ValueType::Number))
             }
             "tier" => {
-                arity(name, args, 1, 1, "a model name: tier(\"value\")", span)?;
+                arity(name, args, 1, 1, ("a model name: tier(\"value\")", "一个模型名：tier(\"value\")"), span)?;
                 let model = text_arg(args, name, span)?;
                 let Some(m) = self.schema.model(model) else {
                     let names: Vec<&str> = self.schema.models.iter().map(|m| m.key.as_str()).collect();
@@ -205,11 +228,11 @@ impl Checker<'_> {
                 Ok(Typed::TextRef(TextSource::Tier(m)))
             }
             "has_tag" => {
-                arity(name, args, 1, 1, "one tag in quotes: has_tag(\"战略客户\")", span)?;
+                arity(name, args, 1, 1, ("one tag in quotes: has_tag(\"战略客户\")", "一个加引号的标签：has_tag(\"战略客户\")"), span)?;
                 Ok(Typed::Value(Node::HasTag(text_arg(args, name, span)?.to_string()), ValueType::Bool))
             }
             "div" => {
-                arity(name, args, 3, 3, "three numbers: div(a, b, value_when_b_is_zero)", span)?;
+                arity(name, args, 3, 3, ("three numbers: div(a, b, value_when_b_is_zero)", "三个数：div(a, b, 除数为零时的值)"), span)?;
                 let mut nodes = Vec::new();
                 for a in args {
                     let Arg::Expr(e) = a else {
@@ -223,7 +246,14 @@ impl Checker<'_> {
                 Ok(Typed::Value(Node::DivOr(boxed(a), boxed(b), boxed(fallback)), ValueType::Number))
             }
             "percentile" => {
-                arity(name, args, 1, 1, "one number: percentile(clv(12 months)) > 0.8", span)?;
+                arity(
+                    name,
+                    args,
+                    1,
+                    1,
+                    ("one number: percentile(clv(12 months)) > 0.8", "一个数：percentile(clv(12 months)) > 0.8"),
+                    span,
+                )?;
                 let Arg::Expr(inner) = &args[0] else {
                     return Err(RuleError::new(
                         "wrong_arguments",
@@ -240,11 +270,11 @@ impl Checker<'_> {
                 Ok(Typed::Value(Node::Percentile(boxed(node)), ValueType::Number))
             }
             "p_alive" => {
-                arity(name, args, 0, 0, "no arguments: p_alive < 0.3", span)?;
+                arity(name, args, 0, 0, ("no arguments: p_alive < 0.3", "不带参数：p_alive < 0.3"), span)?;
                 self.prediction(Prediction::PAlive, name.span)
             }
             "expected_orders" => {
-                let usage = "a coming period: expected_orders(90d)";
+                let usage = ("a coming period: expected_orders(90d)", "未来一段时间：expected_orders(90d)");
                 arity(name, args, 1, 1, usage, span)?;
                 let (days, _, _) = horizon(args, 0, usage)?;
                 if days > 3660 {
@@ -253,7 +283,7 @@ impl Checker<'_> {
                 self.prediction(Prediction::ExpectedOrders(days), name.span)
             }
             "clv" => {
-                let usage = "a horizon in months: clv(12 months)";
+                let usage = ("a horizon in months: clv(12 months)", "以月计的时长：clv(12 months)");
                 arity(name, args, 0, 1, usage, span)?;
                 let months = if args.is_empty() {
                     12
@@ -272,7 +302,7 @@ impl Checker<'_> {
                 self.prediction(Prediction::Clv(months), name.span)
             }
             _ => {
-                arity(name, args, 0, 0, "no arguments: today()", span)?;
+                arity(name, args, 0, 0, ("no arguments: today()", "不带参数：today()"), span)?;
                 Ok(Typed::Value(Node::Today, ValueType::Date))
             }
         }
