@@ -29,6 +29,16 @@ pub trait Labelled: Sized + Copy + 'static {
 
     fn label_zh(self) -> &'static str;
     fn label_en(self) -> &'static str;
+
+    /// The variant whose stable code is `code` (as stored), if any.
+    fn by_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, c, ..)| *c == code).map(|(v, ..)| *v)
+    }
+
+    /// The Chinese label of stored code `code`, if the vocabulary knows it.
+    fn zh_of_code(code: &str) -> Option<&'static str> {
+        Self::by_code(code).map(Self::label_zh)
+    }
 }
 
 fn fold(s: &str) -> String {

@@ -5,9 +5,15 @@ use std::{io::Write, path::Path};
 
 use serde_json::{Map, Value};
 use strata_core::{
+    activity::Channel,
+    commerce::{OrderStatus, PaymentMethod},
     custom_field::{CustomFieldDef, FieldKind},
+    customer::{CustomerKind, LifecycleStage},
+    deal::DealStage,
     import::Entity,
+    label::Labelled,
     money::format_cents,
+    service::{Severity, TicketStatus},
 };
 use strata_store::{export_columns, CustomerFilter, SqlValue, Store};
 
@@ -83,6 +89,24 @@ struct Column {
     key: &'static str,
     header: String,
     custom: Option<CustomFieldDef>,
+    /// For Chinese headers: a closed vocabulary's stored code → its Chinese label (the import
+    /// reads either back).
+    label: Option<fn(&str) -> Option<&'static str>>,
+}
+
+/// The Chinese labels of the closed-vocabulary column `key` of `entity`.
+fn zh_labels(entity: Entity, key: &str) -> Option<fn(&str) -> Option<&'static str>> {
+    Some(match (entity, key) {
+        (Entity::Customers, "kind") => CustomerKind::zh_of_code,
+        (Entity::Customers, "lifecycle_stage") => LifecycleStage::zh_of_code,
+        (Entity::Orders, "status") => OrderStatus::zh_of_code,
+        (Entity::Payments, "method") => PaymentMethod::zh_of_code,
+        (Entity::Interactions, "channel") => Channel::zh_of_code,
+        (Entity::Deals, "stage") => DealStage::zh_of_code,
+        (Entity::Tickets, "severity") => Severity::zh_of_code,
+        (Entity::Tickets, "status") => TicketStatus::zh_of_code,
+        _ => return None,
+    })
 }
 
 fn columns(entity: Entity, custom: &[CustomFieldDef], lang: HeaderLang, omit: &[String]) -> Vec<Column> {
@@ -109,16 +133,18 @@ fn columns(entity: Entity, custom: &[CustomFieldDef], lang: HeaderLang, omit: &[
         if key == "custom" {
             for d in custom.iter().filter(|d| !omit.contains(&format!("custom.{}", d.key))) {
                 let header = if lang == HeaderLang::Zh { d.label.clone() } else { d.key.clone() };
-                out.push(Column { key, header, custom: Some(d.clone()) });
+                out.push(Column { key, header, custom: Some(d.clone()), label: None });
             }
         } else {
-            out.push(Column { key, header: label(key), custom: None });
+            let labels = if lang == HeaderLang::Zh { zh_labels(entity, key) } else { None };
+            out.push(Column { key, header: label(key), custom: None, label: labels });
         }
     }
     out.push(Column {
         key: "strata_id",
         header: if lang == HeaderLang::Zh { "系统编号".into() } else { "strata_id".into() },
         custom: None,
+        label: None,
     });
     out
 }
@@ -152,6 +178,7 @@ fn cell(col: &Column, v: Option<&SqlValue>, id: i64) -> (String, Option<f64>) {
     match v {
         SqlValue::Int(Some(c)) if col.key.ends_with("_cents") => (format_cents(*c), Some(*c as f64 / 100.0)),
         SqlValue::Int(Some(i)) => (i.to_string(), Some(*i as f64)),
+        SqlValue::Text(Some(code)) if col.label.is_some() => (col.label.and_then(|l| l(code)).unwrap_or(code).to_string(), None),
         other => (other.to_cell(), None),
     }
 }

@@ -30,9 +30,9 @@ pub struct ShowQuery {
 /// A stored code of a closed vocabulary (`completed`, `bank_transfer`) in the page's language;
 /// a code the vocabulary does not know stays as it is.
 fn label<T: Labelled>(code: String, lang: i18n::Lang) -> String {
-    match T::ALL.iter().find(|(_, c, ..)| *c == code) {
-        Some((v, ..)) if lang == i18n::Lang::En => v.label_en().to_string(),
-        Some((v, ..)) => v.label_zh().to_string(),
+    match T::by_code(&code) {
+        Some(v) if lang == i18n::Lang::En => v.label_en().to_string(),
+        Some(v) => v.label_zh().to_string(),
         None => code,
     }
 }

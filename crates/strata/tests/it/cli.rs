@@ -21,6 +21,13 @@ fn imports_gbk_csv_and_is_idempotent() {
     assert!(jsonl.contains("\"amount_cents\":123450"), "{jsonl}");
     assert!(jsonl.contains("\"amount_cents\":1200000"), "{jsonl}");
     assert!(jsonl.contains("\"order_date\":\"2024-02-01\""), "{jsonl}");
+    assert!(jsonl.contains("\"status\":\"refunded\""), "JSON Lines keep the stored codes: {jsonl}");
+    // A Chinese export shows statuses by label and imports back unchanged.
+    let zh = bin.ok(&["export", "orders", "--output", path_str(&bin.path("orders-zh.csv"))]);
+    let csv = std::fs::read_to_string(bin.path("orders-zh.csv")).expect("export");
+    assert!(csv.contains(",已退款,") && csv.contains(",已完成,") && !csv.contains("refunded"), "{zh}{csv}");
+    let again = bin.ok(&["import", "orders", path_str(&bin.path("orders-zh.csv"))]);
+    assert!(again.contains("0 new, 0 updated, 3 unchanged"), "{again}");
 }
 
 #[test]
