@@ -207,7 +207,7 @@ try {
   await page.fill("#audit-action", "user.");
   await Promise.all([page.waitForURL(/action=user/), page.click("#audit-filter")]);
   const actions = await page.locator("#audit td.action").allTextContents();
-  if (!actions.includes("user.role") || !actions.includes("user.create")) fail(`the audit trail lacks the user changes: ${actions}`);
+  if (!actions.includes("修改用户角色") || !actions.includes("新建用户")) fail(`the audit trail lacks the user changes: ${actions}`);
   await page.fill("#audit-action", "permissions.change");
   await Promise.all([page.waitForURL(/action=permissions/), page.click("#audit-filter")]);
   if ((await page.locator("#audit td.action").count()) !== 2) fail("the rule change and reset are not both audited");

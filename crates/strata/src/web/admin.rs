@@ -94,6 +94,42 @@ pub struct AuditQuery {
     lang: Option<String>,
 }
 
+/// What an audited action was, in the page's language (the stable code when it has no name).
+fn action_name(code: &str, lang: super::i18n::Lang) -> String {
+    const NAMES: &[(&str, &str, &str)] = &[
+        ("login", "登录", "log in"),
+        ("login.failed", "登录失败", "failed log-in"),
+        ("logout", "退出", "log out"),
+        ("setup", "初始设置", "first-run setup"),
+        ("customer.create", "新建客户", "customer created"),
+        ("customer.update", "修改客户", "customer changed"),
+        ("customer.delete", "删除客户", "customer deleted"),
+        ("customers.bulk", "批量修改客户", "customers changed in bulk"),
+        ("events.write", "写入事件", "events written"),
+        ("export", "导出", "export"),
+        ("import.commit", "导入", "import"),
+        ("import.undo", "撤销导入", "import undone"),
+        ("merge", "合并客户", "customers merged"),
+        ("merge.undo", "撤销合并", "merge undone"),
+        ("model.publish", "发布分层模型", "tier model published"),
+        ("model.fit", "拟合预测模型", "prediction model fitted"),
+        ("field.create", "新建自定义字段", "custom field created"),
+        ("team.create", "新建团队", "team created"),
+        ("user.create", "新建用户", "user created"),
+        ("user.update", "修改用户", "user changed"),
+        ("user.role", "修改用户角色", "user role changed"),
+        ("password.set", "设置密码", "password set"),
+        ("token.create", "创建 API 令牌", "API token created"),
+        ("token.revoke", "撤销 API 令牌", "API token revoked"),
+        ("permissions.change", "修改角色权限", "role permissions changed"),
+    ];
+    match NAMES.iter().find(|(c, ..)| *c == code) {
+        Some((_, zh, _)) if lang == super::i18n::Lang::Zh => zh.to_string(),
+        Some((_, _, en)) => en.to_string(),
+        None => code.to_string(),
+    }
+}
+
 /// A day in the business time zone `tz`: its start (`end` false) or the start of the next day.
 fn day_bound(tz: chrono::FixedOffset, raw: &str, end: bool) -> Result<chrono::DateTime<Utc>, String> {
     let d = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| format!("`{raw}` is not a date; write it as 2024-06-30"))?;
@@ -132,7 +168,8 @@ pub async fn audit(
             let at = r.at.with_timezone(&s.config.timezone).format("%Y-%m-%d %H:%M:%S").to_string();
             let whole = json!(r);
             let text = |k: &str| Some(&whole[k]).filter(|v| !v.is_null()).map(Value::to_string);
-            json!({"id": r.id, "at": at, "actor": r.actor, "action": r.action, "object": r.object, "address": r.address,
+            let action_name = action_name(&r.action, page.lang);
+            json!({"id": r.id, "at": at, "actor": r.actor, "action": r.action, "action_name": action_name, "object": r.object, "address": r.address,
                    "before": text("before"), "after": text("after"), "detail": text("detail")})
         })
         .collect();
@@ -150,4 +187,23 @@ pub async fn audit(
 
 fn filters_json(q: &AuditQuery) -> Value {
     json!({"actor": filled(&q.actor), "action": filled(&q.action), "object": filled(&q.object), "from": filled(&q.from), "to": filled(&q.to)})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::i18n::Lang;
+
+    #[test]
+    fn audited_actions_read_by_name() {
+        let cases = [
+            ("login", Lang::Zh, "登录"),
+            ("permissions.change", Lang::Zh, "修改角色权限"),
+            ("permissions.change", Lang::En, "role permissions changed"),
+            ("something.new", Lang::Zh, "something.new"),
+        ];
+        for (code, lang, want) in cases {
+            assert_eq!(action_name(code, lang), want, "{code}");
+        }
+    }
 }

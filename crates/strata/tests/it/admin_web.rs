@@ -65,7 +65,7 @@ async fn admin_pages_and_the_list_page() {
     let (_, roles, _, _) = page(&api, "/admin/roles", &admin).await;
     assert!(roles.contains("data-role=\"sales\"") && roles.contains("脱敏") && roles.contains("本团队的"), "{roles}");
     let (_, audit, _, _) = page(&api, "/admin/audit?action=login", &admin).await;
-    assert!(audit.contains("<td class=\"action\">login</td>") && !audit.contains("import.commit"), "{audit}");
+    assert!(audit.contains("<td class=\"action\" title=\"login\">登录</td>") && !audit.contains("import.commit"), "{audit}");
     let (status, bad, _, _) = page(&api, "/admin/audit?from=2024-13-01", &admin).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(bad.contains("2024-13-01") && bad.contains("id=\"audit-error\""), "{bad}");
