@@ -261,6 +261,7 @@ try {
   await page.selectOption('select[data-header="手机"]', "ignore");
   await page.click("#recheck");
   await page.waitForFunction(() => !document.querySelector("#commit").disabled);
+  if (await page.isVisible("#rejections")) fail("the table of rejected rows stays when none are rejected");
   await page.click("#commit");
   await page.waitForSelector(".imported");
   const countOf = async (q) => {
