@@ -88,7 +88,7 @@ pub async fn import_file(store: &Store, data: &Path, file: &str, entity: Entity,
         report_path: scratch.join(format!("{file}.rejected.csv")),
         actor: "bench".into(),
         // The benchmark files hold dates only: the time zone does not matter.
-        options: crate::commands::default_options(&crate::config::Config::new(scratch.into(), None, None)),
+        options: crate::commands::default_options(strata_core::date::china_offset()),
         dry_run: false,
     };
     let summary = run_import(store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;

@@ -175,11 +175,11 @@ fn cell(col: &Column, v: Option<&SqlValue>, id: i64) -> (String, Option<f64>) {
             (_, other) => (other.to_string(), None),
         };
     }
-    match v {
-        SqlValue::Int(Some(c)) if col.key.ends_with("_cents") => (format_cents(*c), Some(*c as f64 / 100.0)),
-        SqlValue::Int(Some(i)) => (i.to_string(), Some(*i as f64)),
-        SqlValue::Text(Some(code)) if col.label.is_some() => (col.label.and_then(|l| l(code)).unwrap_or(code).to_string(), None),
-        other => (other.to_cell(), None),
+    match (v, col.label) {
+        (SqlValue::Int(Some(c)), _) if col.key.ends_with("_cents") => (format_cents(*c), Some(*c as f64 / 100.0)),
+        (SqlValue::Int(Some(i)), _) => (i.to_string(), Some(*i as f64)),
+        (SqlValue::Text(Some(code)), Some(label)) => (label(code).unwrap_or(code).to_string(), None),
+        (other, _) => (other.to_cell(), None),
     }
 }
 

@@ -84,7 +84,8 @@ pub struct Explanation {
     pub to_move_up: Vec<MoveUp>,
 }
 
-fn number(x: f64) -> String {
+/// A value as explanations show it ("missing" for none).
+pub(super) fn number(x: f64) -> String {
     if x.is_nan() {
         "missing".into()
     } else if x.fract() == 0.0 && x.abs() < 1e15 {

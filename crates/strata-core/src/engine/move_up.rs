@@ -3,6 +3,7 @@
 
 use serde::{Serialize, Serializer};
 
+use super::explain::number as shown;
 use crate::tiering::TierLabel;
 
 /// One hint of an explanation.
@@ -52,15 +53,6 @@ pub enum RfmNeed {
     Orders { count: i64 },
     /// This much more in order value (in the currency's units).
     Amount { amount: f64 },
-}
-
-/// A value as the hints show it.
-fn shown(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.2}")
-    }
 }
 
 impl MoveUp {

@@ -55,27 +55,30 @@ pub fn parse(src: &str) -> Result<Expr, RuleError> {
     Ok(e)
 }
 
-fn describe_zh(t: &Tok) -> String {
-    match t {
-        Tok::Ident(s) => format!("`{s}`"),
-        Tok::Num(n) => format!("数字 {n}"),
-        Tok::Text(s) => format!("文本 \"{s}\""),
-        Tok::Date(_) => "日期".into(),
-        Tok::Duration(..) => "时长".into(),
-        Tok::Op(o) => format!("`{o}`"),
-        Tok::Eof => "规则结尾".into(),
-    }
+/// A token as messages name it.
+fn describe(t: &Tok) -> String {
+    describe_in(t, false)
 }
 
-fn describe(t: &Tok) -> String {
-    match t {
-        Tok::Ident(s) => format!("`{s}`"),
-        Tok::Num(n) => format!("number {n}"),
-        Tok::Text(s) => format!("text \"{s}\""),
-        Tok::Date(_) => "a date".into(),
-        Tok::Duration(..) => "a duration".into(),
-        Tok::Op(o) => format!("`{o}`"),
-        Tok::Eof => "the end of the rule".into(),
+/// A token as Chinese messages name it.
+fn describe_zh(t: &Tok) -> String {
+    describe_in(t, true)
+}
+
+fn describe_in(t: &Tok, zh: bool) -> String {
+    match (t, zh) {
+        (Tok::Ident(s), _) => format!("`{s}`"),
+        (Tok::Op(o), _) => format!("`{o}`"),
+        (Tok::Num(n), false) => format!("number {n}"),
+        (Tok::Num(n), true) => format!("数字 {n}"),
+        (Tok::Text(s), false) => format!("text \"{s}\""),
+        (Tok::Text(s), true) => format!("文本 \"{s}\""),
+        (Tok::Date(_), false) => "a date".into(),
+        (Tok::Date(_), true) => "日期".into(),
+        (Tok::Duration(..), false) => "a duration".into(),
+        (Tok::Duration(..), true) => "时长".into(),
+        (Tok::Eof, false) => "the end of the rule".into(),
+        (Tok::Eof, true) => "规则结尾".into(),
     }
 }
 

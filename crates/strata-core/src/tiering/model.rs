@@ -80,6 +80,7 @@ impl ModelError {
     }
 
     fn rule(model: &str, path: String, source: &str, e: RuleError) -> ModelError {
+        let (message_zh, help_zh) = e.words(true);
         ModelError {
             code: e.code,
             model: model.into(),
@@ -88,8 +89,8 @@ impl ModelError {
             help: e.help.clone(),
             rendered: Some(e.render(source)),
             position: Some(e.position(source)),
-            message_zh: Some(e.words(true).0.to_string()),
-            help_zh: e.words(true).1.map(str::to_string),
+            message_zh: Some(message_zh.to_string()),
+            help_zh: help_zh.map(str::to_string),
             rendered_zh: Some(e.render_in(source, true)),
         }
     }

@@ -176,7 +176,7 @@ async fn import(config: &Config, a: ImportArgs) -> anyhow::Result<ExitCode> {
         None => BTreeMap::new(),
     };
     let currency = Currency::parse(&a.currency).map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
-    let options = ImportOptions { currency, offset: config.timezone, ..ImportOptions::default() };
+    let options = ImportOptions { currency, ..default_options(config.timezone) };
     let req = ImportRequest {
         entity: a.entity,
         path: a.file.clone(),
@@ -339,7 +339,8 @@ pub async fn audit(store: &Store, config: &Config, action: &str, object: String,
     Ok(())
 }
 
-/// Import options with the defaults: CNY, times without an offset in the business time zone.
-pub fn default_options(config: &Config) -> ImportOptions {
-    ImportOptions { currency: Currency::CNY, offset: config.timezone, ..ImportOptions::default() }
+/// Import options with the defaults: CNY, times without an offset read at `offset` (the
+/// business time zone).
+pub fn default_options(offset: chrono::FixedOffset) -> ImportOptions {
+    ImportOptions { currency: Currency::CNY, offset, ..ImportOptions::default() }
 }

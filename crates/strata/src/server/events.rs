@@ -71,7 +71,7 @@ async fn intake(
     let custom = s.store.list_custom_fields().await?;
     let mapping = Mapping::resolve(entity, &headers, &overrides, &custom)
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_mapping", e.to_string()).with_details(json!(e)))?;
-    let opts = strata_core::import::ImportOptions { custom_fields: custom, ..crate::commands::default_options(&s.config) };
+    let opts = strata_core::import::ImportOptions { custom_fields: custom, ..crate::commands::default_options(s.config.timezone) };
     let mut records = Vec::with_capacity(body.rows.len());
     let mut rejected = Vec::new();
     for (i, r) in body.rows.iter().enumerate() {

@@ -144,7 +144,7 @@ async fn upload(
         skip_invalid: q.skip_invalid,
         report_path: s.config.reports_dir().join(&report_name),
         actor: caller.user.login.clone(),
-        options: strata_core::import::ImportOptions { currency, ..crate::commands::default_options(&s.config) },
+        options: strata_core::import::ImportOptions { currency, ..crate::commands::default_options(s.config.timezone) },
         dry_run: q.dry_run,
     };
     let summary = run_import(&s.store, req, Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))).await?;

@@ -96,38 +96,7 @@ pub struct AuditQuery {
 
 /// What an audited action was, in the page's language (the stable code when it has no name).
 fn action_name(code: &str, lang: super::i18n::Lang) -> String {
-    const NAMES: &[(&str, &str, &str)] = &[
-        ("login", "登录", "log in"),
-        ("login.failed", "登录失败", "failed log-in"),
-        ("logout", "退出", "log out"),
-        ("setup", "初始设置", "first-run setup"),
-        ("customer.create", "新建客户", "customer created"),
-        ("customer.update", "修改客户", "customer changed"),
-        ("customer.delete", "删除客户", "customer deleted"),
-        ("customers.bulk", "批量修改客户", "customers changed in bulk"),
-        ("events.write", "写入事件", "events written"),
-        ("export", "导出", "export"),
-        ("import.commit", "导入", "import"),
-        ("import.undo", "撤销导入", "import undone"),
-        ("merge", "合并客户", "customers merged"),
-        ("merge.undo", "撤销合并", "merge undone"),
-        ("model.publish", "发布分层模型", "tier model published"),
-        ("model.fit", "拟合预测模型", "prediction model fitted"),
-        ("field.create", "新建自定义字段", "custom field created"),
-        ("team.create", "新建团队", "team created"),
-        ("user.create", "新建用户", "user created"),
-        ("user.update", "修改用户", "user changed"),
-        ("user.role", "修改用户角色", "user role changed"),
-        ("password.set", "设置密码", "password set"),
-        ("token.create", "创建 API 令牌", "API token created"),
-        ("token.revoke", "撤销 API 令牌", "API token revoked"),
-        ("permissions.change", "修改角色权限", "role permissions changed"),
-    ];
-    match NAMES.iter().find(|(c, ..)| *c == code) {
-        Some((_, zh, _)) if lang == super::i18n::Lang::Zh => zh.to_string(),
-        Some((_, _, en)) => en.to_string(),
-        None => code.to_string(),
-    }
+    super::i18n::named(lang, "audited_", code).map_or_else(|| code.to_string(), str::to_string)
 }
 
 /// A day in the business time zone `tz`: its start (`end` false) or the start of the next day.

@@ -143,16 +143,9 @@ pub async fn list(
         Err(e) => (None, Some(e)),
     };
     let defs = s.store.list_custom_fields().await.unwrap_or_default();
-    let users: Vec<Value> = s
-        .store
-        .list_users()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|u| u.active)
-        .map(|u| json!({"login": u.login, "name": u.display_name}))
-        .collect();
-    let names = super::owner_names(&s).await;
+    let all_users = s.store.list_users().await.unwrap_or_default();
+    let users: Vec<Value> = all_users.iter().filter(|u| u.active).map(|u| json!({"login": u.login, "name": u.display_name})).collect();
+    let names = super::owner_names(&all_users);
     let (items, total): (Vec<Value>, i64) = result.as_ref().map_or((Vec::new(), 0), |r| {
         let named = |c| {
             let mut v = caller.customer_json(c, &defs);

@@ -239,7 +239,12 @@ pub async fn show(
     let may_edit =
         caller.require(Action::EditCustomers).is_ok() && strata_core::access::may_edit(caller.role(), c.owner_id == Some(caller.user.id));
     let mut c_json = caller.customer_json(&c, &defs);
-    super::name_owner(&mut c_json, &super::owner_names(&s).await);
+    // The owner by name: one user read, not the whole directory.
+    let owner = match c.owner_id {
+        Some(id) => s.store.get_user(id).await.ok().into_iter().collect(),
+        None => Vec::new(),
+    };
+    super::name_owner(&mut c_json, &super::owner_names(&owner));
     page.render(
         "customer.html",
         json!({"metrics": metrics, "may_edit": may_edit, "lifecycles": lifecycles(page.lang), "c": c_json, "field_labels": labels, "missing": missing_fields(&c, page.lang), "contacts": contacts, "timeline": timeline, "earlier": earlier, "tiers": tiers}),

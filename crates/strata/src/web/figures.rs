@@ -148,13 +148,14 @@ pub async fn compute(s: &AppState, key: FigureKey) -> Result<Value, ApiError> {
     let risky_ids: Vec<i64> = f.at_risk.iter().map(|(id, _)| *id).collect();
     let customers = s.store.customers_by_ids(&risky_ids).await?;
     let retention = f.models.iter().find(|m| m.key == "retention");
-    let names = super::owner_names(s).await;
+    let users = s.store.list_users().await.unwrap_or_default();
+    let names = super::owner_names(&users);
     let at_risk: Vec<Value> = f
         .at_risk
         .iter()
         .filter_map(|(id, tier)| {
             let c = customers.iter().find(|c| c.id == *id)?;
-            let owner = c.owner.as_ref().map(|l| names.get(l).unwrap_or(l));
+            let owner = c.owner.as_deref().map(|l| names.get(l).copied().unwrap_or(l));
             Some(json!({"id": id, "name": c.name, "owner": owner, "tier": retention.map_or(tier.clone(), |m| label(m, tier))}))
         })
         .collect();

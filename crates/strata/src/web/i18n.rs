@@ -175,6 +175,31 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("model_ladder", "规则阶梯", "rule ladder"),
     ("model_score", "加权评分", "weighted score"),
     ("model_rfm", "RFM", "RFM"),
+    ("audited_login", "登录", "log in"),
+    ("audited_login.failed", "登录失败", "failed log-in"),
+    ("audited_logout", "退出", "log out"),
+    ("audited_setup", "初始设置", "first-run setup"),
+    ("audited_customer.create", "新建客户", "customer created"),
+    ("audited_customer.update", "修改客户", "customer changed"),
+    ("audited_customer.delete", "删除客户", "customer deleted"),
+    ("audited_customers.bulk", "批量修改客户", "customers changed in bulk"),
+    ("audited_events.write", "写入事件", "events written"),
+    ("audited_export", "导出", "export"),
+    ("audited_import.commit", "导入", "import"),
+    ("audited_import.undo", "撤销导入", "import undone"),
+    ("audited_merge", "合并客户", "customers merged"),
+    ("audited_merge.undo", "撤销合并", "merge undone"),
+    ("audited_model.publish", "发布分层模型", "tier model published"),
+    ("audited_model.fit", "拟合预测模型", "prediction model fitted"),
+    ("audited_field.create", "新建自定义字段", "custom field created"),
+    ("audited_team.create", "新建团队", "team created"),
+    ("audited_user.create", "新建用户", "user created"),
+    ("audited_user.update", "修改用户", "user changed"),
+    ("audited_user.role", "修改用户角色", "user role changed"),
+    ("audited_password.set", "设置密码", "password set"),
+    ("audited_token.create", "创建 API 令牌", "API token created"),
+    ("audited_token.revoke", "撤销 API 令牌", "API token revoked"),
+    ("audited_permissions.change", "修改角色权限", "role permissions changed"),
     ("latest", "最新版本", "Latest"),
     ("distribution", "分布", "Distribution"),
     ("new_model", "新建模型", "New model"),
@@ -307,6 +332,11 @@ const WORDS: &[(&str, &str, &str)] = &[
 /// Every word of a language, for templates (`{{ tr.customers }}`).
 pub fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
     WORDS.iter().map(|(k, zh, en)| (*k, if lang == Lang::Zh { *zh } else { *en })).collect()
+}
+
+/// The word for stored code `code` under `prefix` (`model_ladder`, `audited_login`), if any.
+pub fn named(lang: Lang, prefix: &str, code: &str) -> Option<&'static str> {
+    Some(word(lang, &format!("{prefix}{code}"))).filter(|w| !w.is_empty())
 }
 
 /// One word.

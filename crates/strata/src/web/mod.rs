@@ -170,20 +170,20 @@ impl Page {
     }
 }
 
-/// A query field's text, trimmed; None when absent or empty (an empty form field is no filter).
-/// Users' display names by login, every user (a departed owner still holds customers).
-async fn owner_names(s: &AppState) -> std::collections::HashMap<String, String> {
-    s.store.list_users().await.unwrap_or_default().into_iter().map(|u| (u.login, u.display_name)).collect()
+/// Display names by login, of every user given (a departed owner still holds customers).
+fn owner_names(users: &[strata_core::customer::User]) -> std::collections::HashMap<&str, &str> {
+    users.iter().map(|u| (u.login.as_str(), u.display_name.as_str())).collect()
 }
 
 /// Puts the owner's display name (`owner_name`) beside the login (`owner`) of a customer's JSON.
-fn name_owner(c: &mut Value, names: &std::collections::HashMap<String, String>) {
-    let name = c["owner"].as_str().and_then(|l| names.get(l)).cloned();
+fn name_owner(c: &mut Value, names: &std::collections::HashMap<&str, &str>) {
+    let name = c["owner"].as_str().and_then(|l| names.get(l)).copied();
     if let (Value::Object(m), Some(name)) = (c, name) {
-        m.insert("owner_name".into(), Value::String(name));
+        m.insert("owner_name".into(), Value::from(name));
     }
 }
 
+/// A query field's text, trimmed; None when absent or empty (an empty form field is no filter).
 fn filled(s: &Option<String>) -> Option<String> {
     s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }

@@ -69,14 +69,7 @@ pub async fn list(
 /// A model summary as the list page shows it: its kind and status in words, its tiers by name
 /// and in the model's order (best first) when the engine holds the model.
 fn named_summary(s: &AppState, m: &mut Value, lang: super::i18n::Lang) {
-    let word = |prefix: &str, v: &Value| {
-        let w = super::i18n::word(lang, &format!("{prefix}{}", v.as_str().unwrap_or("")));
-        if w.is_empty() {
-            v.clone()
-        } else {
-            Value::from(w)
-        }
-    };
+    let word = |prefix: &str, v: &Value| super::i18n::named(lang, prefix, v.as_str().unwrap_or("")).map_or_else(|| v.clone(), Value::from);
     m["kind_name"] = word("model_", &m["kind"]);
     m["status_name"] = word("status_", &m["latest_status"]);
     let Some(labels) = m["key"].as_str().and_then(|k| s.live.tier_labels(k)) else { return };
