@@ -21,6 +21,8 @@ pub struct Config {
     /// Mark session cookies `Secure` (behind HTTPS). Without it they are marked so only on
     /// requests a proxy says came over HTTPS (`X-Forwarded-Proto: https`).
     pub secure_cookies: bool,
+    /// The language of the command line's messages.
+    pub language: crate::web::i18n::Lang,
 }
 
 impl Config {
@@ -36,6 +38,7 @@ impl Config {
             timezone: strata_core::date::china_offset(),
             follow_every: std::time::Duration::from_secs(1),
             secure_cookies: false,
+            language: crate::web::i18n::Lang::En,
         }
     }
 

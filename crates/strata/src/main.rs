@@ -5,6 +5,13 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     strata::memory::limit_arenas();
     let cli = strata::cli::Cli::parse();
+    let language = match strata::cli::language::resolve(cli.language.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("STRATA_LOG").unwrap_or_else(|_| "info,sqlx=error".into()))
         .with_writer(std::io::stderr)
@@ -19,7 +26,7 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(strata::commands::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}", strata::cli::language::error_line(&e, language));
             std::process::ExitCode::FAILURE
         }
     }

@@ -9,6 +9,7 @@ use crate::export::{ExportFormat, HeaderLang};
 
 mod bench;
 mod directory;
+pub mod language;
 mod models;
 
 pub use bench::BenchCommand;
@@ -32,6 +33,10 @@ pub struct Cli {
     /// offset are read, and how times are shown.
     #[arg(long, global = true, env = "STRATA_TIMEZONE", default_value = "+08:00")]
     pub timezone: String,
+    /// The language of the command line's messages: zh or en (default: the locale, `zh_CN…` is
+    /// Chinese, anything else English).
+    #[arg(long, global = true, env = "STRATA_LANG")]
+    pub language: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -4,31 +4,32 @@ use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
     process::ExitCode,
-    sync::{atomic::AtomicU64, Arc},
-    time::Duration,
 };
 
 use anyhow::{bail, Context};
-use strata_core::{
-    import::{ImportOptions, Target},
-    money::Currency,
-};
+use strata_core::import::ImportOptions;
 use strata_store::{CustomerFilter, Store};
 
 mod directory;
+mod import;
 
 use directory::{field, token, user};
+pub use import::summary_text;
 
 use crate::{
-    cli::{BatchCommand, Cli, Command, FilterArgs, ImportArgs, TeamCommand},
+    cli::{
+        language::{pick, Lang, Said},
+        BatchCommand, Cli, Command, FilterArgs, TeamCommand,
+    },
     config::Config,
     export::{self, ExportFormat},
-    import::{run_import, ImportRequest, ImportSummary},
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = Config::new(cli.data_dir, cli.database_url, cli.actor);
-    config.timezone = parse_offset(&cli.timezone).context("--timezone / STRATA_TIMEZONE")?;
+    config.timezone = parse_offset(&cli.timezone)?;
+    config.language = crate::cli::language::resolve(cli.language.as_deref()).map_err(anyhow::Error::msg)?;
+    let lang = config.language;
     match cli.command {
         Command::Serve(a) => {
             let store = open(&config).await?;
@@ -41,7 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::server::serve(store, config, &a.bind).await?;
         }
         Command::Demo(a) => crate::demo::run(config, a).await?,
-        Command::Import(a) => return import(&config, a).await,
+        Command::Import(a) => return import::import(&config, a).await,
         Command::Batch(b) => batch(&config, b).await?,
         Command::Export(a) => {
             let store = open(&config).await?;
@@ -59,7 +60,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .await?
                 }
             };
-            eprintln!("exported {n} {}", a.entity);
+            match lang {
+                Lang::Zh => {
+                    eprintln!("已导出 {n} 条{}", crate::web::i18n::named(Lang::Zh, "entity_", a.entity.name()).unwrap_or(a.entity.name()))
+                }
+                Lang::En => eprintln!("exported {n} {}", a.entity),
+            }
         }
         Command::User(u) => user(&config, u).await?,
         Command::Token(t) => token(&config, t).await?,
@@ -151,9 +157,12 @@ pub fn parse_offset(s: &str) -> anyhow::Result<chrono::FixedOffset> {
         (Ok(h), Ok(m)) if (0..=14).contains(&h) && (0..60).contains(&m) => chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60)),
         _ => None,
     };
-    parsed.with_context(|| {
-        format!(
-            "`{s}` is not a UTC offset; write it like +08:00 (China) or +01:00 (Central Europe in winter); named zones are not supported"
+    parsed.ok_or_else(|| {
+        Said::error(
+            format!(
+                "--timezone / STRATA_TIMEZONE: `{s}` is not a UTC offset; write it like +08:00 (China) or +01:00 (Central Europe in winter); named zones are not supported"
+            ),
+            format!("--timezone / STRATA_TIMEZONE：`{s}` 不是 UTC 偏移；请写成 +08:00（中国）或 +01:00（中欧冬季）的形式；不支持时区名称"),
         )
     })
 }
@@ -164,147 +173,29 @@ pub fn report_path(config: &Config, file: &Path) -> PathBuf {
 }
 
 pub fn read_mapping(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read mapping file {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{}: a mapping file is a JSON object of header → field, e.g. {{\"公司\": \"name\"}}", path.display()))
-}
-
-async fn import(config: &Config, a: ImportArgs) -> anyhow::Result<ExitCode> {
-    let store = open(config).await?;
-    let overrides = match &a.mapping {
-        Some(p) => read_mapping(p)?,
-        None => BTreeMap::new(),
-    };
-    let currency = Currency::parse(&a.currency).map_err(|e| anyhow::anyhow!("--currency: {e}"))?;
-    let options = ImportOptions { currency, ..default_options(config.timezone) };
-    let req = ImportRequest {
-        entity: a.entity,
-        path: a.file.clone(),
-        file_name: a.file.file_name().and_then(|n| n.to_str()).unwrap_or("file").to_string(),
-        sheet: a.sheet,
-        overrides,
-        skip_invalid: a.skip_invalid,
-        report_path: a.report.clone().unwrap_or_else(|| report_path(config, &a.file)),
-        actor: config.actor.clone(),
-        options,
-        dry_run: a.dry_run,
-    };
-    let total = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
-    let bytes = Arc::new(AtomicU64::new(0));
-    let rows = Arc::new(AtomicU64::new(0));
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let ticker = {
-        let (bar, bytes, rows) = (bar.clone(), bytes.clone(), rows.clone());
-        tokio::spawn(async move {
-            let start = std::time::Instant::now();
-            loop {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                let r = rows.load(std::sync::atomic::Ordering::Relaxed);
-                bar.set_position(bytes.load(std::sync::atomic::Ordering::Relaxed));
-                bar.set_message(format!("{r} rows, {:.0} rows/s", r as f64 / start.elapsed().as_secs_f64().max(0.001)));
-            }
-        })
-    };
-    let result = run_import(&store, req, bytes, rows).await;
-    ticker.abort();
-    bar.finish_and_clear();
-    let summary = result.map_err(|e| anyhow::anyhow!("{e}"))?;
-    print_summary(&summary);
-    if summary.committed && summary.entity == strata_core::import::Entity::Customers && summary.inserted > 0 {
-        if let Some(batch) = &summary.batch {
-            warn_duplicates(&store, batch.id, summary.inserted).await?;
-        }
-    }
-    let ok = summary.committed || (summary.dry_run && summary.rejected_rows == 0);
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-/// New customers checked against the base right after an import (up to `CHECKED`; beyond that
-/// the full scan is the better tool).
-async fn warn_duplicates(store: &Store, batch: i64, inserted: u64) -> anyhow::Result<()> {
-    const CHECKED: u64 = 1000;
-    const SHOWN: usize = 10;
-    if inserted > CHECKED {
-        println!("{inserted} new customers: run `strata dedupe scan` to check them for duplicates");
-        return Ok(());
-    }
-    let mut found = 0usize;
-    for id in store.batch_customers(batch).await? {
-        let c = store.get_customer(id).await?;
-        for w in crate::dedupe::possible_duplicates(store, &c, &|_, _| true)
-            .await?
-            .into_iter()
-            .filter(|w| w["id"].as_i64().is_some_and(|o| o < id))
-        {
-            if found < SHOWN {
-                println!(
-                    "possible duplicate: #{id} {} {} (score {:.2})",
-                    c.name,
-                    w["message"].as_str().unwrap_or(""),
-                    w["score"].as_f64().unwrap_or(0.0)
-                );
-            }
-            found += 1;
-        }
-    }
-    if found > SHOWN {
-        println!("… {} more possible duplicates; `strata dedupe scan` lists them all", found - SHOWN);
-    }
-    Ok(())
-}
-
-fn print_summary(s: &ImportSummary) {
-    let mapped: Vec<String> = s
-        .mapping
-        .iter()
-        .filter_map(|(h, t)| match t {
-            Target::Field(k) => Some(format!("{h}→{k}")),
-            Target::Custom(k) => Some(format!("{h}→custom:{k}")),
-            Target::Ignore => None,
-        })
-        .collect();
-    println!("file: {} ({}, {})", s.file, s.format, s.encoding);
-    println!("columns: {}", mapped.join(", "));
-    if !s.unmapped.is_empty() {
-        println!("ignored columns: {}", s.unmapped.join(", "));
-    }
-    for r in &s.sample {
-        println!("  row {} [{}] `{}`: {} ({})", r.row, r.column, r.value, r.reason, r.code);
-    }
-    if s.rejections as usize > s.sample.len() {
-        println!("  … {} more", s.rejections as usize - s.sample.len());
-    }
-    if let Some(p) = &s.report {
-        println!("rejected rows report: {}", p.display());
-    }
-    if s.dry_run {
-        println!(
-            "checked {} rows, nothing written: {} new, {} updated, {} unchanged, {} rejected",
-            s.rows, s.inserted, s.updated, s.unchanged, s.rejected_rows
-        );
-        return;
-    }
-    match &s.batch {
-        Some(b) => println!(
-            "imported {} rows in {:.1}s as batch {}: {} new, {} updated, {} unchanged, {} rejected (undo with `strata batch undo {}`)",
-            s.rows, s.seconds, b.id, s.inserted, s.updated, s.unchanged, s.rejected_rows, b.id
-        ),
-        None => println!(
-            "nothing imported: {} of {} rows were rejected; fix them (or use --skip-invalid to import the rest) and import again",
-            s.rejected_rows, s.rows
-        ),
-    }
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Said::error(format!("cannot read mapping file {shown}: {e}"), format!("无法读取列映射文件 {shown}：{e}")))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Said::error(
+            format!("{shown}: {e}; a mapping file is a JSON object of header → field, e.g. {{\"公司\": \"name\"}}"),
+            format!("{shown}：{e}；列映射文件是表头 → 字段的 JSON 对象，例如 {{\"公司\": \"name\"}}"),
+        )
+    })
 }
 
 async fn batch(config: &Config, b: BatchCommand) -> anyhow::Result<()> {
     let store = open(config).await?;
     match b {
         BatchCommand::List { limit } => {
-            println!("id\tentity\tstatus\trows\tnew\tupdated\tunchanged\trejected\twhen\tby\tfile");
+            println!(
+                "{}",
+                pick(
+                    config.language,
+                    "编号\t数据\t状态\t行数\t新增\t更新\t未变\t拒绝\t时间\t操作人\t文件",
+                    "id\tentity\tstatus\trows\tnew\tupdated\tunchanged\trejected\twhen\tby\tfile"
+                )
+            );
             for b in store.list_batches(limit).await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
@@ -325,7 +216,10 @@ async fn batch(config: &Config, b: BatchCommand) -> anyhow::Result<()> {
         BatchCommand::Show { id } => println!("{}", serde_json::to_string_pretty(&store.get_batch(id).await?)?),
         BatchCommand::Undo { id } => {
             let out = store.undo_batch(id, &config.actor).await?;
-            println!("undid batch {}: {} rows deleted, {} rows restored", out.batch_id, out.deleted, out.restored);
+            match config.language {
+                Lang::Zh => println!("已撤销批次 {}：删除 {} 行，恢复 {} 行", out.batch_id, out.deleted, out.restored),
+                Lang::En => println!("undid batch {}: {} rows deleted, {} rows restored", out.batch_id, out.deleted, out.restored),
+            }
         }
     }
     Ok(())
@@ -342,5 +236,5 @@ pub async fn audit(store: &Store, config: &Config, action: &str, object: String,
 /// Import options with the defaults: CNY, times without an offset read at `offset` (the
 /// business time zone).
 pub fn default_options(offset: chrono::FixedOffset) -> ImportOptions {
-    ImportOptions { currency: Currency::CNY, offset, ..ImportOptions::default() }
+    ImportOptions { currency: strata_core::money::Currency::CNY, offset, ..ImportOptions::default() }
 }

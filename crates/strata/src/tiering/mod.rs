@@ -4,6 +4,7 @@
 pub mod host;
 pub mod preview;
 pub mod publish;
+mod report;
 pub mod sweep;
 
 use std::{path::Path, process::ExitCode};
@@ -11,7 +12,6 @@ use std::{path::Path, process::ExitCode};
 use anyhow::Context;
 use chrono::NaiveDate;
 use strata_core::{
-    engine::Engine,
     metrics::{date_of, day_of, Day},
     tiering::{
         model::Catalog,
@@ -20,7 +20,14 @@ use strata_core::{
 };
 use strata_store::Store;
 
-use crate::{cli::TierCommand, commands::open, config::Config};
+use crate::{
+    cli::{
+        language::{pick, Lang, Said},
+        TierCommand,
+    },
+    commands::open,
+    config::Config,
+};
 
 /// Today in the business time zone `tz` unless given.
 pub fn today(tz: chrono::FixedOffset, given: Option<NaiveDate>) -> Day {
@@ -28,8 +35,10 @@ pub fn today(tz: chrono::FixedOffset, given: Option<NaiveDate>) -> Day {
 }
 
 fn read_spec(path: &Path) -> anyhow::Result<ModelSpec> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read model file {}", path.display()))?;
-    ModelSpec::from_file(&path.to_string_lossy(), &text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Said::error(format!("cannot read model file {shown}: {e}"), format!("无法读取模型文件 {shown}：{e}")))?;
+    ModelSpec::from_file(&path.to_string_lossy(), &text).map_err(|e| report::spec_error(path, &e))
 }
 
 /// The customer id named by `customer`: an id, or else an external id.
@@ -39,14 +48,24 @@ fn customer_id(ids: &[(i64, Option<String>)], customer: &str) -> anyhow::Result<
         .ok()
         .filter(|id| ids.iter().any(|(x, _)| x == id))
         .or_else(|| ids.iter().find(|(_, ext)| ext.as_deref() == Some(customer)).map(|(id, _)| *id))
-        .with_context(|| format!("no customer with id or external id `{customer}`"))
+        .ok_or_else(|| {
+            Said::error(format!("no customer with id or external id `{customer}`"), format!("没有编号或外部编号为 `{customer}` 的客户"))
+        })
 }
 
 pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCode> {
+    let lang = config.language;
     if let TierCommand::Preset { name } = &command {
         let text = PRESETS.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
         let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
-        print!("{}", text.with_context(|| format!("no preset `{name}`; presets: {}", names.join(", ")))?);
+        let names = names.join(", ");
+        print!(
+            "{}",
+            text.ok_or_else(|| Said::error(
+                format!("no preset `{name}`; presets: {names}"),
+                format!("没有预设 `{name}`；可用的预设：{names}")
+            ))?
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let store = open(config).await?;
@@ -55,13 +74,24 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
         TierCommand::List => {
             for v in store.latest_model_versions().await? {
                 let published = store.model_versions(&v.key).await?.into_iter().find(|x| x.status == "published").map(|x| x.version);
-                let published = published.map_or("not published".to_string(), |p| format!("v{p} published"));
-                println!("{:<16} {:<8} {:<24} latest v{} ({}), {published}", v.key, v.kind, v.name, v.version, v.status);
+                let published = match (lang, published) {
+                    (Lang::Zh, Some(p)) => format!("已发布 v{p}"),
+                    (Lang::Zh, None) => "未发布".to_string(),
+                    (Lang::En, Some(p)) => format!("v{p} published"),
+                    (Lang::En, None) => "not published".to_string(),
+                };
+                let latest = pick(lang, "最新", "latest");
+                println!("{:<16} {:<8} {:<24} {latest} v{} ({}), {published}", v.key, v.kind, v.name, v.version, v.status);
             }
         }
         TierCommand::Show { key, version } => {
             let versions = store.model_versions(&key).await?;
-            anyhow::ensure!(!versions.is_empty(), "no model `{key}`; `strata tier list` shows the models");
+            if versions.is_empty() {
+                return Err(Said::error(
+                    format!("no model `{key}`; `strata tier list` shows the models"),
+                    format!("没有模型 `{key}`；`strata tier list` 列出所有模型"),
+                ));
+            }
             for v in &versions {
                 println!("v{} {} by {} at {}", v.version, v.status, v.created_by, v.created_at.format("%Y-%m-%d %H:%M"));
             }
@@ -70,12 +100,12 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
                 None => versions.iter().find(|v| v.status == "published").unwrap_or(&versions[0]),
             };
             println!("\n# v{} ({})\n{}", shown.version, shown.status, shown.spec);
-            println!("customers per tier:");
+            println!("{}", pick(lang, "各层级客户数：", "customers per tier:"));
             for (tier, n) in store.tier_counts(&key).await? {
                 println!("  {tier:<24} {n}");
             }
         }
-        TierCommand::Check { files } => return check(&store, &files).await,
+        TierCommand::Check { files } => return check(&store, &files, lang).await,
         TierCommand::Preview { file, samples, today: t, json } => {
             let spec = read_spec(&file)?;
             let loaded = host::load(&store, today(config.timezone, t), Some(&spec)).await?;
@@ -84,7 +114,7 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
             if json {
                 println!("{}", serde_json::to_string_pretty(&p)?);
             } else {
-                print_preview(&p, version);
+                print!("{}", report::preview_text(&p, version, lang));
             }
         }
         TierCommand::Publish { file, today: t } => publish(config, &store, &read_spec(&file)?, today(config.timezone, t)).await?,
@@ -117,7 +147,7 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
                 if json {
                     println!("{}", serde_json::to_string(&x)?);
                 } else {
-                    print_explanation(&loaded.engine, m, &x);
+                    print!("{}", report::explanation_text(&loaded.engine, m, &x, lang));
                 }
             }
         }
@@ -125,18 +155,23 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
             let ids = store.customer_external_ids().await?;
             let id = customer_id(&ids, &customer)?;
             for t in store.customer_tiers(id).await? {
-                println!("{:<16} {:<20} v{} since {}", t.model, t.tier, t.version, t.since.format("%Y-%m-%d %H:%M"));
+                let since = t.since.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M");
+                match lang {
+                    Lang::Zh => println!("{:<16} {:<20} v{} 自 {since} 起", t.model, t.tier, t.version),
+                    Lang::En => println!("{:<16} {:<20} v{} since {since}", t.model, t.tier, t.version),
+                }
             }
             for h in store.tier_history(id).await? {
                 let (from, to) = (h.from_tier.as_deref().unwrap_or("—"), h.to_tier.as_deref().unwrap_or("—"));
-                println!("{} {:<16} v{} {from} → {to} ({})", h.at.format("%Y-%m-%d %H:%M"), h.model, h.version, h.reason);
+                let at = h.at.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M");
+                println!("{at} {:<16} v{} {from} → {to} ({})", h.model, h.version, h.reason);
             }
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn check(store: &Store, files: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
+async fn check(store: &Store, files: &[std::path::PathBuf], lang: Lang) -> anyhow::Result<ExitCode> {
     let defs = store.list_custom_fields().await?;
     let schema = strata_core::engine::attributes::schema_of(&defs);
     let mut specs = Vec::new();
@@ -145,7 +180,7 @@ async fn check(store: &Store, files: &[std::path::PathBuf]) -> anyhow::Result<Ex
         match read_spec(f) {
             Ok(s) => specs.push(s),
             Err(e) => {
-                eprintln!("{e:#}");
+                eprintln!("{}", crate::cli::language::error_line(&e, lang));
                 failed = true;
             }
         }
@@ -162,75 +197,21 @@ async fn check(store: &Store, files: &[std::path::PathBuf]) -> anyhow::Result<Ex
         Ok(c) => {
             for s in &specs {
                 let m = c.index(&s.key).context("model missing")?;
-                println!("{}: ok ({} tiers, kind {})", s.key, c.models[m].tiers.len(), s.kind.name());
+                println!("{}", report::check_ok(&s.key, c.models[m].tiers.len(), s.kind.name(), lang));
             }
         }
         Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-                if let Some(r) = &e.rendered {
-                    eprintln!("{}", r.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"));
-                } else if let Some(h) = &e.help {
-                    eprintln!("  help: {h}");
-                }
-            }
+            eprint!("{}", report::check_errors(&errors, lang));
             failed = true;
         }
     }
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-fn print_preview(p: &preview::Preview, version: i64) {
-    let name = |t: &Option<String>| t.clone().unwrap_or_else(|| "(none)".into());
-    println!("preview of {} v{version} over {} customers; {} would change tier", p.model, p.customers, p.moving);
-    for (t, n) in &p.counts {
-        println!("  {:<24} {n}", name(t));
-    }
-    println!("from → to: customers (samples)");
-    for c in &p.matrix {
-        let samples: Vec<String> = c.samples.iter().map(i64::to_string).collect();
-        println!("  {} → {}: {} ({})", name(&c.from), name(&c.to), c.customers, samples.join(", "));
-    }
-}
-
-fn print_explanation(engine: &Engine, m: usize, x: &strata_core::engine::explain::Explanation) {
-    use strata_core::engine::explain::Detail;
-    let model = &engine.catalog.models[m];
-    let tier = x.tier.as_ref().map_or("(none)".to_string(), |t| format!("{} ({})", t.name, t.key));
-    println!("{} [{}]: {tier}", model.spec.name, model.key());
-    match &x.detail {
-        Detail::Ladder { steps } => {
-            for s in steps {
-                println!("  {} {}", s.result, s.tier.name);
-                for c in &s.checks {
-                    println!("      {} — value {} → {}", c.condition, c.value, c.holds);
-                }
-            }
-        }
-        Detail::Score { score, dimensions } => {
-            println!("  score {score:.1}");
-            for d in dimensions {
-                let v = d.value.map_or("missing".into(), |v| format!("{v:.2}"));
-                println!("      {} = {v}: {:.1} points × {:.2} = {:.1}", d.name, d.points, d.weight, d.contribution);
-            }
-        }
-        Detail::Rfm { recency_days, frequency, monetary, scores } => {
-            let r = recency_days.map_or("-".into(), |d| d.to_string());
-            println!("  recency {r} days, frequency {frequency}, monetary {monetary:.2}, scores {scores:?}");
-        }
-    }
-    for hint in &x.to_move_up {
-        println!("  to move up: {}", hint.text(false));
-    }
-}
-
 async fn publish(config: &Config, store: &Store, spec: &ModelSpec, today: Day) -> anyhow::Result<()> {
     let loaded = host::load(store, today, Some(spec)).await?;
     let (prepared, counts) = publish::prepare(&loaded, spec)?;
     let p = publish::write(store, spec, None, prepared, counts, &config.actor).await?;
-    println!("published {} v{}: {} customers evaluated, {} tier changes recorded", p.model, p.version, p.customers, p.changes);
-    for c in &p.counts {
-        println!("  {:<24} {}", c.name, c.customers);
-    }
+    print!("{}", report::published_text(&p, config.language));
     Ok(())
 }

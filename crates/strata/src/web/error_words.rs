@@ -73,6 +73,11 @@ const ERRORS: &[(&str, &str)] = &[
     ("missing_column", "缺少必需的列"),
 ];
 
+/// The Chinese sentence about one code, if it has one.
+pub fn sentence(code: &str) -> Option<&'static str> {
+    ERRORS.iter().find(|(c, _)| *c == code).map(|(_, zh)| *zh)
+}
+
 /// Every code's Chinese sentence, for pages (`strataWhy` in base.html).
 pub fn chinese() -> BTreeMap<&'static str, &'static str> {
     ERRORS.iter().copied().collect()

@@ -7,7 +7,7 @@ mod customer_list;
 mod customer_metrics;
 mod customers;
 mod dashboard;
-mod error_words;
+pub(crate) mod error_words;
 mod figure_cache;
 mod figures;
 pub mod i18n;

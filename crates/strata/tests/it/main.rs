@@ -4,6 +4,7 @@ mod accounts;
 mod admin_web;
 mod bulk;
 mod cli;
+mod cli_language;
 mod duplicates;
 mod fits_http;
 mod http;

@@ -55,7 +55,7 @@ impl Bin {
 
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_strata"));
-        c.arg("--data-dir").arg(self.path("data")).env("STRATA_LOG", "warn").env_remove("STRATA_DATABASE_URL");
+        c.arg("--data-dir").arg(self.path("data")).env("STRATA_LOG", "warn").env_remove("STRATA_DATABASE_URL").env("STRATA_LANG", "en");
         c
     }
 
@@ -68,6 +68,12 @@ impl Bin {
         let out = self.run(args);
         assert!(out.status.success(), "strata {args:?} failed:\nstdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
         text(&out.stdout)
+    }
+
+    /// Runs in Chinese (`STRATA_LANG=zh`); returns whether it succeeded and stdout + stderr.
+    pub fn zh(&self, args: &[&str]) -> (bool, String) {
+        let out = self.cmd().env("STRATA_LANG", "zh").args(args).output().expect("run strata");
+        (out.status.success(), format!("{}{}", text(&out.stdout), text(&out.stderr)))
     }
 
     /// Runs and asserts failure; returns stdout + stderr.

@@ -1,0 +1,134 @@
+//! What the tier commands print, in the command line's language: model checks and their
+//! errors, previews, publishes and explanations.
+
+use std::path::Path;
+
+use strata_core::{
+    engine::{explain::Explanation, Engine},
+    tiering::{model::ModelError, spec},
+};
+
+use super::{preview::Preview, publish::Published};
+use crate::cli::language::{pick, Lang, Said};
+
+/// A model file that does not read as a model, named, in both languages.
+pub fn spec_error(path: &Path, message: &str) -> anyhow::Error {
+    let shown = path.display();
+    Said::error(format!("{shown}: {message}"), format!("{shown}：{}", spec::parse_error_zh(message)))
+}
+
+/// A model check's errors, each with its rule pointer or fix.
+pub fn check_errors(errors: &[ModelError], lang: Lang) -> String {
+    let mut out = String::new();
+    for e in errors {
+        let (message, rendered, help) = match lang {
+            Lang::Zh => (
+                format!("模型 `{}`，{}：{}", e.model, e.path, e.message_zh.as_deref().unwrap_or(&e.message)),
+                e.rendered_zh.as_ref().or(e.rendered.as_ref()),
+                e.help_zh.as_ref().or(e.help.as_ref()),
+            ),
+            Lang::En => (e.to_string(), e.rendered.as_ref(), e.help.as_ref()),
+        };
+        out.push_str(&message);
+        out.push('\n');
+        if let Some(r) = rendered {
+            out.extend(r.lines().map(|l| format!("  {l}\n")));
+        } else if let Some(h) = help {
+            out.push_str(&format!("  {}{h}\n", pick(lang, "提示：", "help: ")));
+        }
+    }
+    out
+}
+
+/// A model that checks out.
+pub fn check_ok(key: &str, tiers: usize, kind: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{key}：通过（{tiers} 个层级，类型 {kind}）"),
+        Lang::En => format!("{key}: ok ({tiers} tiers, kind {kind})"),
+    }
+}
+
+pub fn preview_text(p: &Preview, version: i64, lang: Lang) -> String {
+    let none = pick(lang, "（无）", "(none)");
+    let name = |t: &Option<String>| t.clone().unwrap_or_else(|| none.into());
+    let mut out = match lang {
+        Lang::Zh => format!("{} v{version} 预览：共 {} 个客户，{} 个会换层级\n", p.model, p.customers, p.moving),
+        Lang::En => format!("preview of {} v{version} over {} customers; {} would change tier\n", p.model, p.customers, p.moving),
+    };
+    for (t, n) in &p.counts {
+        out.push_str(&format!("  {:<24} {n}\n", name(t)));
+    }
+    out.push_str(pick(lang, "从 → 到：客户数（示例）\n", "from → to: customers (samples)\n"));
+    for c in &p.matrix {
+        let samples: Vec<String> = c.samples.iter().map(i64::to_string).collect();
+        out.push_str(&format!("  {} → {}: {} ({})\n", name(&c.from), name(&c.to), c.customers, samples.join(", ")));
+    }
+    out
+}
+
+pub fn published_text(p: &Published, lang: Lang) -> String {
+    let mut out = match lang {
+        Lang::Zh => format!("已发布 {} v{}：评估 {} 个客户，记录 {} 次层级变化\n", p.model, p.version, p.customers, p.changes),
+        Lang::En => {
+            format!("published {} v{}: {} customers evaluated, {} tier changes recorded\n", p.model, p.version, p.customers, p.changes)
+        }
+    };
+    for c in &p.counts {
+        out.push_str(&format!("  {:<24} {}\n", c.name, c.customers));
+    }
+    out
+}
+
+/// A rule step's result or a check's truth, worded.
+fn outcome(word: &str, lang: Lang) -> &str {
+    match (lang, word) {
+        (Lang::Zh, "matched") => "命中",
+        (Lang::Zh, "failed") => "未命中",
+        (Lang::Zh, "unknown") => "未知",
+        (Lang::Zh, "default") => "默认",
+        (Lang::Zh, "yes") => "是",
+        (Lang::Zh, "no") => "否",
+        _ => word,
+    }
+}
+
+pub fn explanation_text(engine: &Engine, m: usize, x: &Explanation, lang: Lang) -> String {
+    use strata_core::engine::explain::Detail;
+    let zh = lang == Lang::Zh;
+    let model = &engine.catalog.models[m];
+    // Tiers by the names the model gives them (English names may be only the keys).
+    let tier = x.tier.as_ref().map_or(pick(lang, "（无）", "(none)").to_string(), |t| format!("{} ({})", t.name, t.key));
+    let mut out = format!("{} [{}]: {tier}\n", model.spec.name, model.key());
+    match &x.detail {
+        Detail::Ladder { steps } => {
+            for s in steps {
+                out.push_str(&format!("  {} {}\n", outcome(s.result, lang), s.tier.name));
+                for c in &s.checks {
+                    let value = pick(lang, "值", "value");
+                    out.push_str(&format!("      {} — {value} {} → {}\n", c.condition, c.value, outcome(c.holds, lang)));
+                }
+            }
+        }
+        Detail::Score { score, dimensions } => {
+            out.push_str(&format!("  {} {score:.1}\n", pick(lang, "得分", "score")));
+            for d in dimensions {
+                let v = d.value.map_or(pick(lang, "缺失", "missing").into(), |v| format!("{v:.2}"));
+                out.push_str(&match lang {
+                    Lang::Zh => format!("      {} = {v}：{:.1} 分 × {:.2} = {:.1}\n", d.name, d.points, d.weight, d.contribution),
+                    Lang::En => format!("      {} = {v}: {:.1} points × {:.2} = {:.1}\n", d.name, d.points, d.weight, d.contribution),
+                });
+            }
+        }
+        Detail::Rfm { recency_days, frequency, monetary, scores } => {
+            let r = recency_days.map_or("-".into(), |d| d.to_string());
+            out.push_str(&match lang {
+                Lang::Zh => format!("  最近购买 {r} 天前，购买 {frequency} 次，金额 {monetary:.2}，得分 {scores:?}\n"),
+                Lang::En => format!("  recency {r} days, frequency {frequency}, monetary {monetary:.2}, scores {scores:?}\n"),
+            });
+        }
+    }
+    for hint in &x.to_move_up {
+        out.push_str(&format!("  {}{}\n", pick(lang, "升级条件：", "to move up: "), hint.text(zh)));
+    }
+    out
+}

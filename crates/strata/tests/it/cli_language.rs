@@ -1,0 +1,85 @@
+//! The command line in Chinese: `STRATA_LANG=zh` or a Chinese locale makes imports, tier
+//! commands and errors speak Chinese; a language Strata does not speak is refused.
+
+use super::support::{path_str, Bin, CUSTOMERS_CSV, ORDERS_CSV};
+
+#[test]
+fn imports_and_their_errors_speak_chinese() {
+    let bin = Bin::new();
+    let file = bin
+        .write("bad.csv", "客户编号,客户名称,手机,邮箱\nC010,好公司,13800000000,\nC011,坏公司,12345,nope\nC012,,13800000001,\n".as_bytes());
+    let (ok, out) = bin.zh(&["import", "customers", path_str(&file)]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("文件：") && out.contains("列：客户编号→external_id"), "{out}");
+    assert!(out.contains("第 3 行 [手机] `12345`：") && out.contains("（invalid_phone）"), "{out}");
+    assert!(out.contains("未导入任何内容：3 行中有 2 行被拒绝"), "{out}");
+    let (ok, out) = bin.zh(&["import", "customers", path_str(&file), "--skip-invalid"]);
+    assert!(ok && out.contains("已导入 3 行") && out.contains("新增 1，更新 0，未变 0，拒绝 2"), "{out}");
+    assert!(out.contains("撤销：`strata batch undo"), "{out}");
+
+    let missing = bin.write("missing-column.csv", "客户编号,手机\nC1,13800000000\n".as_bytes());
+    let (ok, out) = bin.zh(&["import", "customers", path_str(&missing)]);
+    assert!(!ok && out.starts_with("错误：") && out.contains("missing-column.csv"), "{out}");
+    assert!(!out.contains("is missing"), "no English: {out}");
+    let (ok, out) = bin.zh(&["--timezone", "Europe/Berlin", "batch", "list"]);
+    assert!(!ok && out.contains("`Europe/Berlin` 不是 UTC 偏移"), "{out}");
+    let (ok, out) = bin.zh(&["batch", "undo", "999"]);
+    assert!(!ok && out.starts_with("错误：找不到") && out.contains("999"), "{out}");
+    let (ok, out) = bin.zh(&["batch", "list"]);
+    assert!(ok && out.starts_with("编号\t数据\t状态"), "{out}");
+}
+
+#[test]
+fn tier_commands_speak_chinese() {
+    let bin = Bin::new();
+    bin.ok(&["import", "customers", path_str(&bin.write("c.csv", CUSTOMERS_CSV.as_bytes()))]);
+    bin.ok(&["import", "orders", path_str(&bin.write("o.csv", ORDERS_CSV.as_bytes()))]);
+    let bad = bin.write(
+        "bad.toml",
+        "key = \"bad\"\nname = \"坏\"\nkind = \"ladder\"\n[[tiers]]\nkey = \"a\"\nname = \"a\"\nwhen = \"sum(orders.amout) > 1\"\n"
+            .as_bytes(),
+    );
+    let (ok, out) = bin.zh(&["tier", "check", path_str(&bad)]);
+    assert!(!ok && out.contains("模型 `bad`，tiers[1].when：") && out.contains("amount"), "{out}");
+    assert!(!out.contains("did you mean"), "no English: {out}");
+    let broken = bin.write("broken.toml", "key = \"x\"\nkind = \"lader\"\n".as_bytes());
+    let (ok, out) = bin.zh(&["tier", "check", path_str(&broken)]);
+    assert!(!ok && out.contains("broken.toml：") && out.contains("lader"), "{out}");
+
+    let model = bin.write(
+        "value.toml",
+        "key = \"value\"\nname = \"价值分层\"\nkind = \"ladder\"\n\
+         [[tiers]]\nkey = \"A\"\nname = \"核心\"\nwhen = \"sum(订单.金额, between 2024-01-01 and 2024-12-31) > 10000\"\n\
+         [[tiers]]\nkey = \"B\"\nname = \"浙江\"\nwhen = \"province = \\\"浙江省\\\"\"\n\
+         [[tiers]]\nkey = \"C\"\nname = \"普通\"\n"
+            .as_bytes(),
+    );
+    let (ok, out) = bin.zh(&["tier", "check", path_str(&model)]);
+    assert!(ok && out.contains("value：通过（3 个层级"), "{out}");
+    let (_, out) = bin.zh(&["tier", "preview", path_str(&model)]);
+    assert!(out.contains("共 3 个客户，3 个会换层级") && out.contains("（无） → A: 1"), "{out}");
+    let (_, out) = bin.zh(&["tier", "publish", path_str(&model)]);
+    assert!(out.contains("已发布 value v1：评估 3 个客户，记录 3 次层级变化"), "{out}");
+    let (_, out) = bin.zh(&["tier", "explain", "C002"]);
+    assert!(out.contains("未命中 核心") && out.contains("命中 浙江") && out.contains("升级条件："), "{out}");
+    let (_, out) = bin.zh(&["tier", "history", "C001"]);
+    assert!(out.contains(" 起"), "{out}");
+    let (ok, out) = bin.zh(&["tier", "explain", "C999"]);
+    assert!(!ok && out.contains("没有编号或外部编号为 `C999` 的客户"), "{out}");
+}
+
+#[test]
+fn the_locale_chooses_the_language_unless_one_is_given() {
+    let bin = Bin::new();
+    let run = |lang: &str, args: &[&str]| {
+        let out = bin.cmd().env_remove("STRATA_LANG").env_remove("LC_ALL").env_remove("LC_MESSAGES").env("LANG", lang).args(args).output();
+        let out = out.expect("run strata");
+        (out.status, format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    };
+    assert!(run("zh_CN.UTF-8", &["batch", "list"]).1.starts_with("编号"));
+    assert!(run("C.UTF-8", &["batch", "list"]).1.starts_with("id\tentity"));
+    assert!(run("zh_CN.UTF-8", &["--language", "en", "batch", "list"]).1.starts_with("id\tentity"));
+    let (status, out) = run("C.UTF-8", &["--language", "fr", "batch", "list"]);
+    assert_eq!(status.code(), Some(2), "{out}");
+    assert!(out.contains("`fr` is not a language Strata speaks; use zh or en"), "{out}");
+}
