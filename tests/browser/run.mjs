@@ -13,7 +13,7 @@ const bin = resolve(process.argv[2] ?? "target/debug/strata");
 const shots = resolve("target/browser-screenshots");
 mkdirSync(shots, { recursive: true });
 const data = mkdtempSync(join(tmpdir(), "strata-browser-"));
-const run = (...args) => execFileSync(bin, ["--data-dir", data, ...args], { encoding: "utf8" });
+const run = (...args) => execFileSync(bin, ["--data-dir", data, ...args], { encoding: "utf8", env: { ...process.env, STRATA_LANG: "en" } });
 const SALES_PASSWORD = "春眠不觉晓处处闻啼鸟";
 
 function fail(message) {
@@ -23,6 +23,7 @@ function fail(message) {
 async function startServer() {
   const server = spawn(bin, ["--data-dir", data, "demo", "--size", "400", "--until", "2024-12-31", "--bind", "127.0.0.1:0"], {
     stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, STRATA_LANG: "en" },
   });
   let log = "";
   const url = await new Promise((ok, bad) => {

@@ -10,37 +10,76 @@ use strata_core::{
 
 use super::{audit, open};
 use crate::{
-    cli::{FieldCommand, UserCommand},
+    cli::{
+        language::{pick, Lang, Said},
+        FieldCommand, UserCommand,
+    },
     config::Config,
 };
+
+/// A flag's value refused, in both languages.
+fn refused(flag: &str, e: strata_core::ValueError) -> anyhow::Error {
+    Said::error(format!("{flag}: {}", e.message), format!("{flag}：{}", e.message_in(true)))
+}
+
+fn no_user(login: &str) -> anyhow::Error {
+    Said::error(format!("there is no user `{login}`"), format!("没有用户 `{login}`"))
+}
 
 pub(super) async fn user(config: &Config, u: UserCommand) -> anyhow::Result<()> {
     let store = open(config).await?;
     match u {
         UserCommand::Add { login, name, role, team, email, password_stdin } => {
-            let role = Role::parse_label(&role).map_err(|e| anyhow::anyhow!("--role: {e}"))?;
-            let email = email.map(|e| strata_core::email::normalise_email(&e)).transpose().map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let role = Role::parse_label(&role).map_err(|e| refused("--role", e))?;
+            let email = email.map(|e| strata_core::email::normalise_email(&e)).transpose().map_err(|e| refused("--email", e))?;
             let password = if password_stdin { Some(read_password()?) } else { None };
             if let Some(p) = &password {
-                strata_core::access::check_password(&login, p).map_err(|e| anyhow::anyhow!("the password: {e}"))?;
+                strata_core::access::check_password(&login, p)
+                    .map_err(|e| Said::error(format!("the password: {e}"), format!("密码太弱（{e}）")))?;
             }
             let u = store.create_user(&UserInput { display_name: name.unwrap_or_else(|| login.clone()), login, email, team, role }).await?;
             if let Some(p) = password {
                 crate::accounts::set_password(&store, &u, &p).await?;
             }
             audit(&store, config, "user.create", format!("user:{}", u.id), serde_json::json!({"role": u.role.code()})).await?;
-            println!("added user {} ({}, {}){}", u.login, u.display_name, u.role.code(), if password_stdin { ", can log in" } else { "" });
+            match config.language {
+                Lang::Zh => {
+                    println!(
+                        "已添加用户 {}（{}，{}）{}",
+                        u.login,
+                        u.display_name,
+                        u.role.code(),
+                        if password_stdin { "，可以登录" } else { "" }
+                    )
+                }
+                Lang::En => {
+                    println!(
+                        "added user {} ({}, {}){}",
+                        u.login,
+                        u.display_name,
+                        u.role.code(),
+                        if password_stdin { ", can log in" } else { "" }
+                    )
+                }
+            }
         }
         UserCommand::Passwd { login } => {
-            let (u, _) = store.user_credentials(&login).await?.ok_or_else(|| anyhow::anyhow!("there is no user `{login}`"))?;
+            let (u, _) = store.user_credentials(&login).await?.ok_or_else(|| no_user(&login))?;
             crate::accounts::set_password(&store, &u, &read_password()?)
                 .await
                 .with_context(|| format!("cannot set the password of {login}"))?;
             audit(&store, config, "password.set", format!("user:{}", u.id), serde_json::Value::Null).await?;
-            println!("password of {login} set; their sessions have ended");
+            println!(
+                "{}",
+                pick(
+                    config.language,
+                    &format!("已设置 {login} 的密码；其登录会话已结束"),
+                    &format!("password of {login} set; their sessions have ended")
+                )
+            );
         }
         UserCommand::Set { login, role, team, name, active } => {
-            let role = role.map(|r| Role::parse_label(&r)).transpose().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let role = role.map(|r| Role::parse_label(&r)).transpose().map_err(|e| refused("--role", e))?;
             let team = team.map(|t| Some(t).filter(|t| !t.trim().is_empty()));
             let change = strata_store::UserChange { display_name: name, email: None, team, role, active };
             let (before, after) = store.update_user(&login, &change).await?;
@@ -78,10 +117,13 @@ pub(super) async fn token(config: &Config, t: crate::cli::TokenCommand) -> anyho
     let store = open(config).await?;
     match t {
         T::Create { login, name } => {
-            let (u, _) = store.user_credentials(&login).await?.ok_or_else(|| anyhow::anyhow!("there is no user `{login}`"))?;
+            let (u, _) = store.user_credentials(&login).await?.ok_or_else(|| no_user(&login))?;
             let (id, secret) = crate::accounts::create_token(&store, &u, &name).await?;
             audit(&store, config, "token.create", format!("token:{id}"), serde_json::json!({"user": login, "name": name})).await?;
-            eprintln!("API token {id} for {login} ({name}); it is shown only now — send it as `Authorization: Bearer …`");
+            match config.language {
+                Lang::Zh => eprintln!("{login} 的 API 令牌 {id}（{name}）；只在此时显示一次，请求时以 `Authorization: Bearer …` 发送"),
+                Lang::En => eprintln!("API token {id} for {login} ({name}); it is shown only now — send it as `Authorization: Bearer …`"),
+            }
             println!("{secret}");
         }
         T::List => {
@@ -95,7 +137,7 @@ pub(super) async fn token(config: &Config, t: crate::cli::TokenCommand) -> anyho
         T::Revoke { id } => {
             store.revoke_api_token(id).await?;
             audit(&store, config, "token.revoke", format!("token:{id}"), serde_json::Value::Null).await?;
-            println!("revoked API token {id}");
+            println!("{}", pick(config.language, &format!("已撤销 API 令牌 {id}"), &format!("revoked API token {id}")));
         }
     }
     Ok(())
@@ -105,10 +147,10 @@ pub(super) async fn field(config: &Config, f: FieldCommand) -> anyhow::Result<()
     let store = open(config).await?;
     match f {
         FieldCommand::Add { key, label, kind, options, required } => {
-            let kind = FieldKind::parse_label(&kind).map_err(|e| anyhow::anyhow!("--type: {e}"))?;
+            let kind = FieldKind::parse_label(&kind).map_err(|e| refused("--type", e))?;
             let options = options.map(|o| strata_core::customer::parse_tags(&o)).unwrap_or_default();
             store.define_custom_field(&CustomFieldDef { key: key.clone(), label, kind, options, required }).await?;
-            println!("defined custom field {key}");
+            println!("{}", pick(config.language, &format!("已定义自定义字段 {key}"), &format!("defined custom field {key}")));
         }
         FieldCommand::List => {
             for d in store.list_custom_fields().await? {

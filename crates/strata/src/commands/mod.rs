@@ -74,7 +74,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match t {
                 TeamCommand::Add { name } => {
                     let t = store.create_team(&name).await?;
-                    println!("added team {} (id {})", t.name, t.id)
+                    match lang {
+                        Lang::Zh => println!("已添加团队 {}（编号 {}）", t.name, t.id),
+                        Lang::En => println!("added team {} (id {})", t.name, t.id),
+                    }
                 }
                 TeamCommand::List => {
                     for t in store.list_teams().await? {

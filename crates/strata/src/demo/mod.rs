@@ -19,7 +19,10 @@ use strata_core::{
 };
 use strata_store::{CustomerFilter, CustomerSort, Store};
 
-use crate::{cli::DemoArgs, config::Config};
+use crate::{
+    cli::{language::Lang, DemoArgs},
+    config::Config,
+};
 use profile::Profile;
 
 /// What to generate.
@@ -37,21 +40,34 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     let store = crate::commands::open(&config).await?;
     let existing = store.list_customers(&CustomerFilter::default(), CustomerSort::Id, 0, 1).await?.total;
     if existing > 0 {
-        eprintln!(
-            "{} already holds {existing} customers; serving them (use another --data-dir for fresh demo data)",
-            config.database_display()
-        );
+        let db = config.database_display();
+        match config.language {
+            Lang::Zh => eprintln!("{db} 已有 {existing} 个客户，直接使用（要新的演示数据，请换一个 --data-dir）"),
+            Lang::En => eprintln!("{db} already holds {existing} customers; serving them (use another --data-dir for fresh demo data)"),
+        }
     } else {
         let spec = DemoSpec {
             customers: args.size,
             seed: args.seed,
             until: args.until.unwrap_or_else(|| chrono::Utc::now().with_timezone(&config.timezone).date_naive()),
         };
-        eprintln!("generating demo data: {} customers, seed {}, history until {} …", spec.customers, spec.seed, spec.until);
+        match config.language {
+            Lang::Zh => eprintln!("正在生成演示数据：{} 个客户，随机种子 {}，历史截至 {} …", spec.customers, spec.seed, spec.until),
+            Lang::En => eprintln!("generating demo data: {} customers, seed {}, history until {} …", spec.customers, spec.seed, spec.until),
+        }
         let started = Instant::now();
-        let counts = generate(&store, spec, |e, n| eprintln!("  {e}: {n}")).await?;
+        let lang = config.language;
+        let counts = generate(&store, spec, |e, n| {
+            let name = crate::web::i18n::named(lang, "entity_", e.name()).unwrap_or(e.name());
+            eprintln!("  {name}: {n}")
+        })
+        .await?;
         let total: u64 = counts.iter().map(|(_, n)| n).sum();
-        eprintln!("demo data ready: {total} rows in {:.1}s", started.elapsed().as_secs_f64());
+        let seconds = started.elapsed().as_secs_f64();
+        match config.language {
+            Lang::Zh => eprintln!("演示数据已就绪：{total} 行，用时 {seconds:.1} 秒"),
+            Lang::En => eprintln!("demo data ready: {total} rows in {seconds:.1}s"),
+        }
     }
     let today = crate::tiering::today(config.timezone, args.until);
     publish_presets(&store, &config, today).await?;
@@ -91,7 +107,13 @@ async fn first_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     }
-    eprintln!("log in as `admin` with the password {password} (also in {}; change it with `strata user passwd admin`)", path.display());
+    let shown = path.display();
+    match config.language {
+        Lang::Zh => eprintln!("用 `admin` 登录，密码 {password}（也写在 {shown}；用 `strata user passwd admin` 修改）"),
+        Lang::En => {
+            eprintln!("log in as `admin` with the password {password} (also in {shown}; change it with `strata user passwd admin`)")
+        }
+    }
     Ok(())
 }
 
@@ -108,7 +130,10 @@ async fn publish_presets(store: &Store, config: &Config, today: strata_core::met
     for kind in [crate::forecast::FitKind::Bgnbd, crate::forecast::FitKind::GammaGamma] {
         let request = crate::forecast::FitRequest { kind, calibration_end: None, unit: strata_core::predict::TimeUnit::Days };
         match crate::forecast::fit(store, request, today, &config.actor).await {
-            Ok(fit) => eprintln!("fitted {} (fit #{}) on {} customers", fit.kind, fit.id, fit.customers),
+            Ok(fit) => match config.language {
+                Lang::Zh => eprintln!("已拟合 {}（第 {} 次拟合），{} 个客户", fit.kind, fit.id, fit.customers),
+                Lang::En => eprintln!("fitted {} (fit #{}) on {} customers", fit.kind, fit.id, fit.customers),
+            },
             Err(e) => {
                 eprintln!("{} not fitted ({}): {e}", kind.name(), e.code());
                 fitted = false;
@@ -124,7 +149,10 @@ async fn publish_presets(store: &Store, config: &Config, today: strata_core::met
         let loaded = crate::tiering::host::load(store, today, Some(&spec)).await?;
         let (prepared, counts) = crate::tiering::publish::prepare(&loaded, &spec)?;
         let p = crate::tiering::publish::write(store, &spec, None, prepared, counts, &config.actor).await?;
-        eprintln!("published tier model {} v{}: {} customers", p.model, p.version, p.customers);
+        match config.language {
+            Lang::Zh => eprintln!("已发布分层模型 {} v{}：{} 个客户", p.model, p.version, p.customers),
+            Lang::En => eprintln!("published tier model {} v{}: {} customers", p.model, p.version, p.customers),
+        }
     }
     Ok(())
 }

@@ -24,7 +24,7 @@ use axum::{extract::State, routing::get, Json, Router};
 use serde_json::json;
 use strata_store::Store;
 
-use crate::{config::Config, live::LiveEngine};
+use crate::{cli::language::Lang, config::Config, live::LiveEngine};
 pub use auth::{Caller, CSRF_HEADER, SESSION_COOKIE};
 pub use customers::ListQuery as CustomerListQuery;
 pub use error::ApiError;
@@ -134,12 +134,21 @@ pub async fn serve(store: Store, config: Config, bind: &str) -> anyhow::Result<(
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %config.database_display(), "strata is serving");
-    eprintln!("Strata is running at http://{addr}/  (health: http://{addr}/health, API: http://{addr}/api/v1/customers)");
+    match config.language {
+        Lang::Zh => eprintln!("Strata 已启动：http://{addr}/ （健康检查：http://{addr}/health，API：http://{addr}/api/v1/customers）"),
+        Lang::En => eprintln!("Strata is running at http://{addr}/  (health: http://{addr}/health, API: http://{addr}/api/v1/customers)"),
+    }
     if !store.has_admin_login().await? {
-        eprintln!(
-            "First run: no admin can log in yet. Open http://{addr}/login to choose the admin, or run `strata user add admin --role admin --password-stdin` \
-             (or POST {{\"login\", \"password\"}} to http://{addr}/api/v1/auth/setup)."
-        );
+        match config.language {
+            Lang::Zh => eprintln!(
+                "首次运行：还没有能登录的管理员。打开 http://{addr}/login 设置管理员，或运行 `strata user add admin --role admin --password-stdin` \
+                 （或向 http://{addr}/api/v1/auth/setup POST {{\"login\", \"password\"}}）。"
+            ),
+            Lang::En => eprintln!(
+                "First run: no admin can log in yet. Open http://{addr}/login to choose the admin, or run `strata user add admin --role admin --password-stdin` \
+                 (or POST {{\"login\", \"password\"}} to http://{addr}/api/v1/auth/setup)."
+            ),
+        }
     }
     let store2 = store.clone();
     let every = config.follow_every;

@@ -27,6 +27,12 @@ fn imports_and_their_errors_speak_chinese() {
     assert!(!ok && out.starts_with("错误：找不到") && out.contains("999"), "{out}");
     let (ok, out) = bin.zh(&["batch", "list"]);
     assert!(ok && out.starts_with("编号\t数据\t状态"), "{out}");
+    let (ok, out) = bin.zh(&["user", "add", "lina", "--name", "李娜", "--role", "销售"]);
+    assert!(ok && out.contains("已添加用户 lina（李娜，sales）"), "{out}");
+    let (ok, out) = bin.zh(&["user", "add", "zhao", "--role", "boss"]);
+    assert!(!ok && out.starts_with("错误：--role：") && !out.contains("unknown"), "{out}");
+    let (ok, out) = bin.zh(&["token", "create", "nobody", "--name", "x"]);
+    assert!(!ok && out.contains("没有用户 `nobody`"), "{out}");
 }
 
 #[test]
