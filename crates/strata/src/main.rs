@@ -23,7 +23,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(strata::commands::run(cli)) {
+    match runtime.block_on(strata::commands::run(cli, language)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("{}", strata::cli::language::error_line(&e, language));

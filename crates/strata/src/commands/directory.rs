@@ -42,25 +42,11 @@ pub(super) async fn user(config: &Config, u: UserCommand) -> anyhow::Result<()> 
                 crate::accounts::set_password(&store, &u, &p).await?;
             }
             audit(&store, config, "user.create", format!("user:{}", u.id), serde_json::json!({"role": u.role.code()})).await?;
+            let (login, name, role) = (&u.login, &u.display_name, u.role.code());
+            let can_log_in = if password_stdin { pick(config.language, "，可以登录", ", can log in") } else { "" };
             match config.language {
-                Lang::Zh => {
-                    println!(
-                        "已添加用户 {}（{}，{}）{}",
-                        u.login,
-                        u.display_name,
-                        u.role.code(),
-                        if password_stdin { "，可以登录" } else { "" }
-                    )
-                }
-                Lang::En => {
-                    println!(
-                        "added user {} ({}, {}){}",
-                        u.login,
-                        u.display_name,
-                        u.role.code(),
-                        if password_stdin { ", can log in" } else { "" }
-                    )
-                }
+                Lang::Zh => println!("已添加用户 {login}（{name}，{role}）{can_log_in}"),
+                Lang::En => println!("added user {login} ({name}, {role}){can_log_in}"),
             }
         }
         UserCommand::Passwd { login } => {

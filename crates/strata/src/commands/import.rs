@@ -129,7 +129,7 @@ async fn warn_duplicates(store: &Store, batch: i64, inserted: u64, lang: Lang) -
 }
 
 /// What the command prints after an import, line by line.
-pub fn summary_text(s: &ImportSummary, lang: Lang) -> String {
+fn summary_text(s: &ImportSummary, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let mapped: Vec<String> = s
         .mapping

@@ -14,7 +14,6 @@ mod directory;
 mod import;
 
 use directory::{field, token, user};
-pub use import::summary_text;
 
 use crate::{
     cli::{
@@ -25,11 +24,12 @@ use crate::{
     export::{self, ExportFormat},
 };
 
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Runs `cli`'s command, speaking `language` (resolved from the flag or the locale).
+pub async fn run(cli: Cli, language: Lang) -> anyhow::Result<ExitCode> {
     let mut config = Config::new(cli.data_dir, cli.database_url, cli.actor);
     config.timezone = parse_offset(&cli.timezone)?;
-    config.language = crate::cli::language::resolve(cli.language.as_deref()).map_err(anyhow::Error::msg)?;
-    let lang = config.language;
+    config.language = language;
+    let lang = language;
     match cli.command {
         Command::Serve(a) => {
             let store = open(&config).await?;

@@ -3,7 +3,7 @@
 
 use std::{io::Write, time::Duration};
 
-use super::support::{path_str, text, Bin, CUSTOMERS_CSV, ORDERS_CSV};
+use super::support::{path_str, text, Bin, CUSTOMERS_CSV, MISSPELT_MODEL, ORDERS_CSV, VALUE_MODEL};
 
 #[test]
 fn imports_gbk_csv_and_is_idempotent() {
@@ -206,20 +206,9 @@ fn tier_models_are_checked_previewed_published_explained_and_swept() {
     let bin = Bin::new();
     bin.ok(&["import", "customers", path_str(&bin.write("c.csv", CUSTOMERS_CSV.as_bytes()))]);
     bin.ok(&["import", "orders", path_str(&bin.write("o.csv", ORDERS_CSV.as_bytes()))]);
-    let model = bin.write(
-        "value.toml",
-        "key = \"value\"\nname = \"价值分层\"\nkind = \"ladder\"\n\
-         [[tiers]]\nkey = \"A\"\nname = \"核心\"\nwhen = \"sum(订单.金额, between 2024-01-01 and 2024-12-31) > 10000\"\n\
-         [[tiers]]\nkey = \"B\"\nname = \"浙江\"\nwhen = \"province = \\\"浙江省\\\"\"\n\
-         [[tiers]]\nkey = \"C\"\nname = \"普通\"\n"
-            .as_bytes(),
-    );
+    let model = bin.write("value.toml", VALUE_MODEL.as_bytes());
     assert!(bin.ok(&["tier", "check", path_str(&model)]).contains("value: ok (3 tiers"));
-    let bad = bin.write(
-        "bad.toml",
-        "key = \"bad\"\nname = \"坏\"\nkind = \"ladder\"\n[[tiers]]\nkey = \"a\"\nname = \"a\"\nwhen = \"sum(orders.amout) > 1\"\n"
-            .as_bytes(),
-    );
+    let bad = bin.write("bad.toml", MISSPELT_MODEL.as_bytes());
     let out = bin.fails(&["tier", "check", path_str(&bad)]);
     assert!(out.contains("tiers[1].when") && out.contains("did you mean `amount`?"), "{out}");
     let a = bin.write("a.toml", "key=\"a\"\nname=\"甲\"\nkind=\"ladder\"\n[[tiers]]\nkey=\"x\"\nname=\"x\"\nwhen='tier(\"b\") = \"y\"'\n[[tiers]]\nkey=\"z\"\nname=\"z\"\n".as_bytes());

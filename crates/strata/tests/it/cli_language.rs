@@ -1,7 +1,7 @@
 //! The command line in Chinese: `STRATA_LANG=zh` or a Chinese locale makes imports, tier
 //! commands and errors speak Chinese; a language Strata does not speak is refused.
 
-use super::support::{path_str, Bin, CUSTOMERS_CSV, ORDERS_CSV};
+use super::support::{path_str, Bin, CUSTOMERS_CSV, MISSPELT_MODEL, ORDERS_CSV, VALUE_MODEL};
 
 #[test]
 fn imports_and_their_errors_speak_chinese() {
@@ -40,11 +40,7 @@ fn tier_commands_speak_chinese() {
     let bin = Bin::new();
     bin.ok(&["import", "customers", path_str(&bin.write("c.csv", CUSTOMERS_CSV.as_bytes()))]);
     bin.ok(&["import", "orders", path_str(&bin.write("o.csv", ORDERS_CSV.as_bytes()))]);
-    let bad = bin.write(
-        "bad.toml",
-        "key = \"bad\"\nname = \"坏\"\nkind = \"ladder\"\n[[tiers]]\nkey = \"a\"\nname = \"a\"\nwhen = \"sum(orders.amout) > 1\"\n"
-            .as_bytes(),
-    );
+    let bad = bin.write("bad.toml", MISSPELT_MODEL.as_bytes());
     let (ok, out) = bin.zh(&["tier", "check", path_str(&bad)]);
     assert!(!ok && out.contains("模型 `bad`，tiers[1].when：") && out.contains("amount"), "{out}");
     assert!(!out.contains("did you mean"), "no English: {out}");
@@ -52,14 +48,7 @@ fn tier_commands_speak_chinese() {
     let (ok, out) = bin.zh(&["tier", "check", path_str(&broken)]);
     assert!(!ok && out.contains("broken.toml：") && out.contains("lader"), "{out}");
 
-    let model = bin.write(
-        "value.toml",
-        "key = \"value\"\nname = \"价值分层\"\nkind = \"ladder\"\n\
-         [[tiers]]\nkey = \"A\"\nname = \"核心\"\nwhen = \"sum(订单.金额, between 2024-01-01 and 2024-12-31) > 10000\"\n\
-         [[tiers]]\nkey = \"B\"\nname = \"浙江\"\nwhen = \"province = \\\"浙江省\\\"\"\n\
-         [[tiers]]\nkey = \"C\"\nname = \"普通\"\n"
-            .as_bytes(),
-    );
+    let model = bin.write("value.toml", VALUE_MODEL.as_bytes());
     let (ok, out) = bin.zh(&["tier", "check", path_str(&model)]);
     assert!(ok && out.contains("value：通过（3 个层级"), "{out}");
     let (_, out) = bin.zh(&["tier", "preview", path_str(&model)]);

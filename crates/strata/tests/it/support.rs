@@ -15,6 +15,16 @@ SO-1,C001,2024/1/5,\"¥1,234.50\",已完成\n\
 SO-2,C001,2024年2月1日,1.2万,\n\
 SO-3,C002,2024.3.1,88,已退款\n";
 
+/// A three-tier ladder over the customers and orders above (Chinese names in the rule).
+pub const VALUE_MODEL: &str = "key = \"value\"\nname = \"价值分层\"\nkind = \"ladder\"\n\
+     [[tiers]]\nkey = \"A\"\nname = \"核心\"\nwhen = \"sum(订单.金额, between 2024-01-01 and 2024-12-31) > 10000\"\n\
+     [[tiers]]\nkey = \"B\"\nname = \"浙江\"\nwhen = \"province = \\\"浙江省\\\"\"\n\
+     [[tiers]]\nkey = \"C\"\nname = \"普通\"\n";
+
+/// A model whose rule misspells `amount`.
+pub const MISSPELT_MODEL: &str =
+    "key = \"bad\"\nname = \"坏\"\nkind = \"ladder\"\n[[tiers]]\nkey = \"a\"\nname = \"a\"\nwhen = \"sum(orders.amout) > 1\"\n";
+
 /// The CDNOW sample (fixtures/cdnow) as importable customers and orders CSV (dollar amounts).
 pub fn cdnow_csv() -> (String, String) {
     const CDNOW: &str = include_str!("../../../../fixtures/cdnow/CDNOW_sample.txt");
