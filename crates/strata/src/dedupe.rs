@@ -7,6 +7,8 @@ use serde_json::json;
 use strata_core::dedupe::{scan, Group, Party};
 use strata_store::{MatchKeys, Store};
 
+use crate::cli::language::{padded, Lang, Said};
+
 /// The customers as duplicate detection sees them, and their stored keys by id.
 pub async fn parties(store: &Store) -> anyhow::Result<(Vec<Party>, HashMap<i64, MatchKeys>)> {
     let keys = store.match_keys().await?;
@@ -49,8 +51,13 @@ pub fn group_json(g: &Group, keys: &HashMap<i64, MatchKeys>) -> serde_json::Valu
 }
 
 /// `strata dedupe scan`.
-pub async fn run_scan(store: &Store, threshold: f64, limit: usize, json_out: bool) -> anyhow::Result<()> {
-    anyhow::ensure!((0.0..=1.0).contains(&threshold), "--threshold must be between 0 and 1, not {threshold}");
+pub async fn run_scan(store: &Store, threshold: f64, limit: usize, json_out: bool, lang: Lang) -> anyhow::Result<()> {
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(Said::error(
+            format!("--threshold must be between 0 and 1, not {threshold}"),
+            format!("--threshold 应在 0 到 1 之间，不能是 {threshold}"),
+        ));
+    }
     let started = std::time::Instant::now();
     let (parties, keys) = parties(store).await?;
     let groups = tokio::task::spawn_blocking(move || scan(&parties, threshold)).await?;
@@ -63,17 +70,27 @@ pub async fn run_scan(store: &Store, threshold: f64, limit: usize, json_out: boo
         );
         return Ok(());
     }
-    println!("{} groups of possible duplicates among {} customers ({seconds:.2} s, threshold {threshold})", groups.len(), keys.len());
+    let (n, customers) = (groups.len(), keys.len());
+    println!(
+        "{}",
+        match lang {
+            Lang::Zh => format!("{customers} 个客户中有 {n} 组疑似重复（用时 {seconds:.2} 秒，阈值 {threshold}）"),
+            Lang::En => format!("{n} groups of possible duplicates among {customers} customers ({seconds:.2} s, threshold {threshold})"),
+        }
+    );
     for g in groups.iter().take(limit) {
         println!("\n{:.2}", g.score);
         for id in &g.members {
             let k = keys.get(id);
-            let owner = k.and_then(|k| k.owner.as_deref()).map(|o| format!(", owned by {o}")).unwrap_or_default();
+            let owner = k.and_then(|k| k.owner.as_deref()).map_or(String::new(), |o| match lang {
+                Lang::Zh => format!("，负责人 {o}"),
+                Lang::En => format!(", owned by {o}"),
+            });
             println!("  #{id} {}{owner}", k.map_or("?", |k| k.name.as_str()));
         }
         if let Some((a, b, _, reasons)) = g.pairs.first() {
-            let why: Vec<&str> = reasons.iter().map(|r| r.detail.as_str()).collect();
-            println!("  #{a} ~ #{b}: {}", why.join("; "));
+            let why: Vec<&str> = reasons.iter().map(|r| if lang == Lang::Zh { r.detail_zh.as_str() } else { r.detail.as_str() }).collect();
+            println!("  #{a} ~ #{b}: {}", why.join(if lang == Lang::Zh { "；" } else { "; " }));
         }
     }
     Ok(())
@@ -166,18 +183,38 @@ pub async fn completeness(store: &Store, worst: usize) -> anyhow::Result<serde_j
     Ok(json!({ "customers": data.rows.len(), "score": mean, "owners": owners, "least_complete": least }))
 }
 
-pub fn print_completeness(r: &serde_json::Value) {
+pub fn print_completeness(r: &serde_json::Value, lang: Lang) {
     let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
-    println!("{} customers, {:.1}% of expected fields filled", r["customers"], 100.0 * f(&r["score"]));
+    let (customers, share) = (&r["customers"], 100.0 * f(&r["score"]));
+    println!(
+        "{}",
+        match lang {
+            Lang::Zh => format!("{customers} 个客户，应填字段已填 {share:.1}%"),
+            Lang::En => format!("{customers} customers, {share:.1}% of expected fields filled"),
+        }
+    );
     for o in r["owners"].as_array().into_iter().flatten() {
-        let missing: Vec<String> =
-            o["missing"].as_array().into_iter().flatten().take(3).map(|m| format!("{} ({})", m[0].as_str().unwrap_or(""), m[1])).collect();
+        let missing: Vec<String> = o["missing"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .take(3)
+            .map(|m| format!("{} ({})", field_word(m[0].as_str().unwrap_or(""), lang), m[1]))
+            .collect();
+        let missing = if missing.is_empty() { "—".into() } else { missing.join(if lang == Lang::Zh { "、" } else { ", " }) };
+        let owner = o["owner"].as_str().unwrap_or(crate::cli::language::pick(lang, "（无负责人）", "(no owner)"));
+        let (n, share) = (o["customers"].as_u64().unwrap_or(0), 100.0 * f(&o["score"]));
         println!(
-            "  {:<12} {:>7} customers  {:>5.1}%  most missing: {}",
-            o["owner"].as_str().unwrap_or("(no owner)"),
-            o["customers"],
-            100.0 * f(&o["score"]),
-            if missing.is_empty() { "—".into() } else { missing.join(", ") }
+            "{}",
+            match lang {
+                Lang::Zh => format!("  {} {n:>7} 个客户  {share:>5.1}%  缺得最多：{missing}", padded(owner, 12)),
+                Lang::En => format!("  {} {n:>7} customers  {share:>5.1}%  most missing: {missing}", padded(owner, 12)),
+            }
         );
     }
+}
+
+/// A checked field's name as the customer list's filter words it.
+fn field_word(field: &str, lang: Lang) -> String {
+    crate::web::i18n::named(lang, "field_", field).map_or_else(|| field.to_string(), str::to_string)
 }

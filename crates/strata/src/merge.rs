@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use strata_core::dedupe::survivorship::{self, MergeError, Merged};
 use strata_store::{MergeWrite, Store, StoreError};
+
+use crate::cli::language::{padded, pick, Lang, Said};
 
 /// What to merge: the survivor, the customers it absorbs, and fields whose value to take from a
 /// named customer instead of the default rule.
@@ -74,35 +76,100 @@ pub fn parse_take(s: &str) -> Result<(String, i64), String> {
     Ok((field.trim().to_string(), id))
 }
 
-fn print_decisions(v: &Value) {
+/// How a field's value was chosen, in words.
+fn rule_word(rule: &str, lang: Lang) -> &str {
+    match (lang, rule) {
+        (Lang::Zh, "survivor") => "保留客户自身",
+        (Lang::Zh, "most_recent_non_empty") => "最近更新且有值",
+        (Lang::Zh, "largest_revenue") => "收入最高",
+        (Lang::Zh, "earliest") => "最早",
+        (Lang::Zh, "union") => "全部合并",
+        (Lang::Zh, "chosen") => "指定",
+        (_, r) => r,
+    }
+}
+
+/// A merge field's name: the import's Chinese column name in Chinese.
+fn field_name(field: &str, lang: Lang) -> &str {
+    let zh = strata_core::import::Entity::Customers.fields().iter().find(|f| f.key == field).map(|f| f.label_zh);
+    match (lang, zh) {
+        (Lang::Zh, Some(zh)) => zh,
+        _ => field,
+    }
+}
+
+/// A field's value as shown: a kind or a lifecycle stage by its Chinese label in Chinese.
+fn value_word(field: &str, value: &Value, lang: Lang) -> String {
+    use strata_core::{
+        customer::{CustomerKind, LifecycleStage},
+        label::Labelled,
+    };
+    let label = match (lang, field, value.as_str()) {
+        (Lang::Zh, "kind", Some(code)) => CustomerKind::zh_of_code(code),
+        (Lang::Zh, "lifecycle_stage", Some(code)) => LifecycleStage::zh_of_code(code),
+        _ => None,
+    };
+    match (label, value) {
+        (Some(label), _) => label.to_string(),
+        (None, Value::Null) => "—".to_string(),
+        (None, Value::String(s)) => s.clone(),
+        (None, Value::Array(items)) if items.is_empty() => "—".to_string(),
+        (None, Value::Array(items)) => {
+            let words: Vec<String> = items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect();
+            words.join(pick(lang, "、", ", "))
+        }
+        (None, other) => other.to_string(),
+    }
+}
+
+fn print_decisions(v: &Value, lang: Lang) {
     for d in v["decisions"].as_array().into_iter().flatten() {
-        let value = match &d["value"] {
-            Value::Null => "—".to_string(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
+        let value = value_word(d["field"].as_str().unwrap_or(""), &d["value"], lang);
         let aside: Vec<String> = d["set_aside"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|p| format!("{} from {}", p[1].as_str().map_or_else(|| p[1].to_string(), str::to_string), p[0]))
+            .map(|p| {
+                let value = value_word(d["field"].as_str().unwrap_or(""), &p[1], lang);
+                match lang {
+                    Lang::Zh => format!("客户 {} 的 {value}", p[0]),
+                    Lang::En => format!("{value} from {}", p[0]),
+                }
+            })
             .collect();
-        let aside = if aside.is_empty() { String::new() } else { format!("   (set aside: {})", aside.join("; ")) };
-        println!(
-            "  {:<16} {:<32} from {} by {}{aside}",
-            d["field"].as_str().unwrap_or(""),
-            value,
-            d["from"],
-            d["rule"].as_str().unwrap_or("")
-        );
+        let aside = match (aside.is_empty(), lang) {
+            (true, _) => String::new(),
+            (false, Lang::Zh) => format!("   （舍弃：{}）", aside.join("；")),
+            (false, Lang::En) => format!("   (set aside: {})", aside.join("; ")),
+        };
+        let (field, from, rule) =
+            (field_name(d["field"].as_str().unwrap_or(""), lang), &d["from"], rule_word(d["rule"].as_str().unwrap_or(""), lang));
+        match lang {
+            Lang::Zh => println!("  {} {} 取自客户 {from}，规则：{rule}{aside}", padded(field, 16), padded(&value, 32)),
+            Lang::En => println!("  {} {} from {from} by {rule}{aside}", padded(field, 16), padded(&value, 32)),
+        }
     }
 }
 
 /// `strata dedupe merge`; the merge's id when one was made.
-pub async fn run_merge(store: &Store, req: MergeRequest, actor: &str, dry_run: bool, json_out: bool) -> anyhow::Result<Option<i64>> {
+pub async fn run_merge(
+    store: &Store,
+    req: MergeRequest,
+    actor: &str,
+    dry_run: bool,
+    json_out: bool,
+    lang: Lang,
+) -> anyhow::Result<Option<i64>> {
+    let survivor = req.survivor;
     let out = match merge(store, &req, actor, dry_run).await {
         Ok(v) => v,
-        Err(e) => bail!("cannot merge into customer {}: {e}", req.survivor),
+        Err(MergeFailure::Plan(e)) => {
+            return Err(Said::error(
+                format!("cannot merge into customer {survivor}: {e}"),
+                format!("无法并入客户 {survivor}：{}", e.message_zh()),
+            ))
+        }
+        Err(MergeFailure::Store(e)) => return Err(anyhow::Error::new(e).context(format!("cannot merge into customer {survivor}"))),
     };
     let id = out["merge"]["id"].as_i64();
     if json_out {
@@ -110,34 +177,40 @@ pub async fn run_merge(store: &Store, req: MergeRequest, actor: &str, dry_run: b
         return Ok(id);
     }
     let others: Vec<String> = req.absorbed.iter().map(i64::to_string).collect();
-    if dry_run {
-        println!("merging {} into customer {} would keep:", others.join(", "), req.survivor);
-    } else {
-        let m = &out["merge"];
-        println!(
-            "merged {} into customer {} as merge {} ({} records moved); it keeps:",
-            others.join(", "),
-            req.survivor,
-            m["id"],
-            m["moved"]
-        );
-    }
-    print_decisions(&out);
+    let (others, m) = (others.join(", "), &out["merge"]);
+    println!(
+        "{}",
+        match (dry_run, lang) {
+            (true, Lang::Zh) => format!("把 {others} 并入客户 {survivor} 将保留："),
+            (true, Lang::En) => format!("merging {others} into customer {survivor} would keep:"),
+            (false, Lang::Zh) => format!("已把 {others} 并入客户 {survivor}（合并 {}，移动 {} 条记录），保留：", m["id"], m["moved"]),
+            (false, Lang::En) =>
+                format!("merged {others} into customer {survivor} as merge {} ({} records moved); it keeps:", m["id"], m["moved"]),
+        }
+    );
+    print_decisions(&out, lang);
     if !dry_run {
-        println!("undo with `strata dedupe undo {}`", out["merge"]["id"]);
+        println!("{}`strata dedupe undo {}`", pick(lang, "撤销：", "undo with "), m["id"]);
     }
     Ok(id)
 }
 
 /// `strata dedupe undo`.
-pub async fn run_undo(store: &Store, id: i64, actor: &str, force: bool) -> anyhow::Result<()> {
+pub async fn run_undo(store: &Store, id: i64, actor: &str, force: bool, lang: Lang) -> anyhow::Result<()> {
     let u = store.undo_merge(id, actor, force).await.with_context(|| format!("cannot undo merge {id}"))?;
-    println!("undid merge {id}: {} customers restored, {} records moved back", u.restored_customers, u.moved_back);
+    let (restored, moved) = (u.restored_customers, u.moved_back);
+    println!(
+        "{}",
+        match lang {
+            Lang::Zh => format!("已撤销合并 {id}：恢复 {restored} 个客户，移回 {moved} 条记录"),
+            Lang::En => format!("undid merge {id}: {restored} customers restored, {moved} records moved back"),
+        }
+    );
     Ok(())
 }
 
 /// `strata dedupe merges`.
-pub async fn run_list(store: &Store, customer: Option<i64>, json_out: bool) -> anyhow::Result<()> {
+pub async fn run_list(store: &Store, customer: Option<i64>, json_out: bool, lang: Lang) -> anyhow::Result<()> {
     let merges = store.list_merges(customer, 100).await?;
     if json_out {
         println!("{}", serde_json::to_string(&merges)?);
@@ -145,19 +218,19 @@ pub async fn run_list(store: &Store, customer: Option<i64>, json_out: bool) -> a
     }
     for m in merges {
         let absorbed: Vec<String> = m.absorbed_ids.iter().map(i64::to_string).collect();
-        let undone = m
-            .undone_at
-            .map(|t| format!(", undone {} by {}", t.format("%Y-%m-%d %H:%M"), m.undone_by.unwrap_or_default()))
-            .unwrap_or_default();
-        println!(
-            "{}\t{}\tinto {} ← {}\t{} records\tby {}{undone}",
-            m.id,
-            m.merged_at.format("%Y-%m-%d %H:%M"),
-            m.survivor_id,
-            absorbed.join(", "),
-            m.moved,
-            m.actor
-        );
+        let (at, by) = (m.merged_at.format("%Y-%m-%d %H:%M"), &m.actor);
+        let undone = m.undone_at.map_or(String::new(), |t| {
+            let (when, who) = (t.format("%Y-%m-%d %H:%M"), m.undone_by.clone().unwrap_or_default());
+            match lang {
+                Lang::Zh => format!("，已于 {when} 由 {who} 撤销"),
+                Lang::En => format!(", undone {when} by {who}"),
+            }
+        });
+        let (id, survivor, absorbed, moved) = (m.id, m.survivor_id, absorbed.join(", "), m.moved);
+        match lang {
+            Lang::Zh => println!("{id}\t{at}\t并入 {survivor} ← {absorbed}\t{moved} 条记录\t操作人 {by}{undone}"),
+            Lang::En => println!("{id}\t{at}\tinto {survivor} ← {absorbed}\t{moved} records\tby {by}{undone}"),
+        }
     }
     Ok(())
 }

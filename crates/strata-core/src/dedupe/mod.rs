@@ -45,6 +45,14 @@ pub struct Reason {
     pub code: &'static str,
     /// In words, e.g. "same mobile +8613800138000", "names 0.93 similar".
     pub detail: String,
+    /// The same in Chinese ("电话相同 +8613800138000").
+    pub detail_zh: String,
+}
+
+impl Reason {
+    pub fn new(code: &'static str, detail: String, detail_zh: String) -> Reason {
+        Reason { code, detail, detail_zh }
+    }
 }
 
 /// A scored candidate pair (indices into the scanned parties).

@@ -93,21 +93,29 @@ fn score(scorer: &Scorer, parties: &[Party], a: usize, b: usize) -> Option<Pair>
         if cx != cy {
             return None;
         }
-        reasons.push(Reason { code: "same_credit_code", detail: format!("same unified social credit code {cx}") });
+        reasons.push(Reason::new(
+            "same_credit_code",
+            format!("same unified social credit code {cx}"),
+            format!("统一社会信用代码相同 {cx}"),
+        ));
     }
     let name = if x.key.is_empty() || y.key.is_empty() { 0.0 } else { strsim::jaro_winkler(&x.key, &y.key) };
     if name >= 1.0 {
-        reasons.push(Reason { code: "same_name", detail: format!("same name {}", x.key) });
+        reasons.push(Reason::new("same_name", format!("same name {}", x.key), format!("名称相同 {}", x.key)));
     } else if name >= 0.75 {
-        reasons.push(Reason { code: "similar_name", detail: format!("names {name:.2} similar ({} / {})", x.key, y.key) });
+        reasons.push(Reason::new(
+            "similar_name",
+            format!("names {name:.2} similar ({} / {})", x.key, y.key),
+            format!("名称相似度 {name:.2}（{} / {}）", x.key, y.key),
+        ));
     }
     let phone = shared(&x.phones, &y.phones);
     if let Some(p) = phone {
-        reasons.push(Reason { code: "same_phone", detail: format!("same phone {p}") });
+        reasons.push(Reason::new("same_phone", format!("same phone {p}"), format!("电话相同 {p}")));
     }
     let email = shared(&x.emails, &y.emails);
     if let Some(e) = email {
-        reasons.push(Reason { code: "same_email", detail: format!("same e-mail {e}") });
+        reasons.push(Reason::new("same_email", format!("same e-mail {e}"), format!("邮箱相同 {e}")));
     }
     let linked = phone.is_some() || email.is_some();
     let score = if reasons.first().is_some_and(|r| r.code == "same_credit_code") {

@@ -78,8 +78,12 @@ pub enum MergeError {
     NothingToMerge(i64),
     #[error("customer {0} is named twice in the merge")]
     Repeated(i64),
-    #[error("unknown merge field `{field}`{hint}; fields are {}, or custom.<key>", MERGE_FIELDS.join(", "))]
-    UnknownField { field: String, hint: String },
+    #[error(
+        "unknown merge field `{field}`{}; fields are {}, or custom.<key>",
+        .suggestion.as_ref().map_or(String::new(), |s| format!("; did you mean `{s}`?")),
+        MERGE_FIELDS.join(", ")
+    )]
+    UnknownField { field: String, suggestion: Option<String> },
     #[error("field `{field}` is to come from customer {id}, which is not part of this merge")]
     NotInMerge { field: String, id: i64 },
 }
@@ -92,6 +96,20 @@ impl MergeError {
             MergeError::Repeated(_) => "merge_repeated_customer",
             MergeError::UnknownField { .. } => "unknown_merge_field",
             MergeError::NotInMerge { .. } => "merge_source_not_in_merge",
+        }
+    }
+
+    /// The message in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            MergeError::WithItself(id) => format!("客户 {id} 不能与自身合并；请指定要并入它的其他客户"),
+            MergeError::NothingToMerge(id) => format!("合并至少需要保留客户 {id} 之外的一个客户"),
+            MergeError::Repeated(id) => format!("客户 {id} 在合并中出现了两次"),
+            MergeError::UnknownField { field, suggestion } => {
+                let hint = suggestion.as_ref().map_or(String::new(), |s| format!("；是不是 `{s}`？"));
+                format!("没有可合并的字段 `{field}`{hint}；可用字段：{}，或 custom.<字段键>", MERGE_FIELDS.join("、"))
+            }
+            MergeError::NotInMerge { field, id } => format!("字段 `{field}` 要取自客户 {id}，但该客户不在这次合并中"),
         }
     }
 }
@@ -123,10 +141,8 @@ pub fn plan(customers: &[Customer], revenue: &[i64], chosen: &BTreeMap<String, i
     for (field, &id) in chosen {
         let known = MERGE_FIELDS.contains(&field.as_str()) || field.strip_prefix("custom.").is_some_and(|k| !k.is_empty());
         if !known {
-            let hint = crate::rules::error::suggest(field, MERGE_FIELDS.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            return Err(MergeError::UnknownField { field: field.clone(), hint });
+            let suggestion = crate::rules::error::suggest(field, MERGE_FIELDS.iter().copied()).map(|s| s.to_string());
+            return Err(MergeError::UnknownField { field: field.clone(), suggestion });
         }
         if !customers.iter().any(|c| c.id == id) {
             return Err(MergeError::NotInMerge { field: field.clone(), id });

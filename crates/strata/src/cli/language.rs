@@ -51,6 +51,13 @@ impl Said {
     }
 }
 
+/// `text` followed by spaces up to `width` terminal columns (a Chinese character takes two),
+/// so columns of Chinese names line up; longer text is left whole.
+pub fn padded(text: &str, width: usize) -> String {
+    let used = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
+}
+
 /// The line the binary prints for a failed command. In Chinese: the Chinese words of the first
 /// error in the chain that has them; for a store error without them, a Chinese sentence for its
 /// code with the English specifics in brackets; else the English chain.
@@ -72,6 +79,13 @@ pub fn error_line(e: &anyhow::Error, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chinese_takes_two_columns() {
+        assert_eq!(padded("重要价值客户", 16), "重要价值客户    ");
+        assert_eq!(padded("VIP", 6), "VIP   ");
+        assert_eq!(padded("一般保持客户", 4), "一般保持客户");
+    }
 
     #[test]
     fn locales_choose_the_language() {

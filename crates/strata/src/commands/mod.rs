@@ -94,17 +94,17 @@ pub async fn run(cli: Cli, language: Lang) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{report}");
             } else {
-                crate::dedupe::print_completeness(&report);
+                crate::dedupe::print_completeness(&report, config.language);
             }
         }
         Command::Dedupe(d) => {
             use crate::cli::DedupeCommand as D;
             let store = open(&config).await?;
             match d {
-                D::Scan { threshold, limit, json } => crate::dedupe::run_scan(&store, threshold, limit, json).await?,
+                D::Scan { threshold, limit, json } => crate::dedupe::run_scan(&store, threshold, limit, json, config.language).await?,
                 D::Merge { survivor, absorbed, take, dry_run, json } => {
                     let req = crate::merge::MergeRequest { survivor, absorbed: absorbed.clone(), take: take.into_iter().collect() };
-                    if let Some(id) = crate::merge::run_merge(&store, req, &config.actor, dry_run, json).await? {
+                    if let Some(id) = crate::merge::run_merge(&store, req, &config.actor, dry_run, json, config.language).await? {
                         audit(
                             &store,
                             &config,
@@ -116,10 +116,10 @@ pub async fn run(cli: Cli, language: Lang) -> anyhow::Result<ExitCode> {
                     }
                 }
                 D::Undo { merge, force } => {
-                    crate::merge::run_undo(&store, merge, &config.actor, force).await?;
+                    crate::merge::run_undo(&store, merge, &config.actor, force, config.language).await?;
                     audit(&store, &config, "merge.undo", format!("merge:{merge}"), serde_json::json!({"force": force})).await?;
                 }
-                D::Merges { customer, json } => crate::merge::run_list(&store, customer, json).await?,
+                D::Merges { customer, json } => crate::merge::run_list(&store, customer, json, config.language).await?,
             }
         }
         Command::Bench(b) => crate::bench::run(&config, b).await?,

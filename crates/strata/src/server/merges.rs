@@ -35,7 +35,8 @@ struct CreateBody {
 impl From<MergeFailure> for ApiError {
     fn from(e: MergeFailure) -> ApiError {
         match e {
-            MergeFailure::Plan(p) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, p.code(), p.to_string()),
+            MergeFailure::Plan(p) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, p.code(), p.to_string())
+                .with_details(serde_json::json!({"message_zh": p.message_zh()})),
             MergeFailure::Store(s) => s.into(),
         }
     }

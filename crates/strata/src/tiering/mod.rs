@@ -22,7 +22,7 @@ use strata_store::Store;
 
 use crate::{
     cli::{
-        language::{pick, Lang, Said},
+        language::{padded, pick, Lang, Said},
         TierCommand,
     },
     commands::open,
@@ -81,7 +81,7 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
                     (Lang::En, None) => "not published".to_string(),
                 };
                 let latest = pick(lang, "最新", "latest");
-                println!("{:<16} {:<8} {:<24} {latest} v{} ({}), {published}", v.key, v.kind, v.name, v.version, v.status);
+                println!("{:<16} {:<8} {} {latest} v{} ({}), {published}", v.key, v.kind, padded(&v.name, 24), v.version, v.status);
             }
         }
         TierCommand::Show { key, version } => {
@@ -102,7 +102,7 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
             println!("\n# v{} ({})\n{}", shown.version, shown.status, shown.spec);
             println!("{}", pick(lang, "各层级客户数：", "customers per tier:"));
             for (tier, n) in store.tier_counts(&key).await? {
-                println!("  {tier:<24} {n}");
+                println!("  {} {n}", padded(&tier, 24));
             }
         }
         TierCommand::Check { files } => return check(&store, &files, lang).await,
@@ -157,8 +157,8 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
             for t in store.customer_tiers(id).await? {
                 let since = t.since.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M");
                 match lang {
-                    Lang::Zh => println!("{:<16} {:<20} v{} 自 {since} 起", t.model, t.tier, t.version),
-                    Lang::En => println!("{:<16} {:<20} v{} since {since}", t.model, t.tier, t.version),
+                    Lang::Zh => println!("{:<16} {} v{} 自 {since} 起", t.model, padded(&t.tier, 20), t.version),
+                    Lang::En => println!("{:<16} {} v{} since {since}", t.model, padded(&t.tier, 20), t.version),
                 }
             }
             for h in store.tier_history(id).await? {

@@ -9,7 +9,7 @@ use strata_core::{
 };
 
 use super::{preview::Preview, publish::Published};
-use crate::cli::language::{pick, Lang, Said};
+use crate::cli::language::{padded, pick, Lang, Said};
 
 /// A model file that does not read as a model, named, in both languages.
 pub fn spec_error(path: &Path, message: &str) -> anyhow::Error {
@@ -56,7 +56,7 @@ pub fn preview_text(p: &Preview, version: i64, lang: Lang) -> String {
         Lang::En => format!("preview of {} v{version} over {} customers; {} would change tier\n", p.model, p.customers, p.moving),
     };
     for (t, n) in &p.counts {
-        out.push_str(&format!("  {:<24} {n}\n", name(t)));
+        out.push_str(&format!("  {} {n}\n", padded(&name(t), 24)));
     }
     out.push_str(pick(lang, "从 → 到：客户数（示例）\n", "from → to: customers (samples)\n"));
     for c in &p.matrix {
@@ -74,22 +74,19 @@ pub fn published_text(p: &Published, lang: Lang) -> String {
         }
     };
     for c in &p.counts {
-        out.push_str(&format!("  {:<24} {}\n", c.name, c.customers));
+        out.push_str(&format!("  {} {}\n", padded(&c.name, 24), c.customers));
     }
     out
 }
 
-/// A rule step's result or a check's truth, worded.
+/// A rule step's result or a check's truth, in the words the customer page uses.
 fn outcome(word: &str, lang: Lang) -> &str {
-    match (lang, word) {
-        (Lang::Zh, "matched") => "命中",
-        (Lang::Zh, "failed") => "未命中",
-        (Lang::Zh, "unknown") => "未知",
-        (Lang::Zh, "default") => "默认",
-        (Lang::Zh, "yes") => "是",
-        (Lang::Zh, "no") => "否",
-        _ => word,
-    }
+    let key = match word {
+        "yes" => "holds_yes",
+        "no" => "holds_no",
+        other => other,
+    };
+    Some(crate::web::i18n::word(lang, key)).filter(|w| !w.is_empty()).unwrap_or(word)
 }
 
 pub fn explanation_text(engine: &Engine, m: usize, x: &Explanation, lang: Lang) -> String {

@@ -56,7 +56,7 @@ fn tier_commands_speak_chinese() {
     let (_, out) = bin.zh(&["tier", "publish", path_str(&model)]);
     assert!(out.contains("已发布 value v1：评估 3 个客户，记录 3 次层级变化"), "{out}");
     let (_, out) = bin.zh(&["tier", "explain", "C002"]);
-    assert!(out.contains("未命中 核心") && out.contains("命中 浙江") && out.contains("升级条件："), "{out}");
+    assert!(out.contains("不符合 核心") && out.contains("符合 浙江") && out.contains("升级条件："), "{out}");
     let (_, out) = bin.zh(&["tier", "history", "C001"]);
     assert!(out.contains(" 起"), "{out}");
     let (ok, out) = bin.zh(&["tier", "explain", "C999"]);

@@ -1,6 +1,6 @@
 //! Duplicate detection through the binary and the API: customers typed three ways by three reps
 //! are found as one group with the reasons; namesakes in other cities and same-named people are
-//! not.
+//! not. Their command-line output in Chinese too.
 
 use axum::http::{Method, StatusCode};
 
@@ -151,4 +151,34 @@ async fn the_api_merges_and_undoes() {
     assert_eq!((status, again["code"].as_str()), (StatusCode::CONFLICT, Some("merge_already_undone")));
     let (status, c) = api.json(Method::GET, "/api/v1/customers/2", None).await;
     assert_eq!((status, c["name"].as_str()), (StatusCode::OK, Some("腾飞科技(深圳)")), "{c}");
+}
+
+#[test]
+fn dedupe_merge_and_quality_speak_chinese() {
+    let bin = Bin::new();
+    bin.ok(&["import", "customers", path_str(&bin.write("dupes.csv", CUSTOMERS.as_bytes()))]);
+    bin.ok(&["import", "orders", path_str(&bin.write("orders.csv", ORDERS.as_bytes()))]);
+    let (ok, out) = bin.zh(&["dedupe", "scan"]);
+    assert!(ok && out.contains("9 个客户中有 2 组疑似重复"), "{out}");
+    assert!(out.contains("电话相同 +8613800138000") || out.contains("统一社会信用代码相同"), "{out}");
+    let (ok, out) = bin.zh(&["dedupe", "scan", "--threshold", "1.5"]);
+    assert!(!ok && out.contains("--threshold 应在 0 到 1 之间"), "{out}");
+    let (ok, out) = bin.zh(&["quality", "completeness"]);
+    assert!(ok && out.contains("9 个客户，应填字段已填") && out.contains("（无负责人）") && out.contains("负责人 (9)"), "{out}");
+
+    let (ok, out) = bin.zh(&["dedupe", "merge", "1", "2", "3", "--take", "phone=3", "--dry-run"]);
+    assert!(ok && out.contains("把 2, 3 并入客户 1 将保留：") && out.contains("规则：指定") && out.contains("规则：收入最高"), "{out}");
+    assert!(out.contains("电话"), "fields by their Chinese names: {out}");
+    let (ok, out) = bin.zh(&["dedupe", "merge", "1", "2", "3"]);
+    assert!(ok && out.contains("已把 2, 3 并入客户 1（合并 1，移动 2 条记录）") && out.contains("撤销：`strata dedupe undo 1`"), "{out}");
+    let (ok, out) = bin.zh(&["dedupe", "merges"]);
+    assert!(ok && out.contains("并入 1 ← 2, 3"), "{out}");
+    let (ok, out) = bin.zh(&["dedupe", "merge", "4", "4"]);
+    assert!(!ok && out.contains("客户 4 不能与自身合并"), "{out}");
+    let (ok, out) = bin.zh(&["dedupe", "merge", "4", "5", "--take", "emial=5"]);
+    assert!(!ok && out.contains("没有可合并的字段 `emial`；是不是 `email`？"), "{out}");
+    let (ok, out) = bin.zh(&["dedupe", "undo", "1"]);
+    assert!(ok && out.contains("已撤销合并 1：恢复 2 个客户，移回 2 条记录"), "{out}");
+    let (ok, out) = bin.zh(&["dedupe", "merges"]);
+    assert!(ok && out.contains("撤销"), "{out}");
 }
