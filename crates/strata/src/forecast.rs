@@ -11,6 +11,9 @@ use strata_core::{
 };
 use strata_store::{ModelFit, NewModelFit, Store, StoreError};
 
+use crate::cli::language::{pick, Lang, Said};
+use crate::forecast_report as report;
+
 /// The models that can be fitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +58,17 @@ impl FitError {
             FitError::NoOrders => "no_orders",
             FitError::Predict(e) => e.code(),
             FitError::Store(e) => e.code(),
+        }
+    }
+
+    /// The message in Chinese (a store error by the sentence for its code).
+    pub fn message_zh(&self) -> String {
+        match self {
+            FitError::BeforeData { end, first } => format!("{end} 及之前没有计入收入的订单：第一笔订单在 {first}；请选择不早于它的校准日"),
+            FitError::InFuture { end, today } => format!("校准日 {end} 晚于今天（{today}）；请选择已经过去的日期"),
+            FitError::NoOrders => "没有可用于拟合的计入收入的订单；请先导入订单".to_string(),
+            FitError::Predict(e) => e.message_zh(),
+            FitError::Store(e) => crate::web::error_words::sentence(e.code()).map_or_else(|| e.to_string(), |s| format!("{s}（{e}）")),
         }
     }
 }
@@ -198,49 +212,33 @@ pub fn fit_json(fit: &ModelFit) -> serde_json::Value {
     })
 }
 
-/// A stored fit as text for the terminal.
-pub fn fit_text(fit: &ModelFit) -> String {
-    let params: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&fit.params).unwrap_or_default();
-    let order: &[&str] = if fit.kind == "bgnbd" { &["r", "alpha", "a", "b"] } else { &["p", "q", "gamma"] };
-    let shown: Vec<String> =
-        order.iter().map(|k| format!("{k} = {:.4}", params.get(*k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN))).collect();
-    let (title, who) = match fit.kind.as_str() {
-        "bgnbd" => ("BG/NBD", format!("{} customers ({} repeat buyers)", fit.customers, fit.repeat_customers)),
-        _ => ("Gamma-Gamma", format!("{} repeat buyers", fit.customers)),
-    };
-    format!(
-        "{title} fit #{} — {who}, calibration end {}, in {}\n  {}\n  log-likelihood {:.2}, {} iterations, {:.3} s, fitted {} by {}",
-        fit.id,
-        fit.calibration_end,
-        fit.time_unit,
-        shown.join("  "),
-        fit.log_likelihood,
-        fit.iterations,
-        fit.seconds,
-        fit.fitted_at.format("%Y-%m-%d %H:%M UTC"),
-        fit.fitted_by
-    )
-}
-
 /// `strata model …`.
 pub async fn run(config: &crate::config::Config, command: crate::cli::ModelCommand) -> anyhow::Result<()> {
     use crate::cli::ModelCommand;
+    let lang = config.language;
     let store = crate::commands::open(config).await?;
     match command {
         ModelCommand::Fit { kind, calibration_end, unit, today, json } => {
             let today = crate::tiering::today(config.timezone, today.or(config.today));
-            let fit = fit(&store, FitRequest { kind, calibration_end, unit }, today, &config.actor)
-                .await
-                .map_err(|e| anyhow::anyhow!("{} not fitted, {}: {e}; the fit in force is unchanged", kind.name(), e.code()))?;
+            let fit = fit(&store, FitRequest { kind, calibration_end, unit }, today, &config.actor).await.map_err(|e| {
+                let (name, code) = (kind.name(), e.code());
+                Said::error(
+                    format!("{name} not fitted, {code}: {e}; the fit in force is unchanged"),
+                    format!("{name} 未拟合（{code}）：{}；当前生效的拟合不变", e.message_zh()),
+                )
+            })?;
             let moved = reevaluate(&store, today).await?;
             if json {
                 let mut v = fit_json(&fit);
                 v["tier_changes"] = json!(moved);
                 println!("{v}");
             } else {
-                println!("{}", fit_text(&fit));
+                println!("{}", report::fit_text(&fit, lang));
                 if moved > 0 {
-                    println!("  {moved} tier changes written (models that read predictions)");
+                    match lang {
+                        Lang::Zh => println!("  写入 {moved} 次层级变化（读取预测值的模型）"),
+                        Lang::En => println!("  {moved} tier changes written (models that read predictions)"),
+                    }
                 }
             }
         }
@@ -255,11 +253,11 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
                 features: &features,
                 deals: Vec::new(),
             };
-            let report = crate::outcomes::churn(&base, &schema, &study, threshold)?;
+            let report = crate::outcomes::churn(&base, &schema, &study, threshold).map_err(report::study_error)?;
             if json {
                 println!("{report}");
             } else {
-                print_churn(&report);
+                report::print_churn(&report, lang);
             }
         }
         ModelCommand::SuggestRules { outcome, cutoff, horizon, feature, depth, today, json } => {
@@ -268,17 +266,24 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
             let features = features_or_default(feature);
             let deals = if outcome == crate::outcomes::Outcome::Won { crate::outcomes::closed_deals(&store).await? } else { Vec::new() };
             let study = crate::outcomes::Study { outcome, cutoff, horizon, features: &features, deals };
-            let report = crate::outcomes::suggest(&base, &schema, &study, depth)?;
+            let report = crate::outcomes::suggest(&base, &schema, &study, depth).map_err(report::study_error)?;
             if json {
                 println!("{report}");
             } else {
-                print_rules(&report);
+                report::print_rules(&report, lang);
             }
         }
         ModelCommand::Show { history, json } => {
             let current = store.current_model_fits().await?;
             if current.is_empty() && !json {
-                println!("no model fitted yet; run `strata model fit bgnbd` (and `gamma-gamma`)");
+                println!(
+                    "{}",
+                    pick(
+                        lang,
+                        "尚未拟合任何模型；请运行 `strata model fit bgnbd`（以及 `gamma-gamma`）",
+                        "no model fitted yet; run `strata model fit bgnbd` (and `gamma-gamma`)"
+                    )
+                );
             }
             let mut shown = Vec::new();
             for fit in current {
@@ -290,9 +295,9 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
                     shown.push(json!({ "in_force": fit_json(&fit), "history": earlier.iter().map(fit_json).collect::<Vec<_>>() }));
                     continue;
                 }
-                println!("{}", fit_text(&fit));
+                println!("{}", report::fit_text(&fit, lang));
                 for old in earlier.iter().filter(|f| f.id != fit.id) {
-                    println!("  earlier: {}", fit_text(old).replace('\n', "\n  "));
+                    println!("  {}{}", pick(lang, "此前：", "earlier: "), report::fit_text(old, lang).replace('\n', "\n  "));
                 }
             }
             if json {
@@ -308,65 +313,5 @@ fn features_or_default(given: Vec<String>) -> Vec<String> {
         crate::outcomes::DEFAULT_FEATURES.iter().map(|f| f.to_string()).collect()
     } else {
         given
-    }
-}
-
-fn print_churn(r: &serde_json::Value) {
-    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
-    println!("churn: no revenue order within {} days", r["horizon_days"]);
-    for (name, part) in [("trained on", &r["train"]), ("evaluated on", &r["test"])] {
-        println!(
-            "  {name} {} buyers as of {}, {:.1}% churned",
-            part["customers"],
-            part["as_of"].as_str().unwrap_or(""),
-            100.0 * f(&part["outcome_rate"])
-        );
-    }
-    println!(
-        "  AUC {:.3}; predicted churners (p ≥ {}): precision {:.3}, recall {:.3}",
-        f(&r["auc"]),
-        r["threshold"],
-        f(&r["precision"]),
-        f(&r["recall"])
-    );
-    println!("  what moves the odds of churn (one standard deviation more of each):");
-    for w in r["weights"].as_array().into_iter().flatten() {
-        let name = w["feature"].as_str().unwrap_or("");
-        if w["has_data"] != json!(true) {
-            println!("    {name:<44} no variation in the data");
-            continue;
-        }
-        let odds = f(&w["odds_ratio_per_sd"]);
-        let change = if odds >= 1.0 { format!("raises the odds ×{odds:.2}") } else { format!("lowers the odds ×{odds:.2}") };
-        println!("    {name:<44} +{:.1} {change}", f(&w["sd"]));
-    }
-}
-
-fn print_rules(r: &serde_json::Value) {
-    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
-    println!(
-        "{} customers as of {}, outcome `{}` within {} days: base rate {:.1}%",
-        r["customers"],
-        r["as_of"].as_str().unwrap_or(""),
-        r["outcome"].as_str().unwrap_or(""),
-        r["horizon_days"],
-        100.0 * f(&r["base_rate"])
-    );
-    let rules = r["rules"].as_array().cloned().unwrap_or_default();
-    if rules.is_empty() {
-        println!("no rule separates the outcome better than the base rate with these features");
-    }
-    for (i, rule) in rules.iter().enumerate() {
-        println!(
-            "\n# rule {}: precision {:.1}%, lift ×{:.2}, {} customers ({:.1}%)\n[[tiers]]\nkey = \"suggested_{}\"\nname = \"建议规则 {}\"\nwhen = {}",
-            i + 1,
-            100.0 * f(&rule["precision"]),
-            f(&rule["lift"]),
-            rule["customers"],
-            100.0 * f(&rule["support"]),
-            i + 1,
-            i + 1,
-            rule["rule"]
-        );
     }
 }

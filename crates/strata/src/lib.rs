@@ -16,6 +16,7 @@ pub mod dedupe;
 pub mod demo;
 pub mod export;
 pub mod forecast;
+mod forecast_report;
 pub mod import;
 pub mod live;
 pub mod memory;

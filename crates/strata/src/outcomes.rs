@@ -37,7 +37,7 @@ pub async fn closed_deals(store: &strata_store::Store) -> anyhow::Result<ClosedD
 #[derive(Debug, thiserror::Error)]
 pub enum StudyError {
     #[error("feature `{feature}` does not check:\n{rendered}")]
-    FeatureInvalid { feature: String, rendered: String },
+    FeatureInvalid { feature: String, rendered: String, rendered_zh: String },
     #[error("the outcome window after the cut-off ends on {end}, after today ({today}); choose a cut-off at least {horizon} days ago")]
     WindowAfterToday { end: NaiveDate, today: NaiveDate, horizon: u32 },
     #[error("only {have} customers are in the population at {cutoff} (buyers by then; for `won`, customers with a deal closed in the horizon); at least 20 are needed")]
@@ -53,6 +53,20 @@ impl StudyError {
             StudyError::WindowAfterToday { .. } => "window_after_today",
             StudyError::TooFewBuyers { .. } => "too_few_customers",
             StudyError::Predict(e) => e.code(),
+        }
+    }
+
+    /// The message in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            StudyError::FeatureInvalid { feature, rendered_zh, .. } => format!("特征 `{feature}` 无法通过检查：\n{rendered_zh}"),
+            StudyError::WindowAfterToday { end, today, horizon } => {
+                format!("截止日之后的观察期到 {end} 结束，晚于今天（{today}）；请选择至少 {horizon} 天以前的截止日")
+            }
+            StudyError::TooFewBuyers { have, cutoff } => {
+                format!("{cutoff} 时的样本只有 {have} 个客户（截至当时已购买的客户；`won` 为观察期内有商机关闭的客户），至少需要 20 个")
+            }
+            StudyError::Predict(e) => e.message_zh(),
         }
     }
 }
@@ -174,9 +188,10 @@ fn programs(study: &Study<'_>, schema: &Schema) -> Result<Vec<Program>, StudyErr
             Ok(p) if p.root.has_percentile() => Err(StudyError::FeatureInvalid {
                 feature: f.clone(),
                 rendered: "percentile(…) ranks within a published model's population; use the value itself as a feature".into(),
+                rendered_zh: "percentile(…) 是在已发布模型的客户群内排名；请直接用数值本身作为特征".into(),
             }),
             Ok(p) => Ok(p),
-            Err(e) => Err(StudyError::FeatureInvalid { feature: f.clone(), rendered: e.render(f) }),
+            Err(e) => Err(StudyError::FeatureInvalid { feature: f.clone(), rendered: e.render(f), rendered_zh: e.render_in(f, true) }),
         })
         .collect()
 }

@@ -52,6 +52,21 @@ impl PredictError {
             PredictError::TooFewLabelled { .. } => "too_few_examples",
         }
     }
+
+    /// The message in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            PredictError::TooFewCustomers { have, need } => format!("截至校准日有购买的客户太少：{have} 个，至少需要 {need} 个"),
+            PredictError::TooFewRepeatCustomers { have, need } => format!("截至校准日的复购客户太少：{have} 个，至少需要 {need} 个"),
+            PredictError::NotConverged { iterations, detail } => format!("迭代 {iterations} 次后优化仍未收敛：{detail}"),
+            PredictError::TooFewLabelled { positives, negatives, need } => {
+                format!("可学习的样本太少：有该结果的 {positives} 个，没有的 {negatives} 个，两类各至少需要 {need} 个")
+            }
+            PredictError::BadHistory { repeat, last_days, age_days } => {
+                format!("购买记录不可能成立：复购 {repeat} 次，最后一次在第 {last_days} 天，客户年龄 {age_days} 天")
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ async fn study(
     .await
     .map_err(|e| engine_error(e.into()))?
     .map_err(engine_error)?;
-    result.map(Json).map_err(|e| invalid(e.code(), e.to_string()))
+    result.map(Json).map_err(|e| invalid(e.code(), e.to_string()).with_details(json!({"message_zh": e.message_zh()})))
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,7 +157,8 @@ async fn fit(
         }
         Err(e) => match e.downcast::<FitError>() {
             Ok(FitError::Store(s)) => Err(s.into()),
-            Ok(f) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, f.code(), format!("{f}; the fit in force is unchanged"))),
+            Ok(f) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, f.code(), format!("{f}; the fit in force is unchanged"))
+                .with_details(json!({"message_zh": format!("{}；当前生效的拟合不变", f.message_zh())}))),
             Err(e) => Err(engine_error(e)),
         },
     }

@@ -128,6 +128,23 @@ fn cdnow_fits_match_the_published_estimates() {
     assert!(late.contains("after today"), "{late}");
     let shown = bin.ok(&["model", "show"]);
     assert!(shown.contains("BG/NBD fit #3") && shown.contains("Gamma-Gamma fit #2"), "{shown}");
+
+    // The same in Chinese.
+    let (ok, shown) = bin.zh(&["model", "show"]);
+    assert!(ok && shown.contains("BG/NBD 拟合 #3") && shown.contains("校准日 1998-06-30") && shown.contains("对数似然"), "{shown}");
+    let (ok, early) = bin.zh(&["model", "fit", "bgnbd", "--calibration-end", "1996-12-31", "--today", "1998-07-01"]);
+    assert!(!ok && early.contains("bgnbd 未拟合（calibration_outside_data）") && early.contains("第一笔订单在 1997-01-01"), "{early}");
+    assert!(early.contains("当前生效的拟合不变"), "{early}");
+    let (ok, churn) = bin.zh(&["model", "churn", "--cutoff", "1997-12-31", "--today", "1998-07-01"]);
+    assert!(ok && churn.contains("AUC 0.") && churn.contains("精确率") && churn.contains("几率 ×"), "{churn}");
+    let (ok, late) = bin.zh(&["model", "churn", "--cutoff", "1998-06-01", "--today", "1998-07-01"]);
+    assert!(!ok && late.contains("晚于今天（1998-07-01）"), "{late}");
+    let (ok, typo) =
+        bin.zh(&["model", "churn", "--cutoff", "1997-12-31", "--today", "1998-07-01", "--feature", "sum(orders.amout, last 90d)"]);
+    assert!(!ok && typo.contains("特征 `sum(orders.amout, last 90d)` 无法通过检查"), "{typo}");
+    let (ok, rules) =
+        bin.zh(&["model", "suggest-rules", "--outcome", "churned", "--cutoff", "1997-12-31", "--today", "1998-07-01", "--depth", "2"]);
+    assert!(ok && rules.contains("基准比例") && rules.contains("# 规则 1：精确率"), "{rules}");
 }
 
 #[test]
@@ -136,6 +153,10 @@ fn fitting_without_orders_says_what_is_missing() {
     let out = bin.fails(&["model", "fit", "bgnbd"]);
     assert!(out.contains("no_orders") && out.contains("import orders first"), "{out}");
     assert!(bin.ok(&["model", "show"]).contains("no model fitted yet"));
+    let (ok, out) = bin.zh(&["model", "fit", "bgnbd"]);
+    assert!(!ok && out.contains("请先导入订单"), "{out}");
+    let (ok, out) = bin.zh(&["model", "show"]);
+    assert!(ok && out.contains("尚未拟合任何模型"), "{out}");
 }
 
 #[test]
