@@ -1,10 +1,19 @@
 //! The `strata` binary: parses the command line and runs one command.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> std::process::ExitCode {
     strata::memory::limit_arenas();
-    let cli = strata::cli::Cli::parse();
+    // `--help` speaks the language asked for, so it is known before the command line is parsed.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let command = match strata::cli::language::before_parsing(&args) {
+        strata::cli::language::Lang::Zh => strata::cli::help_zh::chinese(strata::cli::Cli::command()),
+        strata::cli::language::Lang::En => strata::cli::Cli::command(),
+    };
+    let cli = match strata::cli::Cli::from_arg_matches(&command.get_matches_from(args)) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let language = match strata::cli::language::resolve(cli.language.as_deref()) {
         Ok(l) => l,
         Err(e) => {

@@ -15,6 +15,26 @@ pub fn resolve(given: Option<&str>) -> Result<Lang, String> {
     Ok(of_locale(locale.as_deref()))
 }
 
+/// The language of the command line `args` asks for, before clap reads it: `--language X` or
+/// `--language=X`, else `STRATA_LANG`, else the locale. A language Strata does not speak counts as
+/// English here; the parsed command line refuses it.
+pub fn before_parsing(args: &[std::ffi::OsString]) -> Lang {
+    let mut given = None;
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(w) = words.next() {
+        if w == "--" {
+            break;
+        }
+        if w == "--language" {
+            given = words.next().map(|v| v.into_owned());
+        } else if let Some(v) = w.strip_prefix("--language=") {
+            given = Some(v.to_string());
+        }
+    }
+    let given = given.or_else(|| std::env::var("STRATA_LANG").ok());
+    resolve(given.as_deref()).unwrap_or(Lang::En)
+}
+
 /// The language of a POSIX locale name (`zh_CN.UTF-8` → Chinese; `C`, `en_US.UTF-8`, none →
 /// English).
 pub fn of_locale(locale: Option<&str>) -> Lang {
@@ -79,6 +99,15 @@ pub fn error_line(e: &anyhow::Error, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flag_is_read_before_parsing() {
+        let args = |words: &[&str]| -> Vec<std::ffi::OsString> { words.iter().map(Into::into).collect() };
+        assert_eq!(before_parsing(&args(&["strata", "--language", "zh", "import", "--help"])), Lang::Zh);
+        assert_eq!(before_parsing(&args(&["strata", "tier", "--language=zh"])), Lang::Zh);
+        assert_eq!(before_parsing(&args(&["strata", "--language=zh", "--language", "en"])), Lang::En);
+        assert_eq!(before_parsing(&args(&["strata", "--language", "fr"])), Lang::En, "refused later, by the parsed command line");
+    }
 
     #[test]
     fn chinese_takes_two_columns() {

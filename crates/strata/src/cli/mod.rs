@@ -9,6 +9,7 @@ use crate::export::{ExportFormat, HeaderLang};
 
 mod bench;
 mod directory;
+pub mod help_zh;
 pub mod language;
 mod models;
 

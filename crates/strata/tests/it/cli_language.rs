@@ -1,5 +1,5 @@
 //! The command line in Chinese: `STRATA_LANG=zh` or a Chinese locale makes imports, tier
-//! commands and errors speak Chinese; a language Strata does not speak is refused.
+//! commands, their help and errors speak Chinese; a language Strata does not speak is refused.
 
 use super::support::{path_str, Bin, CUSTOMERS_CSV, MISSPELT_MODEL, ORDERS_CSV, VALUE_MODEL};
 
@@ -77,4 +77,17 @@ fn the_locale_chooses_the_language_unless_one_is_given() {
     let (status, out) = run("C.UTF-8", &["--language", "fr", "batch", "list"]);
     assert_eq!(status.code(), Some(2), "{out}");
     assert!(out.contains("`fr` is not a language Strata speaks; use zh or en"), "{out}");
+}
+
+#[test]
+fn help_speaks_the_language_asked_for() {
+    let bin = Bin::new();
+    let (ok, out) = bin.zh(&["import", "--help"]);
+    assert!(ok && out.contains("用法：strata import") && out.contains("导入有效的行并报告其余的行") && out.contains("显示帮助"), "{out}");
+    let (ok, out) = bin.zh(&["--help"]);
+    assert!(ok && out.contains("客户分层管理系统") && out.contains("分层模型：检查、预览、发布、评估、解释"), "{out}");
+    let out = bin.ok(&["--language=zh", "tier", "publish", "--help"]);
+    assert!(out.contains("发布模型文件"), "{out}");
+    let out = bin.ok(&["import", "--help"]);
+    assert!(out.contains("Usage: strata import") && out.contains("Import the valid rows"), "{out}");
 }
