@@ -18,10 +18,14 @@ impl Store {
                 .map_err(StoreError::db("reading access rules"))?;
         let mut policy = Policy::default();
         for (role, rules) in rows {
-            let role = Role::parse_label(&role)
-                .map_err(|_| StoreError::invalid("access_rules_unreadable", format!("access rules for an unknown role `{role}`")))?;
-            let rules: RoleRules = serde_json::from_str(&rules)
-                .map_err(|e| StoreError::invalid("access_rules_unreadable", format!("the access rules of {role} do not parse: {e}")))?;
+            let role = Role::parse_label(&role).map_err(|_| {
+                StoreError::invalid("access_rules_unreadable", format!("access rules for an unknown role `{role}`"))
+                    .zh(format!("未知角色 `{role}` 的访问规则"))
+            })?;
+            let rules: RoleRules = serde_json::from_str(&rules).map_err(|e| {
+                StoreError::invalid("access_rules_unreadable", format!("the access rules of {role} do not parse: {e}"))
+                    .zh(format!("{role} 的访问规则无法解析：{e}"))
+            })?;
             policy.roles.insert(role, rules);
         }
         Ok(policy)
@@ -33,7 +37,8 @@ impl Store {
         if let Some(r) = rules {
             r.check(role).map_err(|e| StoreError::invalid(e.code(), e.to_string()))?;
         } else if role == Role::Admin {
-            return Err(StoreError::invalid("admin_rules_fixed", strata_core::access_policy::PolicyError::AdminFixed.to_string()));
+            return Err(StoreError::invalid("admin_rules_fixed", strata_core::access_policy::PolicyError::AdminFixed.to_string())
+                .zh("管理员的访问规则是固定的，不能修改"));
         }
         let before = self.access_policy().await?.roles.remove(&role);
         let code = role.code();

@@ -35,16 +35,18 @@ impl Store {
     /// Applies `edit` to every customer in `ids` (all of which must exist) in one transaction.
     pub async fn bulk_edit_customers(&self, ids: &[i64], edit: &BulkEdit) -> Result<Vec<BulkBefore>> {
         if ids.is_empty() {
-            return Err(StoreError::invalid("bulk_needs_customers", "choose at least one customer"));
+            return Err(StoreError::invalid("bulk_needs_customers", "choose at least one customer").zh("请至少选择一个客户"));
         }
         if ids.len() > MAX_BULK {
             return Err(StoreError::invalid(
                 "bulk_too_large",
                 format!("{} customers chosen; one bulk edit changes at most {MAX_BULK}: narrow the filter", ids.len()),
-            ));
+            )
+            .zh(format!("选中了 {} 个客户；一次批量修改最多 {MAX_BULK} 个：请缩小筛选范围", ids.len())));
         }
         if edit.owner.is_none() && edit.add_tag.is_none() && edit.remove_tag.is_none() {
-            return Err(StoreError::invalid("bulk_needs_change", "say what to change: an owner, a tag to add or a tag to remove"));
+            return Err(StoreError::invalid("bulk_needs_change", "say what to change: an owner, a tag to add or a tag to remove")
+                .zh("请说明要修改什么：负责人、要添加的标签或要移除的标签"));
         }
         let now = Utc::now();
         on_pool!(self, p => {

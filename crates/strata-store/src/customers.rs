@@ -98,28 +98,21 @@ impl Store {
         let map: serde_json::Map<String, serde_json::Value> = input.custom.clone().into_iter().collect();
         check_custom_values(&defs, &map)?;
         if input.name.trim().is_empty() {
-            return Err(StoreError::invalid("required", "a customer needs a name"));
+            return Err(StoreError::invalid("required", "a customer needs a name").zh("客户需要名称"));
         }
         let mut r = Resolved::default();
         if let Some(login) = &input.owner {
             let users = self.list_users().await?;
-            r.user_id = Some(
-                users
-                    .iter()
-                    .find(|u| &u.login == login)
-                    .map(|u| u.id)
-                    .ok_or_else(|| StoreError::invalid("unknown_user", format!("owner `{login}` is not a user")))?,
-            );
+            r.user_id = Some(users.iter().find(|u| &u.login == login).map(|u| u.id).ok_or_else(|| {
+                StoreError::invalid("unknown_user", format!("owner `{login}` is not a user")).zh(format!("负责人 `{login}` 不是用户"))
+            })?);
         }
         if let Some(team) = &input.team {
             let teams = self.list_teams().await?;
-            r.team_id = Some(
-                teams
-                    .iter()
-                    .find(|t| &t.name == team)
-                    .map(|t| t.id)
-                    .ok_or_else(|| StoreError::invalid("unknown_team", format!("`{team}` is not a team")))?,
-            );
+            r.team_id =
+                Some(teams.iter().find(|t| &t.name == team).map(|t| t.id).ok_or_else(|| {
+                    StoreError::invalid("unknown_team", format!("`{team}` is not a team")).zh(format!("`{team}` 不是团队"))
+                })?);
         }
         Ok(r)
     }
@@ -152,7 +145,8 @@ impl Store {
             sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict(
                 "duplicate_external_id",
                 format!("another customer has external id `{}`", key.clone().unwrap_or_default()),
-            ),
+            )
+            .zh(format!("另一个客户已使用客户编号 `{}`", key.clone().unwrap_or_default())),
             _ => StoreError::db("updating a customer")(e),
         };
         on_pool!(self, p => {
@@ -180,7 +174,9 @@ impl Store {
         self.get_customer(id).await?;
         let counts = self.customer_record_counts(id).await?;
         if let Some((t, n)) = counts.iter().find(|(_, n)| *n > 0) {
-            return Err(StoreError::conflict("customer_has_records", format!("customer {id} has {n} {t}; delete or move them first")));
+            let t_zh = Entity::parse(t).map_or(*t, Entity::label_zh);
+            return Err(StoreError::conflict("customer_has_records", format!("customer {id} has {n} {t}; delete or move them first"))
+                .zh(format!("客户 {id} 有 {n} 条{t_zh}；请先删除或转移它们")));
         }
         on_pool!(self, p => {
             let mut tx = p.begin().await.map_err(StoreError::db("starting a customer delete"))?;

@@ -83,13 +83,13 @@ impl Store {
     pub async fn create_team(&self, name: &str) -> Result<Team> {
         let name = strata_core::text::clean_text(name);
         if name.is_empty() {
-            return Err(StoreError::invalid("invalid_team", "a team needs a name"));
+            return Err(StoreError::invalid("invalid_team", "a team needs a name").zh("团队需要名称"));
         }
         let id: i64 = on_pool!(self, p => sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
             .bind(&name).bind(Utc::now()).fetch_one(p).await)
         .map_err(|e| {
             if unique_violation(&e) {
-                StoreError::conflict("team_exists", format!("team `{name}` already exists"))
+                StoreError::conflict("team_exists", format!("team `{name}` already exists")).zh(format!("团队 `{name}` 已存在"))
             } else {
                 StoreError::db("creating a team")(e)
             }
@@ -111,22 +111,23 @@ impl Store {
             return Err(StoreError::invalid(
                 "invalid_login",
                 format!("`{login}` is not a valid login; use letters, digits, `_`, `.`, `-` or `@`"),
-            ));
+            )
+            .zh(format!("`{login}` 不是有效的登录名；请使用字母、数字、`_`、`.`、`-` 或 `@`")));
         }
-        let team_id =
-            match &u.team {
-                Some(t) => Some(self.list_teams().await?.into_iter().find(|x| &x.name == t).map(|x| x.id).ok_or_else(|| {
-                    StoreError::invalid("unknown_team", format!("`{t}` is not a team; add it first with `strata team add`"))
-                })?),
-                None => None,
-            };
+        let team_id = match &u.team {
+            Some(t) => Some(self.list_teams().await?.into_iter().find(|x| &x.name == t).map(|x| x.id).ok_or_else(|| {
+                StoreError::invalid("unknown_team", format!("`{t}` is not a team; add it first with `strata team add`"))
+                    .zh(format!("`{t}` 不是团队；请先用 `strata team add` 添加"))
+            })?),
+            None => None,
+        };
         let sql = "INSERT INTO users (login, display_name, email, team_id, role, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
         let display = if u.display_name.trim().is_empty() { login.clone() } else { strata_core::text::clean_text(&u.display_name) };
         let id: i64 = on_pool!(self, p => sqlx::query_scalar(sql).bind(&login).bind(&display).bind(&u.email).bind(team_id)
             .bind(u.role.code()).bind(true).bind(Utc::now()).fetch_one(p).await)
         .map_err(|e| {
             if unique_violation(&e) {
-                StoreError::conflict("user_exists", format!("user `{login}` already exists"))
+                StoreError::conflict("user_exists", format!("user `{login}` already exists")).zh(format!("用户 `{login}` 已存在"))
             } else {
                 StoreError::db("creating a user")(e)
             }
@@ -140,14 +141,14 @@ impl Store {
     pub async fn update_user(&self, login: &str, c: &UserChange) -> Result<(User, User)> {
         let users = self.list_users().await?;
         let before = users.iter().find(|u| u.login == login).cloned().ok_or(StoreError::NotFound { what: "user", id: login.into() })?;
-        let team_id =
-            match &c.team {
-                None => before.team_id,
-                Some(None) => None,
-                Some(Some(t)) => Some(self.list_teams().await?.into_iter().find(|x| &x.name == t).map(|x| x.id).ok_or_else(|| {
-                    StoreError::invalid("unknown_team", format!("`{t}` is not a team; add it first with `strata team add`"))
-                })?),
-            };
+        let team_id = match &c.team {
+            None => before.team_id,
+            Some(None) => None,
+            Some(Some(t)) => Some(self.list_teams().await?.into_iter().find(|x| &x.name == t).map(|x| x.id).ok_or_else(|| {
+                StoreError::invalid("unknown_team", format!("`{t}` is not a team; add it first with `strata team add`"))
+                    .zh(format!("`{t}` 不是团队；请先用 `strata team add` 添加"))
+            })?),
+        };
         let role = c.role.unwrap_or(before.role);
         let active = c.active.unwrap_or(before.active);
         let still_admin = role == Role::Admin && active;
@@ -159,11 +160,12 @@ impl Store {
             return Err(StoreError::conflict(
                 "last_admin",
                 format!("`{login}` is the only active admin; make another user admin first, or nobody could manage users"),
-            ));
+            )
+            .zh(format!("`{login}` 是唯一启用的管理员；请先让另一个用户成为管理员，否则没有人能管理用户")));
         }
         let display = match &c.display_name {
             Some(d) if strata_core::text::clean_text(d).is_empty() => {
-                return Err(StoreError::invalid("invalid_input", "a user's display name cannot be empty"));
+                return Err(StoreError::invalid("invalid_input", "a user's display name cannot be empty").zh("用户的显示名称不能为空"));
             }
             Some(d) => strata_core::text::clean_text(d),
             None => before.display_name.clone(),
@@ -217,6 +219,7 @@ impl Store {
         let failed = |e: sqlx::Error| {
             if unique_violation(&e) {
                 StoreError::conflict("field_exists", format!("custom field `{}` already exists", def.key))
+                    .zh(format!("自定义字段 `{}` 已存在", def.key))
             } else {
                 StoreError::db("defining a custom field")(e)
             }

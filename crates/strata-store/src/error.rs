@@ -15,10 +15,10 @@ pub enum StoreError {
     NotFound { what: &'static str, id: String },
     /// A request that contradicts what is stored (e.g. undoing an undone batch).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: &'static str, message: String, message_zh: Option<String> },
     /// A value failed validation.
     #[error("{message}")]
-    Invalid { code: &'static str, message: String },
+    Invalid { code: &'static str, message: String, message_zh: Option<String> },
 }
 
 impl StoreError {
@@ -31,11 +31,30 @@ impl StoreError {
     }
 
     pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> StoreError {
-        StoreError::Conflict { code, message: message.into() }
+        StoreError::Conflict { code, message: message.into(), message_zh: None }
     }
 
     pub(crate) fn invalid(code: &'static str, message: impl Into<String>) -> StoreError {
-        StoreError::Invalid { code, message: message.into() }
+        StoreError::Invalid { code, message: message.into(), message_zh: None }
+    }
+
+    /// The same error with its message in Chinese (a conflict or an invalid value; others are
+    /// returned as they are).
+    pub fn zh(mut self, text: impl Into<String>) -> StoreError {
+        if let StoreError::Conflict { message_zh, .. } | StoreError::Invalid { message_zh, .. } = &mut self {
+            *message_zh = Some(text.into());
+        }
+        self
+    }
+
+    /// The message in Chinese, where the store words it: conflicts and invalid values that
+    /// carry it, and what was not found.
+    pub fn message_zh(&self) -> Option<String> {
+        match self {
+            StoreError::Conflict { message_zh, .. } | StoreError::Invalid { message_zh, .. } => message_zh.clone(),
+            StoreError::NotFound { what, id } => Some(format!("找不到{} {id}", what_zh(what))),
+            StoreError::Database { .. } | StoreError::Config(_) => None,
+        }
     }
 
     /// The stable error code.
@@ -51,6 +70,20 @@ impl StoreError {
 
 impl From<strata_core::ValueError> for StoreError {
     fn from(e: strata_core::ValueError) -> Self {
-        StoreError::Invalid { code: e.code, message: e.message }
+        StoreError::Invalid { code: e.code, message: e.message, message_zh: e.message_zh }
+    }
+}
+
+/// What a `NotFound` names, in Chinese.
+fn what_zh(what: &str) -> &str {
+    match what {
+        "customer" => "客户",
+        "import batch" => "导入批次",
+        "merge" => "合并",
+        "model version" => "模型版本",
+        "tier model" => "分层模型",
+        "user" => "用户",
+        "active API token" => "有效的 API 令牌",
+        other => other,
     }
 }

@@ -160,7 +160,8 @@ impl Store {
                 let now = SqlValue::from_json(ColKind::Time, img.get("updated_at").unwrap_or(&Value::Null));
                 if let Some((_, seen)) = m.seen.iter().find(|(i, _)| i == id) {
                     if now != SqlValue::Time(Some(*seen)) {
-                        return Err(StoreError::conflict("customer_changed", format!("customer {id} changed while the merge was being prepared; review the merge again")));
+                        return Err(StoreError::conflict("customer_changed", format!("customer {id} changed while the merge was being prepared; review the merge again"))
+                            .zh(format!("准备合并期间客户 {id} 被修改了；请重新查看合并方案")));
                     }
                 }
             }
@@ -227,7 +228,8 @@ impl Store {
                 q = value::bind_value!(q, v);
             }
             q.bind(key.clone()).bind(now).bind(m.survivor).execute(&mut *tx).await.map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict("duplicate_external_id", format!("another customer has external id `{}`", key.clone().unwrap_or_default())),
+                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict("duplicate_external_id", format!("another customer has external id `{}`", key.clone().unwrap_or_default()))
+                    .zh(format!("另一个客户已使用客户编号 `{}`", key.clone().unwrap_or_default())),
                 _ => StoreError::db("rewriting the surviving customer")(e),
             })?;
             let after = read_images!(tx, &cols, &[m.survivor]);

@@ -25,7 +25,8 @@ impl Store {
         if merge.status == "undone" {
             let when = merge.undone_at.map(|t| t.to_rfc3339()).unwrap_or_default();
             let who = merge.undone_by.clone().unwrap_or_default();
-            return Err(StoreError::conflict("merge_already_undone", format!("merge {id} was already undone at {when} by {who}")));
+            return Err(StoreError::conflict("merge_already_undone", format!("merge {id} was already undone at {when} by {who}"))
+                .zh(format!("合并 {id} 已于 {when} 由 {who} 撤销过")));
         }
         let later = self.list_merges(Some(merge.survivor_id), i64::MAX).await?;
         if let Some(l) = later.iter().find(|l| l.id > id && l.status == "merged" && l.absorbed_ids.contains(&merge.survivor_id)) {
@@ -35,7 +36,8 @@ impl Store {
                     "customer {} was merged into customer {} by merge {}; undo merge {} first",
                     merge.survivor_id, l.survivor_id, l.id, l.id
                 ),
-            ));
+            )
+            .zh(format!("客户 {} 已在合并 {} 中并入客户 {}；请先撤销合并 {}", merge.survivor_id, l.id, l.survivor_id, l.id)));
         }
         let cols = full_columns();
         let survivor = merge.survivor_id;
@@ -47,17 +49,20 @@ impl Store {
             let current = read_images!(tx, &cols, &[survivor]);
             let Some((_, current)) = current.into_iter().next() else {
                 return Err(StoreError::conflict("merge_survivor_deleted", format!(
-                    "customer {survivor}, who absorbed {} in merge {id}, was deleted; there is nothing to restore into", list(&absorbed))));
+                    "customer {survivor}, who absorbed {} in merge {id}, was deleted; there is nothing to restore into", list(&absorbed)))
+                    .zh(format!("在合并 {id} 中并入 {} 的客户 {survivor} 已被删除；无处可恢复", list(&absorbed))));
             };
             let mut changed = differing(&cols, &current, &after.0);
             changed.retain(|c| c != "updated_at" && c != "batch_id");
             if !changed.is_empty() && !force {
                 return Err(StoreError::conflict("survivor_changed_since_merge", format!(
-                    "customer {survivor} changed since merge {id} ({}); undoing would lose those changes: repeat with force to undo anyway", changed.join(", "))));
+                    "customer {survivor} changed since merge {id} ({}); undoing would lose those changes: repeat with force to undo anyway", changed.join(", ")))
+                    .zh(format!("客户 {survivor} 在合并 {id} 之后被修改过（{}）；撤销会丢失这些修改：如仍要撤销，请加 force 重试", changed.join("、"))));
             }
             let present = read_images!(tx, &cols, &absorbed);
             if let Some((taken, _)) = present.first() {
-                return Err(StoreError::conflict("merged_customer_exists", format!("customer id {taken} is in use again; merge {id} cannot be undone")));
+                return Err(StoreError::conflict("merged_customer_exists", format!("customer id {taken} is in use again; merge {id} cannot be undone"))
+                    .zh(format!("客户编号 {taken} 已被重新使用；合并 {id} 无法撤销")));
             }
             let ext: Vec<String> = rows.0.iter().filter_map(|r| r.get("external_id").and_then(Value::as_str).map(str::to_string)).collect();
             if !ext.is_empty() {
@@ -69,7 +74,8 @@ impl Store {
                 let holders: Vec<(i64, String)> = q.fetch_all(&mut *tx).await.map_err(StoreError::db("checking external ids"))?;
                 if let Some((holder, e)) = holders.first() {
                     return Err(StoreError::conflict("external_id_taken", format!(
-                        "customer {holder} now has external id `{e}`, which belonged to a customer merge {id} absorbed; change that customer's external id first")));
+                        "customer {holder} now has external id `{e}`, which belonged to a customer merge {id} absorbed; change that customer's external id first"))
+                        .zh(format!("客户 {holder} 现在使用客户编号 `{e}`，它原属于合并 {id} 并入的客户；请先修改该客户的编号")));
                 }
             }
             // The survivor first (it may hold an absorbed customer's external id), then the

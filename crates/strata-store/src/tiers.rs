@@ -151,8 +151,14 @@ impl Store {
                 .bind(model_id).bind(version).fetch_optional(&mut *tx).await.map_err(StoreError::db("reading a version"))?;
             match status.as_deref() {
                 None => return Err(StoreError::NotFound { what: "model version", id: format!("{key} v{version}") }),
-                Some("published") => return Err(StoreError::conflict("already_published", format!("{key} v{version} is already published"))),
-                Some("retired") => return Err(StoreError::conflict("version_retired", format!("{key} v{version} was retired; save it again as a new version"))),
+                Some("published") => {
+                    return Err(StoreError::conflict("already_published", format!("{key} v{version} is already published"))
+                        .zh(format!("{key} v{version} 已经发布")))
+                }
+                Some("retired") => {
+                    return Err(StoreError::conflict("version_retired", format!("{key} v{version} was retired; save it again as a new version"))
+                        .zh(format!("{key} v{version} 已停用；请另存为新版本")))
+                }
                 Some(_) => {}
             }
             sqlx::query("UPDATE tier_model_versions SET status = 'retired' WHERE model_id = $1 AND status = 'published'")

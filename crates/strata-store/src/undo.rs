@@ -63,7 +63,8 @@ impl Store {
             return Err(StoreError::conflict(
                 "batch_already_undone",
                 format!("import batch {id} was already undone at {}", batch.undone_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
-            ));
+            )
+            .zh(format!("导入批次 {id} 已于 {} 撤销过", batch.undone_at.map(|t| t.to_rfc3339()).unwrap_or_default())));
         }
         let entity = Entity::parse(&batch.entity)
             .ok_or_else(|| StoreError::invalid("unknown_entity", format!("batch {id} has unknown entity {}", batch.entity)))?;
@@ -76,7 +77,8 @@ impl Store {
                  WHERE c.prior_batch_id = $1 AND b.status = 'committed' ORDER BY c.batch_id DESC LIMIT 1")
                 .bind(id).fetch_optional(&mut *tx).await.map_err(StoreError::db("checking later batches"))?;
             if let Some(later) = later {
-                return Err(StoreError::conflict("batch_superseded", format!("import batch {later} changed rows that batch {id} wrote; undo batch {later} first")));
+                return Err(StoreError::conflict("batch_superseded", format!("import batch {later} changed rows that batch {id} wrote; undo batch {later} first"))
+                    .zh(format!("导入批次 {later} 修改过批次 {id} 写入的行；请先撤销批次 {later}")));
             }
             let inserted_filter = format!("batch_id = $1 AND id NOT IN (SELECT row_id FROM import_changes WHERE batch_id = $1 AND table_name = '{tbl}')");
             if entity == Entity::Customers {
@@ -87,7 +89,10 @@ impl Store {
                     let dep: Option<(Option<i64>, i64)> = sqlx::query_as(&sql).bind(id).fetch_optional(&mut *tx).await.map_err(StoreError::db("checking dependent rows"))?;
                     if let Some((by, n)) = dep {
                         let how = by.map_or("were added outside imports; delete them first".to_string(), |b| format!("come from import batch {b}; undo it first"));
-                        return Err(StoreError::conflict("batch_has_dependents", format!("{n} {child} belong to customers that batch {id} created and {how}")));
+                        let how_zh = by.map_or("不是通过导入添加的；请先删除它们".to_string(), |b| format!("来自导入批次 {b}；请先撤销该批次"));
+                        let child_zh = Entity::parse(child).map_or(child, Entity::label_zh);
+                        return Err(StoreError::conflict("batch_has_dependents", format!("{n} {child} belong to customers that batch {id} created and {how}"))
+                            .zh(format!("批次 {id} 新建的客户名下有 {n} 条{child_zh}，它们{how_zh}")));
                     }
                 }
             }

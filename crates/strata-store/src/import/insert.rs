@@ -137,6 +137,8 @@ pub(crate) async fn insert_one(store: &Store, entity: Entity, key: Option<String
         row
     });
     row.map(|r| r.0).ok_or_else(|| {
-        StoreError::conflict("duplicate_external_id", format!("a {} with id `{}` already exists", entity.name(), key.unwrap_or_default()))
+        let key = key.unwrap_or_default();
+        StoreError::conflict("duplicate_external_id", format!("a {} with id `{key}` already exists", entity.name()))
+            .zh(format!("编号为 `{key}` 的{}已存在", entity.label_zh()))
     })
 }

@@ -70,7 +70,8 @@ async fn story(store: Store) {
 
     // Teams, users, custom fields.
     store.create_team("华南大区").await.expect("team");
-    assert_eq!(store.create_team("华南大区").await.unwrap_err().code(), "team_exists");
+    let taken = store.create_team("华南大区").await.unwrap_err();
+    assert_eq!((taken.code(), taken.message_zh().as_deref()), ("team_exists", Some("团队 `华南大区` 已存在")));
     let user =
         UserInput {
             login: "wangwei".into(), display_name: "王伟".into(), email: None, team: Some("华南大区".into()), role: Role::Sales
@@ -249,7 +250,9 @@ async fn story(store: Store) {
 
     // Customers with orders cannot be un-imported before their orders.
     assert_eq!(store.undo_batch(cust_batch, "tester").await.unwrap_err().code(), "batch_has_dependents");
-    assert_eq!(store.delete_customer(huaxin.id).await.unwrap_err().code(), "customer_has_records");
+    let refused = store.delete_customer(huaxin.id).await.unwrap_err();
+    assert_eq!(refused.code(), "customer_has_records");
+    assert!(refused.message_zh().is_some_and(|m| m.contains("请先删除或转移")), "{refused:?}");
     let recs = store.customer_records(Entity::Orders, huaxin.id, 10).await.unwrap();
     assert_eq!(recs.len(), 1);
     let counts = store.customer_record_counts(huaxin.id).await.unwrap();

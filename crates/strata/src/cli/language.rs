@@ -89,7 +89,11 @@ pub fn error_line(e: &anyhow::Error, lang: Lang) -> String {
     if let Some(said) = e.chain().find_map(|c| c.downcast_ref::<Said>()) {
         return format!("错误：{}", said.zh);
     }
-    let sentence = e.chain().find_map(|c| c.downcast_ref::<StoreError>()).and_then(|s| crate::web::error_words::sentence(s.code()));
+    let store = e.chain().find_map(|c| c.downcast_ref::<StoreError>());
+    if let Some(zh) = store.and_then(StoreError::message_zh) {
+        return format!("错误：{zh}");
+    }
+    let sentence = store.and_then(|s| crate::web::error_words::sentence(s.code()));
     match sentence {
         Some(s) => format!("错误：{s}（{english}）"),
         None => format!("错误：{english}"),
@@ -146,7 +150,13 @@ mod tests {
         assert_eq!(error_line(&said, Lang::En), "error: importing: orders.csv: no rows");
         let plain = anyhow::anyhow!("disk full");
         assert_eq!(error_line(&plain, Lang::Zh), "错误：disk full");
-        let store = anyhow::Error::new(StoreError::Conflict { code: "batch_already_undone", message: "batch 3 was undone already".into() });
+        let store = anyhow::Error::new(StoreError::Conflict {
+            code: "batch_already_undone",
+            message: "batch 3 was undone already".into(),
+            message_zh: None,
+        });
         assert_eq!(error_line(&store, Lang::Zh), "错误：这批导入已经撤销过了（batch 3 was undone already）");
+        let worded = StoreError::NotFound { what: "import batch", id: "99".into() };
+        assert_eq!(error_line(&anyhow::Error::new(worded).context("cannot undo batch 99"), Lang::Zh), "错误：找不到导入批次 99");
     }
 }

@@ -58,7 +58,10 @@ impl From<StoreError> for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %e, "store error");
         }
-        ApiError::new(status, e.code(), message)
+        match e.message_zh() {
+            Some(zh) if !status.is_server_error() => ApiError::new(status, e.code(), message).with_details(json!({"message_zh": zh})),
+            _ => ApiError::new(status, e.code(), message),
+        }
     }
 }
 

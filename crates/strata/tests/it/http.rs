@@ -298,6 +298,7 @@ async fn directory_endpoints() {
     assert_eq!(status, StatusCode::CREATED);
     let (status, e) = api.json(Method::POST, "/api/v1/teams", Some(json!({"name": "华东大区"}))).await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::CONFLICT, Some("team_exists")));
+    assert_eq!(e["details"]["message_zh"], "团队 `华东大区` 已存在", "{e}");
     let (status, u) = api
         .json(Method::POST, "/api/v1/users", Some(json!({"login": "lina", "display_name": "李娜", "role": "sales", "team": "华东大区"})))
         .await;
