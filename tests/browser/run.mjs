@@ -181,14 +181,14 @@ try {
   await newRow.locator(".u-role").selectOption("service");
   await newRow.locator(".u-save").click();
   await newRow.locator(".u-done", { hasText: "已保存" }).waitFor();
-  // The same login again is refused, in Chinese, with the English specifics in brackets.
+  // The same login again is refused, in Chinese, naming the login.
   await page.fill('#add-user input[name="login"]', "zhaoliu");
   await page.fill('#add-user input[name="display_name"]', "赵六");
   await page.fill('#add-user input[name="password"]', "秋风萧瑟天气凉草木摇落");
   await page.click("#add-user-button");
   await page.waitForFunction(() => document.querySelector("#user-error")?.textContent);
   const taken = (await page.textContent("#user-error")) ?? "";
-  if (!taken.startsWith("用户已存在（")) fail(`a taken login is not refused in Chinese: ${taken}`);
+  if (taken !== "用户 `zhaoliu` 已存在") fail(`a taken login is not refused in Chinese: ${taken}`);
   await page.fill('#add-user input[name="login"]', "");
   await page.fill('#add-user input[name="display_name"]', "");
   await page.fill('#add-user input[name="password"]', "");

@@ -6,7 +6,7 @@ use std::{
     process::ExitCode,
 };
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use strata_core::import::ImportOptions;
 use strata_store::{CustomerFilter, Store};
 
@@ -49,10 +49,15 @@ pub async fn run(cli: Cli, language: Lang) -> anyhow::Result<ExitCode> {
             let filter = filter_of(&a.filter);
             let n = match (a.format, &a.output) {
                 (ExportFormat::Xlsx, Some(path)) => export::write_xlsx(&store, a.entity, &filter, a.lang, &[], path).await?,
-                (ExportFormat::Xlsx, None) => bail!("an .xlsx export needs --output FILE.xlsx"),
+                (ExportFormat::Xlsx, None) => {
+                    return Err(Said::error("an .xlsx export needs --output FILE.xlsx", "导出 .xlsx 需要指定 --output 文件.xlsx"))
+                }
                 (fmt, Some(path)) => {
-                    let mut f =
-                        std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?);
+                    let file = std::fs::File::create(path).map_err(|e| {
+                        let shown = path.display();
+                        Said::error(format!("cannot create {shown}: {e}"), format!("无法创建 {shown}：{e}"))
+                    })?;
+                    let mut f = std::io::BufWriter::new(file);
                     export::write_stream(&store, a.entity, &filter, fmt, a.lang, &[], &mut f).await?
                 }
                 (fmt, None) => {

@@ -131,7 +131,12 @@ async fn health(State(s): State<AppState>) -> Result<Json<serde_json::Value>, Ap
 
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
 pub async fn serve(store: Store, config: Config, bind: &str) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+        crate::cli::language::Said::error(
+            format!("cannot listen on {bind}: {e}; choose another address with --bind"),
+            format!("无法在 {bind} 上监听：{e}；请用 --bind 换一个地址"),
+        )
+    })?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %config.database_display(), "strata is serving");
     match config.language {

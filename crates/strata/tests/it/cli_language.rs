@@ -25,6 +25,8 @@ fn imports_and_their_errors_speak_chinese() {
     assert!(!ok && out.contains("`Europe/Berlin` 不是 UTC 偏移"), "{out}");
     let (ok, out) = bin.zh(&["batch", "undo", "999"]);
     assert!(!ok && out.starts_with("错误：找不到") && out.contains("999"), "{out}");
+    let (ok, out) = bin.zh(&["export", "customers", "--format", "xlsx"]);
+    assert!(!ok && out.contains("导出 .xlsx 需要指定 --output"), "{out}");
     let (ok, out) = bin.zh(&["batch", "list"]);
     assert!(ok && out.starts_with("编号\t数据\t状态"), "{out}");
     let (ok, out) = bin.zh(&["user", "add", "lina", "--name", "李娜", "--role", "销售"]);
