@@ -56,11 +56,11 @@ impl Caller {
         if self.policy.allows(self.user.role, action) {
             return Ok(());
         }
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("the role {} may not {}", self.user.role.code(), action.code().replace('_', " ")),
-        ))
+        let (role, what) = (self.user.role.code(), action.code());
+        let role_zh = crate::web::i18n::named(crate::web::i18n::Lang::Zh, "role_", role).unwrap_or(role);
+        let what_zh = crate::web::i18n::named(crate::web::i18n::Lang::Zh, "action_", what).unwrap_or(what);
+        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("the role {role} may not {}", what.replace('_', " ")))
+            .with_details(json!({"message_zh": format!("角色「{role_zh}」没有「{what_zh}」权限")})))
     }
 
     /// Appends an audit entry naming the caller (a failure to audit fails the request).
@@ -264,11 +264,14 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Response, ApiE
                 LoginError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
                 LoginError::Store(_) | LoginError::Hash(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
-            let mut e = ApiError::new(status, err.code(), err.to_string());
-            if let LoginError::Throttled(wait) = err {
-                e = e.with_details(json!({"retry_after_s": wait}));
-            }
-            Err(e)
+            let e = ApiError::new(status, err.code(), err.to_string());
+            Err(match err {
+                LoginError::Throttled(wait) => {
+                    e.with_details(json!({"retry_after_s": wait, "message_zh": format!("该地址登录失败次数过多；请 {wait} 秒后再试")}))
+                }
+                LoginError::Invalid => e.with_details(json!({"message_zh": "用户名或密码错误"})),
+                _ => e,
+            })
         }
     }
 }

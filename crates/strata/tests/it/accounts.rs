@@ -96,6 +96,7 @@ async fn setup_sessions_csrf_and_throttling() {
     let e: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     assert_eq!((status, e["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("login_throttled")), "{e}");
     assert!(e["details"]["retry_after_s"].as_u64().is_some_and(|s| s >= 1), "{e}");
+    assert!(e["details"]["message_zh"].as_str().is_some_and(|m| m.starts_with("该地址登录失败次数过多")), "{e}");
     let (status, _, _) = anon.send(login_request("boss", "春眠不觉晓处处闻啼鸟", [10, 0, 0, 7])).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _, _) = anon.send(login_request("nobody", "春眠不觉晓处处闻啼鸟", [10, 0, 0, 7])).await;
@@ -154,6 +155,7 @@ async fn roles_scope_and_field_rules() {
     assert_eq!(none["total"], 0, "nothing was written");
     let (status, e) = sales.json(Method::POST, "/api/v1/merges", Some(json!({"survivor": c1, "absorbed": [other]}))).await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+    assert_eq!(e["details"]["message_zh"], "角色「销售」没有「合并客户」权限", "{e}");
     // A manager may merge, but only customers they may change: one outside the team is not found.
     let manager = api.user("majun", Role::Manager).await;
     let (status, e) = manager.json(Method::POST, "/api/v1/merges", Some(json!({"survivor": c1, "absorbed": [other]}))).await;
