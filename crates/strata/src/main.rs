@@ -6,13 +6,21 @@ fn main() -> std::process::ExitCode {
     strata::memory::limit_arenas();
     // `--help` speaks the language asked for, so it is known before the command line is parsed.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let command = match strata::cli::language::before_parsing(&args) {
+    let asked = strata::cli::language::before_parsing(&args);
+    let command = match asked {
         strata::cli::language::Lang::Zh => strata::cli::help_zh::chinese(strata::cli::Cli::command()),
         strata::cli::language::Lang::En => strata::cli::Cli::command(),
     };
-    let cli = match strata::cli::Cli::from_arg_matches(&command.get_matches_from(args)) {
+    let parsed = command.try_get_matches_from(args).and_then(|m| strata::cli::Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        Err(e) => match (asked, strata::cli::usage_error::chinese(&e)) {
+            (strata::cli::language::Lang::Zh, Some(text)) => {
+                eprintln!("{text}");
+                return std::process::ExitCode::from(2);
+            }
+            _ => e.exit(),
+        },
     };
     let language = match strata::cli::language::resolve(cli.language.as_deref()) {
         Ok(l) => l,

@@ -70,9 +70,14 @@ pub async fn merge(store: &Store, req: &MergeRequest, actor: &str, dry_run: bool
 }
 
 /// `--take phone=12` → ("phone", 12).
-pub fn parse_take(s: &str) -> Result<(String, i64), String> {
-    let (field, id) = s.split_once('=').ok_or_else(|| format!("`{s}` should be FIELD=CUSTOMER_ID, e.g. phone=12"))?;
-    let id = id.trim().parse().map_err(|_| format!("`{id}` in `{s}` is not a customer id"))?;
+pub fn parse_take(s: &str) -> Result<(String, i64), Said> {
+    let (field, id) = s.split_once('=').ok_or_else(|| {
+        Said::new(format!("`{s}` should be FIELD=CUSTOMER_ID, e.g. phone=12"), format!("`{s}` 应写成 字段=客户编号，如 phone=12"))
+    })?;
+    let id = id
+        .trim()
+        .parse()
+        .map_err(|_| Said::new(format!("`{id}` in `{s}` is not a customer id"), format!("`{s}` 中的 `{id}` 不是客户编号")))?;
     Ok((field.trim().to_string(), id))
 }
 

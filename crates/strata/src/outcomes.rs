@@ -3,6 +3,7 @@
 //! tree whose leaves are rules with support and precision). Features are computed as of a past
 //! day from the events up to that day only.
 
+use crate::cli::language::Said;
 use chrono::NaiveDate;
 use serde_json::json;
 use strata_core::{
@@ -83,22 +84,32 @@ pub const DEFAULT_FEATURES: [&str; 8] = [
     "count(tickets, last 365d)",
 ];
 
-/// "180d", "26w", "6mo", "1y" (or 天/周/个月/年) as days.
-pub fn parse_horizon(text: &str) -> Result<u32, String> {
+/// "180d", "26w", "6mo", "1y" (or 天/周/个月/年) as days; what is wrong in both languages.
+pub fn parse_horizon(text: &str) -> Result<u32, Said> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (n, unit) = t.split_at(split);
-    let n: u32 = n.parse().map_err(|_| format!("`{text}` is not a length of time; write e.g. 180d, 26w, 6mo or 1y"))?;
+    let n: u32 = n.parse().map_err(|_| {
+        Said::new(
+            format!("`{text}` is not a length of time; write e.g. 180d, 26w, 6mo or 1y"),
+            format!("`{text}` 不是时长；请写成 180d、26w、6mo 或 1y 这样"),
+        )
+    })?;
     let per = match unit.trim() {
         "" | "d" | "天" => 1,
         "w" | "周" => 7,
         "mo" | "个月" | "月" => 30,
         "y" | "年" => 365,
-        other => return Err(format!("unknown unit `{other}` in `{text}`; use d, w, mo or y")),
+        other => {
+            return Err(Said::new(
+                format!("unknown unit `{other}` in `{text}`; use d, w, mo or y"),
+                format!("`{text}` 中的单位 `{other}` 无法识别；请用 d（天）、w（周）、mo（月）或 y（年）"),
+            ))
+        }
     };
     match n.checked_mul(per) {
         Some(days) if days > 0 => Ok(days),
-        _ => Err(format!("`{text}` must be a positive length of time")),
+        _ => Err(Said::new(format!("`{text}` must be a positive length of time"), format!("`{text}` 应为大于零的时长"))),
     }
 }
 

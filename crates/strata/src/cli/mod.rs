@@ -12,6 +12,7 @@ mod directory;
 pub mod help_zh;
 pub mod language;
 mod models;
+pub mod usage_error;
 
 pub use bench::BenchCommand;
 pub use directory::{FieldCommand, TeamCommand, TokenCommand, UserCommand};
@@ -262,9 +263,13 @@ pub struct FilterArgs {
     pub completeness_max: Option<u8>,
 }
 
-fn parse_entity(s: &str) -> Result<Entity, String> {
+fn parse_entity(s: &str) -> Result<Entity, language::Said> {
     Entity::parse(s).ok_or_else(|| {
         let all: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
-        format!("unknown kind of data `{s}`; use one of: {}", all.join(", "))
+        let all_zh: Vec<String> = Entity::ALL.iter().map(|e| format!("{}（{}）", e.name(), e.label_zh())).collect();
+        language::Said::new(
+            format!("unknown kind of data `{s}`; use one of: {}", all.join(", ")),
+            format!("没有 `{s}` 这类数据；可选：{}", all_zh.join("、")),
+        )
     })
 }

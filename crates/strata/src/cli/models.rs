@@ -124,6 +124,11 @@ pub enum ModelCommand {
     },
 }
 
-fn parse_unit(s: &str) -> Result<strata_core::predict::TimeUnit, String> {
-    strata_core::predict::TimeUnit::parse(s).ok_or_else(|| format!("unknown time unit `{s}`; use days or weeks"))
+fn parse_unit(s: &str) -> Result<strata_core::predict::TimeUnit, super::language::Said> {
+    strata_core::predict::TimeUnit::parse(s).ok_or_else(|| {
+        super::language::Said::new(
+            format!("unknown time unit `{s}`; use days or weeks"),
+            format!("不认识的时间单位 `{s}`；请用 days 或 weeks"),
+        )
+    })
 }

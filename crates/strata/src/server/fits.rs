@@ -67,7 +67,8 @@ async fn study(
     use crate::outcomes::{Outcome, Study, DEFAULT_FEATURES};
     let Json(body) = body.map_err(json_rejection)?;
     let invalid = |code: &'static str, m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, m);
-    let horizon = crate::outcomes::parse_horizon(body.horizon.as_deref().unwrap_or("180d")).map_err(|m| invalid("invalid_horizon", m))?;
+    let horizon = crate::outcomes::parse_horizon(body.horizon.as_deref().unwrap_or("180d"))
+        .map_err(|m| invalid("invalid_horizon", m.en).with_details(json!({"message_zh": m.zh})))?;
     let outcome = match body.outcome.as_deref() {
         None | Some("churned") => Outcome::Churned,
         Some("top20") => Outcome::Top20,

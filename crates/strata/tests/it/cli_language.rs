@@ -92,4 +92,12 @@ fn help_speaks_the_language_asked_for() {
     assert!(out.contains("发布模型文件"), "{out}");
     let out = bin.ok(&["import", "--help"]);
     assert!(out.contains("Usage: strata import") && out.contains("Import the valid rows"), "{out}");
+
+    // A command line that does not parse says so in Chinese, with exit code 2.
+    let bad = bin.cmd().env("STRATA_LANG", "zh").args(["import", "bogus", "x.csv"]).output().expect("run strata");
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{said}");
+    assert!(said.starts_with("错误：<ENTITY> 的值 `bogus` 无效：没有 `bogus` 这类数据") && said.contains("orders（订单）"), "{said}");
+    let out = bin.fails(&["import", "bogus", "x.csv"]);
+    assert!(out.contains("unknown kind of data `bogus`"), "English stays English: {out}");
 }
