@@ -74,7 +74,7 @@ impl From<strata_core::ValueError> for StoreError {
     }
 }
 
-/// What a `NotFound` names, in Chinese.
+/// What a `NotFound` names (here or in the API), in Chinese.
 fn what_zh(what: &str) -> &str {
     match what {
         "customer" => "客户",
@@ -84,6 +84,14 @@ fn what_zh(what: &str) -> &str {
         "tier model" => "分层模型",
         "user" => "用户",
         "active API token" => "有效的 API 令牌",
+        "API token" => "API 令牌",
+        "event kind" => "事件类别",
+        "predictive model" => "预测模型",
+        "preset" => "预置模型",
+        "record kind" => "数据类别",
+        "report" => "报告",
+        "role" => "角色",
+        "tier model version" => "分层模型版本",
         other => other,
     }
 }

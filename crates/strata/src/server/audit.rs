@@ -61,7 +61,8 @@ async fn create_token(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(b) = body.map_err(json_rejection)?;
     if b.name.trim().is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "name the token (what it is for)"));
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "name the token (what it is for)")
+            .with_zh("请为令牌命名（说明它的用途）"));
     }
     let (id, secret) = crate::accounts::create_token(&s.store, &caller.user, b.name.trim()).await?;
     caller.audit(&s, "token.create", Some(format!("token:{id}")), Some(json!({"name": b.name}))).await?;

@@ -89,7 +89,8 @@ async fn bulk(
                 axum::http::StatusCode::FORBIDDEN,
                 "forbidden",
                 format!("customer {id} ({}) belongs to another owner; only they or a manager may change it", c.name),
-            ));
+            )
+            .with_zh(format!("客户 {id}（{}）属于其他负责人；只有负责人本人或经理可以修改", c.name)));
         }
     }
     let before = s.store.bulk_edit_customers(&ids, &edit).await?;

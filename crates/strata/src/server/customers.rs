@@ -217,7 +217,8 @@ async fn in_scope(s: &AppState, caller: &Caller, input: &CustomerInput) -> Resul
     if caller.record_scope().includes(owner.map(|u| u.id), team) {
         return Ok(());
     }
-    Err(ApiError::new(StatusCode::FORBIDDEN, "outside_scope", "you may only write customers that you (or, for managers, your team) own"))
+    Err(ApiError::new(StatusCode::FORBIDDEN, "outside_scope", "you may only write customers that you (or, for managers, your team) own")
+        .with_zh("你只能写入自己负责的客户（经理：本团队负责的客户）"))
 }
 
 async fn show(State(s): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
@@ -247,7 +248,8 @@ async fn replace(
     let mut input = input_of(body)?;
     kept.restore(&before, &mut input);
     if caller.record_scope() != strata_store::RecordScope::All && input.owner != before.owner {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only managers and admins may hand a customer to another owner"));
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only managers and admins may hand a customer to another owner")
+            .with_zh("只有经理和管理员可以把客户交给其他负责人"));
     }
     in_scope(&s, &caller, &input).await?;
     let c = s.store.replace_customer(id, &input).await?;
@@ -287,12 +289,13 @@ fn unseen_kept(
     body: &mut CustomerBody,
 ) -> Result<Unseen, ApiError> {
     use strata_core::access::{mask_email, mask_phone, FieldGroup, Visibility};
-    let refuse = |what: &str| {
+    let refuse = |what: &str, what_zh: &str| {
         ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden_field",
             format!("your role does not see this customer's {what} in full, so it cannot change them; leave them out"),
         )
+        .with_zh(format!("你的角色看不到这个客户完整的{what_zh}，所以不能修改；请不要提交这些字段"))
     };
     let contacts = caller.visibility(FieldGroup::ContactDetails, before.owner_id);
     let keep_contacts = contacts != Visibility::Visible;
@@ -300,7 +303,7 @@ fn unseen_kept(
         let shown = |v: &Option<String>, mask: fn(&str) -> String| v.as_deref().filter(|_| contacts == Visibility::Masked).map(mask);
         let same = |sent: &Option<String>, shown: Option<String>| sent.is_none() || sent.as_deref() == shown.as_deref();
         if !same(&body.phone, shown(&before.phone, mask_phone)) || !same(&body.email, shown(&before.email, mask_email)) {
-            return Err(refuse("contact details"));
+            return Err(refuse("contact details", "联系方式"));
         }
         body.phone = None;
         body.email = None;
@@ -309,7 +312,7 @@ fn unseen_kept(
     if caller.visibility(FieldGroup::Amounts, before.owner_id) != Visibility::Visible {
         for d in defs.iter().filter(|d| d.kind == strata_core::custom_field::FieldKind::Money) {
             if body.custom.remove(&d.key).is_some() {
-                return Err(refuse("amounts"));
+                return Err(refuse("amounts", "金额"));
             }
             money.push(d.key.clone());
         }

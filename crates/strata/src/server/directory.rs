@@ -75,11 +75,10 @@ async fn add_user(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require(Action::ManageUsers)?;
     let Json(b) = body.map_err(json_rejection)?;
-    let email = b
-        .email
-        .map(|e| strata_core::email::normalise_email(&e))
-        .transpose()
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("email: {e}")))?;
+    let email = b.email.map(|e| strata_core::email::normalise_email(&e)).transpose().map_err(|e| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("email: {e}"))
+            .with_zh(format!("邮箱：{}", e.message_in(true)))
+    })?;
     let input =
         UserInput { display_name: b.display_name.unwrap_or_else(|| b.login.clone()), login: b.login, email, team: b.team, role: b.role };
     let user = s.store.create_user(&input).await?;

@@ -23,13 +23,32 @@ impl ApiError {
         ApiError { status, code, message: message.into(), details: Value::Null }
     }
 
+    /// Details of the error; an object is added to details that are an object already (a
+    /// `message_zh` set before stays unless these carry their own).
     pub fn with_details(mut self, details: Value) -> ApiError {
-        self.details = details;
+        match (&mut self.details, details) {
+            (Value::Object(have), Value::Object(more)) => have.extend(more),
+            (slot, details) => *slot = details,
+        }
         self
     }
 
-    pub fn not_found(what: &str, id: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} {id} not found"))
+    /// The same error with its message in Chinese as `details.message_zh` (added to details
+    /// that are an object, or as the details when there are none).
+    pub fn with_zh(mut self, text: impl Into<String>) -> ApiError {
+        match &mut self.details {
+            Value::Object(o) => {
+                o.insert("message_zh".into(), Value::String(text.into()));
+            }
+            Value::Null => self.details = json!({"message_zh": text.into()}),
+            _ => {}
+        }
+        self
+    }
+
+    /// `what` `id` not found, worded as the store words its own (in Chinese too).
+    pub fn not_found(what: &'static str, id: &str) -> ApiError {
+        StoreError::NotFound { what, id: id.to_string() }.into()
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {

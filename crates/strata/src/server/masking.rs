@@ -45,7 +45,11 @@ impl Caller {
                 "imports and bulk writes need a role that sees every customer; the role {} sees only some",
                 strata_core::label::Labelled::code(self.role())
             ),
-        ))
+        )
+        .with_zh(format!(
+            "导入和批量写入需要能看到所有客户的角色；角色「{}」只能看到部分客户",
+            strata_core::label::Labelled::label_zh(self.role())
+        )))
     }
 
     /// A customer filter restricted to what the caller sees and may search by.
@@ -67,7 +71,8 @@ impl Caller {
                 axum::http::StatusCode::FORBIDDEN,
                 "forbidden",
                 format!("customer {id} belongs to another owner; only they or a manager may change it"),
-            ));
+            )
+            .with_zh(format!("客户 {id} 属于其他负责人；只有负责人本人或经理可以修改")));
         }
         Ok(c)
     }

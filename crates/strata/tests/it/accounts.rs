@@ -151,6 +151,7 @@ async fn roles_scope_and_field_rules() {
     assert!(orders["items"][0].get("amount_cents").is_none(), "only managers see amounts: {orders}");
     let (status, e) = sales.json(Method::POST, "/api/v1/customers", Some(json!({"name": "别人的客户有限公司", "owner": "admin"}))).await;
     assert_eq!((status, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("outside_scope")));
+    assert!(e["details"]["message_zh"].as_str().is_some_and(|m| m.starts_with("你只能写入自己负责的客户")), "{e}");
     let (_, none) = api.json(Method::GET, "/api/v1/customers?q=别人的客户", None).await;
     assert_eq!(none["total"], 0, "nothing was written");
     let (status, e) = sales.json(Method::POST, "/api/v1/merges", Some(json!({"survivor": c1, "absorbed": [other]}))).await;

@@ -68,6 +68,9 @@ async fn fits_are_made_shown_and_move_tiers() {
     ] {
         let (_, e) = api.json(Method::POST, uri, Some(body)).await;
         assert_eq!(e["code"], code, "{uri}: {e}");
+        if code == "not_found" {
+            assert_eq!(e["details"]["message_zh"], "找不到预测模型 pareto", "{uri}: {e}");
+        }
         if code == "calibration_outside_data" || code == "too_few_customers" {
             assert!(e["details"]["message_zh"].as_str().is_some_and(|m| m.ends_with("当前生效的拟合不变")), "{uri}: {e}");
         }
