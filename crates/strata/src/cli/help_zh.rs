@@ -16,18 +16,26 @@ pub fn chinese(cmd: Command) -> Command {
     localize(cmd, "")
 }
 
+/// The help flag every command keeps (the root's own is turned off for the Chinese one, and
+/// that setting reaches every subcommand).
+fn help_flag(words: &'static str) -> Arg {
+    Arg::new("help").short('h').long("help").action(ArgAction::Help).help(words)
+}
+
 fn localize(mut cmd: Command, path: &str) -> Command {
     if path.starts_with("bench") {
+        cmd = cmd.disable_help_flag(true).arg(help_flag("Print help"));
+        let subs: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
+        for name in subs {
+            let sub_path = format!("{path} {name}");
+            cmd = cmd.mut_subcommand(&name, |s| localize(s, &sub_path));
+        }
         return cmd;
     }
     if let Some(about) = words(path) {
         cmd = cmd.about(about).long_about(None::<&str>);
     }
-    cmd = cmd
-        .help_template(TEMPLATE)
-        .subcommand_help_heading("命令")
-        .disable_help_flag(true)
-        .arg(Arg::new("help").short('h').long("help").action(ArgAction::Help).help("显示帮助"));
+    cmd = cmd.help_template(TEMPLATE).subcommand_help_heading("命令").disable_help_flag(true).arg(help_flag("显示帮助"));
     let args: Vec<(String, bool)> = cmd.get_arguments().map(|a| (a.get_id().to_string(), a.is_positional())).collect();
     for (id, positional) in args {
         let key = if path.is_empty() { format!("--{id}") } else { format!("{path} --{id}") };
@@ -247,7 +255,16 @@ mod tests {
         );
         let unknown: Vec<&str> = WORDS.iter().map(|(k, _)| *k).filter(|k| !keys.iter().any(|x| x == k)).collect();
         assert!(unknown.is_empty(), "Chinese help for what does not exist: {unknown:?}");
-        // The tree with the Chinese put on is still a valid command line.
-        chinese(crate::cli::Cli::command()).debug_assert();
+        // The tree with the Chinese put on is still a valid command line, and every command
+        // in it, the benchmarks too, still answers --help.
+        let tree = chinese(crate::cli::Cli::command());
+        tree.clone().debug_assert();
+        for path in keys.iter().filter(|k| !k.contains("--")).map(String::as_str).chain(["bench", "bench rfm"]) {
+            let mut args = vec!["strata"];
+            args.extend(path.split(' '));
+            args.push("--help");
+            let e = tree.clone().try_get_matches_from(&args).expect_err("--help stops parsing");
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp, "{path}: {e}");
+        }
     }
 }
