@@ -71,14 +71,14 @@ pub(super) async fn user(config: &Config, u: UserCommand) -> anyhow::Result<()> 
             let (before, after) = store.update_user(&login, &change).await?;
             let action = if before.role != after.role { "user.role" } else { "user.update" };
             audit(&store, config, action, format!("user:{}", after.id), serde_json::json!({"before": before, "after": after})).await?;
-            println!(
-                "{}: {} ({}, team {}, {})",
-                after.login,
-                after.display_name,
-                after.role.code(),
-                after.team.as_deref().unwrap_or("—"),
-                if after.active { "active" } else { "inactive" }
-            );
+            let (login, name, role, team) = (&after.login, &after.display_name, after.role.code(), after.team.as_deref().unwrap_or("—"));
+            match config.language {
+                Lang::Zh => {
+                    let state = if after.active { "启用" } else { "停用" };
+                    println!("{login}：{name}（{role}，团队 {team}，{state}）")
+                }
+                Lang::En => println!("{login}: {name} ({role}, team {team}, {})", if after.active { "active" } else { "inactive" }),
+            }
         }
         UserCommand::List => {
             for u in store.list_users().await? {
@@ -94,7 +94,12 @@ fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
     let p = line.trim_end_matches(['\r', '\n']).to_string();
-    anyhow::ensure!(!p.is_empty(), "no password on standard input (pipe one line, e.g. `echo '…' | strata user passwd LOGIN`)");
+    if p.is_empty() {
+        return Err(Said::error(
+            "no password on standard input (pipe one line, e.g. `echo '…' | strata user passwd LOGIN`)",
+            "标准输入中没有密码（请传入一行，如 `echo '…' | strata user passwd 登录名`）",
+        ));
+    }
     Ok(p)
 }
 
@@ -116,7 +121,11 @@ pub(super) async fn token(config: &Config, t: crate::cli::TokenCommand) -> anyho
             let users = store.list_users().await?;
             for t in store.list_api_tokens(None).await? {
                 let who = users.iter().find(|u| u.id == t.user_id).map_or("?", |u| u.login.as_str());
-                let state = t.revoked_at.map_or("active".to_string(), |r| format!("revoked {}", r.format("%Y-%m-%d")));
+                let state = match (t.revoked_at, config.language) {
+                    (None, lang) => pick(lang, "有效", "active").to_string(),
+                    (Some(r), Lang::Zh) => format!("已于 {} 撤销", r.format("%Y-%m-%d")),
+                    (Some(r), Lang::En) => format!("revoked {}", r.format("%Y-%m-%d")),
+                };
                 println!("{}	{who}	{}	{}	{state}", t.id, t.name, t.created_at.format("%Y-%m-%d"));
             }
         }

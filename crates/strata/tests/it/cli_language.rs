@@ -33,6 +33,8 @@ fn imports_and_their_errors_speak_chinese() {
     assert!(ok && out.contains("已添加用户 lina（李娜，sales）"), "{out}");
     let (ok, out) = bin.zh(&["user", "add", "zhao", "--role", "boss"]);
     assert!(!ok && out.starts_with("错误：--role：") && !out.contains("unknown"), "{out}");
+    let (ok, out) = bin.zh(&["user", "set", "lina", "--active", "false"]);
+    assert!(ok && out.contains("lina：李娜（sales，团队 —，停用）"), "{out}");
     let (ok, out) = bin.zh(&["token", "create", "nobody", "--name", "x"]);
     assert!(!ok && out.contains("没有用户 `nobody`"), "{out}");
 }
