@@ -40,6 +40,9 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if !matches!(cli.command, strata::cli::Command::Serve(_) | strata::cli::Command::Demo(_)) {
+        quiet_on_closed_pipe();
+    }
     match runtime.block_on(strata::commands::run(cli, language)) {
         Ok(code) => code,
         Err(e) => {
@@ -47,4 +50,19 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Output piped into a program that stops reading (`strata tier show rfm | head`) ends the
+/// command quietly with status 141, as Unix tools end, instead of a panic from `println!`. The
+/// signal itself stays ignored, so a closed socket is still an error a server can report.
+fn quiet_on_closed_pipe() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied());
+        if message.is_some_and(|m| m.starts_with("failed printing to std") && m.contains("Broken pipe")) {
+            std::process::exit(141);
+        }
+        report(info);
+    }));
 }

@@ -81,7 +81,8 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
                     (Lang::En, None) => "not published".to_string(),
                 };
                 let latest = pick(lang, "最新", "latest");
-                println!("{:<16} {:<8} {} {latest} v{} ({}), {published}", v.key, v.kind, padded(&v.name, 24), v.version, v.status);
+                let status = report::status_word(&v.status, lang);
+                println!("{:<16} {:<8} {} {latest} v{} ({status}), {published}", v.key, v.kind, padded(&v.name, 24), v.version);
             }
         }
         TierCommand::Show { key, version } => {
@@ -93,13 +94,18 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
                 ));
             }
             for v in &versions {
-                println!("v{} {} by {} at {}", v.version, v.status, v.created_by, v.created_at.format("%Y-%m-%d %H:%M"));
+                let (n, status, by) = (v.version, report::status_word(&v.status, lang), &v.created_by);
+                let at = v.created_at.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M");
+                match lang {
+                    Lang::Zh => println!("v{n} {status}，{by} 于 {at} 保存"),
+                    Lang::En => println!("v{n} {status} by {by} at {at}"),
+                }
             }
             let shown = match version {
                 Some(n) => versions.iter().find(|v| v.version == n).with_context(|| format!("model `{key}` has no version {n}"))?,
                 None => versions.iter().find(|v| v.status == "published").unwrap_or(&versions[0]),
             };
-            println!("\n# v{} ({})\n{}", shown.version, shown.status, shown.spec);
+            println!("\n# v{} ({})\n{}", shown.version, report::status_word(&shown.status, lang), shown.spec);
             println!("{}", pick(lang, "各层级客户数：", "customers per tier:"));
             for (tier, n) in store.tier_counts(&key).await? {
                 println!("  {} {n}", padded(&tier, 24));
@@ -154,17 +160,20 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
         TierCommand::History { customer } => {
             let ids = store.customer_external_ids().await?;
             let id = customer_id(&ids, &customer)?;
+            let names = report::TierNames::of(&store.published_models().await?, lang);
             for t in store.customer_tiers(id).await? {
                 let since = t.since.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M");
+                let tier = padded(&names.tier(&t.model, Some(&t.tier)), 20);
                 match lang {
-                    Lang::Zh => println!("{:<16} {} v{} 自 {since} 起", t.model, padded(&t.tier, 20), t.version),
-                    Lang::En => println!("{:<16} {} v{} since {since}", t.model, padded(&t.tier, 20), t.version),
+                    Lang::Zh => println!("{:<16} {tier} v{} 自 {since} 起", t.model, t.version),
+                    Lang::En => println!("{:<16} {tier} v{} since {since}", t.model, t.version),
                 }
             }
             for h in store.tier_history(id).await? {
-                let (from, to) = (h.from_tier.as_deref().unwrap_or("—"), h.to_tier.as_deref().unwrap_or("—"));
+                let (from, to) = (names.tier(&h.model, h.from_tier.as_deref()), names.tier(&h.model, h.to_tier.as_deref()));
                 let at = h.at.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M");
-                println!("{at} {:<16} v{} {from} → {to} ({})", h.model, h.version, h.reason);
+                let why = crate::web::i18n::named(lang, "reason_", &h.reason).unwrap_or(&h.reason);
+                println!("{at} {:<16} v{} {from} → {to} ({why})", h.model, h.version);
             }
         }
     }

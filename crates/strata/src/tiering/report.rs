@@ -1,5 +1,5 @@
 //! What the tier commands print, in the command line's language: model checks and their
-//! errors, previews, publishes and explanations.
+//! errors, previews, publishes and explanations, version statuses and tier names.
 
 use std::path::Path;
 
@@ -128,4 +128,35 @@ pub fn explanation_text(engine: &Engine, m: usize, x: &Explanation, lang: Lang) 
         out.push_str(&format!("  {}{}\n", pick(lang, "升级条件：", "to move up: "), hint.text(zh)));
     }
     out
+}
+
+/// A model version's status (published, draft, …) in words.
+pub fn status_word(status: &str, lang: Lang) -> String {
+    crate::web::i18n::named(lang, "status_", status).unwrap_or(status).to_string()
+}
+
+/// Tier names of the published models, to show stored tier keys by name.
+pub struct TierNames(std::collections::HashMap<(String, String), String>);
+
+impl TierNames {
+    /// From the published versions (a version whose file does not read keeps its keys).
+    pub fn of(published: &[strata_store::ModelVersion], lang: Lang) -> TierNames {
+        let mut names = std::collections::HashMap::new();
+        for v in published {
+            let Ok(spec) = spec::ModelSpec::from_toml(&v.spec) else { continue };
+            for t in spec.tiers {
+                let name = if lang == Lang::En && !t.name_en.is_empty() { t.name_en } else { t.name };
+                names.insert((v.key.clone(), t.key), name);
+            }
+        }
+        TierNames(names)
+    }
+
+    /// Model `model`'s tier `key` by name (a key without one as itself; none as —).
+    pub fn tier(&self, model: &str, key: Option<&str>) -> String {
+        match key {
+            None => "—".to_string(),
+            Some(k) => self.0.get(&(model.to_string(), k.to_string())).cloned().unwrap_or_else(|| k.to_string()),
+        }
+    }
 }

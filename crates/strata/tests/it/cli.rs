@@ -222,7 +222,7 @@ fn tier_models_are_checked_previewed_published_explained_and_swept() {
     let out = bin.ok(&["tier", "publish", path_str(&model)]);
     assert!(out.contains("published value v1: 3 customers evaluated, 3 tier changes recorded"), "{out}");
     let out = bin.ok(&["tier", "history", "C001"]);
-    assert!(out.contains("value            A") && out.contains("— → A (publish)"), "{out}");
+    assert!(out.contains("value            核心") && out.contains("— → 核心 (model published)"), "tiers by name: {out}");
     let out = bin.ok(&["tier", "explain", "C002"]);
     assert!(out.contains("浙江 (B)") && out.contains("not met 核心") && out.contains("matched 浙江"), "{out}");
     assert!(out.contains("to move up: → A: sum(orders.amount, between 2024-01-01 and 2024-12-31) > 10000 (now 0, 10001 more)"), "{out}");
@@ -254,4 +254,22 @@ fn the_business_time_zone_reads_times_written_without_one_and_a_wrong_one_is_ref
     bin.ok(&["--timezone", "+01:00", "import", "interactions", path_str(&interactions)]);
     let out = bin.ok(&["export", "interactions", "--format", "jsonl"]);
     assert!(out.contains("2024-01-05T08:00:00"), "09:00 at UTC+1 is 08:00 UTC: {out}");
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let bin = Bin::new();
+    let mut child = bin
+        .cmd()
+        .args(["tier", "preset", "rfm"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run strata");
+    // The reader goes away before the command prints: its first line meets a closed pipe.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for strata");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!said.contains("panicked"), "{said}");
+    assert_eq!(out.status.code(), Some(141), "{said}");
 }

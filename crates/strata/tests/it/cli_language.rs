@@ -62,7 +62,7 @@ fn tier_commands_speak_chinese() {
     let (_, out) = bin.zh(&["tier", "explain", "C002"]);
     assert!(out.contains("不符合 核心") && out.contains("符合 浙江") && out.contains("升级条件："), "{out}");
     let (_, out) = bin.zh(&["tier", "history", "C001"]);
-    assert!(out.contains(" 起"), "{out}");
+    assert!(out.contains(" 起") && out.contains("— → 核心 (模型发布)"), "{out}");
     let (ok, out) = bin.zh(&["tier", "explain", "C999"]);
     assert!(!ok && out.contains("没有编号或外部编号为 `C999` 的客户"), "{out}");
 }
