@@ -162,6 +162,7 @@ const WORDS: &[(&str, &str)] = &[
     ("tier publish --today", "按这一天评估（默认：UTC+8 的今天）"),
     ("tier eval", "每日复核：按今天重新评估所有客户，并刷新到期的切分点"),
     ("tier eval --today", "按这一天复核（默认：UTC+8 的今天）"),
+    ("tier eval --json", "每个模型输出一行 JSON，而不是文字"),
     ("tier explain", "解释一个客户（编号或客户编号）的分层：检查了哪些规则、得分、怎样才能升级"),
     ("tier explain --customer", "客户编号或内部编号"),
     ("tier explain --model", "只解释这个模型"),

@@ -41,6 +41,9 @@ pub enum TierCommand {
     Eval {
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
+        /// One JSON line per model instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Explain a customer's tiers (by id or external id): rules checked, scores, what would move it up.
     Explain {

@@ -102,7 +102,10 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
                 }
             }
             let shown = match version {
-                Some(n) => versions.iter().find(|v| v.version == n).with_context(|| format!("model `{key}` has no version {n}"))?,
+                Some(n) => versions
+                    .iter()
+                    .find(|v| v.version == n)
+                    .ok_or_else(|| Said::error(format!("model `{key}` has no version {n}"), format!("模型 `{key}` 没有版本 {n}")))?,
                 None => versions.iter().find(|v| v.status == "published").unwrap_or(&versions[0]),
             };
             println!("\n# v{} ({})\n{}", shown.version, report::status_word(&shown.status, lang), shown.spec);
@@ -124,30 +127,47 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
             }
         }
         TierCommand::Publish { file, today: t } => publish(config, &store, &read_spec(&file)?, today(config.timezone, t)).await?,
-        TierCommand::Eval { today: t } => {
+        TierCommand::Eval { today: t, json } => {
             let today = today(config.timezone, t);
             let holder = sweep::holder_id();
-            anyhow::ensure!(
-                sweep::take_lease(&store, &holder).await?,
-                "another Strata process is sweeping tiers right now; try again in a few minutes"
-            );
+            if !sweep::take_lease(&store, &holder).await? {
+                return Err(Said::error(
+                    "another Strata process is sweeping tiers right now; try again in a few minutes",
+                    "另一个 Strata 进程正在复核分层；请几分钟后再试",
+                ));
+            }
             let mut loaded = host::load(&store, today, None).await?;
             let result = sweep::sweep(&store, &mut loaded, today, "sweep").await;
             store.finish_lease(sweep::JOB, &holder, &date_of(today).to_string()).await?;
             for line in result? {
-                println!("{}", serde_json::to_string(&line)?);
+                if json {
+                    println!("{}", serde_json::to_string(&line)?);
+                } else {
+                    println!("{}", report::sweep_text(&line, lang));
+                }
             }
         }
         TierCommand::Explain { customer, model, json, today: t } => {
             let loaded = host::load(&store, today(config.timezone, t), None).await?;
             let ids = store.customer_external_ids().await?;
             let id = customer_id(&ids, &customer)?;
-            let p = loaded.engine.index.position(id).with_context(|| format!("customer `{customer}` is not in the engine"))?;
+            let p = loaded.engine.index.position(id).ok_or_else(|| {
+                Said::error(format!("customer `{customer}` is not in the engine"), format!("分层引擎中没有客户 `{customer}`"))
+            })?;
             let models: Vec<usize> = match &model {
-                Some(k) => vec![loaded.engine.catalog.index(k).with_context(|| format!("no published model `{k}`"))?],
+                Some(k) => vec![loaded
+                    .engine
+                    .catalog
+                    .index(k)
+                    .ok_or_else(|| Said::error(format!("no published model `{k}`"), format!("没有已发布的模型 `{k}`")))?],
                 None => (0..loaded.engine.catalog.models.len()).collect(),
             };
-            anyhow::ensure!(!models.is_empty(), "no published models; publish one with `strata tier publish FILE`");
+            if models.is_empty() {
+                return Err(Said::error(
+                    "no published models; publish one with `strata tier publish FILE`",
+                    "还没有已发布的模型；请用 `strata tier publish 文件` 发布一个",
+                ));
+            }
             for m in models {
                 let x = loaded.engine.explain(m, p).context("no explanation")?;
                 if json {

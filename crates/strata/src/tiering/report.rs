@@ -130,6 +130,17 @@ pub fn explanation_text(engine: &Engine, m: usize, x: &Explanation, lang: Lang) 
     out
 }
 
+/// One model's part of a daily sweep.
+pub fn sweep_text(l: &super::sweep::SweepLine, lang: Lang) -> String {
+    let (model, v, n, day) = (&l.model, l.version, l.changes, &l.today);
+    match (lang, l.refreshed) {
+        (Lang::Zh, true) => format!("{model} v{v}：按 {day} 复核，{n} 次层级变化，切分点已刷新"),
+        (Lang::Zh, false) => format!("{model} v{v}：按 {day} 复核，{n} 次层级变化"),
+        (Lang::En, true) => format!("{model} v{v}: swept as of {day}, {n} tier changes, cut points refreshed"),
+        (Lang::En, false) => format!("{model} v{v}: swept as of {day}, {n} tier changes"),
+    }
+}
+
 /// A model version's status (published, draft, …) in words.
 pub fn status_word(status: &str, lang: Lang) -> String {
     crate::web::i18n::named(lang, "status_", status).unwrap_or(status).to_string()

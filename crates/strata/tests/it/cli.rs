@@ -226,8 +226,10 @@ fn tier_models_are_checked_previewed_published_explained_and_swept() {
     let out = bin.ok(&["tier", "explain", "C002"]);
     assert!(out.contains("浙江 (B)") && out.contains("not met 核心") && out.contains("matched 浙江"), "{out}");
     assert!(out.contains("to move up: → A: sum(orders.amount, between 2024-01-01 and 2024-12-31) > 10000 (now 0, 10001 more)"), "{out}");
-    let out = bin.ok(&["tier", "eval", "--today", "2030-01-01"]);
+    let out = bin.ok(&["tier", "eval", "--today", "2030-01-01", "--json"]);
     assert!(out.contains("\"changes\":0") && out.contains("\"model\":\"value\""), "{out}");
+    let out = bin.ok(&["tier", "eval", "--today", "2030-01-01"]);
+    assert!(out.contains("value v1: swept as of 2030-01-01, 0 tier changes"), "{out}");
     assert!(bin.ok(&["tier", "preset", "lifecycle"]).contains("成熟"));
     assert!(bin.fails(&["tier", "explain", "C999"]).contains("no customer with id or external id `C999`"));
 }
