@@ -94,12 +94,13 @@ pub fn explanation_text(engine: &Engine, m: usize, x: &Explanation, lang: Lang) 
     let zh = lang == Lang::Zh;
     let model = &engine.catalog.models[m];
     // Tiers by the names the model gives them (English names may be only the keys).
-    let tier = x.tier.as_ref().map_or(pick(lang, "（无）", "(none)").to_string(), |t| format!("{} ({})", t.name, t.key));
-    let mut out = format!("{} [{}]: {tier}\n", model.spec.name, model.key());
+    let tier = x.tier.as_ref().map_or(pick(lang, "（无）", "(none)").to_string(), |t| format!("{} ({})", t.name_in(zh), t.key));
+    let model_name = if zh || model.spec.name_en.is_empty() { &model.spec.name } else { &model.spec.name_en };
+    let mut out = format!("{model_name} [{}]: {tier}\n", model.key());
     match &x.detail {
         Detail::Ladder { steps } => {
             for s in steps {
-                out.push_str(&format!("  {} {}\n", outcome(s.result, lang), s.tier.name));
+                out.push_str(&format!("  {} {}\n", outcome(s.result, lang), s.tier.name_in(zh)));
                 for c in &s.checks {
                     let value = pick(lang, "值", "value");
                     out.push_str(&format!("      {} — {value} {} → {}\n", c.condition, c.value, outcome(c.holds, lang)));
@@ -118,9 +119,10 @@ pub fn explanation_text(engine: &Engine, m: usize, x: &Explanation, lang: Lang) 
         }
         Detail::Rfm { recency_days, frequency, monetary, scores } => {
             let r = recency_days.map_or("-".into(), |d| d.to_string());
+            let scores = scores.map_or("-".to_string(), |[r, f, m]| format!("R {r} · F {f} · M {m}"));
             out.push_str(&match lang {
-                Lang::Zh => format!("  最近购买 {r} 天前，购买 {frequency} 次，金额 {monetary:.2}，得分 {scores:?}\n"),
-                Lang::En => format!("  recency {r} days, frequency {frequency}, monetary {monetary:.2}, scores {scores:?}\n"),
+                Lang::Zh => format!("  最近购买 {r} 天前，购买 {frequency} 次，金额 {monetary:.2}，得分 {scores}\n"),
+                Lang::En => format!("  recency {r} days, frequency {frequency}, monetary {monetary:.2}, scores {scores}\n"),
             });
         }
     }

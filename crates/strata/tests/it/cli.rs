@@ -231,6 +231,11 @@ fn tier_models_are_checked_previewed_published_explained_and_swept() {
     let out = bin.ok(&["tier", "eval", "--today", "2030-01-01"]);
     assert!(out.contains("value v1: swept as of 2030-01-01, 0 tier changes"), "{out}");
     assert!(bin.ok(&["tier", "preset", "lifecycle"]).contains("成熟"));
+    // In English, a model and its tiers by their English names, RFM scores as R/F/M.
+    let rfm = bin.write("rfm.toml", bin.ok(&["tier", "preset", "rfm"]).as_bytes());
+    bin.ok(&["tier", "publish", path_str(&rfm), "--today", "2025-01-01"]);
+    let out = bin.ok(&["tier", "explain", "C001", "--model", "rfm", "--today", "2025-01-01"]);
+    assert!(out.starts_with("RFM segments [rfm]: ") && out.contains(", scores R ") && !out.contains("Some("), "{out}");
     assert!(bin.fails(&["tier", "explain", "C999"]).contains("no customer with id or external id `C999`"));
 }
 
