@@ -123,7 +123,8 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
             if json {
                 println!("{}", serde_json::to_string_pretty(&p)?);
             } else {
-                print!("{}", report::preview_text(&p, version, lang));
+                let names = report::TierNames::of(&store.published_models().await?, lang).with(&spec, lang);
+                print!("{}", report::preview_text(&p, version, &names, lang));
             }
         }
         TierCommand::Publish { file, today: t } => publish(config, &store, &read_spec(&file)?, today(config.timezone, t)).await?,

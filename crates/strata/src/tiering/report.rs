@@ -48,9 +48,9 @@ pub fn check_ok(key: &str, tiers: usize, kind: &str, lang: Lang) -> String {
     }
 }
 
-pub fn preview_text(p: &Preview, version: i64, lang: Lang) -> String {
+pub fn preview_text(p: &Preview, version: i64, names: &TierNames, lang: Lang) -> String {
     let none = pick(lang, "（无）", "(none)");
-    let name = |t: &Option<String>| t.clone().unwrap_or_else(|| none.into());
+    let name = |t: &Option<String>| t.as_deref().map_or_else(|| none.to_string(), |k| names.labelled(&p.model, k));
     let mut out = match lang {
         Lang::Zh => format!("{} v{version} 预览：共 {} 个客户，{} 个会换层级\n", p.model, p.customers, p.moving),
         Lang::En => format!("preview of {} v{version} over {} customers; {} would change tier\n", p.model, p.customers, p.moving),
@@ -163,6 +163,23 @@ impl TierNames {
             }
         }
         TierNames(names)
+    }
+
+    /// The same with the tiers of `spec` (a draft) in place of its published ones.
+    pub fn with(mut self, spec: &spec::ModelSpec, lang: Lang) -> TierNames {
+        for t in &spec.tiers {
+            let name = if lang == Lang::En && !t.name_en.is_empty() { &t.name_en } else { &t.name };
+            self.0.insert((spec.key.clone(), t.key.clone()), name.clone());
+        }
+        self
+    }
+
+    /// Model `model`'s tier `key` as `name (key)`, or the key alone when it has no other name.
+    pub fn labelled(&self, model: &str, key: &str) -> String {
+        match self.0.get(&(model.to_string(), key.to_string())) {
+            Some(name) if name != key => format!("{name} ({key})"),
+            _ => key.to_string(),
+        }
     }
 
     /// Model `model`'s tier `key` by name (a key without one as itself; none as —).

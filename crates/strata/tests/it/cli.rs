@@ -218,7 +218,7 @@ fn tier_models_are_checked_previewed_published_explained_and_swept() {
 
     let out = bin.ok(&["tier", "preview", path_str(&model)]);
     assert!(out.contains("3 customers; 3 would change tier"), "{out}");
-    assert!(out.contains("(none) → A: 1"), "{out}");
+    assert!(out.contains("(none) → 核心 (A): 1"), "{out}");
     let out = bin.ok(&["tier", "publish", path_str(&model)]);
     assert!(out.contains("published value v1: 3 customers evaluated, 3 tier changes recorded"), "{out}");
     let out = bin.ok(&["tier", "history", "C001"]);

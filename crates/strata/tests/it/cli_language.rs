@@ -56,7 +56,7 @@ fn tier_commands_speak_chinese() {
     let (ok, out) = bin.zh(&["tier", "check", path_str(&model)]);
     assert!(ok && out.contains("value：通过（3 个层级"), "{out}");
     let (_, out) = bin.zh(&["tier", "preview", path_str(&model)]);
-    assert!(out.contains("共 3 个客户，3 个会换层级") && out.contains("（无） → A: 1"), "{out}");
+    assert!(out.contains("共 3 个客户，3 个会换层级") && out.contains("（无） → 核心 (A): 1"), "{out}");
     let (_, out) = bin.zh(&["tier", "publish", path_str(&model)]);
     assert!(out.contains("已发布 value v1：评估 3 个客户，记录 3 次层级变化"), "{out}");
     let (_, out) = bin.zh(&["tier", "explain", "C002"]);
