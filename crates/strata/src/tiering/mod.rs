@@ -242,6 +242,7 @@ async fn publish(config: &Config, store: &Store, spec: &ModelSpec, today: Day) -
     let loaded = host::load(store, today, Some(spec)).await?;
     let (prepared, counts) = publish::prepare(&loaded, spec)?;
     let p = publish::write(store, spec, None, prepared, counts, &config.actor).await?;
-    print!("{}", report::published_text(&p, config.language));
+    let names = report::TierNames::default().with(spec, config.language);
+    print!("{}", report::published_text(&p, &names, config.language));
     Ok(())
 }

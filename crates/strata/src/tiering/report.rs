@@ -66,7 +66,7 @@ pub fn preview_text(p: &Preview, version: i64, names: &TierNames, lang: Lang) ->
     out
 }
 
-pub fn published_text(p: &Published, lang: Lang) -> String {
+pub fn published_text(p: &Published, names: &TierNames, lang: Lang) -> String {
     let mut out = match lang {
         Lang::Zh => format!("已发布 {} v{}：评估 {} 个客户，记录 {} 次层级变化\n", p.model, p.version, p.customers, p.changes),
         Lang::En => {
@@ -74,7 +74,7 @@ pub fn published_text(p: &Published, lang: Lang) -> String {
         }
     };
     for c in &p.counts {
-        out.push_str(&format!("  {} {}\n", padded(&c.name, 24), c.customers));
+        out.push_str(&format!("  {} {}\n", padded(&names.labelled(&p.model, &c.tier), 24), c.customers));
     }
     out
 }
@@ -149,6 +149,7 @@ pub fn status_word(status: &str, lang: Lang) -> String {
 }
 
 /// Tier names of the published models, to show stored tier keys by name.
+#[derive(Default)]
 pub struct TierNames(std::collections::HashMap<(String, String), String>);
 
 impl TierNames {
