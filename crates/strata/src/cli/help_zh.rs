@@ -93,6 +93,7 @@ const WORDS: &[(&str, &str)] = &[
     ("batch list --limit", "列出多少个批次"),
     ("batch show", "查看一个导入批次"),
     ("batch show --id", "批次编号"),
+    ("batch show --json", "以 JSON 输出"),
     ("batch undo", "撤销一次导入：删除它新增的行，恢复它修改的行"),
     ("batch undo --id", "批次编号"),
     ("export", "导出客户（可加筛选条件）或某张事件表，格式为 CSV、.xlsx 或 JSON Lines"),

@@ -217,7 +217,11 @@ pub enum BatchCommand {
         limit: i64,
     },
     /// One import batch.
-    Show { id: i64 },
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Undo an import: delete the rows it added, restore the rows it changed.
     Undo { id: i64 },
 }

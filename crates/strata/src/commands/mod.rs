@@ -205,23 +205,23 @@ async fn batch(config: &Config, b: BatchCommand) -> anyhow::Result<()> {
                 )
             );
             for b in store.list_batches(limit).await? {
+                let (entity, status) = batch_words(&b, config.language);
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{entity}\t{status}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     b.id,
-                    b.entity,
-                    b.status,
                     b.rows_total,
                     b.inserted,
                     b.updated,
                     b.unchanged,
                     b.rejected,
-                    b.finished_at.format("%Y-%m-%d %H:%M"),
+                    b.finished_at.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M"),
                     b.actor,
                     b.file_name
                 );
             }
         }
-        BatchCommand::Show { id } => println!("{}", serde_json::to_string_pretty(&store.get_batch(id).await?)?),
+        BatchCommand::Show { id, json: true } => println!("{}", serde_json::to_string_pretty(&store.get_batch(id).await?)?),
+        BatchCommand::Show { id, json: false } => print!("{}", batch_text(&store.get_batch(id).await?, config)),
         BatchCommand::Undo { id } => {
             let out = store.undo_batch(id, &config.actor).await?;
             match config.language {
@@ -231,6 +231,44 @@ async fn batch(config: &Config, b: BatchCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A batch's kind of data and state in the CLI's language.
+fn batch_words(b: &strata_store::Batch, lang: Lang) -> (String, String) {
+    // In English the kind of data as it is typed (`strata import contacts`).
+    let entity = match lang {
+        Lang::Zh => crate::web::i18n::named(lang, "entity_", &b.entity).unwrap_or(&b.entity).to_string(),
+        Lang::En => b.entity.clone(),
+    };
+    let status = match (b.status.as_str(), lang) {
+        ("committed", Lang::Zh) => "已导入".to_string(),
+        ("undone", Lang::Zh) => "已撤销".to_string(),
+        (other, _) => other.to_string(),
+    };
+    (entity, status)
+}
+
+/// `strata batch show` as text: what, from which file, by whom, when, the counts, the state.
+fn batch_text(b: &strata_store::Batch, config: &Config) -> String {
+    let (entity, status) = batch_words(b, config.language);
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M:%S").to_string();
+    let (id, file, by, started, finished) = (b.id, &b.file_name, &b.actor, local(b.started_at), local(b.finished_at));
+    let (rows, new, updated, same, rejected) = (b.rows_total, b.inserted, b.updated, b.unchanged, b.rejected);
+    let undone = b.undone_at.map(|t| (local(t), b.undone_by.clone().unwrap_or_default()));
+    match config.language {
+        Lang::Zh => {
+            let state = undone.map_or(status, |(at, who)| format!("已于 {at} 由 {who} 撤销"));
+            format!(
+                "批次 {id}：{entity}，文件 {file}，操作人 {by}\n  {started} 至 {finished}：共 {rows} 行，新增 {new}，更新 {updated}，未变 {same}，拒绝 {rejected}\n  状态：{state}\n"
+            )
+        }
+        Lang::En => {
+            let state = undone.map_or(status, |(at, who)| format!("undone at {at} by {who}"));
+            format!(
+                "batch {id}: {entity}, file {file}, by {by}\n  {started} to {finished}: {rows} rows, {new} new, {updated} updated, {same} unchanged, {rejected} rejected\n  state: {state}\n"
+            )
+        }
+    }
 }
 
 /// An audit entry for a command-line action (`cli:<actor>`).

@@ -28,7 +28,12 @@ fn imports_and_their_errors_speak_chinese() {
     let (ok, out) = bin.zh(&["export", "customers", "--format", "xlsx"]);
     assert!(!ok && out.contains("导出 .xlsx 需要指定 --output"), "{out}");
     let (ok, out) = bin.zh(&["batch", "list"]);
-    assert!(ok && out.starts_with("编号\t数据\t状态"), "{out}");
+    assert!(ok && out.starts_with("编号\t数据\t状态") && out.contains("\t客户\t已导入\t"), "{out}");
+    let (ok, out) = bin.zh(&["batch", "show", "1"]);
+    assert!(ok && out.starts_with("批次 1：客户，文件 ") && out.contains("共 3 行，新增 1") && out.contains("状态：已导入"), "{out}");
+    let out = bin.ok(&["batch", "show", "1"]);
+    assert!(out.starts_with("batch 1: customers, file ") && out.contains("state: committed"), "{out}");
+    assert!(bin.ok(&["batch", "show", "1", "--json"]).contains("\"rows_total\": 3"));
     let (ok, out) = bin.zh(&["user", "add", "lina", "--name", "李娜", "--role", "销售"]);
     assert!(ok && out.contains("已添加用户 lina（李娜，sales）"), "{out}");
     let (ok, out) = bin.zh(&["user", "add", "zhao", "--role", "boss"]);
