@@ -233,7 +233,7 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
                 v["tier_changes"] = json!(moved);
                 println!("{v}");
             } else {
-                println!("{}", report::fit_text(&fit, lang));
+                println!("{}", report::fit_text(&fit, lang, config.timezone));
                 if moved > 0 {
                     match lang {
                         Lang::Zh => println!("  写入 {moved} 次层级变化（读取预测值的模型）"),
@@ -295,9 +295,13 @@ pub async fn run(config: &crate::config::Config, command: crate::cli::ModelComma
                     shown.push(json!({ "in_force": fit_json(&fit), "history": earlier.iter().map(fit_json).collect::<Vec<_>>() }));
                     continue;
                 }
-                println!("{}", report::fit_text(&fit, lang));
+                println!("{}", report::fit_text(&fit, lang, config.timezone));
                 for old in earlier.iter().filter(|f| f.id != fit.id) {
-                    println!("  {}{}", pick(lang, "此前：", "earlier: "), report::fit_text(old, lang).replace('\n', "\n  "));
+                    println!(
+                        "  {}{}",
+                        pick(lang, "此前：", "earlier: "),
+                        report::fit_text(old, lang, config.timezone).replace('\n', "\n  ")
+                    );
                 }
             }
             if json {

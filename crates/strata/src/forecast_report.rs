@@ -14,8 +14,8 @@ pub fn study_error(e: StudyError) -> anyhow::Error {
     Said::error(e.to_string(), e.message_zh())
 }
 
-/// A stored fit as text for the terminal.
-pub fn fit_text(fit: &ModelFit, lang: Lang) -> String {
+/// A stored fit as text for the terminal, its time in the business time zone `zone`.
+pub fn fit_text(fit: &ModelFit, lang: Lang, zone: chrono::FixedOffset) -> String {
     let params: serde_json::Map<String, Value> = serde_json::from_str(&fit.params).unwrap_or_default();
     let order: &[&str] = if fit.kind == "bgnbd" { &["r", "alpha", "a", "b"] } else { &["p", "q", "gamma"] };
     let shown: Vec<String> =
@@ -29,7 +29,7 @@ pub fn fit_text(fit: &ModelFit, lang: Lang) -> String {
     };
     let (id, end, unit, ll, its, secs, by) =
         (fit.id, &fit.calibration_end, &fit.time_unit, fit.log_likelihood, fit.iterations, fit.seconds, &fit.fitted_by);
-    let at = fit.fitted_at.format("%Y-%m-%d %H:%M UTC");
+    let at = fit.fitted_at.with_timezone(&zone).format("%Y-%m-%d %H:%M");
     let params = shown.join("  ");
     match lang {
         Lang::Zh => format!(

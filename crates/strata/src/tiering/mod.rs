@@ -82,7 +82,9 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
                 };
                 let latest = pick(lang, "最新", "latest");
                 let status = report::status_word(&v.status, lang);
-                println!("{:<16} {:<8} {} {latest} v{} ({status}), {published}", v.key, v.kind, padded(&v.name, 24), v.version);
+                let name_en = ModelSpec::from_toml(&v.spec).map(|s| s.name_en).unwrap_or_default();
+                let name = if lang == Lang::En && !name_en.is_empty() { &name_en } else { &v.name };
+                println!("{:<16} {:<8} {} {latest} v{} ({status}), {published}", v.key, v.kind, padded(name, 24), v.version);
             }
         }
         TierCommand::Show { key, version } => {
