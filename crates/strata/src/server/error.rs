@@ -97,11 +97,15 @@ impl From<ImportError> for ApiError {
     }
 }
 
-/// Turns axum's own rejections (bad JSON, bad query) into our error shape.
+/// Turns axum's own rejections (bad JSON, bad query) into our error shape, worded in Chinese too.
 pub fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.body_text())
+    let text = e.body_text();
+    let zh = super::rejection_words::chinese(&text);
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", text).with_zh(zh)
 }
 
 pub fn query_rejection(e: axum::extract::rejection::QueryRejection) -> ApiError {
-    ApiError::bad_request("invalid_query", e.body_text())
+    let text = e.body_text();
+    let zh = super::rejection_words::chinese(&text);
+    ApiError::bad_request("invalid_query", text).with_zh(zh)
 }

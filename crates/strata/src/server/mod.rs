@@ -15,6 +15,7 @@ mod fits;
 mod masking;
 mod merges;
 mod openapi;
+mod rejection_words;
 mod tiers;
 mod transfer;
 

@@ -144,6 +144,10 @@ async fn the_api_merges_and_undoes() {
     for (body, code) in bad {
         let (status, e) = api.json(Method::POST, "/api/v1/merges", Some(body.clone())).await;
         assert_eq!(e["code"].as_str(), Some(code), "{body}: {status} {e}");
+        assert!(e["details"]["message_zh"].as_str().is_some_and(|m| !m.is_empty()), "every refusal in Chinese too: {e}");
+        if code == "invalid_body" {
+            assert!(e["details"]["message_zh"].as_str().is_some_and(|m| m.contains("不认识的字段 `owner_id`")), "{e}");
+        }
     }
     let (status, u) = api.json(Method::POST, &format!("/api/v1/merges/{id}/undo"), None).await;
     assert_eq!(status, StatusCode::OK, "{u}");
