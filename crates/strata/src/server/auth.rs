@@ -105,6 +105,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
 fn unauthenticated() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in first (POST /api/v1/auth/login) or send an API token")
+        .with_zh("请先登录（POST /api/v1/auth/login），或发送 API 令牌")
 }
 
 pub(crate) fn address_of(parts_ext: &axum::http::Extensions) -> String {
@@ -153,20 +154,18 @@ pub(crate) async fn identify(s: &AppState, headers: &HeaderMap, method: &Method,
     if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let token = auth.strip_prefix("Bearer ").ok_or_else(|| {
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "the Authorization header must be `Bearer <API token>`")
+                .with_zh("Authorization 头应写成 `Bearer <API 令牌>`")
         })?;
-        let user = s
-            .store
-            .token_user(&accounts::secret_hash(token.trim()))
-            .await?
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "this API token is unknown or revoked"))?;
+        let user = s.store.token_user(&accounts::secret_hash(token.trim())).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "this API token is unknown or revoked")
+                .with_zh("这个 API 令牌不存在或已撤销")
+        })?;
         return Ok(Caller { user, via: Via::Token, address, policy: s.policy.get(&s.store).await? });
     }
     let secret = cookie(headers, SESSION_COOKIE).ok_or_else(unauthenticated)?;
-    let (user, csrf) = s
-        .store
-        .session_user(&accounts::secret_hash(secret))
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "session_expired", "the session has ended; log in again"))?;
+    let (user, csrf) = s.store.session_user(&accounts::secret_hash(secret)).await?.ok_or_else(|| {
+        ApiError::new(StatusCode::UNAUTHORIZED, "session_expired", "the session has ended; log in again").with_zh("登录已过期；请重新登录")
+    })?;
     let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
         let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -175,7 +174,8 @@ pub(crate) async fn identify(s: &AppState, headers: &HeaderMap, method: &Method,
                 StatusCode::FORBIDDEN,
                 "csrf_failed",
                 "this request lacks the session's CSRF token or comes from another site",
-            ));
+            )
+            .with_zh("请求缺少本次登录的校验令牌，或来自其他网站；请刷新页面后重试"));
         }
     }
     Ok(Caller { user, via: Via::Session { csrf }, address, policy: s.policy.get(&s.store).await? })
@@ -313,9 +313,11 @@ struct SetupBody {
 async fn setup(State(s): State<AppState>, headers: HeaderMap, body: Result<Json<SetupBody>, JsonRejection>) -> Result<Response, ApiError> {
     let Json(b) = body.map_err(json_rejection)?;
     if s.store.has_admin_login().await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "already_set_up", "an admin exists already; log in instead"));
+        return Err(ApiError::new(StatusCode::CONFLICT, "already_set_up", "an admin exists already; log in instead")
+            .with_zh("已经有管理员了；请直接登录"));
     }
-    access::check_password(&b.login, &b.password).map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", m))?;
+    access::check_password(&b.login, &b.password)
+        .map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", m.clone()).with_zh(format!("密码太弱（{m}）")))?;
     let input = UserInput {
         display_name: b.display_name.unwrap_or_else(|| b.login.clone()),
         login: b.login,

@@ -30,7 +30,8 @@ pub async fn where_ids(s: &AppState, caller: &Caller, src: &str) -> Result<Arc<V
     s.live.ensure_loaded().await.map_err(engine_error)?;
     let guard = s.live.read();
     let Some(loaded) = guard.as_ref() else {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "engine_loading", "the tier engine is loading; try again shortly"));
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "engine_loading", "the tier engine is loading; try again shortly")
+            .with_zh("分层引擎正在加载；请稍后再试"));
     };
     let schema = loaded.engine.rule_schema(&loaded.schema);
     let program = check_condition(src, &schema).map_err(|e| {
@@ -43,14 +44,16 @@ pub async fn where_ids(s: &AppState, caller: &Caller, src: &str) -> Result<Arc<V
         return Err(ApiError::bad_request(
             "invalid_where",
             "percentile(…) ranks within a published model's population and cannot filter the list; compare the value itself",
-        ));
+        )
+        .with_zh("percentile(…) 是在已发布模型的客户群内排名，不能用来筛选列表；请直接比较数值本身"));
     }
     if caller.visibility(FieldGroup::Amounts, None) != Visibility::Visible && reads_money(&program, &money_custom(&schema, &defs)) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden_filter_field",
             "your role does not see amounts, so the list cannot be filtered on them; use counts or dates instead",
-        ));
+        )
+        .with_zh("你的角色看不到金额，所以不能按金额筛选；请改用次数或日期"));
     }
     let e = &loaded.engine;
     Ok(Arc::new(e.positions_where(&program).into_iter().map(|p| e.index.id(p)).collect()))

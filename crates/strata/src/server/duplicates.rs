@@ -33,7 +33,8 @@ async fn list(State(s): State<AppState>, caller: Caller, q: Result<Query<ScanQue
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_threshold",
             format!("threshold must be between 0 and 1, not {threshold}"),
-        ));
+        )
+        .with_zh(format!("threshold 应在 0 到 1 之间，不能是 {threshold}")));
     }
     let limit = q.limit.unwrap_or(50).clamp(1, 1000);
     let (parties, keys) = crate::dedupe::parties(&s.store).await.map_err(super::tiers::engine_error)?;

@@ -88,6 +88,7 @@ async fn unknown_route(method: axum::http::Method, uri: axum::http::Uri) -> ApiE
         "not_found",
         format!("no route serves {method} {}; the API is under /api/v1/ and described at /api/v1/openapi.json", uri.path()),
     )
+    .with_zh(format!("没有 {method} {} 这个地址；API 在 /api/v1/ 之下，说明见 /api/v1/openapi.json", uri.path()))
 }
 
 /// A route that exists, called with a method it does not take (the `Allow` header lists those
@@ -98,6 +99,7 @@ async fn unknown_method(method: axum::http::Method, uri: axum::http::Uri) -> Api
         "method_not_allowed",
         format!("{} does not take {method}; the Allow header lists the methods it takes", uri.path()),
     )
+    .with_zh(format!("{} 不接受 {method} 请求；Allow 头列出了它接受的方式", uri.path()))
 }
 
 /// Every API route needs a caller, except logging in and the first-run setup.

@@ -75,7 +75,7 @@ pub(super) fn engine_error(e: anyhow::Error) -> ApiError {
         return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "model_invalid", first).with_details(json!(errors));
     }
     if e.downcast_ref::<EngineLoading>().is_some() {
-        return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "engine_loading", e.to_string());
+        return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "engine_loading", e.to_string()).with_zh("分层引擎正在加载；请稍后再试");
     }
     match e.downcast::<strata_store::StoreError>() {
         Ok(s) => s.into(),

@@ -39,7 +39,9 @@ pub fn routes() -> Router<AppState> {
 fn entity_of(s: &str) -> Result<Entity, ApiError> {
     Entity::parse(s).ok_or_else(|| {
         let known: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
+        let known_zh: Vec<String> = Entity::ALL.iter().map(|e| format!("{}（{}）", e.name(), e.label_zh())).collect();
         ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("there is no kind of data `{s}`; use one of: {}", known.join(", ")))
+            .with_zh(format!("没有 `{s}` 这类数据；可选：{}", known_zh.join("、")))
     })
 }
 
@@ -224,7 +226,8 @@ async fn export_file(
     };
     written.map_err(|e| match e {
         export::ExportError::Store(s) => ApiError::from(s),
-        export::ExportError::TooManyRows { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_rows", e.to_string()),
+        export::ExportError::TooManyRows { rows } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_rows", e.to_string())
+            .with_zh(format!("{rows} 行超出了一个 .xlsx 工作表的上限（最多 1,048,575 行）；请导出为 CSV 或 JSON Lines，或加筛选条件")),
         other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "export_failed", other.to_string()),
     })?;
     let file =

@@ -148,6 +148,7 @@ async fn health_and_unknown_routes() {
     let (status, body) = api.json(Method::GET, "/api/v1/nothing-here", None).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     assert!(body["message"].as_str().is_some_and(|m| m.contains("GET /api/v1/nothing-here")), "{body}");
+    assert!(body["details"]["message_zh"].as_str().is_some_and(|m| m.starts_with("没有 GET /api/v1/nothing-here 这个地址")), "{body}");
     // A known path with a method it does not take: a JSON error naming both.
     let (status, body) = api.json(Method::DELETE, "/health", None).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")), "{body}");
