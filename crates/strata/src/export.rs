@@ -121,7 +121,7 @@ fn columns(entity: Entity, custom: &[CustomFieldDef], lang: HeaderLang, omit: &[
             (HeaderLang::Zh, "updated_at") => "记录更新时间".into(),
             (HeaderLang::En, "created_at") => "record_created_at".into(),
             (HeaderLang::En, "updated_at") => "record_updated_at".into(),
-            (HeaderLang::Zh, _) => entity.fields().iter().find(|f| f.key == field).map_or(field.to_string(), |f| f.label_zh.to_string()),
+            (HeaderLang::Zh, _) => entity.field(field).map_or(field.to_string(), |f| f.label_zh.to_string()),
             (HeaderLang::En, _) => field.to_string(),
         }
     };

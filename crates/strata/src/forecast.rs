@@ -68,7 +68,9 @@ impl FitError {
             FitError::InFuture { end, today } => format!("校准日 {end} 晚于今天（{today}）；请选择已经过去的日期"),
             FitError::NoOrders => "没有可用于拟合的计入收入的订单；请先导入订单".to_string(),
             FitError::Predict(e) => e.message_zh(),
-            FitError::Store(e) => crate::web::error_words::sentence(e.code()).map_or_else(|| e.to_string(), |s| format!("{s}（{e}）")),
+            FitError::Store(e) => e
+                .message_zh()
+                .unwrap_or_else(|| crate::web::error_words::sentence(e.code()).map_or_else(|| e.to_string(), |s| format!("{s}（{e}）"))),
         }
     }
 }

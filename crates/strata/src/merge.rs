@@ -96,7 +96,7 @@ fn rule_word(rule: &str, lang: Lang) -> &str {
 
 /// A merge field's name: the import's Chinese column name in Chinese.
 fn field_name(field: &str, lang: Lang) -> &str {
-    let zh = strata_core::import::Entity::Customers.fields().iter().find(|f| f.key == field).map(|f| f.label_zh);
+    let zh = strata_core::import::Entity::Customers.field(field).map(|f| f.label_zh);
     match (lang, zh) {
         (Lang::Zh, Some(zh)) => zh,
         _ => field,

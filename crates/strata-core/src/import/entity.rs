@@ -245,8 +245,23 @@ impl Entity {
         }
     }
 
+    /// The field spec of `key`, if this kind of data has that field.
+    pub fn field(self, key: &str) -> Option<&'static FieldSpec> {
+        self.fields().iter().find(|f| f.key == key)
+    }
+
     pub fn parse(s: &str) -> Option<Entity> {
         Entity::ALL.into_iter().find(|e| e.name() == s)
+    }
+
+    /// [`Entity::parse`], or an error naming every kind of data (in Chinese too).
+    pub fn parse_named(s: &str) -> Result<Entity, crate::ValueError> {
+        Entity::parse(s).ok_or_else(|| {
+            let all: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
+            let all_zh: Vec<String> = Entity::ALL.iter().map(|e| format!("{}（{}）", e.name(), e.label_zh())).collect();
+            crate::ValueError::new("unknown_entity", format!("unknown kind of data `{s}`; use one of: {}", all.join(", ")))
+                .zh(format!("没有 `{s}` 这类数据；可选：{}", all_zh.join("、")))
+        })
     }
 
     /// Whether rows belong to a customer (and so need a customer reference column).

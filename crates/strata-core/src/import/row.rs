@@ -59,8 +59,7 @@ impl<'a> Row<'a> {
     pub(super) fn req<T>(&mut self, key: &str, parse: impl FnOnce(&str) -> Result<T, ValueError>) -> Option<T> {
         let (i, raw) = self.raw(key)?;
         let Some(t) = non_empty_cell(raw) else {
-            let spec = self.mapping.entity.fields().iter().find(|f| f.key == key);
-            let label = spec.map_or(key, |s| s.label_zh);
+            let label = self.mapping.entity.field(key).map_or(key, |s| s.label_zh);
             self.fail(
                 i,
                 raw,

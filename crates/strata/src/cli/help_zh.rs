@@ -22,16 +22,20 @@ fn help_flag(words: &'static str) -> Arg {
     Arg::new("help").short('h').long("help").action(ArgAction::Help).help(words)
 }
 
-fn localize(mut cmd: Command, path: &str) -> Command {
-    if path.starts_with("bench") {
-        cmd = cmd.disable_help_flag(true).arg(help_flag("Print help"));
-        let subs: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
-        for name in subs {
-            let sub_path = format!("{path} {name}");
-            cmd = cmd.mut_subcommand(&name, |s| localize(s, &sub_path));
-        }
-        return cmd;
+fn localize(cmd: Command, path: &str) -> Command {
+    // The benchmarks keep their English help, and need their help flag back all the same.
+    let mut cmd =
+        if path.starts_with("bench") { cmd.disable_help_flag(true).arg(help_flag("Print help")) } else { chinese_words(cmd, path) };
+    let subs: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    for name in subs {
+        let sub_path = if path.is_empty() { name.clone() } else { format!("{path} {name}") };
+        cmd = cmd.mut_subcommand(&name, |s| localize(s, &sub_path));
     }
+    cmd
+}
+
+/// One command's own description, headings and arguments in Chinese.
+fn chinese_words(mut cmd: Command, path: &str) -> Command {
     if let Some(about) = words(path) {
         cmd = cmd.about(about).long_about(None::<&str>);
     }
@@ -47,11 +51,6 @@ fn localize(mut cmd: Command, path: &str) -> Command {
                 None => a,
             }
         });
-    }
-    let subs: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
-    for name in subs {
-        let sub_path = if path.is_empty() { name.clone() } else { format!("{path} {name}") };
-        cmd = cmd.mut_subcommand(&name, |s| localize(s, &sub_path));
     }
     cmd
 }

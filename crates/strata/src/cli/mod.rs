@@ -268,12 +268,5 @@ pub struct FilterArgs {
 }
 
 fn parse_entity(s: &str) -> Result<Entity, language::Said> {
-    Entity::parse(s).ok_or_else(|| {
-        let all: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
-        let all_zh: Vec<String> = Entity::ALL.iter().map(|e| format!("{}（{}）", e.name(), e.label_zh())).collect();
-        language::Said::new(
-            format!("unknown kind of data `{s}`; use one of: {}", all.join(", ")),
-            format!("没有 `{s}` 这类数据；可选：{}", all_zh.join("、")),
-        )
-    })
+    Entity::parse_named(s).map_err(|e| language::Said::new(e.message.clone(), e.message_in(true)))
 }

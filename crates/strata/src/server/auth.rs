@@ -57,7 +57,7 @@ impl Caller {
             return Ok(());
         }
         let (role, what) = (self.user.role.code(), action.code());
-        let role_zh = crate::web::i18n::named(crate::web::i18n::Lang::Zh, "role_", role).unwrap_or(role);
+        let role_zh = strata_core::label::Labelled::label_zh(self.user.role);
         let what_zh = crate::web::i18n::named(crate::web::i18n::Lang::Zh, "action_", what).unwrap_or(what);
         Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("the role {role} may not {}", what.replace('_', " ")))
             .with_details(json!({"message_zh": format!("角色「{role_zh}」没有「{what_zh}」权限")})))

@@ -37,12 +37,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn entity_of(s: &str) -> Result<Entity, ApiError> {
-    Entity::parse(s).ok_or_else(|| {
-        let known: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
-        let known_zh: Vec<String> = Entity::ALL.iter().map(|e| format!("{}（{}）", e.name(), e.label_zh())).collect();
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("there is no kind of data `{s}`; use one of: {}", known.join(", ")))
-            .with_zh(format!("没有 `{s}` 这类数据；可选：{}", known_zh.join("、")))
-    })
+    Entity::parse_named(s).map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.message.clone()).with_zh(e.message_in(true)))
 }
 
 async fn batches(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {

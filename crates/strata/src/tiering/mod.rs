@@ -83,7 +83,7 @@ pub async fn run(config: &Config, command: TierCommand) -> anyhow::Result<ExitCo
                 let latest = pick(lang, "最新", "latest");
                 let status = report::status_word(&v.status, lang);
                 let name_en = ModelSpec::from_toml(&v.spec).map(|s| s.name_en).unwrap_or_default();
-                let name = if lang == Lang::En && !name_en.is_empty() { &name_en } else { &v.name };
+                let name = report::name_in(&v.name, &name_en, lang);
                 println!("{:<16} {:<8} {} {latest} v{} ({status}), {published}", v.key, v.kind, padded(name, 24), v.version);
             }
         }

@@ -95,7 +95,7 @@ pub fn explanation_text(engine: &Engine, m: usize, x: &Explanation, lang: Lang) 
     let model = &engine.catalog.models[m];
     // Tiers by the names the model gives them (English names may be only the keys).
     let tier = x.tier.as_ref().map_or(pick(lang, "（无）", "(none)").to_string(), |t| format!("{} ({})", t.name_in(zh), t.key));
-    let model_name = if zh || model.spec.name_en.is_empty() { &model.spec.name } else { &model.spec.name_en };
+    let model_name = name_in(&model.spec.name, &model.spec.name_en, lang);
     let mut out = format!("{model_name} [{}]: {tier}\n", model.key());
     match &x.detail {
         Detail::Ladder { steps } => {
@@ -143,6 +143,15 @@ pub fn sweep_text(l: &super::sweep::SweepLine, lang: Lang) -> String {
     }
 }
 
+/// A model's or a tier's name: the English one in English when it has one, else the Chinese.
+pub fn name_in<'a>(zh: &'a str, en: &'a str, lang: Lang) -> &'a str {
+    if lang == Lang::En && !en.is_empty() {
+        en
+    } else {
+        zh
+    }
+}
+
 /// A model version's status (published, draft, …) in words.
 pub fn status_word(status: &str, lang: Lang) -> String {
     crate::web::i18n::named(lang, "status_", status).unwrap_or(status).to_string()
@@ -155,22 +164,16 @@ pub struct TierNames(std::collections::HashMap<(String, String), String>);
 impl TierNames {
     /// From the published versions (a version whose file does not read keeps its keys).
     pub fn of(published: &[strata_store::ModelVersion], lang: Lang) -> TierNames {
-        let mut names = std::collections::HashMap::new();
-        for v in published {
-            let Ok(spec) = spec::ModelSpec::from_toml(&v.spec) else { continue };
-            for t in spec.tiers {
-                let name = if lang == Lang::En && !t.name_en.is_empty() { t.name_en } else { t.name };
-                names.insert((v.key.clone(), t.key), name);
-            }
-        }
-        TierNames(names)
+        published
+            .iter()
+            .filter_map(|v| spec::ModelSpec::from_toml(&v.spec).ok())
+            .fold(TierNames::default(), |names, spec| names.with(&spec, lang))
     }
 
     /// The same with the tiers of `spec` (a draft) in place of its published ones.
     pub fn with(mut self, spec: &spec::ModelSpec, lang: Lang) -> TierNames {
         for t in &spec.tiers {
-            let name = if lang == Lang::En && !t.name_en.is_empty() { &t.name_en } else { &t.name };
-            self.0.insert((spec.key.clone(), t.key.clone()), name.clone());
+            self.0.insert((spec.key.clone(), t.key.clone()), name_in(&t.name, &t.name_en, lang).to_string());
         }
         self
     }
